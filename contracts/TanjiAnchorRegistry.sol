@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {ITanjiAnchorRegistry} from "./ITanjiAnchorRegistry.sol";
+
+/// @title TanjiAnchorRegistry
+/// @notice Anchors Merkle roots of Tanji record batches and their revocations.
+/// @dev One storage slot per root (block, timestamp, count and revocation packed) keeps an anchor
+///      at a constant ~47k gas whatever the batch size.
+contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
+    /// @notice Role allowed to anchor batch roots.
+    bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
+    /// @notice Role allowed to revoke roots and leaves.
+    bytes32 public constant REVOKER_ROLE = keccak256("REVOKER_ROLE");
+
+    mapping(bytes32 root => Anchor) private _anchors;
+    mapping(bytes32 root => mapping(bytes32 leaf => uint16 reason)) private _revokedLeaves;
+
+    /// @param admin Receives the admin, anchorer and revoker roles.
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(ANCHORER_ROLE, admin);
+        _grantRole(REVOKER_ROLE, admin);
+    }
+
+    /// @notice Anchor the root of a batch of `recordCount` leaves.
+    /// @param root StandardMerkleTree root of the batch; never zero, never anchored twice.
+    /// @param recordCount Number of leaves in the batch (at least one).
+    /// @param batchRef The registry's reference of the batch (emitted, not stored).
+    function anchor(bytes32 root, uint64 recordCount, bytes32 batchRef) external onlyRole(ANCHORER_ROLE) {
+        if (root == bytes32(0)) revert TanjiZeroRoot();
+        if (recordCount == 0) revert TanjiEmptyBatch();
+        Anchor storage existing = _anchors[root];
+        if (existing.blockNumber != 0) revert TanjiRootAlreadyAnchored(root, existing.blockNumber);
+        _anchors[root] = Anchor(uint64(block.number), uint64(block.timestamp), recordCount, 0);
+        emit RootAnchored(root, batchRef, recordCount, uint64(block.timestamp));
+    }
+
+    /// @notice Revoke every leaf of an anchored root.
+    /// @param root An anchored root not yet revoked.
+    /// @param reason Non-zero reason code (docs/PROTOCOL.md, "Revocation reasons").
+    function revokeRoot(bytes32 root, uint16 reason) external onlyRole(REVOKER_ROLE) {
+        if (reason == 0) revert TanjiInvalidReason(reason);
+        Anchor storage a = _requireAnchored(root);
+        if (a.revokedReason != 0) revert TanjiRootAlreadyRevoked(root, a.revokedReason);
+        a.revokedReason = reason;
+        emit RootRevoked(root, reason);
+    }
+
+    /// @notice Revoke one leaf of an anchored root, proven to be in it.
+    /// @param root An anchored root.
+    /// @param leaf The StandardMerkleTree leaf hash.
+    /// @param proof Sibling hashes from leaf to root (OpenZeppelin MerkleProof, sorted pairs).
+    /// @param reason Non-zero reason code.
+    function revokeLeaf(bytes32 root, bytes32 leaf, bytes32[] calldata proof, uint16 reason)
+        external
+        onlyRole(REVOKER_ROLE)
+    {
+        if (reason == 0) revert TanjiInvalidReason(reason);
+        _requireAnchored(root);
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert TanjiInvalidProof(root, leaf);
+        uint16 existing = _revokedLeaves[root][leaf];
+        if (existing != 0) revert TanjiLeafAlreadyRevoked(root, leaf, existing);
+        _revokedLeaves[root][leaf] = reason;
+        emit LeafRevoked(root, leaf, reason);
+    }
+
+    /// @notice What is known of `root`: a zero block number means never anchored.
+    function anchorOf(bytes32 root) external view returns (Anchor memory) {
+        return _anchors[root];
+    }
+
+    /// @notice Reason code of a revoked leaf of `root`, zero if it is not revoked.
+    function leafRevokedReason(bytes32 root, bytes32 leaf) external view returns (uint16) {
+        return _revokedLeaves[root][leaf];
+    }
+
+    /// @notice One call that tells a verifier whether `leaf` is anchored under `root` and active.
+    /// @param root The batch root claimed by a bundle.
+    /// @param leaf The StandardMerkleTree leaf hash.
+    /// @param proof Sibling hashes from leaf to root.
+    function check(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (Status memory s) {
+        Anchor memory a = _anchors[root];
+        s.anchored = a.blockNumber != 0;
+        s.included = MerkleProof.verifyCalldata(proof, root, leaf);
+        s.blockNumber = a.blockNumber;
+        s.timestamp = a.timestamp;
+        s.rootRevokedReason = a.revokedReason;
+        s.leafRevokedReason = _revokedLeaves[root][leaf];
+        s.active = s.anchored && s.included && s.rootRevokedReason == 0 && s.leafRevokedReason == 0;
+    }
+
+    function _requireAnchored(bytes32 root) private view returns (Anchor storage a) {
+        a = _anchors[root];
+        if (a.blockNumber == 0) revert TanjiRootNotAnchored(root);
+    }
+}
