@@ -1,0 +1,91 @@
+"""Real chain nodes for tests: a `hardhat node` started and stopped on 127.0.0.1.
+
+A test that needs Node may skip on a laptop without it, never in CI (CI=true): there it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Hardhat's well-known development accounts are funded by the node itself; their keys are public
+# test material printed by `hardhat node`, never used outside a local test node.
+HARDHAT_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+HARDHAT_KEY_1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+HARDHAT_CHAIN_ID = 31337
+
+
+def require_tool(name: str) -> None:
+    """Skip (or, in CI, fail) when an outside program is missing."""
+    if shutil.which(name) is None or (name == "npx" and not (ROOT / "node_modules" / "hardhat").exists()):
+        message = f"{name} (and `npm ci` in {ROOT}) is needed for this test"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " and CI must have it")
+        pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rpc(url: str, method: str, params: list[object] | None = None, timeout: float = 2.0) -> object:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read())["result"]
+
+
+@contextmanager
+def hardhat_node(startup_timeout: float = 60.0) -> Iterator[str]:
+    """Start `npx hardhat node` on a free loopback port; yield its URL; stop it."""
+    require_tool("npx")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(ROOT / "test-artifacts" / f"hardhat-node-{port}.log", "w") if _artifacts_dir() else None
+    proc = subprocess.Popen(
+        ["npx", "hardhat", "node", "--hostname", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"hardhat node exited with {proc.returncode} before answering")
+            try:
+                rpc(url, "eth_chainId")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"hardhat node did not answer on {url} in {startup_timeout}s") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        if log:
+            log.close()
+
+
+def _artifacts_dir() -> bool:
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    return True
