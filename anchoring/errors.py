@@ -65,6 +65,17 @@ class LedgerError(AnchoringError):
         self.field = field
 
 
+class TreeError(AnchoringError, ValueError):
+    """A Merkle tree cannot be built or loaded (no leaves, a bad value, a corrupted dump)."""
+
+    code = "tree_error"
+
+    def __init__(self, message: str, *, code: str = "tree_error", field: str | None = None):
+        super().__init__(message)
+        self.code = code  # type: ignore[misc]
+        self.field = field
+
+
 class BundleError(AnchoringError):
     """A verification bundle cannot be built from the given record and ledger entry."""
 
