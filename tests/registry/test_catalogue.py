@@ -1,0 +1,55 @@
+import pytest
+
+from registry.catalogue import CATEGORIES, UNITS, UnknownCategoryError, get_category, unit_name
+
+PLAN_CATEGORIES = {
+    "laptop",
+    "lithium_battery_pack",
+    "nev",
+    "motorcycle",
+    "mobile_phone",
+    "steel_rebar",
+    "cement",
+    "aluminium_ingot",
+    "pvc_resin",
+    "tyre",
+    "pv_module",
+    "hotpot_seasoning",
+}
+
+
+def test_catalogue_holds_the_chongqing_key_products() -> None:
+    assert set(CATEGORIES) >= PLAN_CATEGORIES
+
+
+@pytest.mark.parametrize("code", sorted(CATEGORIES))
+def test_every_category_is_complete(code: str) -> None:
+    category = get_category(code)
+    assert category.code == code
+    assert category.name_zh and category.name_en
+    assert category.typical_unit == category.declared_units[0]
+    assert all(unit in UNITS for unit in category.declared_units)
+    assert category.accepts_unit(category.typical_unit)
+
+
+def test_declared_units_match_the_product() -> None:
+    assert get_category("lithium_battery_pack").typical_unit == "kWh"
+    assert get_category("steel_rebar").declared_units == ("t",)
+    assert get_category("pv_module").typical_unit == "Wp"
+    assert not get_category("cement").accepts_unit("unit")
+
+
+def test_unknown_category_has_a_code_and_field() -> None:
+    with pytest.raises(UnknownCategoryError) as info:
+        get_category("spaceship")
+    assert info.value.code == "unknown_category"
+    assert info.value.field == "category"
+    assert isinstance(info.value, ValueError)
+
+
+def test_unit_names_in_both_languages() -> None:
+    laptop = get_category("laptop")
+    assert unit_name("unit", "zh", laptop) == "台"
+    assert unit_name("unit", "en", laptop) == "unit"
+    assert unit_name("t", "zh") == "吨"
+    assert laptop.name("en") == "Laptop computer"
