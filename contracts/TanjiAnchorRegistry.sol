@@ -7,8 +7,13 @@ import {ITanjiAnchorRegistry} from "./ITanjiAnchorRegistry.sol";
 
 /// @title TanjiAnchorRegistry
 /// @notice Anchors Merkle roots of Tanji record batches and their revocations.
-/// @dev One storage slot per root (block, timestamp, count and revocation packed) keeps an anchor
-///      at a constant ~47k gas whatever the batch size.
+/// @dev One storage slot per root (block, timestamp, count and revocation packed into `Anchor`) keeps
+///      an anchor at a constant gas cost whatever the batch size (bench/GAS.md). Leaves are never
+///      stored: a leaf is only written when it is revoked.
+///
+///      `check` and `revokeLeaf` take a leaf *hash*. A verifier must compute it from the record
+///      (StandardMerkleTree double-hashes `abi.encode(values)`), never accept one from a bundle:
+///      an inner node of a tree, passed as a "leaf" with a shorter proof, also verifies.
 contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
     /// @notice Role allowed to anchor batch roots.
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
@@ -18,7 +23,8 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
     mapping(bytes32 root => Anchor) private _anchors;
     mapping(bytes32 root => mapping(bytes32 leaf => uint16 reason)) private _revokedLeaves;
 
-    /// @param admin Receives the admin, anchorer and revoker roles.
+    /// @param admin Receives the admin, anchorer and revoker roles; it may grant them to others
+    ///        (an anchoring service key, a certification body's revocation key) and renounce its own.
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(ANCHORER_ROLE, admin);
@@ -26,6 +32,7 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
     }
 
     /// @notice Anchor the root of a batch of `recordCount` leaves.
+    /// @dev Emits `RootAnchored`; the anchoring transaction's sender is the issuer a verifier trusts.
     /// @param root StandardMerkleTree root of the batch; never zero, never anchored twice.
     /// @param recordCount Number of leaves in the batch (at least one).
     /// @param batchRef The registry's reference of the batch (emitted, not stored).
@@ -38,7 +45,7 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
         emit RootAnchored(root, batchRef, recordCount, uint64(block.timestamp));
     }
 
-    /// @notice Revoke every leaf of an anchored root.
+    /// @notice Revoke every leaf of an anchored root. Revocation is final: a root is never un-revoked.
     /// @param root An anchored root not yet revoked.
     /// @param reason Non-zero reason code (docs/PROTOCOL.md, "Revocation reasons").
     function revokeRoot(bytes32 root, uint16 reason) external onlyRole(REVOKER_ROLE) {
@@ -49,7 +56,8 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
         emit RootRevoked(root, reason);
     }
 
-    /// @notice Revoke one leaf of an anchored root, proven to be in it.
+    /// @notice Revoke one leaf of an anchored root, proven to be in it. Final, like `revokeRoot`.
+    /// @dev Allowed on a revoked root too, so that a leaf's own reason is kept on record.
     /// @param root An anchored root.
     /// @param leaf The StandardMerkleTree leaf hash.
     /// @param proof Sibling hashes from leaf to root (OpenZeppelin MerkleProof, sorted pairs).
@@ -78,6 +86,7 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
     }
 
     /// @notice One call that tells a verifier whether `leaf` is anchored under `root` and active.
+    /// @dev Never reverts on bad input: an unknown root or a wrong proof is reported in the fields.
     /// @param root The batch root claimed by a bundle.
     /// @param leaf The StandardMerkleTree leaf hash.
     /// @param proof Sibling hashes from leaf to root.
@@ -90,6 +99,12 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
         s.rootRevokedReason = a.revokedReason;
         s.leafRevokedReason = _revokedLeaves[root][leaf];
         s.active = s.anchored && s.included && s.rootRevokedReason == 0 && s.leafRevokedReason == 0;
+    }
+
+    /// @inheritdoc AccessControl
+    /// @dev Also answers for `ITanjiAnchorRegistry`, so that a consumer contract can probe a registry.
+    function supportsInterface(bytes4 interfaceId) public view virtual override returns (bool) {
+        return interfaceId == type(ITanjiAnchorRegistry).interfaceId || super.supportsInterface(interfaceId);
     }
 
     function _requireAnchored(bytes32 root) private view returns (Anchor storage a) {
