@@ -39,6 +39,17 @@ class ChainTimeoutError(AnchoringError, TimeoutError):
         self.waited = waited
 
 
+class NonceConsumedError(AnchoringError):
+    """A signed transaction can never be mined: its nonce was used by another transaction."""
+
+    code = "nonce_consumed"
+
+    def __init__(self, message: str, *, tx_hash: str, nonce: int) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash
+        self.nonce = nonce
+
+
 class SignerError(AnchoringError):
     """The signing key cannot be loaded (missing, malformed, wrong keystore password).
 

@@ -1,0 +1,477 @@
+"""Client of the TanjiAnchorRegistry contract over any EVM JSON-RPC node (web3.py).
+
+Transactions are signed locally (eth-account) and sent raw; the node never holds a key.
+For crash safety the write path is split into ``sign_*`` (pure, returns the raw transaction to
+persist), :meth:`AnchorClient.send_raw` (idempotent) and :meth:`AnchorClient.wait_receipt`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+from eth_abi import decode as abi_decode
+from eth_account.signers.local import LocalAccount
+from eth_utils import function_abi_to_4byte_selector, to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+
+from anchoring.artifacts import load_anchor_artifact
+from anchoring.errors import (
+    REVERT_ERRORS,
+    AnchoringError,
+    ChainTimeoutError,
+    ChainUnavailableError,
+    ContractRevertError,
+    NonceConsumedError,
+)
+
+T = TypeVar("T")
+
+#: Gas estimates are multiplied by this (as a fraction) so that a state change between estimate
+#: and inclusion (e.g. a deeper proof path in storage) does not run the transaction out of gas.
+GAS_MARGIN_NUM, GAS_MARGIN_DEN = 5, 4
+#: Tip offered on EIP-1559 chains when the node cannot suggest one.
+DEFAULT_PRIORITY_FEE = 1_000_000_000
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+@dataclass(frozen=True)
+class AnchorReceipt:
+    """Where and when a transaction was included."""
+
+    tx_hash: str
+    block_number: int
+    timestamp: int
+    gas_used: int
+
+
+@dataclass(frozen=True)
+class AnchorInfo:
+    """What the contract stores about an anchored root (``anchorOf``)."""
+
+    block_number: int
+    timestamp: int
+    record_count: int
+    revoked_reason: int
+
+
+@dataclass(frozen=True)
+class LeafStatus:
+    """The contract's answer to ``check(root, leaf, proof)``."""
+
+    anchored: bool
+    included: bool
+    active: bool
+    block_number: int
+    timestamp: int
+    root_revoked_reason: int
+    leaf_revoked_reason: int
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    """A signed transaction ready to be (re)sent: persist it before sending."""
+
+    raw: bytes
+    tx_hash: str
+    nonce: int
+
+    def __repr__(self) -> str:
+        return f"SignedTx(tx_hash={self.tx_hash!r}, nonce={self.nonce})"
+
+
+class AnchorClient:
+    """Anchor, revoke and read roots on one deployed TanjiAnchorRegistry."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        address: str,
+        account: LocalAccount,
+        *,
+        confirmations: int = 0,
+        receipt_timeout: float = 120,
+        poll_interval: float = 0.1,
+    ) -> None:
+        if confirmations < 0:
+            raise ValueError("confirmations must be >= 0")
+        self.w3 = w3
+        self.account = account
+        self.confirmations = confirmations
+        self.receipt_timeout = receipt_timeout
+        self.poll_interval = poll_interval
+        artifact = load_anchor_artifact()
+        self.contract: Contract = w3.eth.contract(
+            address=to_checksum_address(address), abi=artifact.abi
+        )
+        self._errors = _error_decoders(artifact.abi)
+        self._nonce_lock = threading.Lock()
+        self._next_nonce: int | None = None
+        self._chain_id: int | None = None
+
+    def __repr__(self) -> str:
+        return f"AnchorClient(address={self.address!r}, signer={self.account.address!r})"
+
+    # -- deployment ---------------------------------------------------------------------------
+
+    @classmethod
+    def deploy(
+        cls,
+        w3: Web3,
+        account: LocalAccount,
+        *,
+        admin: str | None = None,
+        confirmations: int = 0,
+        receipt_timeout: float = 120,
+        poll_interval: float = 0.1,
+    ) -> AnchorClient:
+        """Deploy a new registry (``admin`` defaults to the deploying account) and connect to it."""
+        artifact = load_anchor_artifact()
+        factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        ctor = factory.constructor(to_checksum_address(admin or account.address))
+        # A client bound to no contract yet: it signs, sends and waits like any other.
+        sender = cls(
+            w3,
+            ZERO_ADDRESS,
+            account,
+            confirmations=confirmations,
+            receipt_timeout=receipt_timeout,
+            poll_interval=poll_interval,
+        )
+        with _chain_errors(w3):
+            nonce = int(w3.eth.get_transaction_count(account.address, "pending"))
+            tx: dict[str, Any] = {
+                "from": account.address,
+                "nonce": nonce,
+                "chainId": sender.chain_id,
+                "data": ctor.data_in_transaction,
+            }
+            gas = sender._call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            tx["gas"] = gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN
+            tx.update(_fees(w3))
+        signed = account.sign_transaction(tx)
+        tx_hash = sender.send_raw(SignedTx(bytes(signed.raw_transaction), _hex(signed.hash), nonce))
+        receipt = sender.wait_receipt(tx_hash)
+        address = receipt["contractAddress"]
+        if not address:
+            raise AnchoringError(f"deployment transaction {tx_hash} created no contract")
+        return cls(
+            w3,
+            address,
+            account,
+            confirmations=confirmations,
+            receipt_timeout=receipt_timeout,
+            poll_interval=poll_interval,
+        )
+
+    # -- identity -----------------------------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """Checksummed address of the registry contract."""
+        return str(self.contract.address)
+
+    @property
+    def chain_id(self) -> int:
+        """Chain id of the node (read once)."""
+        if self._chain_id is None:
+            with _chain_errors(self.w3):
+                self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    # -- one-call writes ------------------------------------------------------------------------
+
+    def anchor(self, root: bytes, record_count: int, batch_ref: bytes) -> AnchorReceipt:
+        """Anchor ``root`` and wait for its receipt (and confirmations)."""
+        return self._transact(self.sign_anchor(root, record_count, batch_ref))
+
+    def revoke_root(self, root: bytes, reason: int) -> AnchorReceipt:
+        """Revoke a whole anchored root with a non-zero reason code."""
+        return self._transact(self.sign_revoke_root(root, reason))
+
+    def revoke_leaf(
+        self, root: bytes, leaf: bytes, proof: Sequence[bytes], reason: int
+    ) -> AnchorReceipt:
+        """Revoke one leaf of an anchored root (the contract checks the proof)."""
+        return self._transact(self.sign_revoke_leaf(root, leaf, proof, reason))
+
+    def _transact(self, signed: SignedTx) -> AnchorReceipt:
+        tx_hash = self.send_raw(signed)
+        receipt = self.wait_receipt(tx_hash)
+        return self.anchor_receipt(receipt)
+
+    def anchor_receipt(self, receipt: Any) -> AnchorReceipt:
+        """Summarise a receipt, with its block's timestamp."""
+        block_number = int(receipt["blockNumber"])
+        with _chain_errors(self.w3):
+            block = self.w3.eth.get_block(block_number)
+        return AnchorReceipt(
+            tx_hash=_hex(receipt["transactionHash"]),
+            block_number=block_number,
+            timestamp=int(block["timestamp"]),
+            gas_used=int(receipt["gasUsed"]),
+        )
+
+    # -- signing --------------------------------------------------------------------------------
+
+    def sign_anchor(
+        self, root: bytes, record_count: int, batch_ref: bytes, *, nonce: int | None = None
+    ) -> SignedTx:
+        """Sign ``anchor(root, recordCount, batchRef)``; reverts found by gas estimation raise."""
+        return self._sign(self.contract.functions.anchor(root, record_count, batch_ref), nonce)
+
+    def sign_revoke_root(self, root: bytes, reason: int, *, nonce: int | None = None) -> SignedTx:
+        """Sign ``revokeRoot(root, reason)``."""
+        return self._sign(self.contract.functions.revokeRoot(root, reason), nonce)
+
+    def sign_revoke_leaf(
+        self,
+        root: bytes,
+        leaf: bytes,
+        proof: Sequence[bytes],
+        reason: int,
+        *,
+        nonce: int | None = None,
+    ) -> SignedTx:
+        """Sign ``revokeLeaf(root, leaf, proof, reason)``."""
+        call = self.contract.functions.revokeLeaf(root, leaf, list(proof), reason)
+        return self._sign(call, nonce)
+
+    def _sign(self, call: ContractFunction, nonce: int | None) -> SignedTx:
+        sender = self.account.address
+        with self._nonce_lock, _chain_errors(self.w3):
+            if nonce is None:
+                # The node's pending count can lag behind transactions we just sent; the local
+                # counter keeps back-to-back signing from reusing a nonce.
+                nonce = int(self.w3.eth.get_transaction_count(sender, "pending"))
+                if self._next_nonce is not None:
+                    nonce = max(nonce, self._next_nonce)
+            gas = self._call(lambda: call.estimate_gas({"from": sender}))
+            params: Any = {
+                "from": sender,
+                "nonce": nonce,
+                "gas": gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN,
+                "chainId": self.chain_id,
+                **_fees(self.w3),
+            }
+            tx: Any = call.build_transaction(params)
+            signed = self.account.sign_transaction(tx)
+            self._next_nonce = max(self._next_nonce or 0, nonce + 1)
+        return SignedTx(raw=bytes(signed.raw_transaction), tx_hash=_hex(signed.hash), nonce=nonce)
+
+    def forget_nonce(self) -> None:
+        """Drop the local nonce counter (after a signed transaction was abandoned)."""
+        with self._nonce_lock:
+            self._next_nonce = None
+
+    # -- sending and waiting --------------------------------------------------------------------
+
+    def send_raw(self, signed: SignedTx) -> str:
+        """Send a signed transaction; sending one the node already has or has mined is a no-op.
+
+        Raises :class:`NonceConsumedError` when the nonce was used by a different transaction.
+        """
+        try:
+            with _chain_errors(self.w3):
+                self.w3.eth.send_raw_transaction(signed.raw)
+        except (Web3RPCError, ValueError) as exc:
+            message = str(exc).lower()
+            if "known" in message or "already" in message:
+                return signed.tx_hash
+            if "nonce" in message:
+                if self._receipt_or_none(signed.tx_hash) is not None:
+                    return signed.tx_hash
+                raise NonceConsumedError(
+                    f"nonce {signed.nonce} of transaction {signed.tx_hash} was used by another "
+                    "transaction",
+                    tx_hash=signed.tx_hash,
+                    nonce=signed.nonce,
+                ) from exc
+            raise AnchoringError(f"node refused transaction {signed.tx_hash}: {exc}") from exc
+        except ContractLogicError as exc:
+            # Some in-process backends execute on send and raise the revert right away.
+            raise self._decode_revert(exc, tx_hash=signed.tx_hash) from exc
+        return signed.tx_hash
+
+    def wait_receipt(self, tx_hash: str, *, timeout: float | None = None) -> Any:
+        """Wait until ``tx_hash`` is mined and ``confirmations`` blocks deep; return its receipt.
+
+        A reverted transaction is replayed as a call at its block to decode the custom error,
+        raised as a :class:`ContractRevertError`.
+        """
+        limit = self.receipt_timeout if timeout is None else timeout
+        started = time.monotonic()
+        receipt = self._receipt_or_none(tx_hash)
+        while receipt is None:
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise ChainTimeoutError(
+                    f"transaction {tx_hash} was not mined: no receipt after {waited:.1f}s "
+                    f"(timeout {limit:g}s)",
+                    tx_hash=tx_hash,
+                    waited=waited,
+                )
+            time.sleep(self.poll_interval)
+            receipt = self._receipt_or_none(tx_hash)
+        if int(receipt["status"]) != 1:
+            raise self._replay_revert(tx_hash, receipt)
+        target = int(receipt["blockNumber"]) + self.confirmations
+        while self.confirmations:
+            with _chain_errors(self.w3):
+                head = int(self.w3.eth.block_number)
+            if head >= target:
+                # A reorg may have dropped the transaction while we waited.
+                receipt = self._receipt_or_none(tx_hash)
+                if receipt is not None and int(receipt["blockNumber"]) + self.confirmations <= head:
+                    break
+                if receipt is None:
+                    left = max(0.0, limit - (time.monotonic() - started))
+                    return self.wait_receipt(tx_hash, timeout=left)
+                target = int(receipt["blockNumber"]) + self.confirmations
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise ChainTimeoutError(
+                    f"transaction {tx_hash} mined in block {receipt['blockNumber']} but waiting "
+                    f"for {self.confirmations} confirmations timed out after {waited:.1f}s "
+                    f"(head {head}, need {target})",
+                    tx_hash=tx_hash,
+                    waited=waited,
+                )
+            time.sleep(self.poll_interval)
+        return receipt
+
+    def _receipt_or_none(self, tx_hash: str) -> Any:
+        try:
+            with _chain_errors(self.w3):
+                return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return None
+
+    def _replay_revert(self, tx_hash: str, receipt: Any) -> ContractRevertError:
+        with _chain_errors(self.w3):
+            tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+            call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "gas": tx["gas"]}
+            try:
+                self.w3.eth.call(call, block_identifier=receipt["blockNumber"])  # type: ignore[arg-type]
+            except ContractLogicError as exc:
+                return self._decode_revert(exc, tx_hash=tx_hash)
+        return ContractRevertError("", {"data": "0x"}, tx_hash=tx_hash)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def anchor_of(self, root: bytes) -> AnchorInfo | None:
+        """The anchor of ``root``, or ``None`` when it was never anchored."""
+        block, timestamp, count, reason = self._call(
+            lambda: self.contract.functions.anchorOf(root).call()
+        )
+        if block == 0:
+            return None
+        return AnchorInfo(
+            block_number=block, timestamp=timestamp, record_count=count, revoked_reason=reason
+        )
+
+    def check(self, root: bytes, leaf: bytes, proof: Sequence[bytes]) -> LeafStatus:
+        """Ask the contract whether ``leaf`` is in an anchored, unrevoked ``root``."""
+        values = self._call(lambda: self.contract.functions.check(root, leaf, list(proof)).call())
+        return LeafStatus(*values)
+
+    def leaf_revoked_reason(self, root: bytes, leaf: bytes) -> int:
+        """Reason code of a leaf's revocation (0 when not revoked)."""
+        return int(self._call(lambda: self.contract.functions.leafRevokedReason(root, leaf).call()))
+
+    def has_role(self, role: str, account: str) -> bool:
+        """Whether ``account`` holds ``role`` (``"ANCHORER_ROLE"``, ``"REVOKER_ROLE"``, ...)."""
+
+        def read() -> bool:
+            role_id = getattr(self.contract.functions, role)().call()
+            return bool(self.contract.functions.hasRole(role_id, account).call())
+
+        return self._call(read)
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        try:
+            with _chain_errors(self.w3):
+                return fn()
+        except ContractLogicError as exc:
+            raise self._decode_revert(exc) from exc
+
+    # -- revert decoding ------------------------------------------------------------------------
+
+    def _decode_revert(
+        self, exc: ContractLogicError, *, tx_hash: str | None = None
+    ) -> ContractRevertError:
+        data = _revert_data(exc)
+        decoder = self._errors.get(data[:4]) if data is not None else None
+        if data is None or decoder is None:
+            shown = "0x" + data.hex() if data else str(exc.message or exc)
+            return ContractRevertError("", {"data": shown}, tx_hash=tx_hash)
+        name, names, types = decoder
+        values = abi_decode(types, data[4:])
+        cls = REVERT_ERRORS.get(name, ContractRevertError)
+        return cls(name, dict(zip(names, values, strict=True)), tx_hash=tx_hash)
+
+
+def _error_decoders(abi: list[dict[str, Any]]) -> dict[bytes, tuple[str, list[str], list[str]]]:
+    decoders = {}
+    for item in abi:
+        if item.get("type") == "error":
+            inputs = item.get("inputs", [])
+            selector = function_abi_to_4byte_selector(item)  # type: ignore[arg-type]
+            decoders[bytes(selector)] = (
+                item["name"],
+                [i["name"] for i in inputs],
+                [i["type"] for i in inputs],
+            )
+    return decoders
+
+
+def _revert_data(exc: ContractLogicError) -> bytes | None:
+    data: Any = exc.data
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        try:
+            return bytes.fromhex(data[2:])
+        except ValueError:
+            return None
+    return None
+
+
+def _fees(w3: Web3) -> dict[str, int]:
+    """EIP-1559 fees when the latest block has a base fee, a legacy gas price otherwise."""
+    latest = w3.eth.get_block("latest")
+    base_fee = latest.get("baseFeePerGas")
+    if base_fee is None:
+        return {"gasPrice": int(w3.eth.gas_price)}
+    try:
+        tip = int(w3.eth.max_priority_fee)
+    except (Web3RPCError, ValueError, NotImplementedError):
+        tip = DEFAULT_PRIORITY_FEE
+    # Twice the base fee survives several full blocks of base-fee growth (12.5% each).
+    return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text if text.startswith("0x") else "0x" + text
+
+
+@contextmanager
+def _chain_errors(w3: Web3) -> Iterator[None]:
+    """Turn transport failures into :class:`ChainUnavailableError`."""
+    try:
+        yield
+    except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+        endpoint = getattr(w3.provider, "endpoint_uri", None) or type(w3.provider).__name__
+        reason = type(exc).__name__
+        raise ChainUnavailableError(f"chain node {endpoint} is unreachable: {reason}") from exc
