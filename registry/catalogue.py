@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry.errors import InvalidInputError
+
 __all__ = [
     "CATEGORIES",
     "UNITS",
@@ -24,15 +26,17 @@ __all__ = [
 ]
 
 
-class UnknownCategoryError(ValueError):
+class UnknownCategoryError(InvalidInputError, ValueError):
     """A category code not in the catalogue: code ``unknown_category``, field ``category``."""
 
     code = "unknown_category"
 
     def __init__(self, category: str) -> None:
-        self.field = "category"
         self.category = category
-        super().__init__(f"unknown product category {category!r}; known: {', '.join(CATEGORIES)}")
+        super().__init__(
+            f"unknown product category {category!r}; known: {', '.join(CATEGORIES)}",
+            field="category",
+        )
 
 
 @dataclass(frozen=True, slots=True)
