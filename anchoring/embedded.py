@@ -1,0 +1,485 @@
+"""The durable embedded EVM chain: py-evm on SQLite in the data dir, behind a web3 provider.
+
+``EmbeddedChain.open(data_dir)`` gives ``tanji serve`` / ``tanji demo`` a real EVM chain with
+nothing else running. It lives in ``data_dir/chain/``:
+
+- ``chain.sqlite`` — py-evm's key-value store (:class:`anchoring.chaindb.SqliteChainDB`, WAL):
+  state trie, headers, blocks, receipts and the transaction index, plus a ``meta`` table holding
+  the chain id. Each block is one SQLite commit, so after ``close()`` or ``kill -9`` the chain
+  reopens at the last block whose commit completed, with the same state root and storage.
+  The chain is reopened from its canonical head, never replayed (replaying raw transactions
+  does not reproduce it: block mix hashes are random and timestamps differ).
+- ``LOCK`` — ``fcntl.flock``-ed by the one process that has the chain open; it holds that
+  process's PID and command line so a second opener gets :class:`ChainLockedError` naming it.
+
+Transactions are mined one block each (eth-tester auto-mine; with auto-mine off eth-tester does
+not batch them anyway). Transaction and receipt lookups use py-evm's canonical
+``tx hash -> (block number, index)`` lookup key, which py-evm writes inside the same atomic batch
+— hence the same SQLite commit — as the block itself; eth-tester's own lookup scans every block
+from the head down (0.4 s at height 2,000), :class:`IndexedPyEVMBackend` never does.
+
+Funding: ``fund`` addresses get a large genesis balance when the chain is first created. The
+embedded chain holds no private keys, so it cannot fund an address later: reopening with a
+``fund`` address that has no balance raises :class:`ChainFundingError` (start a new data dir, or
+sign with an address that was funded at genesis).
+
+Thread safety: one re-entrant lock per chain guards every use of the py-evm chain and the SQLite
+connection — each request through ``.w3`` (the provider takes it), :meth:`EmbeddedChain.request`
+(used by :mod:`anchoring.rpc`) and :meth:`EmbeddedChain.close`. A background anchoring thread and
+HTTP request handlers may therefore share one ``EmbeddedChain``; requests run one at a time.
+"""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Final, Self, cast
+
+from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI
+from eth.chains.base import MiningChain
+from eth.exceptions import CanonicalHeadNotFound, Revert
+from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
+from eth.vm.forks import PragueVM
+from eth.vm.spoof import SpoofTransaction
+from eth_abi import abi
+from eth_abi.exceptions import DecodingError
+from eth_tester import EthereumTester
+from eth_tester.backends.pyevm.main import (
+    PyEVMBackend,
+    _get_block_by_number,
+    get_default_genesis_params,
+)
+from eth_tester.backends.pyevm.serializers import (
+    serialize_transaction,
+    serialize_transaction_receipt,
+)
+from eth_tester.exceptions import TransactionFailed, TransactionNotFound
+from eth_typing import Address, BlockNumber, Hash32
+from eth_utils import encode_hex, is_hex_address, to_canonical_address, to_checksum_address
+from web3 import Web3
+from web3.providers.eth_tester import EthereumTesterProvider
+from web3.providers.eth_tester.defaults import API_ENDPOINTS
+from web3.types import RPCEndpoint, RPCResponse
+
+from anchoring.chaindb import SqliteChainDB
+from anchoring.errors import AnchoringError, ChainLockedError
+
+#: Chain id of every embedded chain (not a public network's id; checked against chainlist ids
+#: in use at the time of writing). Transactions signed for it replay on no other chain.
+EMBEDDED_CHAIN_ID: Final = 20240
+
+#: Genesis balance of each funded address: one million ether (eth-tester's default).
+GENESIS_BALANCE_WEI: Final = 10**24
+
+#: ``from`` of an ``eth_call`` / ``eth_estimateGas`` that names none, as nodes default it.
+ZERO_ADDRESS: Final = "0x" + "00" * 20
+_ERROR_STRING_SELECTOR: Final = bytes.fromhex("08c379a0")
+_FEE_FIELDS: Final = ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
+
+_CHAIN_FILE = "chain.sqlite"
+_LOCK_FILE = "LOCK"
+_CLIENT_VERSION = "Tanji-embedded/py-evm"
+
+
+class EmbeddedChainError(AnchoringError):
+    """The embedded chain cannot be opened or used as asked."""
+
+    code = "embedded_chain_error"
+
+
+class ChainFundingError(EmbeddedChainError):
+    """An address asked to be funded on reopen has no balance (funding happens at genesis only)."""
+
+    code = "chain_funding"
+
+
+class ChainClosedError(EmbeddedChainError):
+    """The embedded chain was closed; open it again to use it."""
+
+    code = "chain_closed"
+
+
+class CallReverted(EmbeddedChainError):
+    """An ``eth_call`` / ``eth_estimateGas`` reverted; ``data`` is the raw revert data.
+
+    The provider turns it into the JSON-RPC error nodes send (code 3, ``data``), so web3 raises
+    ``ContractCustomError`` / ``ContractLogicError`` with the revert data as against any node
+    (eth-tester's own provider flattens it into a message string).
+    """
+
+    code = "call_reverted"
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        reason = ""
+        if data[:4] == _ERROR_STRING_SELECTOR:
+            try:
+                reason = ": " + str(abi.decode(["string"], data[4:])[0])
+            except DecodingError:
+                reason = ""
+        super().__init__("execution reverted" + reason)
+
+
+def _chain_class(chain_id: int) -> type[MiningChain]:
+    """eth-tester's tester chain (Prague from genesis, constant gas limit) with our chain id."""
+
+    class TanjiEmbeddedChain(MiningChain):
+        vm_configuration = ((BlockNumber(0), PragueVM),)
+
+        def create_header_from_parent(
+            self, parent_header: BlockHeaderAPI, **header_params: Any
+        ) -> BlockHeaderAPI:
+            # A constant gas limit, as eth-tester's chain keeps it.
+            header_params["gas_limit"] = parent_header.gas_limit
+            return super().create_header_from_parent(parent_header, **header_params)
+
+        def get_transaction_builder(self) -> Any:
+            return self.get_vm().get_transaction_builder()
+
+    TanjiEmbeddedChain.chain_id = chain_id
+    return TanjiEmbeddedChain
+
+
+class IndexedPyEVMBackend(PyEVMBackend):
+    """eth-tester's py-evm backend over an existing chain, with indexed transaction lookups.
+
+    ``index_hits`` counts lookups answered from the index (observable in tests).
+    """
+
+    def __init__(self, chain: MiningChain) -> None:
+        # PyEVMBackend.__init__ would build a fresh in-memory chain from genesis: skip it.
+        self.account_keys = ()
+        self.chain = chain
+        self.index_hits = 0
+
+    def reset_to_genesis(self, *args: Any, **kwargs: Any) -> None:
+        raise EmbeddedChainError("the embedded chain is durable; it cannot be reset to genesis")
+
+    def _find_transaction(self, transaction_hash: bytes) -> tuple[BlockAPI, Any, int]:
+        pending = self.chain.get_block()
+        for index, transaction in enumerate(pending.transactions):
+            if transaction.hash == transaction_hash:
+                return pending, transaction, index
+        try:
+            block_number, index = self.chain.chaindb.get_transaction_index(Hash32(transaction_hash))
+        except EVMTransactionNotFound:
+            raise TransactionNotFound(
+                f"No transaction found for transaction hash: {encode_hex(transaction_hash)}"
+            ) from None
+        self.index_hits += 1
+        block = self.chain.get_canonical_block_by_number(block_number)
+        return block, block.transactions[index], index
+
+    def _spoofed(self, transaction: dict[str, Any], block_number: Any) -> SpoofTransaction:
+        unsigned = self._get_normalized_and_unsigned_evm_transaction(transaction, block_number)
+        return SpoofTransaction(unsigned, from_=transaction["from"])
+
+    @staticmethod
+    def _afford(
+        state: Any, transaction: dict[str, Any], spoofed: SpoofTransaction, gas: int
+    ) -> None:
+        # Nodes run a call that names no fee with no balance check; eth-tester defaults a fee
+        # of 1 gwei and refuses a sender that cannot pay it. Top the sender up inside the
+        # snapshot the call runs in (reverted afterwards) when no fee was named.
+        if not any(field in transaction for field in _FEE_FIELDS):
+            sender = spoofed.sender
+            need = gas * spoofed.max_fee_per_gas + spoofed.value
+            if state.get_balance(sender) < need:
+                state.set_balance(sender, need)
+
+    def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
+        """eth-tester's ``call`` with raw revert data and no fee check when no fee is named."""
+        transaction = dict(transaction)
+        transaction.setdefault("gas", self._max_available_gas())
+        spoofed = self._spoofed(transaction, block_number)
+        block = _get_block_by_number(self.chain, block_number)
+        state = self.chain.get_vm(at_header=block.header).state
+        snapshot = state.snapshot()
+        try:
+            self._afford(state, transaction, spoofed, spoofed.gas)
+            computation = state.apply_transaction(cast(SignedTransactionAPI, spoofed))
+        finally:
+            state.revert(snapshot)
+        if computation.is_error:
+            error = computation.error
+            if isinstance(error, Revert):
+                raise CallReverted(bytes(error.args[0]) if error.args else b"")
+            raise TransactionFailed(str(error))
+        return bytes(computation.output)
+
+    def estimate_gas(self, transaction: dict[str, Any], block_number: Any = "latest") -> int:
+        """eth-tester's ``estimate_gas`` with raw revert data and no fee check when unnamed."""
+        transaction = dict(transaction)
+        spoofed = self._spoofed({**transaction, "gas": 21000}, block_number)
+        if block_number == "pending":
+            raise NotImplementedError('"pending" block identifier is unsupported in eth-tester')
+        if block_number in ("latest", "safe", "finalized"):
+            header = self.chain.get_canonical_head()
+        elif block_number == "earliest":
+            header = self.chain.get_canonical_block_header_by_number(BlockNumber(0))
+        else:
+            header = self.chain.get_canonical_block_header_by_number(BlockNumber(block_number))
+        try:
+            with self.chain.get_vm(header).in_costless_state() as state:
+                self._afford(state, transaction, spoofed, header.gas_limit)
+                return int(self.chain.gas_estimator(state, cast(SignedTransactionAPI, spoofed)))
+        except Revert as error:
+            raise CallReverted(bytes(error.args[0]) if error.args else b"") from None
+
+    def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:
+        block, transaction, index = self._find_transaction(transaction_hash)
+        is_pending = block.number == self.chain.get_block().number
+        return serialize_transaction(block, transaction, index, is_pending)
+
+    def get_transaction_receipt(self, transaction_hash: bytes) -> Any:
+        block, transaction, index = self._find_transaction(transaction_hash)
+        is_pending = block.number == self.chain.get_block().number
+        receipts = block.get_receipts(self.chain.chaindb)
+        return serialize_transaction_receipt(
+            block, receipts, transaction, index, is_pending, self.chain.get_vm()
+        )
+
+
+class _LockedTesterProvider(EthereumTesterProvider):
+    """EthereumTesterProvider whose every request holds the chain's lock."""
+
+    def __init__(
+        self,
+        tester: EthereumTester,
+        endpoints: dict[str, dict[str, Callable[..., RPCResponse]]],
+        lock: threading.RLock,
+        is_closed: Callable[[], bool],
+    ) -> None:
+        super().__init__(tester, endpoints)
+        self._chain_lock = lock
+        self._is_closed = is_closed
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        if (
+            method in ("eth_call", "eth_estimateGas")
+            and params
+            and isinstance(params[0], dict)
+            and params[0].get("from") is None
+        ):
+            # Nodes default an absent sender to the zero address; eth-tester refuses the call.
+            params = [{**params[0], "from": ZERO_ADDRESS}, *params[1:]]
+        with self._chain_lock:
+            if self._is_closed():
+                raise ChainClosedError("the embedded chain is closed")
+            request_id = self._current_request_id
+            try:
+                return super().make_request(method, params)
+            except CallReverted as reverted:
+                # The JSON-RPC error geth and Hardhat send for a revert, so that web3 raises
+                # ContractCustomError / ContractLogicError carrying the revert data.
+                return cast(
+                    RPCResponse,
+                    {
+                        "jsonrpc": "2.0",
+                        "id": request_id,
+                        "error": {
+                            "code": 3,
+                            "message": str(reverted),
+                            "data": "0x" + reverted.data.hex(),
+                        },
+                    },
+                )
+
+
+def _endpoints(chain_id: int) -> dict[str, dict[str, Callable[..., RPCResponse]]]:
+    endpoints = copy.copy(API_ENDPOINTS)
+    endpoints["eth"] = dict(API_ENDPOINTS["eth"])
+    endpoints["net"] = dict(API_ENDPOINTS["net"])
+    endpoints["web3"] = dict(API_ENDPOINTS["web3"])
+    endpoints["eth"]["chainId"] = lambda *_: chain_id
+    endpoints["net"]["version"] = lambda *_: str(chain_id)
+    endpoints["web3"]["clientVersion"] = lambda *_: _CLIENT_VERSION
+    return cast(dict[str, dict[str, Callable[..., RPCResponse]]], endpoints)
+
+
+def _acquire_lock(lock_path: Path) -> IO[str]:
+    """flock the data dir's lock file and write our PID and command line into it."""
+    handle = open(lock_path, "a+")  # noqa: SIM115 (held open for the chain's lifetime)
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        pid, _, command = holder.partition("\n")
+        error = ChainLockedError(
+            f"the embedded chain in {lock_path.parent} is already open in process "
+            f"{pid or '(unknown pid)'}" + (f" ({command})" if command else "")
+        )
+        error.holder_pid = int(pid) if pid.isdigit() else None  # type: ignore[attr-defined]
+        raise error from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n{' '.join(sys.argv)}\n")
+    handle.flush()
+    return handle
+
+
+class EmbeddedChain:
+    """A durable single-process EVM chain in ``data_dir/chain/``; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        db: SqliteChainDB,
+        backend: IndexedPyEVMBackend,
+        chain_id: int,
+        lock_handle: IO[str],
+    ) -> None:
+        self._db = db
+        self._backend = backend
+        self._lock_handle: IO[str] | None = lock_handle
+        self.chain_id = chain_id
+        self.lock = threading.RLock()
+        self.tester = EthereumTester(backend, auto_mine_transactions=True)
+        provider = _LockedTesterProvider(
+            self.tester, _endpoints(chain_id), self.lock, lambda: self._lock_handle is None
+        )
+        self.w3 = Web3(provider)
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        fund: Sequence[str] = (),
+        chain_id: int = EMBEDDED_CHAIN_ID,
+    ) -> EmbeddedChain:
+        """Create or reopen the chain in ``data_dir/chain/``; fund ``fund`` at genesis.
+
+        Raises :class:`ChainLockedError` when another process (or another open chain in this
+        process) holds the data dir, :class:`ChainFundingError` when reopening with a ``fund``
+        address that has no balance, :class:`EmbeddedChainError` when the chain on disk has a
+        different chain id or an address is malformed.
+        """
+        for address in fund:
+            if not is_hex_address(address):
+                raise EmbeddedChainError(f"fund: {address!r} is not a hex address")
+        chain_dir = Path(data_dir) / "chain"
+        chain_dir.mkdir(parents=True, exist_ok=True)
+        lock_handle = _acquire_lock(chain_dir / _LOCK_FILE)
+        try:
+            db = SqliteChainDB(chain_dir / _CHAIN_FILE)
+            try:
+                chain = _open_chain(db, chain_id=chain_id, fund=fund)
+            except BaseException:
+                db.close()
+                raise
+        except BaseException:
+            lock_handle.close()
+            raise
+        return cls(
+            db=db, backend=IndexedPyEVMBackend(chain), chain_id=chain_id, lock_handle=lock_handle
+        )
+
+    @property
+    def backend(self) -> IndexedPyEVMBackend:
+        """The eth-tester backend (for its ``index_hits`` counter and raw chain access)."""
+        return self._backend
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file holding the chain."""
+        return self._db.path
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has run."""
+        return self._lock_handle is None
+
+    def request(self, method: str, params: Any) -> Any:
+        """Run one JSON-RPC method through ``.w3``'s provider stack; returns web3's result.
+
+        Raises web3's exceptions (e.g. ``TransactionNotFound``) as ``.w3`` would.
+        """
+        with self.lock:
+            return self.w3.manager.request_blocking(RPCEndpoint(method), params)
+
+    def head(self) -> tuple[int, bytes, bytes]:
+        """``(number, hash, state root)`` of the last mined block."""
+        with self.lock:
+            self._check_open()
+            header = self._backend.chain.get_canonical_head()
+            return header.block_number, header.hash, header.state_root
+
+    def mine_empty_blocks(self, count: int) -> None:
+        """Mine ``count`` blocks with no transactions (advances time for tests and demos)."""
+        with self.lock:
+            self._check_open()
+            self.tester.mine_blocks(count)
+
+    def close(self) -> None:
+        """Checkpoint the SQLite WAL, close the database and release the data dir's lock."""
+        with self.lock:
+            if self._lock_handle is None:
+                return
+            self._db.close()
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def _check_open(self) -> None:
+        if self._lock_handle is None:
+            raise ChainClosedError("the embedded chain is closed")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _open_chain(db: SqliteChainDB, *, chain_id: int, fund: Sequence[str]) -> MiningChain:
+    conn = db.connection
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = conn.execute("SELECT value FROM meta WHERE key = 'chain_id'").fetchone()
+    if row is not None and int(row[0]) != chain_id:
+        raise EmbeddedChainError(
+            f"the chain in {db.path} has chain id {row[0]}, not the requested {chain_id}"
+        )
+    chain_class = _chain_class(chain_id)
+    try:
+        chain_class(db).get_canonical_head()
+        exists = True
+    except CanonicalHeadNotFound:
+        exists = False
+    if exists:
+        chain = chain_class(db)
+        state = chain.get_vm().state
+        empty = [a for a in fund if state.get_balance(to_canonical_address(a)) == 0]
+        if empty:
+            raise ChainFundingError(
+                "the embedded chain already exists and funds accounts only at genesis; "
+                f"no balance for {', '.join(to_checksum_address(a) for a in empty)}"
+            )
+    else:
+        genesis_state: dict[Address, Any] = {
+            to_canonical_address(address): {
+                "balance": GENESIS_BALANCE_WEI,
+                "nonce": 0,
+                "code": b"",
+                "storage": {},
+            }
+            for address in fund
+        }
+        params = get_default_genesis_params({"timestamp": int(time.time())})
+        chain = cast(MiningChain, chain_class.from_genesis(db, params, genesis_state))
+    # Written after genesis so a crash before it leaves a data dir that simply starts afresh.
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('chain_id', ?)", (str(chain_id),))
+    return cast(MiningChain, chain)
