@@ -1,14 +1,15 @@
-"""Merkle trees compatible with OpenZeppelin's ``StandardMerkleTree`` (``@openzeppelin/merkle-tree``).
+"""Merkle trees compatible with OpenZeppelin's ``StandardMerkleTree``.
 
 The same values and leaf encoding give the same root, the same proof for every value and the same
-``standard-v1`` dump as ``StandardMerkleTree.of(values, encoding)`` in JavaScript, so a proof from us
-verifies with ``StandardMerkleTree.verify`` and with OpenZeppelin ``MerkleProof.sol`` on chain.
+``standard-v1`` dump as ``StandardMerkleTree.of(values, encoding)`` of ``@openzeppelin/merkle-tree``
+in JavaScript, so a proof from us verifies with ``StandardMerkleTree.verify`` and with OpenZeppelin
+``MerkleProof.sol`` on chain.
 
-Hashing is defined once, in :mod:`verifier.merkle`: leaves are ``keccak256(keccak256(abi.encode(v)))``
-and inner nodes hash the sorted pair of their children. Leaves are sorted by hash (OZ's default
-``sortLeaves: true``) and laid out as OZ does: a heap array of ``2n - 1`` nodes, the root at index 0,
-node ``i``'s children at ``2i + 1`` and ``2i + 2``, the leaves in the last ``n`` slots in reverse
-sorted order.
+Hashing is defined once, in :mod:`verifier.merkle`: leaves are
+``keccak256(keccak256(abi.encode(values)))`` and inner nodes hash the sorted pair of their children.
+Leaves are sorted by hash (OZ's default ``sortLeaves: true``) and laid out as OZ does: a heap
+array of ``2n - 1`` nodes, the root at index 0, node ``i``'s children at ``2i + 1`` and ``2i + 2``,
+the leaves in the last ``n`` slots in reverse sorted order.
 
 Indexes taken by :meth:`MerkleTree.proof` and friends are *value indexes*: the position of the value
 (or leaf hash) in the sequence the tree was built from, as OZ's ``getProof(number)``.
@@ -147,7 +148,7 @@ class MerkleTree:
                 code="invalid_dump",
                 field="format",
             )
-        enc = _check_encoding(dump.get("leafEncoding"), "leafEncoding")
+        enc = _check_encoding(dump.get("leafEncoding"), "leafEncoding", code="invalid_dump")
         raw_tree = dump.get("tree")
         raw_values = dump.get("values")
         if not isinstance(raw_tree, list) or not raw_tree:
@@ -175,7 +176,7 @@ class MerkleTree:
             index = entry.get("treeIndex")
             if type(index) is not int or not n - 1 <= index <= 2 * n - 2 or index in seen:
                 raise TreeError(
-                    f"treeIndex must be a distinct leaf slot in [{n - 1}, {2 * n - 2}], got {index!r}",
+                    f"treeIndex must be a distinct leaf slot in [{n - 1}, {2 * n - 2}]: {index!r}",
                     code="invalid_dump",
                     field=f"{where}.treeIndex",
                 )
@@ -371,10 +372,10 @@ def _build(leaves: list[bytes]) -> list[bytes]:
         return tree
     lo = (1 << (hi.bit_length() - 1)) - 1  # first slot of the deepest level holding an inner node
     while True:
-        children = iter(tree[2 * lo + 1 : 2 * hi + 1])
+        children = tree[2 * lo + 1 : 2 * hi + 1]
         tree[lo:hi] = [
             keccak(a + b).digest() if a < b else keccak(b + a).digest()
-            for a, b in zip(children, children)
+            for a, b in zip(children[0::2], children[1::2], strict=True)
         ]
         if lo == 0:
             return tree
@@ -382,7 +383,9 @@ def _build(leaves: list[bytes]) -> list[bytes]:
         lo = (lo - 1) >> 1
 
 
-def _check_encoding(encoding: object, field: str) -> tuple[str, ...]:
+def _check_encoding(
+    encoding: object, field: str, *, code: str = "invalid_encoding"
+) -> tuple[str, ...]:
     if (
         not isinstance(encoding, (list, tuple))
         or not encoding
@@ -390,7 +393,7 @@ def _check_encoding(encoding: object, field: str) -> tuple[str, ...]:
     ):
         raise TreeError(
             "leaf encoding must be a non-empty list of ABI type names",
-            code="invalid_encoding",
+            code=code,
             field=field,
         )
     return tuple(encoding)
