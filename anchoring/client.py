@@ -7,6 +7,7 @@ persist), :meth:`AnchorClient.send_raw` (idempotent) and :meth:`AnchorClient.wai
 
 from __future__ import annotations
 
+import ast
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +18,8 @@ from typing import Any, TypeVar
 import requests
 from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
-from eth_utils import function_abi_to_4byte_selector, to_checksum_address
+from eth_tester.exceptions import TransactionFailed
+from eth_utils import ValidationError, function_abi_to_4byte_selector, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
@@ -34,6 +36,10 @@ from anchoring.errors import (
 )
 
 T = TypeVar("T")
+
+#: How a revert surfaces: JSON-RPC nodes give web3's ContractLogicError (with the revert data);
+#: the in-process eth-tester provider raises eth-tester's TransactionFailed.
+REVERTS = (ContractLogicError, TransactionFailed)
 
 #: Gas estimates are multiplied by this (as a fraction) so that a state change between estimate
 #: and inclusion (e.g. a deeper proof path in storage) does not run the transaction out of gas.
@@ -282,7 +288,9 @@ class AnchorClient:
         try:
             with _chain_errors(self.w3):
                 self.w3.eth.send_raw_transaction(signed.raw)
-        except (Web3RPCError, ValueError) as exc:
+        except (Web3RPCError, ValueError, ValidationError) as exc:
+            # Nodes word these differently: geth "already known", hardhat "Known transaction",
+            # "nonce too low"; py-evm "Invalid transaction nonce".
             message = str(exc).lower()
             if "known" in message or "already" in message:
                 return signed.tx_hash
@@ -296,7 +304,7 @@ class AnchorClient:
                     nonce=signed.nonce,
                 ) from exc
             raise AnchoringError(f"node refused transaction {signed.tx_hash}: {exc}") from exc
-        except ContractLogicError as exc:
+        except REVERTS as exc:
             # Some in-process backends execute on send and raise the revert right away.
             raise self._decode_revert(exc, tx_hash=signed.tx_hash) from exc
         return signed.tx_hash
@@ -361,7 +369,7 @@ class AnchorClient:
             call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "gas": tx["gas"]}
             try:
                 self.w3.eth.call(call, block_identifier=receipt["blockNumber"])  # type: ignore[arg-type]
-            except ContractLogicError as exc:
+            except REVERTS as exc:
                 return self._decode_revert(exc, tx_hash=tx_hash)
         return ContractRevertError("", {"data": "0x"}, tx_hash=tx_hash)
 
@@ -400,18 +408,16 @@ class AnchorClient:
         try:
             with _chain_errors(self.w3):
                 return fn()
-        except ContractLogicError as exc:
+        except REVERTS as exc:
             raise self._decode_revert(exc) from exc
 
     # -- revert decoding ------------------------------------------------------------------------
 
-    def _decode_revert(
-        self, exc: ContractLogicError, *, tx_hash: str | None = None
-    ) -> ContractRevertError:
+    def _decode_revert(self, exc: Exception, *, tx_hash: str | None = None) -> ContractRevertError:
         data = _revert_data(exc)
         decoder = self._errors.get(data[:4]) if data is not None else None
         if data is None or decoder is None:
-            shown = "0x" + data.hex() if data else str(exc.message or exc)
+            shown = "0x" + data.hex() if data else str(exc)
             return ContractRevertError("", {"data": shown}, tx_hash=tx_hash)
         name, names, types = decoder
         values = abi_decode(types, data[4:])
@@ -433,15 +439,32 @@ def _error_decoders(abi: list[dict[str, Any]]) -> dict[bytes, tuple[str, list[st
     return decoders
 
 
-def _revert_data(exc: ContractLogicError) -> bytes | None:
-    data: Any = exc.data
-    if isinstance(data, dict):
-        data = data.get("data")
-    if isinstance(data, str) and data.startswith("0x"):
+def _revert_data(exc: BaseException) -> bytes | None:
+    """The raw revert data carried by an exception (or the exceptions it wraps)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ContractLogicError):
+            data: Any = seen.data
+            if isinstance(data, dict):
+                data = data.get("data")
+            if isinstance(data, str) and data.startswith("0x"):
+                try:
+                    return bytes.fromhex(data[2:])
+                except ValueError:
+                    return None
+        elif seen.args and isinstance(seen.args[0], bytes):
+            # eth-tester's own TransactionFailed holds the revert bytes.
+            return seen.args[0]
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    marker = "execution reverted: b"
+    if marker in text:
+        # web3's eth-tester provider re-raises with the bytes' repr in the message.
         try:
-            return bytes.fromhex(data[2:])
-        except ValueError:
+            value = ast.literal_eval(text[text.index(marker) + len(marker) - 1 :])
+        except (ValueError, SyntaxError):
             return None
+        return value if isinstance(value, bytes) else None
     return None
 
 
