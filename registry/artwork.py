@@ -1,0 +1,151 @@
+"""Printable carbon-label artwork: one SVG per label, ready for a pack or a shelf tag.
+
+The artwork is a pure function of :class:`LabelArtwork`: the same label always gives the same
+bytes, so a printer's proof can be checked against the registry. The QR code is vector (an SVG
+path of its modules, not a raster) so it stays sharp at any print size. Text is bilingual:
+Chinese first, English second, as on Chinese consumer labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from registry.catalogue import get_category, unit_name
+from registry.grading import GRADE_COLOURS
+from registry.qr import qr_matrix, qr_svg_path
+
+__all__ = ["LabelArtwork", "format_amount", "render_label_svg", "unit_text"]
+
+WIDTH = 640
+HEIGHT = 400
+QR_SIZE = 200  # px of the QR square (with its quiet zone) in the 640 x 400 artboard
+FONT = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',Arial,sans-serif"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelArtwork:
+    """What a printed label shows."""
+
+    label_id: str
+    url: str  # what the QR encodes (see registry.qr.label_url)
+    product_name_zh: str
+    product_name_en: str
+    company_name: str
+    category: str
+    kg_co2e_per_unit: float
+    declared_unit: str
+    grade: str
+    illustrative_grade: bool
+    certificate_number: str
+    valid_from: str  # ISO dates
+    valid_until: str
+    certifier_name: str
+
+
+def format_amount(value: float) -> str:
+    """A footprint value for people: 3 significant figures, thousands separated (1,850; 0.412)."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{round(value):,}"
+    text = f"{value:.3g}"
+    if "e" in text:  # very small values: fall back to plain decimals
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text
+
+
+def unit_text(category: str, declared_unit: str, lang: str) -> str:
+    """``kg CO₂e/台`` or ``kg CO₂e per unit``: the footprint's unit in ``lang``."""
+    name = unit_name(declared_unit, lang, get_category(category))
+    return f"kg CO₂e/{name}" if lang == "zh" else f"kg CO₂e per {name}"
+
+
+def _text(
+    x: float, y: float, content: str, *, size: int, weight: str = "normal", **attrs: str
+) -> str:
+    extra = "".join(f" {k.replace('_', '-')}={quoteattr(v)}" for k, v in attrs.items())
+    return (
+        f'<text x="{x}" y="{y}" font-size="{size}" font-weight="{weight}"{extra}>'
+        f"{escape(content)}</text>"
+    )
+
+
+def _fit(text: str, limit: int) -> str:
+    """Shorten ``text`` to ``limit`` characters (CJK count double) so it stays inside the box."""
+    width = 0
+    for i, ch in enumerate(text):
+        width += 2 if ord(ch) > 0x2E80 else 1
+        if width > limit:
+            return text[:i].rstrip() + "…"
+    return text
+
+
+def render_label_svg(label: LabelArtwork) -> str:
+    """The label's artwork as a standalone SVG document."""
+    colour = GRADE_COLOURS.get(label.grade, "#555555")
+    category = get_category(label.category)
+    matrix = qr_matrix(label.url)
+    modules = len(matrix)
+    scale = QR_SIZE / modules
+    qr_x, qr_y = WIDTH - QR_SIZE - 24, 96
+    value = format_amount(label.kg_co2e_per_unit)
+    grade_note = "示例分级 Illustrative grade" if label.illustrative_grade else "分级 Grade"
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FONT}" fill="#1a1a1a">',
+        f"<title>{escape(f'碳足迹 Carbon Footprint — {label.product_name_en}')}</title>",
+        f'<rect x="1" y="1" width="{WIDTH - 2}" height="{HEIGHT - 2}" rx="18" fill="#fff" '
+        'stroke="#1a1a1a" stroke-width="2"/>',
+        # Header band.
+        f'<path d="M1 19a18 18 0 0 1 18-18h{WIDTH - 38}a18 18 0 0 1 18 18v61H1z" fill="#0b5d3b"/>',
+        _text(24, 52, "碳足迹", size=30, weight="bold", fill="#fff"),
+        _text(124, 52, "Carbon Footprint", size=26, fill="#fff"),
+        _text(WIDTH - 24, 50, label.certificate_number, size=15, fill="#fff", text_anchor="end"),
+        # Value and unit.
+        _text(24, 180, value, size=72, weight="bold", id="footprint-value"),
+        _text(24, 210, unit_text(label.category, label.declared_unit, "zh"), size=20),
+        _text(24, 234, unit_text(label.category, label.declared_unit, "en"), size=18),
+        # Grade badge.
+        f'<g id="grade"><rect x="24" y="250" width="92" height="64" rx="10" fill="{colour}"/>',
+        _text(70, 297, label.grade, size=40, weight="bold", fill="#fff", text_anchor="middle"),
+        _text(128, 276, grade_note, size=15),
+        _text(128, 300, f"{category.name_zh} {category.name_en}", size=13, fill="#555"),
+        "</g>",
+        # Product and company.
+        _text(24, 114, _fit(label.product_name_zh, 38), size=20, weight="bold"),
+        _text(24, 338, _fit(label.product_name_en, 56), size=16),
+        _text(24, 360, _fit(label.company_name, 56), size=14, fill="#555"),
+        # Validity and certifier.
+        _text(
+            24,
+            384,
+            f"有效期 Valid {label.valid_from} – {label.valid_until} · "
+            f"{_fit(label.certifier_name, 40)}",
+            size=12,
+            fill="#555",
+        ),
+        # QR code: vector modules, white quiet zone included in the matrix.
+        f'<g id="qr" transform="translate({qr_x} {qr_y}) scale({scale:.6f})" '
+        'shape-rendering="crispEdges">',
+        f'<rect width="{modules}" height="{modules}" fill="#fff"/>',
+        f'<path fill="#000" d="{qr_svg_path(matrix)}"/></g>',
+        _text(
+            qr_x + QR_SIZE / 2,
+            qr_y + QR_SIZE + 20,
+            "扫码验证 Scan to verify",
+            size=14,
+            text_anchor="middle",
+        ),
+        _text(
+            qr_x + QR_SIZE / 2,
+            qr_y + QR_SIZE + 38,
+            label.label_id,
+            size=12,
+            fill="#555",
+            text_anchor="middle",
+        ),
+        "</svg>",
+    ]
+    return "\n".join(parts) + "\n"
