@@ -1,0 +1,488 @@
+"""A read-only Ethereum JSON-RPC 2.0 endpoint over the embedded chain.
+
+``tanji serve`` mounts :func:`handle_rpc_body` at ``POST /rpc`` so that standard tools — web3's
+``HTTPProvider``, ethers' ``JsonRpcProvider``, ``tanji verify --rpc-url`` — can check labels
+against the embedded chain. Answers use the standard wire encoding (quantities as ``0x``-hex
+without leading zeros, data as ``0x``-hex bytes), as geth and Hardhat send them.
+
+Only reading methods are served (:data:`READ_METHODS`); nothing here can change the chain.
+Sending transactions, signing, filters and any unknown method answer ``-32601``. Malformed
+requests answer ``-32600`` (not a request), ``-32602`` (bad params) or ``-32700`` (not JSON);
+a revert in ``eth_call`` / ``eth_estimateGas`` answers ``3`` with the revert data, as geth does.
+Unexpected failures answer ``-32603`` without internals; no traceback ever leaves this module.
+
+Every request runs under the chain's lock (see :class:`anchoring.embedded.EmbeddedChain`), so
+the handler may be called from many HTTP worker threads while the anchoring thread writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from importlib.metadata import version
+from typing import Any, Final, cast
+
+from eth_bloom import BloomFilter
+from eth_tester.exceptions import BlockNotFound as TesterBlockNotFound
+from eth_tester.exceptions import ValidationError as TesterValidationError
+from eth_typing import ChecksumAddress, HexStr
+from eth_utils import is_hex_address, to_checksum_address
+from eth_utils.exceptions import ValidationError as EthValidationError
+from web3.exceptions import BlockNotFound, ContractLogicError, TransactionNotFound
+from web3.types import BlockIdentifier
+
+from anchoring.embedded import ChainClosedError, EmbeddedChain
+
+logger = logging.getLogger(__name__)
+
+JSONRPC_VERSION: Final = "2.0"
+#: Most requests one batch may hold.
+MAX_BATCH: Final = 100
+#: Widest ``eth_getLogs`` block range (the embedded chain reads every block in the range).
+MAX_LOG_BLOCK_RANGE: Final = 10_000
+
+PARSE_ERROR: Final = -32700
+INVALID_REQUEST: Final = -32600
+METHOD_NOT_FOUND: Final = -32601
+INVALID_PARAMS: Final = -32602
+INTERNAL_ERROR: Final = -32603
+#: Server errors, in the ranges geth and Infura use.
+SERVER_ERROR: Final = -32000
+LIMIT_EXCEEDED: Final = -32005
+EXECUTION_REVERTED: Final = 3
+
+CLIENT_VERSION: Final = f"Tanji-embedded/py-evm-{version('py-evm')}"
+
+_BLOCK_TAGS: Final = frozenset({"latest", "earliest", "pending", "safe", "finalized"})
+# Leading zeros are accepted (as geth does); the value must fit 256 bits.
+_QUANTITY = re.compile(r"0x[0-9a-fA-F]{1,64}")
+_DATA = re.compile(r"0x([0-9a-fA-F]{2})*")
+_HASH32 = re.compile(r"0x[0-9a-fA-F]{64}")
+_BLOOM_BYTES: Final = 256
+
+#: Methods that would change the chain or need a key: named in the error so callers see why.
+WRITE_METHODS: Final = frozenset(
+    {
+        "eth_sendTransaction",
+        "eth_sendRawTransaction",
+        "eth_sign",
+        "eth_signTransaction",
+        "eth_signTypedData",
+        "eth_signTypedData_v4",
+        "personal_sign",
+        "eth_newFilter",
+        "eth_newBlockFilter",
+        "eth_newPendingTransactionFilter",
+        "eth_uninstallFilter",
+        "evm_mine",
+        "evm_snapshot",
+        "evm_revert",
+    }
+)
+
+
+class RpcError(Exception):
+    """A JSON-RPC error answer: ``code``, ``message`` and optional ``data``."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``error`` member of a response."""
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+def _bad(message: str) -> RpcError:
+    return RpcError(INVALID_PARAMS, f"invalid params: {message}")
+
+
+def _positional(params: list[Any], name: str, required: int, optional: int = 0) -> list[Any]:
+    if not required <= len(params) <= required + optional:
+        count = str(required) if not optional else f"{required} to {required + optional}"
+        raise _bad(f"{name} takes {count} parameter(s), got {len(params)}")
+    return params + [None] * (required + optional - len(params))
+
+
+def _quantity(value: Any, field: str) -> int:
+    if not isinstance(value, str) or not _QUANTITY.fullmatch(value):
+        raise _bad(f"{field} must be a hex quantity such as 0x1a, got {value!r}")
+    return int(value, 16)
+
+
+def _hash32(value: Any, field: str) -> HexStr:
+    if not isinstance(value, str) or not _HASH32.fullmatch(value):
+        raise _bad(f"{field} must be a 32-byte hex string, got {value!r}")
+    return HexStr(value.lower())
+
+
+def _address(value: Any, field: str) -> ChecksumAddress:
+    if not isinstance(value, str) or not is_hex_address(value):
+        raise _bad(f"{field} must be a 20-byte hex address, got {value!r}")
+    return to_checksum_address(value)
+
+
+def _data(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not _DATA.fullmatch(value):
+        raise _bad(f"{field} must be 0x-prefixed hex bytes")
+    return value.lower()
+
+
+def _bool(value: Any, field: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _bad(f"{field} must be true or false, got {value!r}")
+    return value
+
+
+def _block_id(chain: EmbeddedChain, value: Any, field: str = "block") -> BlockIdentifier:
+    """A block tag, hex number or EIP-1898 ``{"blockNumber"|"blockHash": ...}`` object."""
+    if value is None:
+        return "latest"
+    if isinstance(value, str) and value in _BLOCK_TAGS:
+        # One node that mines each block final: "safe" and "finalized" are the head.
+        return cast(BlockIdentifier, "latest" if value in ("safe", "finalized") else value)
+    if isinstance(value, dict):
+        if set(value) - {"blockNumber", "blockHash", "requireCanonical"}:
+            raise _bad(f"{field}: unknown member in {sorted(value)}")
+        if "blockNumber" in value and "blockHash" not in value:
+            return _block_id(chain, value["blockNumber"], field)
+        if "blockHash" in value and "blockNumber" not in value:
+            block_hash = _hash32(value["blockHash"], f"{field}.blockHash")
+            try:
+                return int(chain.w3.eth.get_block(block_hash)["number"])
+            except BlockNotFound:
+                raise RpcError(SERVER_ERROR, f"header not found: {block_hash}") from None
+        raise _bad(f"{field} must name exactly one of blockNumber and blockHash")
+    return _quantity(value, field)
+
+
+_CALL_QUANTITIES: Final = ("gas", "gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "value")
+
+
+def _call_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad("the call object must be a JSON object")
+    call: dict[str, Any] = {}
+    for key in ("from", "to"):
+        if value.get(key) is not None:
+            call[key] = _address(value[key], f"call.{key}")
+    for key in _CALL_QUANTITIES:
+        if value.get(key) is not None:
+            call[key] = _quantity(value[key], f"call.{key}")
+    data, input_ = value.get("data"), value.get("input")
+    if data is not None and input_ is not None and data.lower() != str(input_).lower():
+        raise _bad("call.data and call.input differ")
+    payload = input_ if input_ is not None else data
+    if payload is not None:
+        call["data"] = _data(payload, "call.input" if input_ is not None else "call.data")
+    return call
+
+
+def _log_filter(chain: EmbeddedChain, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad("the log filter must be a JSON object")
+    unknown = set(value) - {"fromBlock", "toBlock", "address", "topics", "blockHash"}
+    if unknown:
+        raise _bad(f"unknown log filter member(s) {sorted(unknown)}")
+    head = int(chain.w3.eth.block_number)
+    if value.get("blockHash") is not None:
+        if value.get("fromBlock") is not None or value.get("toBlock") is not None:
+            raise _bad("blockHash cannot be combined with fromBlock/toBlock")
+        start = end = _block_id(chain, {"blockHash": value["blockHash"]}, "blockHash")
+    else:
+        start = _block_id(chain, value.get("fromBlock"), "fromBlock")
+        end = _block_id(chain, value.get("toBlock"), "toBlock")
+    # eth-tester's filters treat tags oddly ("earliest" matches pending logs): resolve to numbers.
+    first = start if isinstance(start, int) else (0 if start == "earliest" else head)
+    last = min(end if isinstance(end, int) else (0 if end == "earliest" else head), head)
+    if first > last:
+        return {"empty": True}
+    if last - first + 1 > MAX_LOG_BLOCK_RANGE:
+        raise RpcError(
+            LIMIT_EXCEEDED, f"block range too large: at most {MAX_LOG_BLOCK_RANGE} blocks per query"
+        )
+    params: dict[str, Any] = {"fromBlock": first, "toBlock": last}
+    address = value.get("address")
+    if isinstance(address, list):
+        params["address"] = [_address(a, "address") for a in address]
+    elif address is not None:
+        params["address"] = _address(address, "address")
+    topics = value.get("topics")
+    if topics is not None:
+        if not isinstance(topics, list) or len(topics) > 4:
+            raise _bad("topics must be a list of at most 4 entries")
+        parsed: list[Any] = []
+        for i, topic in enumerate(topics):
+            if topic is None:
+                parsed.append(None)
+            elif isinstance(topic, list):
+                parsed.append([_hash32(t, f"topics[{i}]") for t in topic])
+            else:
+                parsed.append(_hash32(topic, f"topics[{i}]"))
+        params["topics"] = parsed
+    return params
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _encode(value: Any, key: str = "") -> Any:
+    """web3's Python values → JSON-RPC wire values (quantities and data as 0x-hex)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        if key == "logsBloom":
+            return "0x" + value.to_bytes(_BLOOM_BYTES, "big").hex()
+        return hex(value)
+    if isinstance(value, bytes | bytearray):
+        if key == "logsBloom":
+            return "0x" + bytes(value).rjust(_BLOOM_BYTES, b"\0").hex()
+        return "0x" + bytes(value).hex()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return {k: _encode(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    raise TypeError(f"cannot encode {type(value).__name__} for JSON-RPC")
+
+
+def _encode_log(log: Mapping[str, Any]) -> dict[str, Any]:
+    # eth-tester marks logs "type": "mined"; nodes send "removed" instead.
+    encoded = {k: _encode(v, k) for k, v in log.items() if k != "type"}
+    encoded.setdefault("removed", False)
+    return encoded
+
+
+def _encode_receipt(receipt: Mapping[str, Any]) -> dict[str, Any]:
+    # eth-tester leaves a snake_case pre-Byzantium "state_root" and no logsBloom; nodes send
+    # logsBloom (ethers requires it) and, post-Byzantium, no state root.
+    encoded = {k: _encode(v, k) for k, v in receipt.items() if k not in ("state_root", "logs")}
+    logs = list(receipt.get("logs", []))
+    encoded["logs"] = [_encode_log(log) for log in logs]
+    if "logsBloom" not in encoded:
+        bloom = BloomFilter()
+        for log in logs:
+            bloom.add(bytes.fromhex(log["address"][2:]))
+            for topic in log["topics"]:
+                bloom.add(bytes(topic))
+        encoded["logsBloom"] = _encode(int(bloom), "logsBloom")
+    return encoded
+
+
+# --- methods --------------------------------------------------------------------------------
+
+Method = Callable[[EmbeddedChain, list[Any]], Any]
+
+
+def _no_params(result: Callable[[EmbeddedChain], Any], name: str) -> Method:
+    def method(chain: EmbeddedChain, params: list[Any]) -> Any:
+        _positional(params, name, 0)
+        return result(chain)
+
+    return method
+
+
+def _get_block_by_number(chain: EmbeddedChain, params: list[Any]) -> Any:
+    block, full = _positional(params, "eth_getBlockByNumber", 1, 1)
+    block_id = _block_id(chain, block)
+    try:
+        return _encode(chain.w3.eth.get_block(block_id, _bool(full, "full")))
+    except BlockNotFound:
+        return None
+
+
+def _get_block_by_hash(chain: EmbeddedChain, params: list[Any]) -> Any:
+    block_hash, full = _positional(params, "eth_getBlockByHash", 1, 1)
+    block_hash = _hash32(block_hash, "blockHash")
+    try:
+        return _encode(chain.w3.eth.get_block(block_hash, _bool(full, "full")))
+    except BlockNotFound:
+        return None
+
+
+def _get_transaction(chain: EmbeddedChain, params: list[Any]) -> Any:
+    (tx_hash,) = _positional(params, "eth_getTransactionByHash", 1)
+    try:
+        return _encode(chain.w3.eth.get_transaction(_hash32(tx_hash, "transactionHash")))
+    except TransactionNotFound:
+        return None
+
+
+def _get_receipt(chain: EmbeddedChain, params: list[Any]) -> Any:
+    (tx_hash,) = _positional(params, "eth_getTransactionReceipt", 1)
+    try:
+        receipt = chain.w3.eth.get_transaction_receipt(_hash32(tx_hash, "transactionHash"))
+    except TransactionNotFound:
+        return None
+    return _encode_receipt(receipt)
+
+
+def _get_logs(chain: EmbeddedChain, params: list[Any]) -> Any:
+    (log_filter,) = _positional(params, "eth_getLogs", 1)
+    parsed = _log_filter(chain, log_filter)
+    if parsed.get("empty"):
+        return []
+    return [_encode_log(log) for log in chain.w3.eth.get_logs(parsed)]  # type: ignore[arg-type]
+
+
+def _call(chain: EmbeddedChain, params: list[Any]) -> Any:
+    call, block = _positional(params, "eth_call", 1, 1)
+    return _encode(chain.w3.eth.call(_call_object(call), _block_id(chain, block)))  # type: ignore[arg-type]
+
+
+def _estimate_gas(chain: EmbeddedChain, params: list[Any]) -> Any:
+    call, block = _positional(params, "eth_estimateGas", 1, 1)
+    return _encode(chain.w3.eth.estimate_gas(_call_object(call), _block_id(chain, block)))  # type: ignore[arg-type]
+
+
+def _account_read(
+    name: str, read: Callable[[EmbeddedChain, ChecksumAddress, BlockIdentifier], Any]
+) -> Method:
+    def method(chain: EmbeddedChain, params: list[Any]) -> Any:
+        address, block = _positional(params, name, 1, 1)
+        return _encode(read(chain, _address(address, "address"), _block_id(chain, block)))
+
+    return method
+
+
+def _get_storage_at(chain: EmbeddedChain, params: list[Any]) -> Any:
+    address, slot, block = _positional(params, "eth_getStorageAt", 2, 1)
+    value = chain.w3.eth.get_storage_at(
+        _address(address, "address"), _quantity(slot, "slot"), _block_id(chain, block)
+    )
+    return "0x" + bytes(value).rjust(32, b"\0").hex()
+
+
+#: The methods served, by JSON-RPC name.
+READ_METHODS: Final[dict[str, Method]] = {
+    "eth_chainId": _no_params(lambda c: hex(c.chain_id), "eth_chainId"),
+    "net_version": _no_params(lambda c: str(c.chain_id), "net_version"),
+    "net_listening": _no_params(lambda c: True, "net_listening"),
+    "web3_clientVersion": _no_params(lambda c: CLIENT_VERSION, "web3_clientVersion"),
+    "eth_blockNumber": _no_params(lambda c: hex(c.w3.eth.block_number), "eth_blockNumber"),
+    "eth_syncing": _no_params(lambda c: False, "eth_syncing"),
+    "eth_gasPrice": _no_params(lambda c: hex(c.w3.eth.gas_price), "eth_gasPrice"),
+    "eth_maxPriorityFeePerGas": _no_params(
+        lambda c: hex(c.w3.eth.max_priority_fee), "eth_maxPriorityFeePerGas"
+    ),
+    "eth_accounts": _no_params(lambda c: [], "eth_accounts"),
+    "eth_getBlockByNumber": _get_block_by_number,
+    "eth_getBlockByHash": _get_block_by_hash,
+    "eth_getTransactionByHash": _get_transaction,
+    "eth_getTransactionReceipt": _get_receipt,
+    "eth_getLogs": _get_logs,
+    "eth_call": _call,
+    "eth_estimateGas": _estimate_gas,
+    "eth_getCode": _account_read("eth_getCode", lambda c, a, b: c.w3.eth.get_code(a, b)),
+    "eth_getBalance": _account_read("eth_getBalance", lambda c, a, b: c.w3.eth.get_balance(a, b)),
+    "eth_getTransactionCount": _account_read(
+        "eth_getTransactionCount", lambda c, a, b: c.w3.eth.get_transaction_count(a, b)
+    ),
+    "eth_getStorageAt": _get_storage_at,
+}
+
+
+# --- dispatch -------------------------------------------------------------------------------
+
+
+def _response(request_id: Any, *, result: Any = None, error: RpcError | None = None) -> dict:
+    response: dict[str, Any] = {"jsonrpc": JSONRPC_VERSION, "id": request_id}
+    if error is not None:
+        response["error"] = error.to_json()
+    else:
+        response["result"] = result
+    return response
+
+
+def _run(chain: EmbeddedChain, method: str, params: list[Any]) -> Any:
+    handler = READ_METHODS.get(method)
+    if handler is None:
+        if method in WRITE_METHODS:
+            raise RpcError(
+                METHOD_NOT_FOUND,
+                f"method not found: {method} (this endpoint is read-only; "
+                "transactions reach the embedded chain only through the registry)",
+            )
+        raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
+    try:
+        with chain.lock:
+            return handler(chain, params)
+    except RpcError:
+        raise
+    except ContractLogicError as reverted:
+        data = reverted.data if isinstance(reverted.data, str) else None
+        message = str(reverted.message or "execution reverted")
+        raise RpcError(EXECUTION_REVERTED, message, data) from None
+    except (BlockNotFound, TesterBlockNotFound):
+        raise RpcError(SERVER_ERROR, "header not found") from None
+    except (TesterValidationError, EthValidationError) as invalid:
+        raise _bad(str(invalid)) from None
+    except ChainClosedError:
+        raise RpcError(SERVER_ERROR, "the embedded chain is closed") from None
+
+
+def _handle_one(chain: EmbeddedChain, request: Any) -> dict | None:
+    if not isinstance(request, dict):
+        return _response(None, error=RpcError(INVALID_REQUEST, "invalid request: not an object"))
+    request_id = request.get("id")
+    if request_id is not None and (
+        isinstance(request_id, bool) or not isinstance(request_id, str | int | float)
+    ):
+        return _response(None, error=RpcError(INVALID_REQUEST, "invalid request: bad id"))
+    method = request.get("method")
+    if request.get("jsonrpc") != JSONRPC_VERSION or not isinstance(method, str):
+        error = RpcError(INVALID_REQUEST, 'invalid request: needs "jsonrpc": "2.0" and a method')
+        return _response(request_id, error=error)
+    params = request.get("params", [])
+    if not isinstance(params, list):
+        error = _bad("params must be an array (by-name params are not supported)")
+        return _response(request_id, error=error)
+    if "id" not in request:
+        # A notification: the reply is suppressed, and reading has no effect worth running.
+        return None
+    try:
+        return _response(request_id, result=_run(chain, method, params))
+    except RpcError as error:
+        return _response(request_id, error=error)
+    except Exception:
+        logger.exception("JSON-RPC %s failed", method)
+        return _response(request_id, error=RpcError(INTERNAL_ERROR, "internal error"))
+
+
+def handle_rpc(chain: EmbeddedChain, request: Any) -> dict | list | None:
+    """Answer one JSON-RPC 2.0 request object or a batch (a list of them).
+
+    Returns the response object, the list of responses for a batch, or ``None`` when nothing
+    must be sent back (a notification, or a batch of notifications only: HTTP 204).
+    """
+    if isinstance(request, list):
+        if not request:
+            return _response(None, error=RpcError(INVALID_REQUEST, "invalid request: empty batch"))
+        if len(request) > MAX_BATCH:
+            error = RpcError(INVALID_REQUEST, f"invalid request: batch of more than {MAX_BATCH}")
+            return _response(None, error=error)
+        responses = [r for r in (_handle_one(chain, item) for item in request) if r is not None]
+        return responses or None
+    return _handle_one(chain, request)
+
+
+def handle_rpc_body(chain: EmbeddedChain, body: bytes | str) -> dict | list | None:
+    """Parse an HTTP request body as JSON and answer it (``-32700`` when it is not JSON)."""
+    try:
+        request = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _response(None, error=RpcError(PARSE_ERROR, "parse error: body is not JSON"))
+    return handle_rpc(chain, request)
