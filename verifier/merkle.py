@@ -1,8 +1,9 @@
 """OpenZeppelin StandardMerkleTree hashing and proof checking.
 
 Compatible with ``@openzeppelin/merkle-tree`` (``StandardMerkleTree.verify``) and with OpenZeppelin
-``MerkleProof.sol``: leaves are ``keccak256(keccak256(abi.encode(values)))`` (the double hash keeps a
-64-byte internal node from passing as a leaf: no second preimage), inner nodes hash the sorted pair.
+``MerkleProof.sol``: leaves are ``keccak256(keccak256(abi.encode(values)))`` (the double hash keeps
+a 64-byte internal node from passing as a leaf: no second preimage), inner nodes hash the sorted
+pair.
 """
 
 import hmac
@@ -23,9 +24,13 @@ MAX_PROOF_LENGTH: Final = 64
 def leaf_hash(encoding: Sequence[str], values: Sequence[Any]) -> bytes:
     """Hash a leaf as StandardMerkleTree does: ``keccak256(keccak256(abi.encode(values)))``."""
     try:
-        encoded = abi_encode(list(encoding), [_abi_value(t, v) for t, v in zip(encoding, values, strict=True)])
+        encoded = abi_encode(
+            list(encoding), [_abi_value(t, v) for t, v in zip(encoding, values, strict=True)]
+        )
     except (EncodingError, ValueError, TypeError, OverflowError) as exc:
-        raise BundleFormatError(f"leaf value does not match its encoding: {exc}", field="leafValue") from exc
+        raise BundleFormatError(
+            f"leaf value does not match its encoding: {exc}", field="leafValue"
+        ) from exc
     return keccak(keccak(encoded))
 
 

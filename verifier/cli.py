@@ -1,0 +1,206 @@
+"""``tanji verify BUNDLE|URL ...``: verify bundles; exit 0 valid, 1 invalid, 2 error.
+
+Thin by design: it reads inputs and the trust file, calls ``Verifier`` and prints one
+``OK:`` / ``FAIL:`` / ``PENDING:`` / ``ERROR:`` line per input, then one line per check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final, TextIO
+
+import httpx
+
+from verifier.bundle import MAX_BUNDLE_BYTES
+from verifier.chain import DEFAULT_TIMEOUT
+from verifier.checks import CheckResult
+from verifier.codes import Code
+from verifier.errors import BundleFetchError, TrustConfigError
+from verifier.trust import TrustConfig, load_trust
+from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
+
+EXIT_VALID: Final = 0
+EXIT_INVALID: Final = 1
+EXIT_ERROR: Final = 2
+TRUST_ENV: Final = "TANJI_TRUST_FILE"
+# A consumer label page (`/l/<id>`) maps to its bundle in the registry API.
+_LABEL_PAGE: Final = re.compile(r"^(?P<base>https?://.+?)/l/(?P<id>[^/?#]+)/?(?:[?#].*)?$")
+
+_HEADLINES: Final = {
+    Verdict.VALID: ("OK", "label is genuine: every check passed", "标签真实：全部检查通过"),
+    Verdict.INVALID: ("FAIL", "label is NOT valid", "标签无效"),
+    Verdict.ERROR: (
+        "ERROR",
+        "could not be verified (not a judgement on the label)",
+        "无法验证（并非判定标签无效）",
+    ),
+    Verdict.PENDING: ("PENDING", "not yet anchored: not proven", "尚未上链：未经证明"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``tanji verify``."""
+    parser = argparse.ArgumentParser(
+        prog="tanji verify",
+        description="Verify Tanji carbon-label bundles against your own trust file and chain node.",
+    )
+    parser.add_argument(
+        "bundles", nargs="+", metavar="BUNDLE|URL", help="bundle file or http(s) URL"
+    )
+    parser.add_argument(
+        "--rpc-url", help="JSON-RPC node to ask (overrides the trust file's rpcUrl)"
+    )
+    parser.add_argument("--trust", help=f"trust file (tanji-trust/1); default ${TRUST_ENV}")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of reasons")
+    parser.add_argument("--offline", action="store_true", help="only format, integrity, inclusion")
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request"
+    )
+    parser.add_argument("--verbose", action="store_true", help="also print each check's data")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run ``tanji verify`` with ``argv`` (the arguments after ``verify``; a leading ``verify`` is
+    dropped) and return the exit code: 0 all valid, 1 any invalid or pending, 2 any error."""
+    out = out or sys.stdout
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["verify"]:
+        args_list = args_list[1:]
+    args = build_parser().parse_args(args_list)
+    zh = args.lang == "zh"
+
+    verifier: Verifier | None = None
+    if not args.offline:
+        try:
+            verifier = Verifier(
+                trust=_trust(args.trust), rpc_url_override=args.rpc_url, timeout=args.timeout
+            )
+        except _CliError as exc:
+            _fail(out, exc, args.json)
+            return EXIT_ERROR
+
+    reports: list[VerificationReport] = []
+    codes: list[int] = []
+    for source in args.bundles:
+        try:
+            data = read_bundle(source, timeout=args.timeout)
+        except BundleFetchError as exc:
+            _fail(out, _CliError(Code.CLI_BUNDLE_UNREADABLE, f"{source}: {exc}"), args.json)
+            codes.append(EXIT_ERROR)
+            continue
+        report = verify_offline(data) if verifier is None else verifier.verify(data)
+        reports.append(report)
+        codes.append(exit_code(report))
+        if not args.json:
+            _print_human(out, source, report, zh=zh, verbose=args.verbose)
+    if args.json:
+        import json
+
+        payload = [r.to_dict() for r in reports]
+        print(
+            json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2),
+            file=out,
+        )
+    if EXIT_INVALID in codes:
+        return EXIT_INVALID
+    return EXIT_ERROR if EXIT_ERROR in codes else EXIT_VALID
+
+
+def exit_code(report: VerificationReport) -> int:
+    """0 for VALID, 1 for INVALID or PENDING, 2 for ERROR."""
+    if report.status is Verdict.VALID:
+        return EXIT_VALID
+    return EXIT_ERROR if report.status is Verdict.ERROR else EXIT_INVALID
+
+
+def bundle_url(url: str) -> str:
+    """Map a consumer label page URL (``.../l/<id>``) to its bundle URL; other URLs are kept."""
+    match = _LABEL_PAGE.match(url)
+    if match is None:
+        return url
+    return f"{match['base']}/api/v1/labels/{match['id']}/bundle"
+
+
+def read_bundle(source: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """Read a bundle's bytes from a file path or an http(s) URL (bounded in size and time)."""
+    if source.startswith(("http://", "https://")):
+        url = bundle_url(source)
+        try:
+            with httpx.stream(
+                "GET",
+                url,
+                timeout=timeout,
+                follow_redirects=True,
+                headers={"Accept": "application/json"},
+            ) as response:
+                if response.status_code != 200:
+                    raise BundleFetchError(f"GET {url} answered HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BUNDLE_BYTES:
+                        break  # the format check reports it as too large
+                return bytes(body)
+        except httpx.HTTPError as exc:
+            raise BundleFetchError(f"GET {url} failed: {type(exc).__name__}: {exc}") from exc
+    try:
+        with open(source, "rb") as f:
+            return f.read(MAX_BUNDLE_BYTES + 1)
+    except OSError as exc:
+        raise BundleFetchError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+class _CliError(Exception):
+    def __init__(self, code: Code, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _trust(path: str | None) -> TrustConfig:
+    path = path or os.environ.get(TRUST_ENV)
+    if not path:
+        raise _CliError(
+            Code.CLI_NO_TRUST_FILE,
+            f"no trust file: give --trust FILE or set {TRUST_ENV} (a bundle's own anchor is never "
+            "trusted); or use --offline",
+        )
+    try:
+        return load_trust(Path(path))
+    except TrustConfigError as exc:
+        where = f" (field {exc.field})" if exc.field else ""
+        raise _CliError(Code.CLI_BAD_TRUST_FILE, f"{exc}{where}") from exc
+
+
+def _fail(out: TextIO, exc: _CliError, as_json: bool) -> None:
+    if as_json:
+        import json
+
+        print(json.dumps({"status": "ERROR", "code": int(exc.code), "reason": str(exc)}), file=out)
+    else:
+        print(f"ERROR: [{int(exc.code)}] {exc}", file=out)
+
+
+def _print_human(
+    out: TextIO, source: str, report: VerificationReport, *, zh: bool, verbose: bool
+) -> None:
+    tag, en_text, zh_text = _HEADLINES[report.status]
+    what = f" ({report.record_type} {report.record_id})" if report.record_id else ""
+    mode = (" [离线：未查链]" if zh else " [offline: chain not checked]") if report.offline else ""
+    print(f"{tag}: {source}{what}: {zh_text if zh else en_text}{mode}", file=out)
+    for result in report.results:
+        print(_check_line(result, zh=zh), file=out)
+        if verbose and result.data:
+            for key, value in result.data.items():
+                print(f"      {key}: {value}", file=out)
+
+
+def _check_line(result: CheckResult, *, zh: bool) -> str:
+    reason = result.reason_zh if zh else result.reason
+    return f"  {result.status.value:<8} {result.qualified_name:<28} {int(result.code):>3}  {reason}"

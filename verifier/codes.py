@@ -1,0 +1,76 @@
+"""Stable numeric codes of verification results (docs/PROTOCOL.md, "Result codes").
+
+A code, once published, keeps its meaning forever and is never reused; new situations get new
+numbers. Each check owns a hundred: ``format`` 1xx, ``integrity`` 2xx, ``inclusion`` 3xx,
+``anchored`` 4xx, ``not_revoked`` 5xx, ``issuer`` 6xx; 9xx are shared (skips, internal errors,
+command-line errors). ``0`` means the check passed.
+"""
+
+from enum import IntEnum
+
+
+class Code(IntEnum):
+    """Every result code the verifier can report."""
+
+    OK = 0
+
+    # format (1xx): the bundle cannot be read as a tanji-bundle/1
+    FORMAT_NOT_JSON = 100
+    FORMAT_TOO_LARGE = 101
+    FORMAT_NOT_OBJECT = 102
+    FORMAT_UNKNOWN_VERSION = 103
+    FORMAT_MISSING_FIELD = 104
+    FORMAT_WRONG_TYPE = 105
+    FORMAT_BAD_HEX = 106
+    FORMAT_WRONG_LENGTH = 107
+    FORMAT_PROOF_TOO_LONG = 108
+    FORMAT_TOO_DEEP = 109
+    FORMAT_SALT_AND_DISCLOSURE = 110
+    FORMAT_DISCLOSED_WITHOUT_SALT = 111
+    FORMAT_DISCLOSED_AND_HIDDEN = 112
+    FORMAT_SALT_WITHOUT_FIELD = 113
+    FORMAT_NOT_CANONICAL = 114
+    FORMAT_PENDING_INCONSISTENT = 115
+    FORMAT_DUPLICATE_KEY = 116
+    FORMAT_BAD_VALUE = 117
+    FORMAT_TOO_MANY = 118
+
+    # integrity (2xx): the record does not produce the leaf value
+    INTEGRITY_WRONG_ENCODING = 200
+    INTEGRITY_LEAF_MISMATCH = 201
+    INTEGRITY_DIGEST_MISMATCH = 202
+
+    # inclusion (3xx): the leaf and proof do not produce the root
+    INCLUSION_ROOT_MISMATCH = 300
+    INCLUSION_BAD_LEAF_VALUE = 301
+
+    # anchored (4xx): the root is not anchored where the verifier trusts
+    ANCHORED_UNTRUSTED_CHAIN = 400
+    ANCHORED_CHAIN_ID_MISMATCH = 401
+    ANCHORED_UNTRUSTED_CONTRACT = 402
+    ANCHORED_ROOT_NOT_ANCHORED = 403
+    ANCHORED_NOT_INCLUDED = 404
+    ANCHORED_TX_NOT_FOUND = 405
+    ANCHORED_NO_EVENT = 406
+    ANCHORED_BLOCK_MISMATCH = 407
+    ANCHORED_NO_RPC_URL = 408
+
+    # not_revoked (5xx)
+    REVOKED_ROOT = 500
+    REVOKED_LEAF = 501
+
+    # issuer (6xx)
+    ISSUER_UNTRUSTED = 600
+    ISSUER_TX_NOT_FOUND = 601
+    ISSUER_NONE_CONFIGURED = 690
+
+    # shared (9xx)
+    SKIPPED_PENDING = 900
+    SKIPPED_FORMAT_INVALID = 901
+    SKIPPED_ANCHOR_UNTRUSTED = 902
+    CHAIN_UNAVAILABLE = 990
+    CHAIN_BAD_ANSWER = 991
+    INTERNAL_ERROR = 999
+    CLI_NO_TRUST_FILE = 950
+    CLI_BAD_TRUST_FILE = 951
+    CLI_BUNDLE_UNREADABLE = 952

@@ -1,0 +1,123 @@
+"""The verifier's own trust configuration, ``tanji-trust/1`` (docs/PROTOCOL.md, "Trust file").
+
+A bundle only *claims* a chain and a contract; a verifier believes an anchor only when the chain id
+and the contract address are in its trust file, and the anchoring transaction's sender is one of
+its trusted issuers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from verifier import wire
+from verifier.errors import BundleFormatError, TrustConfigError
+
+TRUST_FORMAT: Final = "tanji-trust/1"
+MAX_TRUST_BYTES: Final = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedChain:
+    """A chain the verifier trusts, its default node URL and the anchor contracts trusted on it."""
+
+    chain_id: int
+    rpc_url: str | None
+    contracts: frozenset[str]  # lower-case addresses
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedIssuer:
+    """An address trusted to anchor roots (the anchoring transaction's sender)."""
+
+    address: str  # lower-case
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrustConfig:
+    """A parsed trust file."""
+
+    name: str
+    chains: tuple[TrustedChain, ...]
+    issuers: tuple[TrustedIssuer, ...] = ()
+
+    def chain(self, chain_id: int) -> TrustedChain | None:
+        """The trusted chain with ``chain_id``, or None."""
+        return next((c for c in self.chains if c.chain_id == chain_id), None)
+
+    def trusts_contract(self, chain_id: int, contract: str) -> bool:
+        """True when ``contract`` is a trusted anchor contract on chain ``chain_id``."""
+        chain = self.chain(chain_id)
+        return chain is not None and contract.lower() in chain.contracts
+
+    def issuer(self, address: str) -> TrustedIssuer | None:
+        """The trusted issuer with ``address`` (any letter case), or None."""
+        lowered = address.lower()
+        return next((i for i in self.issuers if i.address == lowered), None)
+
+
+def parse_trust(data: Mapping[str, Any] | bytes | str) -> TrustConfig:
+    """Parse a ``tanji-trust/1`` document; raise ``TrustConfigError`` naming the bad field."""
+    try:
+        obj = json.loads(data) if isinstance(data, bytes | bytearray | str) else data
+        return _parse(obj)
+    except BundleFormatError as exc:
+        raise TrustConfigError(f"trust file: {exc}", field=exc.field) from exc
+    except (ValueError, RecursionError) as exc:
+        raise TrustConfigError(f"trust file is not JSON: {exc}") from exc
+
+
+def load_trust(path: str | Path) -> TrustConfig:
+    """Read and parse a trust file."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_TRUST_BYTES + 1)
+    except OSError as exc:
+        raise TrustConfigError(f"cannot read trust file {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_TRUST_BYTES:
+        raise TrustConfigError(f"trust file {path} is larger than {MAX_TRUST_BYTES} bytes")
+    return parse_trust(data)
+
+
+def _parse(obj: Any) -> TrustConfig:
+    obj = wire.json_object(obj, "")
+    if obj.get("format") != TRUST_FORMAT:
+        raise TrustConfigError(f"trust file format must be {TRUST_FORMAT!r}", field="format")
+    chains: list[TrustedChain] = []
+    for i, item in enumerate(wire.json_list(wire.member(obj, "chains", ""), "chains")):
+        path = f"chains[{i}]"
+        chain = wire.json_object(item, path)
+        rpc_url = chain.get("rpcUrl")
+        if rpc_url is not None:
+            rpc_url = wire.text(rpc_url, path + ".rpcUrl")
+        contracts = wire.json_list(wire.member(chain, "contracts", path + "."), path + ".contracts")
+        parsed = TrustedChain(
+            chain_id=wire.uint(
+                wire.member(chain, "chainId", path + "."), path + ".chainId", minimum=1
+            ),
+            rpc_url=rpc_url,
+            contracts=frozenset(
+                wire.address(c, f"{path}.contracts[{j}]") for j, c in enumerate(contracts)
+            ),
+        )
+        if any(c.chain_id == parsed.chain_id for c in chains):
+            raise TrustConfigError(f"chain {parsed.chain_id} listed twice", field=path + ".chainId")
+        chains.append(parsed)
+    issuers = tuple(
+        TrustedIssuer(
+            address=wire.address(
+                wire.member(wire.json_object(item, f"issuers[{i}]"), "address", f"issuers[{i}]."),
+                f"issuers[{i}].address",
+            ),
+            name=str(item.get("name") or ""),
+        )
+        for i, item in enumerate(wire.json_list(obj.get("issuers", []), "issuers"))
+    )
+    name = obj.get("name", "")
+    return TrustConfig(
+        name=name if isinstance(name, str) else "", chains=tuple(chains), issuers=issuers
+    )

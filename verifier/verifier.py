@@ -1,0 +1,182 @@
+"""Run the checks over a bundle and its nested bundles, and aggregate one verdict.
+
+Aggregation (docs/PROTOCOL.md, "Verdict"): any INVALID → INVALID; else any ERROR → ERROR; else any
+pending bundle → PENDING; else VALID. SKIPPED never fails a bundle, and PENDING is never valid.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+from verifier.bundle import Bundle, parse_bundle
+from verifier.chain import DEFAULT_TIMEOUT, ChainReader
+from verifier.checks import (
+    DEFAULT_CHECKS,
+    OFFLINE_CHECKS,
+    ChainEvidence,
+    Check,
+    CheckResult,
+    Status,
+    Target,
+    run_check,
+)
+from verifier.errors import BundleFormatError
+from verifier.trust import TrustConfig
+
+REPORT_FORMAT: Final = "tanji-verification/1"
+
+
+class Verdict(StrEnum):
+    """The overall outcome of a verification."""
+
+    VALID = "VALID"
+    INVALID = "INVALID"
+    ERROR = "ERROR"
+    PENDING = "PENDING"
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    """Every check's result and the verdict drawn from them."""
+
+    status: Verdict
+    results: tuple[CheckResult, ...]
+    offline: bool = False
+    record_type: str | None = None
+    record_id: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        """True only for a VALID verdict."""
+        return self.status is Verdict.VALID
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON object."""
+        return {
+            "format": REPORT_FORMAT,
+            "status": self.status.value,
+            "mode": "offline" if self.offline else "online",
+            "record": {"type": self.record_type, "id": self.record_id},
+            "checks": [r.to_dict() for r in self.results],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report as JSON text (UTF-8 characters kept as they are)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+def aggregate(results: Sequence[CheckResult], *, pending: bool = False) -> Verdict:
+    """Draw the verdict from check results (``pending``: some bundle is not yet anchored)."""
+    statuses = {r.status for r in results}
+    if Status.INVALID in statuses:
+        return Verdict.INVALID
+    if Status.ERROR in statuses:
+        return Verdict.ERROR
+    if pending:
+        return Verdict.PENDING
+    if not results:  # nothing checked is nothing proven
+        return Verdict.ERROR
+    return Verdict.VALID
+
+
+class Verifier:
+    """Verifies bundles against the caller's own trust file and chain nodes.
+
+    ``trust`` decides which chains, contracts and issuers are believed; ``rpc_url_override``
+    replaces every trusted chain's ``rpcUrl`` (``--rpc-url``); ``timeout`` bounds each node request.
+    ``checks`` replaces the default list (``DEFAULT_CHECKS``) and ``chain_reader_factory`` the way
+    a node is reached (by default a ``ChainReader`` over HTTP).
+    """
+
+    def __init__(
+        self,
+        *,
+        trust: TrustConfig,
+        rpc_url_override: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        checks: Sequence[Check] = DEFAULT_CHECKS,
+        chain_reader_factory: Callable[[str, float], ChainReader] | None = None,
+    ) -> None:
+        """Keep the trust material and settings; nothing is contacted before ``verify``."""
+        self.trust = trust
+        self.rpc_url_override = rpc_url_override
+        self.timeout = timeout
+        self.checks = tuple(checks)
+        self._factory = chain_reader_factory or (lambda url, t: ChainReader(url, timeout=t))
+
+    def verify(self, bundle: Mapping[str, Any] | bytes | str) -> VerificationReport:
+        """Verify a bundle (decoded JSON, or its bytes/text) and everything nested in it."""
+        readers: dict[str, ChainReader] = {}
+
+        def reader_for(url: str) -> ChainReader:
+            # One reader per node per verification: nested bundles on the same chain share it.
+            if url not in readers:
+                readers[url] = self._factory(url, self.timeout)
+            return readers[url]
+
+        def evidence(b: Bundle) -> ChainEvidence | None:
+            if b.pending:
+                return None
+            return ChainEvidence(b, self.trust, reader_for, self.rpc_url_override)
+
+        return _verify(bundle, self.checks, evidence, self.trust, offline=False)
+
+
+def verify_offline(
+    bundle: Mapping[str, Any] | bytes | str, *, checks: Sequence[Check] = OFFLINE_CHECKS
+) -> VerificationReport:
+    """Run only the checks that need no chain: ``format``, ``integrity``, ``inclusion``.
+
+    A VALID offline report proves the record is in the tree with that root, not that the root is
+    anchored: the report says ``mode: offline``.
+    """
+    return _verify(bundle, checks, lambda b: None, None, offline=True)
+
+
+def _verify(
+    data: Mapping[str, Any] | bytes | str,
+    checks: Sequence[Check],
+    evidence: Callable[[Bundle], ChainEvidence | None],
+    trust: TrustConfig | None,
+    *,
+    offline: bool,
+) -> VerificationReport:
+    try:
+        bundle: Bundle | None = parse_bundle(data)
+        error: BaseException | None = None
+    except BundleFormatError as exc:
+        bundle, error = None, exc
+    except Exception as exc:  # reported by the format check as ERROR, never a crash
+        bundle, error = None, exc
+    results: list[CheckResult] = []
+    pending = False
+    if bundle is None:
+        results.extend(
+            run_check(c, Target(bundle=None, format_error=error, trust=trust)) for c in checks
+        )
+    else:
+        for path, b in _walk(bundle, ""):
+            pending = pending or b.pending
+            try:
+                ev = evidence(b)
+            except Exception:  # evidence is lazy; building it cannot fail on a parsed bundle
+                ev = None
+            target = Target(bundle=b, evidence=ev, trust=trust, path=path)
+            results.extend(run_check(c, target) for c in checks)
+    return VerificationReport(
+        status=aggregate(results, pending=pending),
+        results=tuple(results),
+        offline=offline,
+        record_type=str(bundle.record["type"]) if bundle else None,
+        record_id=str(bundle.record["id"]) if bundle else None,
+    )
+
+
+def _walk(bundle: Bundle, path: str) -> Iterator[tuple[str, Bundle]]:
+    yield path, bundle
+    for child_path, child in bundle.nested():
+        yield from _walk(child, f"{path}.{child_path}" if path else child_path)
