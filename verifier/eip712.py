@@ -1,0 +1,437 @@
+"""EIP-712 typed data for Tanji's signed statements: the domain, hashing, recovery, field readers.
+
+Every signed statement (supplier attestation, recognition, withdrawal) uses one domain::
+
+    EIP712Domain(string name, string version, uint256 chainId, address verifyingContract)
+    name = "Tanji", version = "1", chainId = the anchoring chain,
+    verifyingContract = the anchor contract
+
+Binding the anchor contract and chain means a signature made for one deployment cannot be replayed
+into another. The struct hash is eth-account's ``encode_typed_data`` (the reference implementation
+the eth-account project checks against JavaScript); recovery goes through libsecp256k1
+(:mod:`verifier.signature`).
+
+The readers below validate one JSON member of a message each and raise
+:class:`~verifier.errors.AttestationError` with a stable ``code`` and the member's path.
+"""
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from eth_account.messages import encode_typed_data
+from eth_utils import is_checksum_address
+
+from verifier.canonical import canonicalize
+from verifier.errors import AttestationError, BundleFormatError
+from verifier.hashing import keccak
+from verifier.signature import checksum_address, recover_address, signature_bytes
+
+DOMAIN_NAME: Final = "Tanji"
+DOMAIN_VERSION: Final = "1"
+EIP712_DOMAIN_TYPE: Final[list[dict[str, str]]] = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+# Integers in messages travel as JSON numbers; above 2^53 - 1 JavaScript and RFC 8785 lose them.
+MAX_JSON_INT: Final = 2**53 - 1
+MAX_TEXT: Final = 256
+
+_HEX: Final = re.compile(r"0x[0-9a-fA-F]*")
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Canonical decimal: no sign on zero, no "+", no exponent, no leading zeros, no trailing
+# fractional zeros; at most 18 integer and 12 fractional digits. One value, one spelling.
+_DECIMAL: Final = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{0,11}[1-9])?")
+
+
+def domain(*, chain_id: int, contract: str) -> dict[str, Any]:
+    """The EIP-712 domain of a Tanji deployment (validated; the contract address checksummed)."""
+    return {
+        "name": DOMAIN_NAME,
+        "version": DOMAIN_VERSION,
+        "chainId": read_uint(chain_id, "domain.chainId", minimum=1),
+        "verifyingContract": read_address(contract, "domain.verifyingContract"),
+    }
+
+
+def typed_data(
+    primary_type: str,
+    struct: Sequence[Mapping[str, str]],
+    message: Mapping[str, Any],
+    *,
+    chain_id: int,
+    contract: str,
+) -> dict[str, Any]:
+    """Full EIP-712 JSON: ``types`` (with ``EIP712Domain``), ``primaryType``, ``domain``, message.
+
+    This is what ``eth_signTypedData_v4`` and ethers' ``signTypedData`` take (ethers wants
+    ``types`` without ``EIP712Domain``).
+    """
+    return {
+        "types": {
+            "EIP712Domain": [dict(member) for member in EIP712_DOMAIN_TYPE],
+            primary_type: [dict(member) for member in struct],
+        },
+        "primaryType": primary_type,
+        "domain": domain(chain_id=chain_id, contract=contract),
+        "message": dict(message),
+    }
+
+
+def typed_data_digest(data: Mapping[str, Any]) -> bytes:
+    """The 32-byte EIP-712 hash ``keccak256(0x1901 || domainSeparator || hashStruct(message))``."""
+    try:
+        signable = encode_typed_data(full_message=dict(data))
+    except Exception as exc:  # eth-account raises a mix of ValueError/TypeError/ValidationError
+        raise AttestationError(
+            f"typed data cannot be encoded: {exc}", code="bad_typed_data", field="typedData"
+        ) from exc
+    return keccak(b"\x19" + bytes(signable.version) + signable.header + signable.body)
+
+
+def recover_typed_data_signer(data: Mapping[str, Any], signature: bytes | str) -> str:
+    """The EIP-55 address that signed ``data`` (a 65-byte signature or its 0x-hex)."""
+    raw = signature_bytes(signature) if isinstance(signature, str) else signature
+    return recover_address(typed_data_digest(data), raw)
+
+
+def check_envelope(
+    data: Any, primary_type: str, struct: Sequence[Mapping[str, str]]
+) -> tuple[int, str, Mapping[str, Any]]:
+    """Check that ``data`` is Tanji typed data of ``primary_type`` with exactly our definitions.
+
+    A signer's wallet hashes whatever types it is given, so a document that renames or reorders a
+    member would produce a valid signature over a different struct; only our definitions count.
+    Returns ``(chain_id, contract, message)``.
+    """
+    if not isinstance(data, Mapping):
+        raise AttestationError(
+            "typed data must be a JSON object", code="wrong_type", field="typedData"
+        )
+    extra = set(data) - {"types", "primaryType", "domain", "message"}
+    if extra:
+        raise AttestationError(
+            f"unknown typed-data member {sorted(extra)[0]!r}",
+            code="unknown_field",
+            field=sorted(extra)[0],
+        )
+    if data.get("primaryType") != primary_type:
+        raise AttestationError(
+            f"primaryType must be {primary_type!r}", code="wrong_primary_type", field="primaryType"
+        )
+    expected_types = {"EIP712Domain": list(EIP712_DOMAIN_TYPE), primary_type: list(struct)}
+    if data.get("types") != expected_types:
+        raise AttestationError(
+            f"types must be exactly Tanji's {primary_type} and EIP712Domain definitions",
+            code="wrong_types",
+            field="types",
+        )
+    dom = data.get("domain")
+    if not isinstance(dom, Mapping):
+        raise AttestationError("domain must be an object", code="missing_field", field="domain")
+    if set(dom) != {"name", "version", "chainId", "verifyingContract"}:
+        raise AttestationError(
+            "domain must have exactly name, version, chainId, verifyingContract",
+            code="wrong_domain",
+            field="domain",
+        )
+    if dom["name"] != DOMAIN_NAME or dom["version"] != DOMAIN_VERSION:
+        raise AttestationError(
+            f'domain must be name "{DOMAIN_NAME}", version "{DOMAIN_VERSION}"',
+            code="wrong_domain",
+            field="domain.name",
+        )
+    chain_id = read_uint(dom["chainId"], "domain.chainId", minimum=1)
+    contract = read_address(dom["verifyingContract"], "domain.verifyingContract")
+    message = data.get("message")
+    if not isinstance(message, Mapping):
+        raise AttestationError("message must be an object", code="missing_field", field="message")
+    return chain_id, contract, message
+
+
+def check_members(message: Mapping[str, Any], struct: Sequence[Mapping[str, str]]) -> None:
+    """Every struct member present, nothing else (``missing_field`` / ``unknown_field``)."""
+    if not isinstance(message, Mapping):
+        raise AttestationError("message must be an object", code="wrong_type", field="message")
+    names = [member["name"] for member in struct]
+    for name in names:
+        if name not in message:
+            raise AttestationError(
+                f"message has no {name!r}", code="missing_field", field=f"message.{name}"
+            )
+    for name in message:
+        if name not in names:
+            raise AttestationError(
+                f"message member {name!r} is not part of the signed struct",
+                code="unknown_field",
+                field=f"message.{name}",
+            )
+
+
+# --- readers of single members -------------------------------------------------------------
+
+
+def read_address(value: Any, field: str) -> str:
+    """An address: 0x + 40 hex, one case or a valid EIP-55 checksum; returned checksummed."""
+    if not isinstance(value, str) or _HEX.fullmatch(value) is None or len(value) != 42:
+        raise AttestationError(
+            f"{field} must be a 0x-prefixed 20-byte hex address", code="bad_address", field=field
+        )
+    body = value[2:]
+    if body != body.lower() and body != body.upper() and not is_checksum_address(value):
+        raise AttestationError(
+            f"{field} has a wrong EIP-55 checksum", code="bad_checksum", field=field
+        )
+    return checksum_address(bytes.fromhex(body))
+
+
+def read_bytes32(value: Any, field: str) -> str:
+    """A 32-byte value as 0x + 64 hex digits; returned lower-case."""
+    if not isinstance(value, str) or _HEX.fullmatch(value) is None or len(value) != 66:
+        raise AttestationError(
+            f"{field} must be 0x followed by 64 hex digits", code="bad_bytes32", field=field
+        )
+    return value.lower()
+
+
+def read_uint(value: Any, field: str, *, minimum: int = 0, maximum: int = MAX_JSON_INT) -> int:
+    """A JSON integer in ``[minimum, maximum]`` (booleans and floats are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AttestationError(f"{field} must be an integer", code="wrong_type", field=field)
+    if not minimum <= value <= maximum:
+        raise AttestationError(
+            f"{field} must be between {minimum} and {maximum}", code="out_of_range", field=field
+        )
+    return value
+
+
+def read_text(value: Any, field: str, *, allow_empty: bool = False, max_len: int = MAX_TEXT) -> str:
+    """A string a wallet can show as signed: no control characters or outer whitespace."""
+    if not isinstance(value, str):
+        raise AttestationError(f"{field} must be a string", code="wrong_type", field=field)
+    if not value and not allow_empty:
+        raise AttestationError(f"{field} must not be empty", code="empty", field=field)
+    if len(value) > max_len:
+        raise AttestationError(
+            f"{field} is longer than {max_len} characters", code="too_long", field=field
+        )
+    if _CONTROL.search(value) or value != value.strip():
+        raise AttestationError(
+            f"{field} has control characters or leading/trailing whitespace",
+            code="bad_text",
+            field=field,
+        )
+    return value
+
+
+def read_choice(value: Any, field: str, choices: Sequence[str]) -> str:
+    """One string of a closed vocabulary."""
+    if not isinstance(value, str) or value not in choices:
+        raise AttestationError(
+            f"{field} must be one of {', '.join(choices)}", code="bad_enum", field=field
+        )
+    return value
+
+
+def read_decimal(value: Any, field: str) -> str:
+    """A canonical decimal string (``"12.345"``, ``"-0.5"``, ``"0"``); see ``decimal_string``."""
+    if not isinstance(value, str):
+        raise AttestationError(
+            f'{field} must be a decimal string such as "12.345"', code="wrong_type", field=field
+        )
+    if _DECIMAL.fullmatch(value) is None or value == "-0":
+        raise AttestationError(
+            f"{field} must be a canonical decimal (no exponent, no leading or trailing zeros, "
+            "at most 18 integer and 12 fractional digits)",
+            code="bad_decimal",
+            field=field,
+        )
+    return value
+
+
+def decimal_string(value: Decimal | int | str) -> str:
+    """Spell a number as the canonical decimal string signed messages carry (``1.50`` → ``"1.5"``).
+
+    Floats are refused: ``0.1`` has no exact binary value, and the string a caller means must be
+    the one the signer saw.
+    """
+    if isinstance(value, bool | float):
+        raise AttestationError(
+            "pass a Decimal, int or str, not a float", code="wrong_type", field="value"
+        )
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise AttestationError(
+            f"{value!r} is not a number", code="bad_decimal", field="value"
+        ) from None
+    if not number.is_finite():
+        raise AttestationError("value must be finite", code="bad_decimal", field="value")
+    text = format(number.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return read_decimal(text, "value")
+
+
+def read_bytes32_list(value: Any, field: str, *, max_items: int) -> list[str]:
+    """A list of bytes32 in strictly ascending order (no duplicates; one order, one hash)."""
+    if not isinstance(value, list):
+        raise AttestationError(f"{field} must be a list", code="wrong_type", field=field)
+    if len(value) > max_items:
+        raise AttestationError(
+            f"{field} has more than {max_items} entries", code="too_many", field=field
+        )
+    items = [read_bytes32(item, f"{field}[{i}]") for i, item in enumerate(value)]
+    for i in range(1, len(items)):
+        if items[i] <= items[i - 1]:
+            raise AttestationError(
+                f"{field} must be sorted ascending without duplicates",
+                code="not_sorted",
+                field=f"{field}[{i}]",
+            )
+    return items
+
+
+# --- signed statements as Tanji records ------------------------------------------------------
+
+# Members of a statement record; anything else is an unsigned, redactable annotation.
+RECORD_MEMBERS: Final = (
+    "type",
+    "id",
+    "chainId",
+    "verifyingContract",
+    "message",
+    "signature",
+    "signer",
+)
+
+
+@dataclass(frozen=True)
+class StatementKind:
+    """One kind of signed statement: its record type, EIP-712 struct and message validator."""
+
+    record_type: str
+    primary_type: str
+    struct: tuple[Mapping[str, str], ...]
+    # The message member naming who must have signed (``supplier``, ``recognizer``).
+    signer_member: str
+    validate: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+    def typed_data(
+        self, message: Mapping[str, Any], *, chain_id: int, contract: str
+    ) -> dict[str, Any]:
+        """Full EIP-712 JSON of a validated ``message``."""
+        return typed_data(
+            self.primary_type,
+            self.struct,
+            self.validate(message),
+            chain_id=chain_id,
+            contract=contract,
+        )
+
+    def digest(self, message: Mapping[str, Any], *, chain_id: int, contract: str) -> bytes:
+        """EIP-712 hash of a validated ``message``."""
+        return typed_data_digest(self.typed_data(message, chain_id=chain_id, contract=contract))
+
+    def parse(self, data: Any) -> dict[str, Any]:
+        """Check a whole typed-data document; return it rebuilt from our definitions."""
+        chain_id, contract, message = check_envelope(data, self.primary_type, self.struct)
+        return self.typed_data(message, chain_id=chain_id, contract=contract)
+
+    def recover(self, data: Any, signature: bytes | str) -> str:
+        """Address that signed the typed-data document ``data`` (not yet compared to anyone)."""
+        return recover_typed_data_signer(self.parse(data), signature)
+
+    def verify(self, data: Any, signature: bytes | str) -> str:
+        """Recover the signer and require it to be the message's own ``signer_member``."""
+        parsed = self.parse(data)
+        signer = recover_typed_data_signer(parsed, signature)
+        claimed = parsed["message"][self.signer_member]
+        if signer != claimed:
+            raise AttestationError(
+                f"signed by {signer}, but message.{self.signer_member} is {claimed}",
+                code="signer_mismatch",
+                field=f"message.{self.signer_member}",
+            )
+        return signer
+
+    def record(
+        self,
+        data: Any,
+        signature: bytes | str,
+        *,
+        annotations: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The Tanji record of a signed statement (``verifier.record`` turns it into a leaf).
+
+        ``id`` is the EIP-712 digest, so the same signed statement always has the same id.
+        ``annotations`` are unsigned members (``supplierName``) that a bundle may redact.
+        """
+        parsed = self.parse(data)
+        raw = signature_bytes(signature) if isinstance(signature, str) else bytes(signature)
+        signer = self.verify(parsed, raw)
+        record: dict[str, Any] = {
+            "type": self.record_type,
+            "id": "0x" + typed_data_digest(parsed).hex(),
+            "chainId": parsed["domain"]["chainId"],
+            "verifyingContract": parsed["domain"]["verifyingContract"],
+            "message": parsed["message"],
+            "signature": "0x" + raw.hex(),
+            "signer": signer,
+        }
+        for name, value in (annotations or {}).items():
+            if name in RECORD_MEMBERS:
+                raise AttestationError(
+                    f"annotation {name!r} would overwrite a signed member",
+                    code="reserved_field",
+                    field=name,
+                )
+            try:
+                canonicalize(value)  # refuse what JSON cannot carry canonically, now not later
+            except BundleFormatError as exc:
+                raise AttestationError(str(exc), code="not_canonical", field=name) from exc
+            record[name] = value
+        return record
+
+    def verify_record(self, record: Any) -> str:
+        """Re-check a record from scratch: digest = id, signature recovers to signer = claimed."""
+        if not isinstance(record, Mapping):
+            raise AttestationError("record must be an object", code="wrong_type", field="record")
+        for name in RECORD_MEMBERS:
+            if name not in record:
+                raise AttestationError(
+                    f"record has no {name!r}", code="missing_field", field=f"record.{name}"
+                )
+        if record["type"] != self.record_type:
+            raise AttestationError(
+                f"record type must be {self.record_type!r}",
+                code="wrong_record_type",
+                field="record.type",
+            )
+        parsed = typed_data(
+            self.primary_type,
+            self.struct,
+            self.validate(record["message"]),
+            chain_id=record["chainId"],
+            contract=record["verifyingContract"],
+        )
+        if "0x" + typed_data_digest(parsed).hex() != read_bytes32(record["id"], "record.id"):
+            raise AttestationError(
+                "record id is not the EIP-712 digest of its message",
+                code="id_mismatch",
+                field="record.id",
+            )
+        signer = self.verify(parsed, signature_bytes(record["signature"], "record.signature"))
+        if read_address(record["signer"], "record.signer") != signer:
+            raise AttestationError(
+                f"record.signer is not the recovered signer {signer}",
+                code="signer_mismatch",
+                field="record.signer",
+            )
+        return signer
