@@ -17,9 +17,9 @@ from pathlib import Path
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
-from eth_account import Account  # noqa: E402
+from eth_account import Account
 
-from anchoring.embedded import EmbeddedChain  # noqa: E402
+from anchoring.embedded import EmbeddedChain
 
 ARTIFACT = (
     Path(__file__).resolve().parents[2] / "anchoring" / "artifacts" / "TanjiAnchorRegistry.json"
