@@ -1,0 +1,1 @@
+"""The registry's HTTP API: routers under ``registry.api.routes``, dependencies in ``deps``."""

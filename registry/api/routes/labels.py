@@ -1,0 +1,138 @@
+"""``/api/v1/labels``: certify a footprint and issue its label; read, bundle, revoke, supersede."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+
+from registry.api.deps import (
+    CertifierOrg,
+    CurrentOrg,
+    IdempotencyKey,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+)
+from registry.api.idempotency import run_idempotent
+from registry.crud import labels as crud
+from registry.models.labels import (
+    LabelCreate,
+    LabelPublic,
+    LabelRevoke,
+    LabelsPublic,
+    LabelSupersede,
+)
+
+router = APIRouter(prefix="/api/v1/labels", tags=["labels"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=LabelPublic)
+def issue_label(
+    body: LabelCreate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    org: CertifierOrg,
+    idempotency_key: IdempotencyKey,
+) -> JSONResponse:
+    """Certify a submitted footprint and issue its label (queued for anchoring)."""
+
+    def create() -> tuple[int, Any]:
+        label = crud.issue_label(session, certifier=org, body=body)
+        return status.HTTP_201_CREATED, crud.to_public(session, label, base_url=settings.base_url)
+
+    return run_idempotent(
+        session,
+        org=org,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body.model_dump(mode="json"),
+        create=create,
+    )
+
+
+@router.get("")
+def list_labels(
+    session: SessionDep, settings: SettingsDep, org: CurrentOrg, page: PageDep
+) -> LabelsPublic:
+    """Labels, newest first: an enterprise's own, a certification body's issued, all for others."""
+    rows, count = crud.list_labels(session, org=org, offset=page.offset, limit=page.limit)
+    return LabelsPublic(
+        data=[crud.to_public(session, row, base_url=settings.base_url) for row in rows],
+        count=count,
+    )
+
+
+@router.get("/{label_id}")
+def get_label(label_id: str, session: SessionDep, settings: SettingsDep) -> LabelPublic:
+    """One label (public: anyone holding the label id may read it)."""
+    label = crud.get_label(session, label_id=label_id)
+    return crud.to_public(session, label, base_url=settings.base_url)
+
+
+@router.get("/{label_id}/bundle")
+def get_bundle(label_id: str, session: SessionDep) -> JSONResponse:
+    """The label's ``tanji-bundle/1`` for independent verification (public)."""
+    label = crud.get_label(session, label_id=label_id)
+    return JSONResponse(
+        crud.label_bundle(session, label),
+        headers={"Content-Disposition": f'inline; filename="{label.id}.json"'},
+    )
+
+
+@router.post("/{label_id}/revoke")
+def revoke_label(
+    label_id: str,
+    body: LabelRevoke,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    org: CertifierOrg,
+) -> LabelPublic:
+    """Revoke a label (issuing certification body only); the revocation is anchored on chain."""
+    label = crud.get_label(session, label_id=label_id)
+    crud.revoke_label(session, label=label, org=org, reason=body.reason_code, note=body.note)
+    session.commit()
+    _wake_loop(request)
+    return crud.to_public(session, label, base_url=settings.base_url)
+
+
+@router.post(
+    "/{label_id}/supersede", status_code=status.HTTP_201_CREATED, response_model=LabelPublic
+)
+def supersede_label(
+    label_id: str,
+    body: LabelSupersede,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    org: CertifierOrg,
+    idempotency_key: IdempotencyKey,
+) -> JSONResponse:
+    """Issue a label for a corrected footprint and revoke this one with reason 1 (superseded)."""
+
+    def create() -> tuple[int, Any]:
+        old = crud.get_label(session, label_id=label_id)
+        new = crud.supersede_label(session, old=old, org=org, body=LabelCreate(**body.model_dump()))
+        return status.HTTP_201_CREATED, crud.to_public(session, new, base_url=settings.base_url)
+
+    response = run_idempotent(
+        session,
+        org=org,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body.model_dump(mode="json"),
+        create=create,
+    )
+    _wake_loop(request)
+    return response
+
+
+def _wake_loop(request: Request) -> None:
+    loop = getattr(request.app.state, "loop", None)
+    if loop is not None:
+        loop.wake()

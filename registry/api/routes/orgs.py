@@ -1,0 +1,41 @@
+"""``/api/v1/orgs``: organisations (created by admins) and the caller's own."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from registry.api.deps import AdminOrg, CurrentOrg, PageDep, SessionDep
+from registry.crud import orgs as crud
+from registry.models.orgs import OrgCreate, OrgCreated, OrgPublic, OrgsPublic
+
+router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_org(body: OrgCreate, session: SessionDep, admin: AdminOrg) -> OrgCreated:
+    """Create an organisation; the reply carries its API key, shown this once."""
+    org, key = crud.create_org(session, name=body.name, role=body.role, address=body.address)
+    return OrgCreated(
+        **OrgPublic.model_validate(org, from_attributes=True).model_dump(), api_key=key
+    )
+
+
+@router.get("")
+def list_orgs(session: SessionDep, admin: AdminOrg, page: PageDep) -> OrgsPublic:
+    """All organisations (admins only)."""
+    rows, count = crud.list_orgs(session, offset=page.offset, limit=page.limit)
+    return OrgsPublic(
+        data=[OrgPublic.model_validate(row, from_attributes=True) for row in rows], count=count
+    )
+
+
+@router.get("/me")
+def my_org(org: CurrentOrg) -> OrgPublic:
+    """The organisation the API key belongs to."""
+    return OrgPublic.model_validate(org, from_attributes=True)
+
+
+@router.get("/{org_id}")
+def get_org(org_id: str, session: SessionDep, admin: AdminOrg) -> OrgPublic:
+    """One organisation (admins only)."""
+    return OrgPublic.model_validate(crud.get_org(session, org_id=org_id), from_attributes=True)

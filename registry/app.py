@@ -1,0 +1,97 @@
+"""``create_app``: the registry's FastAPI application.
+
+Start-up (lifespan): migrate the database, open the chain (embedded or ``rpc_url``) and start the
+background anchoring loop. Shut-down: stop the loop after its current cycle, release the chain.
+Shared objects live on ``app.state``: ``settings``, ``engine``, ``chain`` (a
+:class:`registry.chain.ChainHandle` or ``None`` when this process does not anchor) and ``loop``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.staticfiles import StaticFiles
+
+from registry.anchoring_loop import AnchoringLoop
+from registry.api.errors import install_error_handlers
+from registry.api.routes import batches, footprints, health, labels, orgs, rpc
+from registry.chain import open_chain
+from registry.config import Settings, load_settings
+from registry.db import make_engine, migrate
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+#: Routers of the presentation side (consumer and disclosure pages), included when present.
+OPTIONAL_ROUTERS = ("registry.api.routes.pages", "registry.api.routes.disclosure")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (default: read from the environment)."""
+    settings = settings or load_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(migrate, engine)
+        if settings.anchoring:
+            chain = await run_in_threadpool(open_chain, settings)
+            app.state.chain = chain
+            loop = AnchoringLoop(
+                engine,
+                chain.client,
+                max_batch=settings.batch_max_size,
+                max_wait_seconds=settings.batch_max_wait_seconds,
+                poll_interval=settings.poll_interval_seconds,
+            )
+            app.state.loop = loop
+            loop.start()
+            log.info("anchoring on chain %d, contract %s", chain.chain_id, chain.address)
+        try:
+            yield
+        finally:
+            if app.state.loop is not None:
+                await run_in_threadpool(app.state.loop.stop)
+                app.state.loop = None
+            if app.state.chain is not None:
+                app.state.chain.close()
+                app.state.chain = None
+            engine.dispose()
+
+    app = FastAPI(
+        title="Tanji registry",
+        summary="Blockchain-anchored product carbon footprints and carbon labels",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.chain = None
+    app.state.loop = None
+    install_error_handlers(app)
+    for module in (health, orgs, footprints, labels, batches, rpc):
+        app.include_router(module.router)
+    for name in OPTIONAL_ROUTERS:
+        router = _optional_router(name)
+        if router is not None:
+            app.include_router(router)
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _optional_router(name: str) -> APIRouter | None:
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+    router: APIRouter = module.router
+    return router

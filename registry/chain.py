@@ -1,0 +1,182 @@
+"""Which chain the registry anchors on, with which key, at which contract address.
+
+``rpc_url`` unset → the embedded chain in ``<data_dir>/chain`` (the anchoring key in an
+encrypted keystore in the data dir, funded at genesis, the contract deployed on first use).
+``rpc_url`` set → that node; the signer from ``TANJI_SIGNER_KEY`` or a keystore, the contract at
+``anchor_address`` (or the one this data dir deployed there before).
+Deployments are remembered in ``<data_dir>/deployments.json`` per chain id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import is_hex_address, to_checksum_address
+from web3 import Web3
+
+from anchoring.client import AnchorClient
+from anchoring.embedded import EmbeddedChain
+from anchoring.errors import AnchoringError
+from anchoring.signer import ENV_KEY, ENV_PASSWORD, dev_signer, load_signer
+from registry.config import Settings
+from registry.errors import ChainSetupError
+
+log = logging.getLogger(__name__)
+
+DEPLOYMENTS_FILE = "deployments.json"
+
+
+@dataclass
+class ChainHandle:
+    """An open chain connection with the anchoring client; close it when done."""
+
+    w3: Web3
+    client: AnchorClient
+    account: LocalAccount = field(repr=False)
+    embedded: EmbeddedChain | None = None
+
+    @property
+    def chain_id(self) -> int:
+        """The chain id."""
+        return self.client.chain_id
+
+    @property
+    def address(self) -> str:
+        """The anchor contract's checksummed address."""
+        return self.client.address
+
+    def head(self) -> int:
+        """The latest block number."""
+        return int(self.w3.eth.block_number)
+
+    def trust_document(self, *, rpc_url: str, name: str) -> dict[str, Any]:
+        """A ``tanji-trust/1`` file trusting this deployment (for ``tanji verify --trust``)."""
+        return {
+            "format": "tanji-trust/1",
+            "name": name,
+            "chains": [{"chainId": self.chain_id, "rpcUrl": rpc_url, "contracts": [self.address]}],
+            "issuers": [{"address": str(self.account.address), "name": name}],
+        }
+
+    def close(self) -> None:
+        """Release the embedded chain (its lock) if this handle opened one."""
+        if self.embedded is not None:
+            self.embedded.close()
+
+
+def load_account(settings: Settings) -> LocalAccount:
+    """The anchoring key: ``signer_key``, else a keystore, else the data dir's dev keystore."""
+    env = dict(os.environ)
+    if settings.keystore_password is not None:
+        env[ENV_PASSWORD] = settings.keystore_password.get_secret_value()
+    try:
+        if settings.signer_key is not None:
+            return load_signer(env={ENV_KEY: settings.signer_key.get_secret_value()})
+        if settings.keystore is not None:
+            return load_signer(keystore=settings.keystore, env=env)
+        if settings.embedded_chain:
+            return dev_signer(settings.data_dir, env=env)
+        return load_signer(env=env)
+    except AnchoringError as exc:
+        raise ChainSetupError(str(exc), code=exc.code, field="signer_key") from None
+
+
+def open_chain(settings: Settings, *, allow_deploy: bool | None = None) -> ChainHandle:
+    """Connect to the configured chain and its anchor contract.
+
+    ``allow_deploy`` (default: only on the embedded chain) lets this deploy the contract when no
+    address is configured or remembered. Raises :class:`ChainSetupError`.
+    """
+    account = load_account(settings)
+    embedded: EmbeddedChain | None = None
+    try:
+        if settings.rpc_url is None:
+            embedded = EmbeddedChain.open(settings.data_dir, fund=[account.address])
+            w3 = embedded.w3
+        else:
+            w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+        client = _connect(
+            settings,
+            w3,
+            account,
+            allow_deploy=settings.embedded_chain if allow_deploy is None else allow_deploy,
+        )
+    except AnchoringError as exc:
+        if embedded is not None:
+            embedded.close()
+        raise ChainSetupError(str(exc), code=exc.code) from None
+    except BaseException:
+        if embedded is not None:
+            embedded.close()
+        raise
+    return ChainHandle(w3=w3, client=client, account=account, embedded=embedded)
+
+
+def deploy_contract(settings: Settings, w3: Web3, account: LocalAccount) -> AnchorClient:
+    """Deploy a new anchor contract and remember it in the data dir."""
+    client = AnchorClient.deploy(w3, account, confirmations=settings.confirmations)
+    _remember(settings.data_dir, client.chain_id, client.address)
+    log.info("deployed the anchor contract at %s on chain %d", client.address, client.chain_id)
+    return client
+
+
+def _connect(
+    settings: Settings, w3: Web3, account: LocalAccount, *, allow_deploy: bool
+) -> AnchorClient:
+    chain_id = int(w3.eth.chain_id)
+    address = settings.anchor_address or _remembered(settings.data_dir, chain_id)
+    if address is not None:
+        if not is_hex_address(address):
+            raise ChainSetupError(
+                f"anchor address {address!r} is not a hex address",
+                code="invalid_setting",
+                field="anchor_address",
+            )
+        if w3.eth.get_code(to_checksum_address(address)):
+            return AnchorClient(w3, address, account, confirmations=settings.confirmations)
+        if settings.anchor_address is not None or not allow_deploy:
+            raise ChainSetupError(
+                f"no contract at {address} on chain {chain_id}",
+                code="no_contract",
+                field="anchor_address",
+            )
+    if not allow_deploy:
+        raise ChainSetupError(
+            f"no anchor contract configured for chain {chain_id}: set TANJI_ANCHOR_ADDRESS "
+            "or run `tanji deploy`",
+            code="no_contract",
+            field="anchor_address",
+        )
+    return deploy_contract(settings, w3, account)
+
+
+def _remembered(data_dir: Path, chain_id: int) -> str | None:
+    path = data_dir / DEPLOYMENTS_FILE
+    if not path.exists():
+        return None
+    try:
+        known = json.loads(path.read_text("utf-8"))
+        return str(known[str(chain_id)]["address"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _remember(data_dir: Path, chain_id: int, address: str) -> None:
+    path = data_dir / DEPLOYMENTS_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    known: dict[str, Any] = {}
+    if path.exists():
+        try:
+            known = json.loads(path.read_text("utf-8"))
+        except ValueError:
+            known = {}
+    known[str(chain_id)] = {"address": address}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(known, indent=2) + "\n", "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,161 @@
+"""Registry settings: one pydantic-settings ``Settings``.
+
+Sources, highest priority first: explicit arguments, ``TANJI_*`` environment variables, then an
+optional ``tanji.toml`` in the data directory. Secrets are ``SecretStr`` so they never show in
+reprs or logs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from registry.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("tanji-data")
+SETTINGS_FILE = "tanji.toml"
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class Settings(BaseSettings):
+    """Everything the service and the CLI need to run; read once at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="TANJI_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = DEFAULT_DATA_DIR
+    #: SQLAlchemy URL; unset → ``sqlite:///<data_dir>/registry.sqlite3``.
+    database_url: str | None = None
+    #: JSON-RPC URL of an EVM node; unset → the embedded chain in the data dir.
+    rpc_url: str | None = None
+    anchor_address: str | None = None
+    signer_key: SecretStr | None = None
+    keystore: Path | None = None
+    keystore_password: SecretStr | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    batch_max_size: int = Field(default=256, ge=1, le=100_000)
+    batch_max_wait_seconds: float = Field(default=10.0, ge=0)
+    confirmations: int = Field(default=0, ge=0, le=64)
+    #: Run the background anchoring loop in this process. With several API processes on one
+    #: PostgreSQL database exactly one of them anchors; the others set this to false.
+    anchoring: bool = True
+    #: How often the anchoring loop looks at the ledger when idle.
+    poll_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The settings file lives in the data dir, so the data dir must be known first.
+        data_dir = init_settings().get("data_dir") or env_settings().get("data_dir")
+        toml_path = Path(data_dir or DEFAULT_DATA_DIR) / SETTINGS_FILE
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, with the default SQLite file and the psycopg driver filled in."""
+        if self.database_url is None:
+            return f"sqlite:///{(self.data_dir / 'registry.sqlite3').resolve()}"
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def embedded_chain(self) -> bool:
+        """True when no ``rpc_url`` is set: the chain lives in the data dir."""
+        return self.rpc_url is None
+
+    def uses_dev_keystore_password(self, env: dict[str, str] | None = None) -> bool:
+        """True when the anchoring key would be protected by a generated development password."""
+        environ = os.environ if env is None else env
+        if self.signer_key is not None or self.keystore_password is not None:
+            return False
+        return not environ.get("TANJI_KEYSTORE_PASSWORD")
+
+    def check_safe_to_serve(self, host: str) -> None:
+        """Refuse obviously unsafe combinations before the server listens.
+
+        Development settings (a generated keystore password stored next to the key) are only for
+        a loopback host; production needs a real key source and an https base URL.
+        """
+        loopback = _is_loopback(host)
+        if self.environment == "development":
+            if not loopback and self.uses_dev_keystore_password():
+                raise ConfigError(
+                    f"refusing to serve on non-loopback host {host!r} with the development "
+                    "keystore password: set TANJI_KEYSTORE_PASSWORD (or TANJI_SIGNER_KEY) and "
+                    "TANJI_ENVIRONMENT=production",
+                    code="unsafe_settings",
+                    field="host",
+                )
+            return
+        if self.uses_dev_keystore_password():
+            raise ConfigError(
+                "production needs TANJI_KEYSTORE_PASSWORD or TANJI_SIGNER_KEY; the generated "
+                "development keystore password is not allowed",
+                code="unsafe_settings",
+                field="keystore_password",
+            )
+        if not self.base_url.startswith("https://") and not _is_loopback_url(self.base_url):
+            raise ConfigError(
+                "production base_url must be https:// (QR codes carry it)",
+                code="unsafe_settings",
+                field="base_url",
+            )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build :class:`Settings` from arguments, the environment and ``<data_dir>/tanji.toml``.
+
+    ``None`` overrides are dropped so a CLI option left unset does not hide the environment.
+    Raises :class:`ConfigError` naming the bad setting.
+    """
+    from pydantic import ValidationError
+
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise ConfigError(
+            f"setting {field}: {first['msg']}", code="invalid_setting", field=field
+        ) from None
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_loopback_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return _is_loopback(urlsplit(url).hostname or "")

@@ -1,0 +1,198 @@
+"""Footprints: store a validated footprint as an anchored record, read them back."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+
+from anchoring import ledger
+from registry.errors import ConflictError, NotFoundError, PermissionDeniedError
+from registry.ids import new_master_salt, new_record_id
+from registry.models.common import utcnow
+from registry.models.footprints import BulkItemResult, Footprint, FootprintCreate, FootprintPublic
+from registry.models.orgs import Organisation, OrgRole
+from registry.validation import validation_error_details
+from verifier.canonical import canonicalize
+from verifier.record import record_digest, record_leaf_value
+
+RECORD_TYPE = "footprint"
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """SHA-256 of a footprint's canonical input; equal inputs are duplicates."""
+    return hashlib.sha256(canonicalize(data)).hexdigest()
+
+
+def build_record(*, footprint_id: str, org: Organisation, data: dict[str, Any]) -> dict[str, Any]:
+    """The anchored record of a footprint: every submitted field, plus who and when."""
+    return {
+        "type": RECORD_TYPE,
+        "id": footprint_id,
+        "org": org.id,
+        **data,
+        "submitted_at": utcnow().isoformat(timespec="seconds"),
+    }
+
+
+def salt_bytes(salt_hex: str) -> bytes:
+    """A stored ``0x``-hex master salt as bytes."""
+    return bytes.fromhex(salt_hex.removeprefix("0x"))
+
+
+def footprint_digest(footprint: Footprint) -> str:
+    """The footprint record's digest (``leafValue[2]``), 0x-hex."""
+    return "0x" + record_digest(footprint.record, salt_bytes(footprint.master_salt)).hex()
+
+
+def find_duplicate(session: Session, *, org_id: str, digest: str) -> Footprint | None:
+    """An existing footprint of the org with the same content hash."""
+    return session.exec(
+        select(Footprint).where(Footprint.org_id == org_id, Footprint.content_hash == digest)
+    ).first()
+
+
+def add_footprint(session: Session, *, org: Organisation, item: FootprintCreate) -> Footprint:
+    """Add a footprint and its ledger row to the session (no commit: the caller's transaction).
+
+    Raises :class:`ConflictError` (``duplicate_footprint``) when the org already has it.
+    """
+    data = item.model_dump(mode="json")
+    digest = content_hash(data)
+    existing = find_duplicate(session, org_id=org.id, digest=digest)
+    if existing is not None:
+        raise ConflictError(
+            f"this footprint was already submitted as {existing.id}",
+            code="duplicate_footprint",
+            details=[{"id": existing.id}],
+        )
+    return _insert(session, org=org, data=data, digest=digest)
+
+
+def _insert(session: Session, *, org: Organisation, data: dict[str, Any], digest: str) -> Footprint:
+    footprint_id = new_record_id("fp")
+    salt = new_master_salt()
+    record = build_record(footprint_id=footprint_id, org=org, data=data)
+    footprint = Footprint(
+        id=footprint_id,
+        org_id=org.id,
+        content_hash=digest,
+        category=data["category"],
+        gtin=data.get("gtin"),
+        data=data,
+        record=record,
+        master_salt="0x" + salt.hex(),
+    )
+    session.add(footprint)
+    # Same transaction as the footprint row: the record is never stored without its leaf.
+    ledger.enqueue(
+        session,
+        record_type=RECORD_TYPE,
+        record_id=footprint_id,
+        leaf_value=record_leaf_value(record, salt),
+    )
+    return footprint
+
+
+def add_bulk(
+    session: Session, *, org: Organisation, items: list[dict[str, Any]]
+) -> list[BulkItemResult]:
+    """Validate each item on its own and add the valid, new ones (no commit).
+
+    Invalid items are reported with their errors, items already stored (or repeated earlier in
+    the same request) as ``duplicate`` with the existing id. Nothing of an invalid item is added.
+    """
+    results: list[BulkItemResult] = []
+    valid: list[tuple[int, dict[str, Any], str]] = []
+    for index, raw in enumerate(items):
+        try:
+            item = FootprintCreate.model_validate(raw)
+        except ValidationError as exc:
+            details = validation_error_details(exc.errors())
+            first = details[0]
+            results.append(
+                BulkItemResult(
+                    index=index,
+                    status="error",
+                    error={**first, "details": details},
+                )
+            )
+            continue
+        data = item.model_dump(mode="json")
+        valid.append((index, data, content_hash(data)))
+    hashes = [digest for _, _, digest in valid]
+    known: dict[str, str] = {}
+    for chunk_start in range(0, len(hashes), 500):
+        chunk = hashes[chunk_start : chunk_start + 500]
+        rows = session.exec(
+            select(Footprint.content_hash, Footprint.id).where(
+                Footprint.org_id == org.id, col(Footprint.content_hash).in_(chunk)
+            )
+        ).all()
+        known.update({row[0]: row[1] for row in rows})
+    for index, data, digest in valid:
+        if digest in known:
+            results.append(BulkItemResult(index=index, status="duplicate", id=known[digest]))
+            continue
+        footprint = _insert(session, org=org, data=data, digest=digest)
+        known[digest] = footprint.id
+        results.append(BulkItemResult(index=index, status="created", id=footprint.id))
+    results.sort(key=lambda result: result.index)
+    return results
+
+
+def get_footprint(session: Session, *, footprint_id: str, org: Organisation) -> Footprint:
+    """A footprint the org may see: its own; any for certifiers and admins."""
+    footprint = session.get(Footprint, footprint_id)
+    if footprint is None:
+        raise NotFoundError(f"footprint {footprint_id} does not exist", field="footprint_id")
+    if org.role == OrgRole.ENTERPRISE and footprint.org_id != org.id:
+        raise PermissionDeniedError(
+            f"footprint {footprint_id} belongs to another organisation",
+            code="forbidden_org",
+            field="footprint_id",
+        )
+    if org.role == OrgRole.PARTNER_CERTIFIER:
+        raise PermissionDeniedError(
+            "partner certifiers read labels, not footprints", code="forbidden_role"
+        )
+    return footprint
+
+
+def list_footprints(
+    session: Session, *, org: Organisation, offset: int, limit: int
+) -> tuple[list[Footprint], int]:
+    """A page of footprints (newest first): the org's own, or all for certifiers and admins."""
+    if org.role == OrgRole.PARTNER_CERTIFIER:
+        raise PermissionDeniedError(
+            "partner certifiers read labels, not footprints", code="forbidden_role"
+        )
+    query = select(Footprint)
+    count_query = select(func.count()).select_from(Footprint)
+    if org.role == OrgRole.ENTERPRISE:
+        query = query.where(Footprint.org_id == org.id)
+        count_query = count_query.where(Footprint.org_id == org.id)
+    count = session.exec(count_query).one()
+    rows = session.exec(
+        query.order_by(col(Footprint.created_at).desc(), col(Footprint.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(rows), int(count)
+
+
+def to_public(session: Session, footprint: Footprint) -> FootprintPublic:
+    """The API view of a footprint (the master salt never leaves through it)."""
+    return FootprintPublic(
+        id=footprint.id,
+        org_id=footprint.org_id,
+        status=footprint.status,
+        anchor_status=ledger.record_status(
+            session, record_type=RECORD_TYPE, record_id=footprint.id
+        ),
+        data=footprint.data,
+        record_digest=footprint_digest(footprint),
+        created_at=footprint.created_at,
+    )

@@ -1,0 +1,317 @@
+"""Labels: certify a footprint and issue its label record; revoke and supersede labels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from anchoring import ledger
+from anchoring.errors import LedgerError
+from registry.catalogue import CATEGORIES
+from registry.crud.footprints import footprint_digest, salt_bytes
+from registry.errors import ConflictError, NotFoundError, PermissionDeniedError
+from registry.grading import grade_footprint
+from registry.ids import new_master_salt, new_record_id
+from registry.models.footprints import Footprint
+from registry.models.idempotency import CertificateCounter
+from registry.models.labels import REASON_SUPERSEDED, Label, LabelCreate, LabelPublic
+from registry.models.orgs import Organisation, OrgRole
+from registry.qr import label_url
+from verifier.record import record_leaf_value
+
+RECORD_TYPE = "label"
+CERTIFICATE_PREFIX = "CQ-CFL"
+ACTIVE, REVOKED, SUPERSEDED = "active", "revoked", "superseded"
+
+
+def next_certificate_number(session: Session, *, year: int) -> str:
+    """``CQ-CFL-<year>-<6-digit serial>``, counted per year inside the caller's transaction."""
+    counter = session.exec(
+        select(CertificateCounter).where(CertificateCounter.year == year).with_for_update()
+    ).first()
+    if counter is None:
+        counter = CertificateCounter(year=year, last=0)
+    counter.last += 1
+    session.add(counter)
+    return f"{CERTIFICATE_PREFIX}-{year}-{counter.last:06d}"
+
+
+def build_record(
+    *,
+    label_id: str,
+    certificate_number: str,
+    footprint: Footprint,
+    enterprise: Organisation,
+    certifier: Organisation,
+    body: LabelCreate,
+    grade: dict[str, Any],
+    supersedes: str | None,
+    issued_at: datetime,
+) -> dict[str, Any]:
+    """The label record: self-contained, so its bundle alone tells a consumer what was certified."""
+    data = footprint.data
+    category = CATEGORIES[data["category"]]
+    return {
+        "type": RECORD_TYPE,
+        "id": label_id,
+        "certificate_number": certificate_number,
+        "product": {
+            "name": data["product_name"],
+            "gtin": data.get("gtin"),
+            "serial": body.serial,
+            "product_ids": data.get("product_ids", []),
+            "category": category.code,
+            "category_name": {"zh": category.name_zh, "en": category.name_en},
+        },
+        "company": {"name": data["company_name"], "org": enterprise.id},
+        "footprint": {
+            "id": footprint.id,
+            "digest": footprint_digest(footprint),
+            "kg_co2e_per_unit": data["kg_co2e_per_unit"],
+            "declared_unit": data["declared_unit"],
+            "declared_amount": data["declared_amount"],
+            "fossil_kg_co2e": data["fossil_kg_co2e"],
+            "biogenic_kg_co2e": data["biogenic_kg_co2e"],
+            "system_boundary": data["system_boundary"],
+            "reference_period": data["reference_period"],
+            "geography": data["geography"],
+            "standards": data["standards"],
+            "primary_data_share": data["primary_data_share"],
+            "data_quality_rating": data["data_quality_rating"],
+        },
+        "grade": grade,
+        "certifier": {"org": certifier.id, "name": certifier.name, "address": certifier.address},
+        "validity": {
+            "valid_from": body.valid_from.isoformat(),
+            "valid_until": body.valid_until.isoformat(),
+        },
+        "supersedes": supersedes,
+        "notes": body.notes,
+        "issued_at": issued_at.isoformat(timespec="seconds"),
+    }
+
+
+def issue_label(
+    session: Session,
+    *,
+    certifier: Organisation,
+    body: LabelCreate,
+    supersedes: Label | None = None,
+) -> Label:
+    """Certify a footprint and add its label and ledger row to the session (no commit).
+
+    Raises :class:`NotFoundError` for an unknown footprint, :class:`ConflictError`
+    (``already_labelled``) when the footprint already has an active label, and
+    :class:`registry.grading.GradingError` when it cannot be graded.
+    """
+    footprint = session.get(Footprint, body.footprint_id)
+    if footprint is None:
+        raise NotFoundError(f"footprint {body.footprint_id} does not exist", field="footprint_id")
+    active = session.exec(
+        select(Label).where(Label.footprint_id == footprint.id, Label.status == ACTIVE)
+    ).first()
+    if active is not None and (supersedes is None or active.id != supersedes.id):
+        raise ConflictError(
+            f"footprint {footprint.id} already has the active label {active.id}",
+            code="already_labelled",
+            field="footprint_id",
+            details=[{"label_id": active.id}],
+        )
+    data = footprint.data
+    grade = grade_footprint(
+        category=data["category"],
+        kg_co2e_per_unit=data["kg_co2e_per_unit"],
+        declared_unit=data["declared_unit"],
+    )
+    enterprise = session.get(Organisation, footprint.org_id)
+    assert enterprise is not None  # FK
+    issued_at = datetime.now(UTC)
+    label_id = new_record_id()
+    number = next_certificate_number(session, year=issued_at.year)
+    salt = new_master_salt()
+    record = build_record(
+        label_id=label_id,
+        certificate_number=number,
+        footprint=footprint,
+        enterprise=enterprise,
+        certifier=certifier,
+        body=body,
+        grade=grade.as_dict(),
+        supersedes=supersedes.id if supersedes else None,
+        issued_at=issued_at,
+    )
+    label = Label(
+        id=label_id,
+        footprint_id=footprint.id,
+        enterprise_org_id=enterprise.id,
+        certifier_org_id=certifier.id,
+        certificate_number=number,
+        gtin=data.get("gtin"),
+        serial=body.serial,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        grade=grade.grade,
+        record=record,
+        master_salt="0x" + salt.hex(),
+        supersedes=supersedes.id if supersedes else None,
+        created_at=issued_at,
+    )
+    session.add(label)
+    footprint.status = "certified"
+    session.add(footprint)
+    ledger.enqueue(
+        session,
+        record_type=RECORD_TYPE,
+        record_id=label_id,
+        leaf_value=record_leaf_value(record, salt),
+    )
+    return label
+
+
+def _check_issuer(label: Label, org: Organisation) -> None:
+    if org.role != OrgRole.CERTIFICATION_BODY or label.certifier_org_id != org.id:
+        raise PermissionDeniedError(
+            f"only the certification body that issued label {label.id} may change it",
+            code="not_issuer",
+            field="label_id",
+        )
+
+
+def revoke_label(
+    session: Session, *, label: Label, org: Organisation, reason: int, note: str | None
+) -> Label:
+    """Mark a label revoked and queue its on-chain revocation (no commit).
+
+    A label still waiting for its anchor is revoked on chain as soon as it is anchored (see
+    :func:`queue_due_revocations`); until then the registry already reports it revoked.
+    """
+    _check_issuer(label, org)
+    if label.status != ACTIVE:
+        raise ConflictError(
+            f"label {label.id} is already {label.status}", code="already_revoked", field="label_id"
+        )
+    label.status = SUPERSEDED if reason == REASON_SUPERSEDED and label.superseded_by else REVOKED
+    label.revocation_reason = reason
+    label.revocation_note = note
+    label.revoked_at = datetime.now(UTC)
+    session.add(label)
+    _request_on_chain(session, label)
+    return label
+
+
+def supersede_label(session: Session, *, old: Label, org: Organisation, body: LabelCreate) -> Label:
+    """Issue a label for a corrected footprint and revoke ``old`` with reason 1 (no commit)."""
+    _check_issuer(old, org)
+    if old.status != ACTIVE:
+        raise ConflictError(
+            f"label {old.id} is already {old.status}", code="already_revoked", field="label_id"
+        )
+    new = issue_label(session, certifier=org, body=body, supersedes=old)
+    old.superseded_by = new.id
+    revoke_label(
+        session, label=old, org=org, reason=REASON_SUPERSEDED, note=f"superseded by {new.id}"
+    )
+    return new
+
+
+def _request_on_chain(session: Session, label: Label) -> bool:
+    assert label.revocation_reason is not None
+    try:
+        ledger.request_revocation(
+            session, record_type=RECORD_TYPE, record_id=label.id, reason=label.revocation_reason
+        )
+    except LedgerError as exc:
+        if exc.code == "not_anchored":
+            return False
+        raise
+    return True
+
+
+def queue_due_revocations(session: Session) -> int:
+    """Queue on-chain revocations of revoked labels that have been anchored since; commits."""
+    requested = select(ledger.AnchorRevocation.record_id).where(
+        ledger.AnchorRevocation.record_type == RECORD_TYPE
+    )
+    rows = session.exec(
+        select(Label).where(
+            col(Label.revocation_reason).is_not(None), col(Label.id).not_in(requested)
+        )
+    ).all()
+    queued = 0
+    for label in rows:
+        if _request_on_chain(session, label):
+            queued += 1
+    if queued:
+        session.commit()
+    return queued
+
+
+def get_label(session: Session, *, label_id: str) -> Label:
+    """A label by id (labels are public); raises :class:`NotFoundError`."""
+    label = session.get(Label, label_id)
+    if label is None:
+        raise NotFoundError(f"label {label_id} does not exist", field="label_id")
+    return label
+
+
+def list_labels(
+    session: Session, *, org: Organisation, offset: int, limit: int
+) -> tuple[list[Label], int]:
+    """Labels visible in a listing: an enterprise's own, a certifier's issued, all for others."""
+    query = select(Label)
+    count_query = select(func.count()).select_from(Label)
+    if org.role == OrgRole.ENTERPRISE:
+        query = query.where(Label.enterprise_org_id == org.id)
+        count_query = count_query.where(Label.enterprise_org_id == org.id)
+    elif org.role == OrgRole.CERTIFICATION_BODY:
+        query = query.where(Label.certifier_org_id == org.id)
+        count_query = count_query.where(Label.certifier_org_id == org.id)
+    count = session.exec(count_query).one()
+    rows = session.exec(
+        query.order_by(col(Label.created_at).desc(), col(Label.id)).offset(offset).limit(limit)
+    ).all()
+    return list(rows), int(count)
+
+
+def revocation_status(session: Session, label: Label) -> str | None:
+    """``None`` (not revoked), ``requested`` (waiting for the anchor), or the ledger's status."""
+    if label.revocation_reason is None:
+        return None
+    row = ledger.revocation_of(session, record_type=RECORD_TYPE, record_id=label.id)
+    return "requested" if row is None else row.status
+
+
+def to_public(session: Session, label: Label, *, base_url: str) -> LabelPublic:
+    """The API view of a label."""
+    return LabelPublic(
+        id=label.id,
+        certificate_number=label.certificate_number,
+        footprint_id=label.footprint_id,
+        status=label.status,
+        anchor_status=ledger.record_status(session, record_type=RECORD_TYPE, record_id=label.id),
+        revocation_status=revocation_status(session, label),
+        grade=label.grade,
+        valid_from=label.valid_from,
+        valid_until=label.valid_until,
+        gtin=label.gtin,
+        serial=label.serial,
+        url=label_url(base_url, label.id, gtin=label.gtin, serial=label.serial),
+        bundle_url=f"{base_url}/api/v1/labels/{label.id}/bundle",
+        record=label.record,
+        revocation_reason=label.revocation_reason,
+        revocation_note=label.revocation_note,
+        revoked_at=label.revoked_at,
+        supersedes=label.supersedes,
+        superseded_by=label.superseded_by,
+        created_at=label.created_at,
+    )
+
+
+def label_bundle(session: Session, label: Label) -> dict[str, Any]:
+    """The label's ``tanji-bundle/1`` (status pending and no proof until it is anchored)."""
+    from anchoring.bundle import build_bundle
+
+    leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=label.id)
+    return build_bundle(record=label.record, salt=salt_bytes(label.master_salt), leaf=leaf)

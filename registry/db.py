@@ -1,0 +1,104 @@
+"""The registry database: engine set-up (SQLite WAL or PostgreSQL) and versioned migrations.
+
+The schema is created and upgraded by the program at start-up: ``tanji_schema`` holds one row with
+the applied version, and :data:`MIGRATIONS` lists the steps after it, each run in its own
+transaction. Models of ``registry`` and ``anchoring.ledger`` share ``SQLModel.metadata``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, text
+from sqlmodel import Session, SQLModel, create_engine
+
+from registry.config import Settings
+from registry.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+#: How long a SQLite writer waits for another writer before giving up (ms).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _import_models() -> None:
+    # Importing registers every table on SQLModel.metadata before create_all runs.
+    import anchoring.ledger  # noqa: F401
+    import registry.models  # noqa: F401
+
+
+def _create_v1(conn: Connection) -> None:
+    _import_models()
+    SQLModel.metadata.create_all(conn)
+
+
+#: Migration ``i`` upgrades the schema from version ``i`` to ``i + 1``. Append only.
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_v1]
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Create the engine for ``settings.sqlalchemy_url``; SQLite gets WAL and foreign keys."""
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_pre_ping=True)
+    raise ConfigError("database_url must be a sqlite:// or postgresql:// URL", field="database_url")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def schema_version(engine: Engine) -> int:
+    """The applied schema version (0 for an empty database)."""
+    with engine.connect() as conn:
+        _ensure_version_table(conn)
+        conn.commit()
+        return int(conn.execute(text("SELECT version FROM tanji_schema WHERE id = 1")).scalar_one())
+
+
+def migrate(engine: Engine) -> int:
+    """Apply every pending migration; return the resulting version. Safe to run repeatedly."""
+    _import_models()
+    with engine.connect() as conn:
+        _ensure_version_table(conn)
+        conn.commit()
+    version = schema_version(engine)
+    for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        with engine.begin() as conn:
+            step(conn)
+            conn.execute(text("UPDATE tanji_schema SET version = :v WHERE id = 1"), {"v": target})
+        log.info("database migrated to schema version %d", target)
+    return len(MIGRATIONS)
+
+
+def _ensure_version_table(conn: Connection) -> None:
+    conn.execute(
+        text("CREATE TABLE IF NOT EXISTS tanji_schema (id INTEGER PRIMARY KEY, version INTEGER)")
+    )
+    if conn.execute(text("SELECT COUNT(*) FROM tanji_schema")).scalar_one() == 0:
+        conn.execute(text("INSERT INTO tanji_schema (id, version) VALUES (1, 0)"))
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that is closed on exit; callers commit explicitly."""
+    with Session(engine) as session:
+        yield session

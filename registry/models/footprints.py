@@ -1,0 +1,213 @@
+"""Product carbon footprints after ISO 14067 / GB/T 24067 and the PACT v3 ProductFootprint.
+
+Input is validated strictly (unknown members are errors); each custom check raises a
+``PydanticCustomError`` whose type is the machine code the API reports (``invalid_gtin``,
+``unknown_category``, ...), located at the offending field.
+
+Fossil / biogenic rule: both parts are required, non-negative, and must add up to
+``kg_co2e_per_unit`` within ``max(1e-6, 0.1 % of the total)`` kg CO2e — the total is what is
+labelled, so a split that does not explain it is rejected rather than silently rescaled.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+import pycountry
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from registry.catalogue import CATEGORIES
+from registry.errors import InvalidInputError
+from registry.models.common import StrictInput, utcnow
+from registry.qr import normalize_gtin
+
+SPLIT_RELATIVE_TOLERANCE: Final = 1e-3
+SPLIT_ABSOLUTE_TOLERANCE: Final = 1e-6
+
+SystemBoundary = Literal["cradle-to-gate", "cradle-to-grave", "gate-to-gate"]
+
+
+class LocalizedName(StrictInput):
+    zh: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+
+
+class ReferencePeriod(StrictInput):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReferencePeriod:
+        if self.start >= self.end:
+            raise PydanticCustomError(
+                "invalid_period", "reference period start must be before its end"
+            )
+        return self
+
+
+class Geography(StrictInput):
+    country: str = Field(description="ISO 3166-1 alpha-2, e.g. CN")
+    subdivision: str | None = Field(default=None, description="ISO 3166-2, e.g. CN-CQ")
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
+            raise PydanticCustomError(
+                "invalid_country", "{value!r} is not an ISO 3166-1 alpha-2 code", {"value": value}
+            )
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _subdivision(self) -> Geography:
+        if self.subdivision is None:
+            return self
+        code = self.subdivision.upper()
+        found = pycountry.subdivisions.get(code=code)
+        if found is None or found.country_code != self.country:
+            raise PydanticCustomError(
+                "invalid_subdivision",
+                "{value!r} is not an ISO 3166-2 subdivision of {country}",
+                {"value": self.subdivision, "country": self.country},
+            )
+        self.subdivision = code
+        return self
+
+
+class FootprintCreate(StrictInput):
+    """A product carbon footprint as an enterprise submits it."""
+
+    gtin: str | None = Field(default=None, description="GS1 GTIN-8/12/13/14, check digit verified")
+    product_ids: list[str] = Field(default_factory=list, max_length=20)
+    product_name: LocalizedName
+    category: str
+    declared_unit: str
+    declared_amount: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    kg_co2e_per_unit: float = Field(gt=0, allow_inf_nan=False)
+    fossil_kg_co2e: float = Field(ge=0, allow_inf_nan=False)
+    biogenic_kg_co2e: float = Field(ge=0, allow_inf_nan=False)
+    system_boundary: SystemBoundary
+    reference_period: ReferencePeriod
+    geography: Geography
+    standards: list[str] = Field(min_length=1, max_length=10)
+    primary_data_share: float = Field(ge=0, le=100, allow_inf_nan=False)
+    data_quality_rating: int = Field(ge=1, le=5)
+    company_name: str = Field(min_length=1, max_length=200)
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            # The 14-digit form GS1 Digital Link uses; registry.qr holds the one GS1 check.
+            return normalize_gtin(value)
+        except InvalidInputError as exc:
+            raise PydanticCustomError("invalid_gtin", exc.message) from None
+
+    @field_validator("product_ids", "standards")
+    @classmethod
+    def _short_strings(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item.strip() or len(item) > 200:
+                raise PydanticCustomError("invalid_field", "entries must be 1-200 characters")
+        return [item.strip() for item in value]
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise PydanticCustomError(
+                "unknown_category",
+                "unknown product category {value!r}",
+                {"value": value, "known": sorted(CATEGORIES)},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _unit_and_split(self) -> FootprintCreate:
+        category = CATEGORIES[self.category]
+        if self.declared_unit not in category.declared_units:
+            raise PydanticCustomError(
+                "invalid_declared_unit",
+                "declared unit {unit!r} is not allowed for {category}; allowed: {allowed}",
+                {
+                    "unit": self.declared_unit,
+                    "category": self.category,
+                    "allowed": ", ".join(category.declared_units),
+                    "loc": "declared_unit",
+                },
+            )
+        total = self.kg_co2e_per_unit
+        tolerance = max(SPLIT_ABSOLUTE_TOLERANCE, SPLIT_RELATIVE_TOLERANCE * total)
+        if abs(self.fossil_kg_co2e + self.biogenic_kg_co2e - total) > tolerance:
+            raise PydanticCustomError(
+                "split_mismatch",
+                "fossil ({fossil}) + biogenic ({biogenic}) must equal kg_co2e_per_unit ({total})",
+                {
+                    "fossil": self.fossil_kg_co2e,
+                    "biogenic": self.biogenic_kg_co2e,
+                    "total": total,
+                    "loc": "fossil_kg_co2e",
+                },
+            )
+        return self
+
+
+class Footprint(SQLModel, table=True):
+    """A submitted footprint: the validated input, its anchored record and master salt."""
+
+    __tablename__ = "footprint"
+    __table_args__ = (UniqueConstraint("org_id", "content_hash"),)
+    id: str = SQLField(primary_key=True)
+    org_id: str = SQLField(foreign_key="organisation.id", index=True)
+    status: str = SQLField(default="submitted")  # submitted | certified
+    #: SHA-256 of the canonical input: the same footprint submitted twice is a duplicate.
+    content_hash: str
+    category: str = SQLField(index=True)
+    gtin: str | None = SQLField(default=None, index=True)
+    data: dict[str, Any] = SQLField(sa_column=Column(JSON, nullable=False))
+    record: dict[str, Any] = SQLField(sa_column=Column(JSON, nullable=False))
+    master_salt: str  # 0x-hex, 32 bytes; never leaves the server except in a full bundle
+    created_at: datetime = SQLField(default_factory=utcnow, index=True)
+
+
+class FootprintPublic(BaseModel):
+    id: str
+    org_id: str
+    status: str
+    anchor_status: str | None
+    data: dict[str, Any]
+    record_digest: str
+    created_at: datetime
+
+
+class FootprintsPublic(BaseModel):
+    data: list[FootprintPublic]
+    count: int
+
+
+class BulkFootprints(StrictInput):
+    """Body of ``POST /api/v1/footprints/bulk``: raw items, each validated on its own."""
+
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
+
+
+class BulkItemResult(BaseModel):
+    index: int
+    status: Literal["created", "duplicate", "error"]
+    id: str | None = None
+    error: dict[str, Any] | None = None
+
+
+class BulkResult(BaseModel):
+    created: int
+    duplicates: int
+    errors: int
+    results: list[BulkItemResult]

@@ -1,0 +1,107 @@
+"""Carbon labels: a certification body's certified statement about one footprint."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import JSON, Column
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from registry.models.common import StrictInput, utcnow
+
+#: Reason code of a label replaced by a corrected one (docs/PROTOCOL.md reason codes).
+REASON_SUPERSEDED = 1
+
+
+class Validity(StrictInput):
+    valid_from: date
+    valid_until: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Validity:
+        if self.valid_from >= self.valid_until:
+            raise PydanticCustomError(
+                "invalid_validity", "valid_from must be before valid_until", {"loc": "valid_until"}
+            )
+        return self
+
+
+class LabelCreate(Validity):
+    """Body of ``POST /api/v1/labels``: certify ``footprint_id`` and issue its label."""
+
+    footprint_id: str = Field(min_length=1, max_length=64)
+    #: Serial of the labelled item or lot (GS1 AI 21) for the Digital Link; optional.
+    serial: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[!-~]+$")
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class LabelSupersede(Validity):
+    """Body of ``POST /api/v1/labels/{id}/supersede``: the corrected footprint's new label."""
+
+    footprint_id: str = Field(min_length=1, max_length=64)
+    serial: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[!-~]+$")
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class LabelRevoke(StrictInput):
+    """Body of ``POST /api/v1/labels/{id}/revoke``."""
+
+    reason_code: int = Field(ge=1, le=65535, description="uint16 reason code, non-zero")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Label(SQLModel, table=True):
+    """An issued label and its anchored record."""
+
+    __tablename__ = "label"
+    id: str = SQLField(primary_key=True)
+    footprint_id: str = SQLField(foreign_key="footprint.id", index=True)
+    enterprise_org_id: str = SQLField(foreign_key="organisation.id", index=True)
+    certifier_org_id: str = SQLField(foreign_key="organisation.id", index=True)
+    certificate_number: str = SQLField(unique=True)
+    gtin: str | None = SQLField(default=None, index=True)
+    serial: str | None = SQLField(default=None, index=True)
+    valid_from: date
+    valid_until: date
+    grade: str
+    status: str = SQLField(default="active")  # active | revoked | superseded
+    record: dict[str, Any] = SQLField(sa_column=Column(JSON, nullable=False))
+    master_salt: str
+    revocation_reason: int | None = None
+    revocation_note: str | None = None
+    revoked_at: datetime | None = None
+    supersedes: str | None = SQLField(default=None, foreign_key="label.id")
+    superseded_by: str | None = SQLField(default=None, foreign_key="label.id")
+    created_at: datetime = SQLField(default_factory=utcnow, index=True)
+
+
+class LabelPublic(BaseModel):
+    id: str
+    certificate_number: str
+    footprint_id: str
+    status: str
+    anchor_status: str | None
+    revocation_status: str | None = None
+    grade: str
+    valid_from: date
+    valid_until: date
+    gtin: str | None
+    serial: str | None
+    url: str
+    bundle_url: str
+    record: dict[str, Any]
+    revocation_reason: int | None
+    revocation_note: str | None
+    revoked_at: datetime | None
+    supersedes: str | None
+    superseded_by: str | None
+    created_at: datetime
+
+
+class LabelsPublic(BaseModel):
+    data: list[LabelPublic]
+    count: int

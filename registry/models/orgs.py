@@ -1,0 +1,74 @@
+"""Organisations and their API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from registry.models.common import StrictInput, utcnow
+
+
+class OrgRole(StrEnum):
+    """What an organisation may do."""
+
+    ENTERPRISE = "enterprise"  # submits its own product footprints
+    CERTIFICATION_BODY = "certification_body"  # certifies footprints, issues and revokes labels
+    PARTNER_CERTIFIER = "partner_certifier"  # a foreign certifier (SG, HK): reads labels
+    ADMIN = "admin"  # creates organisations, reads everything
+
+
+class OrgBase(SQLModel):
+    name: str = SQLField(min_length=1, max_length=200)
+    role: OrgRole
+    address: str | None = SQLField(default=None, max_length=500)
+
+
+class Organisation(OrgBase, table=True):
+    """An organisation known to the registry."""
+
+    __tablename__ = "organisation"
+    id: str = SQLField(primary_key=True)
+    created_at: datetime = SQLField(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key of an organisation, stored only as a SHA-256 hash (see registry.security)."""
+
+    __tablename__ = "api_key"
+    id: int | None = SQLField(default=None, primary_key=True)
+    org_id: str = SQLField(foreign_key="organisation.id", index=True)
+    key_id: str = SQLField(unique=True, index=True)
+    key_hash: str
+    created_at: datetime = SQLField(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class OrgCreate(StrictInput):
+    """Body of ``POST /api/v1/orgs``."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: OrgRole
+    address: str | None = Field(default=None, max_length=500)
+
+
+class OrgPublic(BaseModel):
+    id: str
+    name: str
+    role: OrgRole
+    address: str | None
+    created_at: datetime
+
+
+class OrgCreated(OrgPublic):
+    """The answer to creating an organisation: carries its first API key, shown once."""
+
+    api_key: str
+
+
+class OrgsPublic(BaseModel):
+    data: list[OrgPublic]
+    count: int

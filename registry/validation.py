@@ -1,0 +1,60 @@
+"""Pydantic validation errors as the registry's error details.
+
+Each error becomes ``{"code", "message", "field"}``: ``field`` is a JSON path such as
+``reference_period.end`` or ``items[3].gtin``; ``code`` is ``missing_field``, ``unknown_field``,
+the custom code a validator raised (``invalid_gtin``, ``unknown_category``, ...), or
+``invalid_field``. A model-level validator names its field with a ``loc`` context entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+_GENERIC = {
+    "missing": "missing_field",
+    "extra_forbidden": "unknown_field",
+}
+#: Codes our validators raise (PydanticCustomError types); anything else is invalid_field.
+CUSTOM_CODES = frozenset(
+    {
+        "invalid_gtin",
+        "unknown_category",
+        "invalid_declared_unit",
+        "split_mismatch",
+        "invalid_period",
+        "invalid_validity",
+        "invalid_country",
+        "invalid_subdivision",
+    }
+)
+
+
+def json_path(loc: Sequence[int | str]) -> str | None:
+    """``("items", 3, "gtin")`` → ``items[3].gtin``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or None
+
+
+def validation_error_details(
+    errors: Sequence[Any], *, strip: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Map pydantic's ``errors()`` to registry error details (``strip`` drops a loc prefix)."""
+    details = []
+    for error in errors:
+        loc = list(error.get("loc", ()))
+        if loc and loc[0] in strip:
+            loc = loc[1:]
+        ctx = error.get("ctx") or {}
+        if isinstance(ctx.get("loc"), str):
+            loc.append(ctx["loc"])
+        kind = str(error.get("type", ""))
+        code = _GENERIC.get(kind) or (kind if kind in CUSTOM_CODES else "invalid_field")
+        message = str(error.get("msg", "invalid value"))
+        details.append({"code": code, "message": message, "field": json_path(loc)})
+    return details
