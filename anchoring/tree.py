@@ -349,7 +349,7 @@ def _layout(hashes: list[bytes], sort_leaves: bool) -> tuple[list[bytes], list[i
     if not sort_leaves:
         return _build(hashes), list(range(last, last - n, -1))
     order = sorted(range(n), key=hashes.__getitem__)
-    tree = _build([hashes[i] for i in order])
+    tree = _build(list(map(hashes.__getitem__, order)))
     tree_index = [0] * n
     for position, value_index in enumerate(order):
         tree_index[value_index] = last - position
