@@ -9,10 +9,13 @@ the other checks' work.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
+
+from eth_abi import is_encodable_type
 
 from verifier import wire
 from verifier.canonical import canonicalize
@@ -29,6 +32,10 @@ MAX_BUNDLE_BYTES: Final = 2 * 1024 * 1024
 MAX_DEPTH: Final = 8
 MAX_NESTED: Final = 256
 MAX_LEAF_ARITY: Final = 16
+# JSON nesting of the whole document (bundles within bundles, records' own objects).
+MAX_JSON_DEPTH: Final = 96
+# Strings (skipped whole, escapes included) or single brackets.
+_JSON_TOKENS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 NESTED_KEYS: Final = ("attestations", "recognitions")
 STATUS_ANCHORED: Final = "anchored"
 STATUS_PENDING: Final = "pending"
@@ -91,6 +98,7 @@ def load_json(data: bytes | str) -> Any:
             code=Code.FORMAT_TOO_LARGE,
         )
     try:
+        _check_nesting(data)
         return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except BundleFormatError:
         raise
@@ -142,6 +150,13 @@ def _parse(obj: Any, path: str, depth: int) -> Bundle:
                 "leafValue items must be strings or integers",
                 field=f"{path}leafValue[{i}]",
                 code=Code.FORMAT_WRONG_TYPE,
+            )
+    for i, abi_type in enumerate(encoding):
+        if not is_encodable_type(abi_type):
+            raise BundleFormatError(
+                f"{abi_type!r} is not an ABI type",
+                field=f"{path}leafEncoding[{i}]",
+                code=Code.FORMAT_BAD_VALUE,
             )
     try:
         leaf = leaf_hash(encoding, value)
@@ -284,6 +299,26 @@ def _bounded_list(obj: dict[str, Any], name: str, path: str, limit: int) -> list
             f"{path + name} has more than {limit} items", field=path + name, code=code
         )
     return items
+
+
+def _check_nesting(data: bytes | bytearray | str) -> None:
+    # CPython's C JSON scanner can crash the interpreter after hitting the recursion limit on
+    # hostile input ("[[[[..."), so depth is bounded before json.loads ever sees it. Fewer brackets
+    # than the limit cannot nest deeper than it: the common case costs two C-speed counts.
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    depth = 0
+    for token in _JSON_TOKENS.findall(raw):
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise BundleFormatError(
+                    f"bundle JSON is nested more than {MAX_JSON_DEPTH} deep",
+                    code=Code.FORMAT_TOO_DEEP,
+                )
+        elif token in (b"]", b"}"):
+            depth -= 1
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
