@@ -159,6 +159,7 @@ def issue_label(
         created_at=issued_at,
     )
     session.add(label)
+    session.flush()  # before any row (a superseded label) references it
     footprint.status = "certified"
     session.add(footprint)
     ledger.enqueue(

@@ -18,6 +18,7 @@ def create_org(
     """Create an organisation with one API key; commits. Returns the org and the plaintext key."""
     org = Organisation(id=new_record_id("org"), name=name, role=role, address=address)
     session.add(org)
+    session.flush()  # the key row references it; the unit of work does not order by FK alone
     key = generate_api_key()
     session.add(ApiKey(org_id=org.id, key_id=key.key_id, key_hash=key.key_hash))
     session.commit()
