@@ -259,6 +259,38 @@ def _encode(value: Any, key: str = "") -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} for JSON-RPC")
 
 
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _camel_keys(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {_camel(k): _camel_keys(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_camel_keys(v) for v in value]
+    return value
+
+
+def _encode_transaction(tx: Mapping[str, Any]) -> dict[str, Any]:
+    # web3 renames the top-level keys of a transaction from eth-tester, not those of the
+    # transactions inside a full block nor ``y_parity``: give every one the wire names.
+    renamed: dict[str, Any] = _camel_keys(tx)
+    if "data" in renamed:
+        renamed.setdefault("input", renamed["data"])
+        del renamed["data"]
+    return {k: _encode(v, k) for k, v in renamed.items()}
+
+
+def _encode_block(block: Mapping[str, Any]) -> dict[str, Any]:
+    encoded = {k: _encode(v, k) for k, v in block.items() if k != "transactions"}
+    encoded["transactions"] = [
+        _encode_transaction(tx) if isinstance(tx, Mapping) else _encode(tx)
+        for tx in block.get("transactions", [])
+    ]
+    return encoded
+
+
 def _encode_log(log: Mapping[str, Any]) -> dict[str, Any]:
     # eth-tester marks logs "type": "mined"; nodes send "removed" instead.
     encoded = {k: _encode(v, k) for k, v in log.items() if k != "type"}
@@ -299,7 +331,7 @@ def _get_block_by_number(chain: EmbeddedChain, params: list[Any]) -> Any:
     block, full = _positional(params, "eth_getBlockByNumber", 1, 1)
     block_id = _block_id(chain, block)
     try:
-        return _encode(chain.w3.eth.get_block(block_id, _bool(full, "full")))
+        return _encode_block(chain.w3.eth.get_block(block_id, _bool(full, "full")))
     except BlockNotFound:
         return None
 
@@ -308,7 +340,7 @@ def _get_block_by_hash(chain: EmbeddedChain, params: list[Any]) -> Any:
     block_hash, full = _positional(params, "eth_getBlockByHash", 1, 1)
     block_hash = _hash32(block_hash, "blockHash")
     try:
-        return _encode(chain.w3.eth.get_block(block_hash, _bool(full, "full")))
+        return _encode_block(chain.w3.eth.get_block(block_hash, _bool(full, "full")))
     except BlockNotFound:
         return None
 
@@ -316,9 +348,10 @@ def _get_block_by_hash(chain: EmbeddedChain, params: list[Any]) -> Any:
 def _get_transaction(chain: EmbeddedChain, params: list[Any]) -> Any:
     (tx_hash,) = _positional(params, "eth_getTransactionByHash", 1)
     try:
-        return _encode(chain.w3.eth.get_transaction(_hash32(tx_hash, "transactionHash")))
+        tx = chain.w3.eth.get_transaction(_hash32(tx_hash, "transactionHash"))
     except TransactionNotFound:
         return None
+    return _encode_transaction(tx)
 
 
 def _get_receipt(chain: EmbeddedChain, params: list[Any]) -> Any:
@@ -424,7 +457,11 @@ def _run(chain: EmbeddedChain, method: str, params: list[Any]) -> Any:
         raise
     except ContractLogicError as reverted:
         data = reverted.data if isinstance(reverted.data, str) else None
-        message = str(reverted.message or "execution reverted")
+        # web3 puts the raw data in a custom error's message; clients (ethers) look for
+        # "revert" in the message and the data in ``data``, as geth sends them.
+        message = str(reverted.message or "")
+        if not message.startswith("execution reverted"):
+            message = "execution reverted"
         raise RpcError(EXECUTION_REVERTED, message, data) from None
     except (BlockNotFound, TesterBlockNotFound):
         raise RpcError(SERVER_ERROR, "header not found") from None
