@@ -154,7 +154,7 @@ def test_malformed_signature_is_a_signature_error(signed: tuple[dict[str, Any], 
 def test_validation_codes(
     supplier: LocalAccount, overrides: dict[str, Any], code: str | None, field: str | None
 ) -> None:
-    msg = message(supplier.address, **overrides)
+    msg = {**message(supplier.address), **overrides}
     if code is None:
         validate_attestation(msg)
         return

@@ -1,0 +1,249 @@
+"""verifier.recognition: signed recognitions of labels and schemes, and their withdrawal."""
+
+import os
+import secrets
+from typing import Any
+
+import pytest
+from eth_abi import encode as abi_encode
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from verifier.errors import AttestationError
+from verifier.hashing import keccak
+from verifier.merkle import leaf_hash
+from verifier.recognition import (
+    RECOGNITION,
+    WITHDRAWAL,
+    WITHDRAWAL_REASONS,
+    check_withdrawal_matches,
+    recognition_digest,
+    recognition_in_force,
+    recognition_typed_data,
+    recover_recognizer,
+    scheme_subject,
+    validate_recognition,
+    validate_withdrawal,
+    withdrawal_digest,
+    withdrawal_typed_data,
+)
+from verifier.record import LEAF_ENCODING, record_leaf_value
+
+CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+CHAIN_ID = 31337
+
+
+def label_leaf() -> str:
+    """Leaf hash of an anchored label record, as the contract stores it."""
+    label = {"type": "label", "id": "CQ-CFL-2026-000123", "grade": "A", "footprint": "fp-1"}
+    return "0x" + leaf_hash(LEAF_ENCODING, record_leaf_value(label, os.urandom(32))).hex()
+
+
+def recognition(recognizer: str, **overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "recognizer": recognizer,
+        "scheme": "SG-CFP-MRA-2026",
+        "subjectType": "label",
+        "subject": label_leaf(),
+        "category": "laptop",
+        "scope": "Recognised as equivalent to a Singapore product carbon footprint label",
+        "validFrom": 1767225600,
+        "validUntil": 1830297600,
+        "nonce": "0x" + secrets.token_hex(32),
+    }
+    base.update(overrides)
+    return base
+
+
+def sign(data: dict[str, Any], account: LocalAccount) -> bytes:
+    return bytes(Account.sign_typed_data(account.key, full_message=data).signature)
+
+
+@pytest.fixture
+def recognizer() -> LocalAccount:
+    return Account.create()
+
+
+def test_recognise_a_label_by_its_leaf(recognizer: LocalAccount) -> None:
+    data = recognition_typed_data(
+        recognition(recognizer.address), chain_id=CHAIN_ID, contract=CONTRACT
+    )
+    assert data["primaryType"] == "Recognition"
+    assert [m["name"] for m in data["types"]["Recognition"]] == [
+        "recognizer",
+        "scheme",
+        "subjectType",
+        "subject",
+        "category",
+        "scope",
+        "validFrom",
+        "validUntil",
+        "nonce",
+    ]
+    signature = sign(data, recognizer)
+    assert recover_recognizer(data, signature) == recognizer.address
+    record = RECOGNITION.record(data, signature, annotations={"recognizerName": "SG CFP Body"})
+    assert record["type"] == "recognition"
+    assert (
+        record["id"]
+        == "0x" + recognition_digest(data["message"], chain_id=CHAIN_ID, contract=CONTRACT).hex()
+    )
+    assert RECOGNITION.verify_record(record) == recognizer.address
+    assert record_leaf_value(record, os.urandom(32))[:2] == ["recognition", record["id"]]
+
+
+def test_scheme_subject_is_abi_encoded_not_concatenated() -> None:
+    assert (
+        scheme_subject("CQ-CFL", "laptop")
+        == "0x" + keccak(abi_encode(["string", "string"], ["CQ-CFL", "laptop"])).hex()
+    )
+    assert scheme_subject("AB", "C") != scheme_subject("A", "BC")
+    assert scheme_subject("CQ-CFL") != scheme_subject("CQ-CFL", "laptop")
+    with pytest.raises(AttestationError) as err:
+        scheme_subject("")
+    assert (err.value.code, err.value.field) == ("empty", "schemeId")
+
+
+def test_recognise_a_whole_scheme_open_ended(recognizer: LocalAccount) -> None:
+    msg = recognition(
+        recognizer.address,
+        subjectType="scheme",
+        subject=scheme_subject("CQ-CFL"),
+        category="",
+        validUntil=0,
+    )
+    data = recognition_typed_data(msg, chain_id=CHAIN_ID, contract=CONTRACT)
+    assert RECOGNITION.verify(data, sign(data, recognizer)) == recognizer.address
+    assert recognition_in_force(data["message"], 4_000_000_000)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "field"),
+    [
+        ({"recognizer": "0x" + "1" * 39}, "bad_address", "message.recognizer"),
+        ({"scheme": ""}, "empty", "message.scheme"),
+        ({"scheme": "S" * 65}, "too_long", "message.scheme"),
+        ({"subjectType": "product"}, "bad_enum", "message.subjectType"),
+        ({"subject": "0x" + "00" * 32}, "empty", "message.subject"),
+        ({"subject": "0x1234"}, "bad_bytes32", "message.subject"),
+        ({"category": None}, "wrong_type", "message.category"),
+        ({"scope": ""}, "empty", "message.scope"),
+        ({"scope": "x" * 1025}, "too_long", "message.scope"),
+        ({"validFrom": 1.5}, "wrong_type", "message.validFrom"),
+        ({"validUntil": 1767225600}, "bad_period", "message.validUntil"),
+        ({"validUntil": 1000}, "bad_period", "message.validUntil"),
+        ({"nonce": 7}, "bad_bytes32", "message.nonce"),
+        ({"extra": "x"}, "unknown_field", "message.extra"),
+    ],
+)
+def test_recognition_validation_codes(
+    recognizer: LocalAccount, overrides: dict[str, Any], code: str, field: str
+) -> None:
+    msg = {**recognition(recognizer.address), **overrides}
+    with pytest.raises(AttestationError) as err:
+        validate_recognition(msg)
+    assert (err.value.code, err.value.field) == (code, field)
+
+
+def test_validity_window() -> None:
+    msg = validate_recognition(recognition(Account.create().address))
+    assert not recognition_in_force(msg, 1767225599)
+    assert recognition_in_force(msg, 1767225600)
+    assert recognition_in_force(msg, 1830297599)
+    assert not recognition_in_force(msg, 1830297600)
+    assert recognition_in_force(msg, 1800000000, withdrawn_at=1800000001)
+    assert not recognition_in_force(msg, 1800000001, withdrawn_at=1800000001)
+
+
+def _recognition_record(recognizer: LocalAccount) -> dict[str, Any]:
+    data = recognition_typed_data(
+        recognition(recognizer.address), chain_id=CHAIN_ID, contract=CONTRACT
+    )
+    return RECOGNITION.record(data, sign(data, recognizer))
+
+
+def test_withdrawal_by_the_recognizer(recognizer: LocalAccount) -> None:
+    rec = _recognition_record(recognizer)
+    msg = {
+        "recognizer": recognizer.address,
+        "recognition": rec["id"],
+        "reason": 1,
+        "time": 1800000000,
+    }
+    data = withdrawal_typed_data(msg, chain_id=CHAIN_ID, contract=CONTRACT)
+    assert data["types"]["Withdrawal"] == [
+        {"name": "recognizer", "type": "address"},
+        {"name": "recognition", "type": "bytes32"},
+        {"name": "reason", "type": "uint16"},
+        {"name": "time", "type": "uint64"},
+    ]
+    withdrawal = WITHDRAWAL.record(data, sign(data, recognizer))
+    assert withdrawal["type"] == "withdrawal"
+    assert (
+        withdrawal["id"]
+        == "0x" + withdrawal_digest(msg, chain_id=CHAIN_ID, contract=CONTRACT).hex()
+    )
+    assert WITHDRAWAL.verify_record(withdrawal) == recognizer.address
+    check_withdrawal_matches(rec, withdrawal)
+
+
+def test_withdrawal_by_anyone_else_does_not_count(recognizer: LocalAccount) -> None:
+    rec = _recognition_record(recognizer)
+    other = Account.create()
+    msg = {"recognizer": other.address, "recognition": rec["id"], "reason": 4, "time": 1800000000}
+    data = withdrawal_typed_data(msg, chain_id=CHAIN_ID, contract=CONTRACT)
+    withdrawal = WITHDRAWAL.record(data, sign(data, other))
+    with pytest.raises(AttestationError) as err:
+        check_withdrawal_matches(rec, withdrawal)
+    assert err.value.code == "signer_mismatch"
+    # Claiming to be the recognizer while signing with another key fails earlier.
+    forged = withdrawal_typed_data(
+        {**msg, "recognizer": recognizer.address}, chain_id=CHAIN_ID, contract=CONTRACT
+    )
+    with pytest.raises(AttestationError) as err:
+        WITHDRAWAL.record(forged, sign(forged, other))
+    assert (err.value.code, err.value.field) == ("signer_mismatch", "message.recognizer")
+
+
+def test_withdrawal_of_another_recognition_or_deployment(recognizer: LocalAccount) -> None:
+    rec, other_rec = _recognition_record(recognizer), _recognition_record(recognizer)
+    msg = {"recognizer": recognizer.address, "recognition": other_rec["id"], "reason": 5, "time": 1}
+    data = withdrawal_typed_data(msg, chain_id=CHAIN_ID, contract=CONTRACT)
+    withdrawal = WITHDRAWAL.record(data, sign(data, recognizer))
+    with pytest.raises(AttestationError) as err:
+        check_withdrawal_matches(rec, withdrawal)
+    assert err.value.code == "wrong_recognition"
+    elsewhere = withdrawal_typed_data(
+        {**msg, "recognition": rec["id"]}, chain_id=1, contract=CONTRACT
+    )
+    withdrawal = WITHDRAWAL.record(elsewhere, sign(elsewhere, recognizer))
+    with pytest.raises(AttestationError) as err:
+        check_withdrawal_matches(rec, withdrawal)
+    assert err.value.code == "wrong_domain"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "field"),
+    [
+        ({"reason": 0}, "out_of_range", "message.reason"),
+        ({"reason": 2**16}, "out_of_range", "message.reason"),
+        ({"reason": 999}, "bad_enum", "message.reason"),
+        ({"recognition": "0x12"}, "bad_bytes32", "message.recognition"),
+        ({"time": -1}, "out_of_range", "message.time"),
+    ],
+)
+def test_withdrawal_validation_codes(overrides: dict[str, Any], code: str, field: str) -> None:
+    msg = {
+        "recognizer": Account.create().address,
+        "recognition": "0x" + "ab" * 32,
+        "reason": 1,
+        "time": 1800000000,
+        **overrides,
+    }
+    with pytest.raises(AttestationError) as err:
+        validate_withdrawal(msg)
+    assert (err.value.code, err.value.field) == (code, field)
+
+
+def test_reason_codes_are_non_zero_uint16() -> None:
+    assert WITHDRAWAL_REASONS and all(0 < code < 2**16 for code in WITHDRAWAL_REASONS)
