@@ -380,11 +380,16 @@ const [url, address, root, txHash, artifactPath] = process.argv.slice(1);
   const anchor = await contract.anchorOf(root);
   const logs = await contract.queryFilter(contract.filters.RootAnchored(root), 0, "latest");
   let revert = null;
-  try { await contract.anchor.staticCall(root, 1, root); } catch (e) { revert = e.revert ? e.revert.name : String(e); }
+  try {
+    await contract.anchor.staticCall(root, 1, root);
+  } catch (e) {
+    revert = e.revert ? e.revert.name : String(e);
+  }
   const fees = await provider.getFeeData();
   console.log(JSON.stringify({
     chainId: network.chainId.toString(), status: receipt.status, block: receipt.blockNumber,
-    logs: receipt.logs.length, from: tx.from, blockHash: block.hash, anchoredAt: anchor[0].toString(),
+    logs: receipt.logs.length, from: tx.from, blockHash: block.hash,
+    anchoredAt: anchor[0].toString(),
     filtered: logs.length, revert, gasPrice: fees.gasPrice.toString(),
   }));
   provider.destroy();
