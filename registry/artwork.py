@@ -44,14 +44,18 @@ class LabelArtwork:
 
 
 def format_amount(value: float) -> str:
-    """A footprint value for people: 3 significant figures, thousands separated (1,850; 0.412)."""
+    """A footprint value for people: up to 4 significant figures, thousands separated.
+
+    ``212.5``, ``0.4123``, ``1,850``, ``12,500``: as declared for typical values, rounded to
+    whole kilograms from 1,000 up where decimals are noise.
+    """
     if value == 0:
         return "0"
-    if abs(value) >= 100:
+    if abs(value) >= 1000:
         return f"{round(value):,}"
-    text = f"{value:.3g}"
-    if "e" in text:  # very small values: fall back to plain decimals
-        text = f"{value:.6f}".rstrip("0").rstrip(".")
+    text = f"{value:.4g}"
+    if "e" in text:  # very small values: plain decimals instead of exponent notation
+        text = f"{value:.8f}".rstrip("0").rstrip(".")
     return text
 
 

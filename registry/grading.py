@@ -102,6 +102,12 @@ class GradingScheme:
     version: str
     published: str
     categories: dict[str, CategoryThresholds]
+    name_zh: str = ""
+    name_en: str = ""
+
+    def name(self, lang: str) -> str:
+        """The scheme's human name in ``lang`` ("zh" or "en")."""
+        return self.name_zh if lang == "zh" else self.name_en
 
 
 @lru_cache(maxsize=1)
@@ -146,6 +152,8 @@ def load_scheme(version: str | None = None) -> GradingScheme:
         version=entry["version"],
         published=entry["published"],
         categories=categories,
+        name_zh=data.get("scheme_name_zh", data["scheme"]),
+        name_en=data.get("scheme_name_en", data["scheme"]),
     )
 
 

@@ -60,7 +60,7 @@ def test_svg_is_well_formed_and_says_everything_in_both_languages() -> None:
     for expected in (
         "碳足迹",
         "Carbon Footprint",
-        "268",  # the value, 3 significant figures
+        "268.4",  # the value as declared (up to 4 significant figures)
         "kg CO₂e/台",
         "kg CO₂e per unit",
         "示例分级 Illustrative grade",
@@ -107,9 +107,10 @@ def test_rasterised_artwork_qr_decodes() -> None:
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (268.4, "268"),
+        (268.4, "268.4"),
+        (1849.6, "1,850"),
         (12500, "12,500"),
-        (0.4123, "0.412"),
+        (0.41234, "0.4123"),
         (7.25, "7.25"),
         (0, "0"),
         (2e-5, "0.00002"),

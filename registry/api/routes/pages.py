@@ -1,0 +1,282 @@
+"""Public, server-rendered pages and media of a label.
+
+- ``GET /l/{label_id}``: the consumer page a QR code opens (zh/en, mobile first, no script);
+- ``GET /01/{gtin}/21/{serial}`` (GS1 Digital Link, optionally with ``/10/{lot}``): 307 to it;
+- ``GET /api/v1/labels/{id}/artwork.svg``, ``qr.png``, ``qr.svg``: printable media.
+
+Nothing here needs an API key: everything shown is in the label's public record.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from registry.api.deps import SessionDep, SettingsDep
+from registry.artwork import format_amount, render_label_svg, unit_text
+from registry.catalogue import get_category, unit_name
+from registry.errors import InvalidInputError, NotFoundError
+from registry.grading import GRADE_COLOURS, GRADES, load_scheme
+from registry.i18n import Language, choose_language, messages
+from registry.labelview import LabelView, find_label_by_gs1, load_label_view
+from registry.qr import normalize_gtin, qr_png, qr_svg
+
+__all__ = ["render_page", "router"]
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+COMPARISONS_FILE = PACKAGE_DIR / "data" / "comparisons.json"
+# The page shows live state (anchoring, revocation): browsers revalidate every time.
+PAGE_CACHE = "no-cache"
+# Media of a label never change once it is issued (URL, numbers, grade are in the record).
+MEDIA_CACHE = "public, max-age=86400"
+REASON_SUPERSEDED = 1
+
+router = APIRouter(tags=["pages"])
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    # Inlined: one request per page on a slow mobile connection.
+    return (PACKAGE_DIR / "static" / "tanji.css").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _car_comparison() -> float:
+    data = json.loads(COMPARISONS_FILE.read_text(encoding="utf-8"))
+    entry = next(c for c in data["comparisons"] if c["key"] == "petrol_car_km")
+    return float(entry["kg_co2e_per_unit"])
+
+
+def _switch_url(request: Request, lang: Language) -> str:
+    params = dict(request.query_params)
+    params["lang"] = "en" if lang == "zh" else "zh"
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render_page(
+    template: str, *, request: Request, lang: Language, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """Render ``template`` in ``lang`` with the shared page context."""
+    other: Language = "en" if lang == "zh" else "zh"
+    html = (
+        _environment()
+        .get_template(template)
+        .render(
+            lang=lang,
+            t=messages(lang),
+            o=messages(other),
+            other_lang=other,
+            css=_css(),
+            switch_url=_switch_url(request, lang),
+            **context,
+        )
+    )
+    return HTMLResponse(
+        html,
+        status_code=status_code,
+        headers={
+            "Cache-Control": PAGE_CACHE,
+            "Content-Language": "zh-CN" if lang == "zh" else "en",
+            "Vary": "Accept-Language",
+        },
+    )
+
+
+def _language(request: Request, lang: str | None) -> Language:
+    return choose_language(lang, request.headers.get("accept-language"))
+
+
+def _round_km(km: float) -> str:
+    # Two significant figures: the comparison is an order of magnitude, not a measurement.
+    if km >= 10:
+        digits = len(str(int(km))) - 2
+        return f"{round(km, -digits):,.0f}"
+    return f"{km:.1f}"
+
+
+def _status(view: LabelView) -> str:
+    if view.status in ("revoked", "superseded"):
+        return view.status
+    if view.expired:
+        return "expired"
+    return "anchored" if view.anchor is not None else "pending"
+
+
+def _grade_context(view: LabelView, lang: Language) -> dict[str, Any]:
+    """The grade scale (grade, upper bound, colour) and scheme name the label was graded under."""
+    try:
+        scheme = load_scheme(view.grade_scheme_version)
+        spec = scheme.categories[view.category]
+    except (InvalidInputError, KeyError):
+        # A scheme version this deployment no longer ships: show the grade without the scale.
+        return {"scale": [], "last_bound": "", "scheme_name": view.grade_scheme}
+    bounds = [format_amount(b) for _, b in spec.bounds]
+    scale: list[tuple[str, str | None, str]] = [
+        (g, b, GRADE_COLOURS[g]) for (g, _), b in zip(spec.bounds, bounds, strict=True)
+    ]
+    scale.append((GRADES[-1], None, GRADE_COLOURS[GRADES[-1]]))
+    return {"scale": scale, "last_bound": bounds[-1], "scheme_name": scheme.name(lang)}
+
+
+def not_found_page(request: Request, lang: Language, label_id: str) -> HTMLResponse:
+    """The bilingual 404 page of an unknown label."""
+    return render_page(
+        "not_found.html", request=request, lang=lang, status_code=404, label_id=label_id
+    )
+
+
+@router.get("/l/{label_id}", response_class=HTMLResponse, summary="Consumer page of a label")
+def label_page(
+    label_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: Annotated[str | None, Query(description="zh or en; default from Accept-Language")] = None,
+) -> HTMLResponse:
+    """The page a label's QR code opens: footprint, grade, certifier, validity, chain status."""
+    language = _language(request, lang)
+    view = load_label_view(session, label_id, base_url=settings.base_url)
+    if view is None:
+        return not_found_page(request, language, label_id)
+    category = get_category(view.category)
+    reason = view.revocation_reason
+    t = messages(language)
+    return render_page(
+        "label.html",
+        request=request,
+        lang=language,
+        v=view,
+        category=category,
+        product_name=view.product_name_zh if language == "zh" else view.product_name_en,
+        value=format_amount(view.kg_co2e_per_unit),
+        unit=unit_text(view.category, view.declared_unit, language),
+        fossil=format_amount(view.fossil_kg_co2e),
+        biogenic=format_amount(view.biogenic_kg_co2e),
+        comparison_km=_round_km(view.kg_co2e_per_unit / _car_comparison()),
+        comparison_factor=_car_comparison(),
+        grade_colour=GRADE_COLOURS.get(view.grade, "#555"),
+        **_grade_context(view, language),
+        threshold_unit=unit_name(view.declared_unit, language, category)
+        if view.declared_unit == category.typical_unit
+        else unit_name(category.typical_unit, language, category),
+        status=_status(view),
+        reason_text=t["reason_1"]
+        if reason == REASON_SUPERSEDED
+        else t["reason_code"].format(code=reason),
+    )
+
+
+def _resolve(session: SessionDep, request: Request, gtin: str, serial: str) -> Response:
+    lang = _language(request, request.query_params.get("lang"))
+    try:
+        gtin14 = normalize_gtin(gtin)
+    except InvalidInputError:
+        return not_found_page(request, lang, f"01/{gtin}/21/{serial}")
+    label_id = find_label_by_gs1(session, gtin14=gtin14, serial=serial)
+    if label_id is None:
+        return not_found_page(request, lang, f"01/{gtin14}/21/{serial}")
+    target = f"/l/{label_id}"
+    if request.url.query:
+        target += "?" + request.url.query
+    return RedirectResponse(target, status_code=307)
+
+
+@router.get("/01/{gtin}/21/{serial}", summary="GS1 Digital Link resolver")
+def resolve_gs1(gtin: str, serial: str, request: Request, session: SessionDep) -> Response:
+    """Redirect (307) a GS1 Digital Link URI to its label's page."""
+    return _resolve(session, request, gtin, serial)
+
+
+@router.get("/01/{gtin}/10/{lot}/21/{serial}", summary="GS1 Digital Link resolver (with lot)")
+def resolve_gs1_lot(
+    gtin: str, lot: str, serial: str, request: Request, session: SessionDep
+) -> Response:
+    """As :func:`resolve_gs1`; the lot (AI 10) does not select the label."""
+    return _resolve(session, request, gtin, serial)
+
+
+@router.get("/01/{gtin}/21/{serial}/10/{lot}", include_in_schema=False)
+def resolve_gs1_lot_after(
+    gtin: str, serial: str, lot: str, request: Request, session: SessionDep
+) -> Response:
+    # Not the canonical GS1 order (lot before serial), but printed codes in the wild use it.
+    return _resolve(session, request, gtin, serial)
+
+
+def _view_or_404(session: SessionDep, settings: SettingsDep, label_id: str) -> LabelView:
+    view = load_label_view(session, label_id, base_url=settings.base_url)
+    if view is None:
+        raise NotFoundError(f"label {label_id} does not exist", field="label_id")
+    return view
+
+
+@router.get(
+    "/api/v1/labels/{label_id}/artwork.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+    tags=["labels"],
+    summary="Printable label artwork (SVG)",
+)
+def label_artwork(label_id: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The label's printable artwork: footprint, grade, QR, certificate, validity (zh/en)."""
+    view = _view_or_404(session, settings, label_id)
+    return Response(
+        render_label_svg(view.artwork()),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": MEDIA_CACHE},
+    )
+
+
+@router.get(
+    "/api/v1/labels/{label_id}/qr.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+    tags=["labels"],
+    summary="QR code of the label URL (PNG)",
+)
+def label_qr_png(
+    label_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    box_size: Annotated[int, Query(ge=1, le=40, description="pixels per module")] = 8,
+) -> Response:
+    """A PNG QR code of the label's URL (GS1 Digital Link when the product has a GTIN)."""
+    view = _view_or_404(session, settings, label_id)
+    return Response(
+        qr_png(view.url, box_size=box_size),
+        media_type="image/png",
+        headers={"Cache-Control": MEDIA_CACHE},
+    )
+
+
+@router.get(
+    "/api/v1/labels/{label_id}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+    tags=["labels"],
+    summary="QR code of the label URL (SVG)",
+)
+def label_qr_svg(label_id: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """An SVG QR code of the label's URL."""
+    view = _view_or_404(session, settings, label_id)
+    return Response(
+        qr_svg(view.url), media_type="image/svg+xml", headers={"Cache-Control": MEDIA_CACHE}
+    )
