@@ -24,7 +24,7 @@ from fastapi import FastAPI
 
 from registry.app import create_app
 from registry.chain import deploy_contract, load_account
-from registry.config import Settings, load_settings
+from registry.config import load_settings
 from tests.nodes import HARDHAT_KEY_0, free_port
 from tests.registry.factories import Orgs, bearer, footprint, make_orgs
 from verifier.cli import main as verify_main

@@ -1,0 +1,327 @@
+"""``tanji``: the command line (thin: each command calls the registry's library functions).
+
+Every command takes ``--data-dir`` (default ``$TANJI_DATA_DIR`` or ``./tanji-data``). Errors are
+one line, ``error: <code>: <message>``, exit status 1; ``--verbose`` adds the traceback.
+``tanji verify`` is the stand-alone verifier's CLI, unchanged (exit 0 valid, 1 invalid, 2 error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from anchoring.errors import AnchoringError
+from registry.config import Settings, load_settings
+from registry.errors import InvalidInputError, RegistryError
+from registry.models.orgs import OrgRole
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+stderr = Console(stderr=True)
+
+
+def _data_dir_default() -> str:
+    return os.environ.get("TANJI_DATA_DIR", "tanji-data")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tanji`` argument parser."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="database, embedded chain and keystore (default $TANJI_DATA_DIR or ./tanji-data)",
+    )
+    common.add_argument(
+        "--verbose", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    parser = argparse.ArgumentParser(
+        prog="tanji",
+        description="Tanji (碳迹): blockchain-anchored product carbon footprints and labels",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", parents=[common], help="run the API, pages and anchoring")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--base-url", help="public URL printed in QR codes (default http://HOST:PORT)"
+    )
+    serve.set_defaults(run=cmd_serve)
+
+    demo = commands.add_parser("demo", parents=[common], help="seed demo labels, write bundles")
+    demo.add_argument("--out", type=Path, required=True, help="output directory")
+    demo.add_argument("--base-url")
+    demo.add_argument("--rpc-url", help="anchor on this node instead of the embedded chain")
+    demo.add_argument("--anchor-address", help="existing contract on --rpc-url")
+    demo.set_defaults(run=cmd_demo)
+
+    # Listed for --help only: main() hands everything after "verify" to verifier.cli.
+    commands.add_parser("verify", help="verify bundles (see tanji verify --help)", add_help=False)
+
+    deploy = commands.add_parser("deploy", parents=[common], help="deploy the anchor contract")
+    deploy.add_argument("--rpc-url", required=True)
+    deploy.add_argument("--keystore", type=Path, help="encrypted keystore (else TANJI_SIGNER_KEY)")
+    deploy.set_defaults(run=cmd_deploy)
+
+    org = commands.add_parser("org", parents=[common], help="organisations and API keys")
+    org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ORG_COMMAND")
+    create = org_commands.add_parser(
+        "create", parents=[common], help="create an organisation; prints its API key last"
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=[role.value for role in OrgRole])
+    create.add_argument("--address", help="postal address (shown on labels a certifier issues)")
+    create.set_defaults(run=cmd_org_create)
+    org_list = org_commands.add_parser("list", parents=[common], help="list organisations")
+    org_list.set_defaults(run=cmd_org_list)
+    key = org_commands.add_parser("key", parents=[common], help="issue another API key")
+    key.add_argument("org_id")
+    key.set_defaults(run=cmd_org_key)
+
+    anchor = commands.add_parser(
+        "anchor", parents=[common], help="anchor pending records now (until none is pending)"
+    )
+    anchor.add_argument("--once", action="store_true", help="run the batcher once")
+    anchor.set_defaults(run=cmd_anchor)
+
+    keystore = commands.add_parser("keystore", parents=[common], help="signing keys")
+    ks_commands = keystore.add_subparsers(dest="ks_command", required=True, metavar="KS_COMMAND")
+    ks_create = ks_commands.add_parser(
+        "create",
+        parents=[common],
+        help="create an encrypted keystore (password from $TANJI_KEYSTORE_PASSWORD or prompt)",
+    )
+    ks_create.add_argument(
+        "--out", type=Path, help="file (default <data-dir>/keystore/anchorer.json)"
+    )
+    ks_create.set_defaults(run=cmd_keystore_create)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    return load_settings(data_dir=getattr(args, "data_dir", None), **overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the service with uvicorn until interrupted."""
+    import uvicorn
+
+    from registry.app import create_app
+
+    settings = _settings(args)
+    if args.base_url or "base_url" not in settings.model_fields_set:
+        base_url = args.base_url or f"http://{_url_host(args.host)}:{args.port}"
+        settings = settings.model_copy(update={"base_url": base_url.rstrip("/")})
+    settings.check_safe_to_serve(args.host)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    stderr.print(
+        f"Tanji registry on http://{_url_host(args.host)}:{args.port} (data {settings.data_dir})"
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Seed the demo (registry.demo) and write bundles, QR codes, trust file and summary."""
+    import importlib
+
+    # registry.demo is the presentation side's module; imported late so `tanji` works without it.
+    demo: Any = importlib.import_module("registry.demo")
+    settings = _settings(
+        args, base_url=args.base_url, rpc_url=args.rpc_url, anchor_address=args.anchor_address
+    )
+    with _progress() as progress:
+        summary = demo.run_demo(settings=settings, out_dir=args.out, progress=progress)
+    print(summary)
+    return EXIT_OK
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    """Deploy the anchor contract on ``--rpc-url``; print its address last."""
+    from web3 import Web3
+
+    from registry.chain import deploy_contract, load_account
+
+    settings = _settings(args, rpc_url=args.rpc_url, keystore=args.keystore)
+    account = load_account(settings)
+    w3 = Web3(Web3.HTTPProvider(args.rpc_url, request_kwargs={"timeout": 30}))
+    with stderr.status(f"deploying from {account.address} ..."):
+        client = deploy_contract(settings, w3, account)
+    print(f"deployed TanjiAnchorRegistry on chain {client.chain_id}; admin {account.address}")
+    print(client.address)
+    return EXIT_OK
+
+
+def _session(settings: Settings) -> Any:
+    from sqlmodel import Session
+
+    from registry.db import make_engine, migrate
+
+    engine = make_engine(settings)
+    migrate(engine)
+    return Session(engine, expire_on_commit=False)
+
+
+def cmd_org_create(args: argparse.Namespace) -> int:
+    """Create an organisation; the API key is the last line of output."""
+    from registry.crud.orgs import create_org
+
+    if not args.name.strip():
+        raise InvalidInputError("the name must not be empty", field="name")
+    with _session(_settings(args)) as session:
+        org, key = create_org(
+            session, name=args.name.strip(), role=OrgRole(args.role), address=args.address
+        )
+    print(f"created organisation {org.id} ({org.name}, {org.role.value})")
+    print("API key (shown once; store it now):")
+    print(key)
+    return EXIT_OK
+
+
+def cmd_org_list(args: argparse.Namespace) -> int:
+    """List organisations."""
+    from registry.crud.orgs import list_orgs
+
+    with _session(_settings(args)) as session:
+        rows, count = list_orgs(session, offset=0, limit=10_000)
+    for org in rows:
+        print(f"{org.id}\t{org.role.value}\t{org.name}")
+    stderr.print(f"{count} organisation(s)")
+    return EXIT_OK
+
+
+def cmd_org_key(args: argparse.Namespace) -> int:
+    """Issue another API key for an organisation; the key is the last line."""
+    from registry.crud.orgs import add_api_key
+
+    with _session(_settings(args)) as session:
+        key = add_api_key(session, org_id=args.org_id)
+    print(f"new API key for {args.org_id} (shown once):")
+    print(key)
+    return EXIT_OK
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    """Anchor pending records (and revocations) on the configured chain, with progress."""
+    from sqlmodel import Session
+
+    from registry.anchoring_loop import AnchoringLoop, backlog_summary
+    from registry.chain import open_chain
+    from registry.crud.labels import queue_due_revocations
+    from registry.db import make_engine, migrate
+
+    settings = _settings(args)
+    engine = make_engine(settings)
+    migrate(engine)
+    chain = open_chain(settings)
+    try:
+        loop = AnchoringLoop(
+            engine, chain.client, max_batch=settings.batch_max_size, max_wait_seconds=0
+        )
+        backlog = backlog_summary(engine)
+        total = int(str(backlog["pending"]))
+        anchored = 0
+        with _progress() as progress:
+            task = progress.add_task("anchoring", total=total or None)
+            while True:
+                outcome = loop.batcher.run_once()
+                with Session(engine) as session:
+                    queued = queue_due_revocations(session)
+                if outcome is not None:
+                    anchored += outcome.record_count
+                    progress.update(task, advance=outcome.record_count)
+                if args.once or (outcome is None and not queued):
+                    break
+        left = backlog_summary(engine)
+        print(
+            f"anchored {anchored} record(s) on chain {chain.chain_id} at {chain.address}; "
+            f"{left['pending']} pending"
+        )
+    finally:
+        chain.close()
+        engine.dispose()
+    return EXIT_OK
+
+
+def cmd_keystore_create(args: argparse.Namespace) -> int:
+    """Create an encrypted keystore; print its address last."""
+    from anchoring.signer import ENV_PASSWORD, create_keystore
+
+    settings = _settings(args)
+    path = args.out or settings.data_dir / "keystore" / "anchorer.json"
+    password = os.environ.get(ENV_PASSWORD)
+    if not password:
+        password = getpass.getpass("keystore password: ")
+        if password != getpass.getpass("repeat password: "):
+            raise InvalidInputError("the passwords differ", field="password")
+    address = create_keystore(Path(path), password)
+    print(f"created keystore {path}")
+    print(address)
+    return EXIT_OK
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=False,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tanji`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in args_list
+    positional = [a for a in args_list if not a.startswith("-")]
+    if positional[:1] == ["verify"]:
+        from verifier.cli import main as verify_main
+
+        rest = args_list[args_list.index("verify") + 1 :]
+        return verify_main(rest)
+    args = build_parser().parse_args(args_list)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except (RegistryError, AnchoringError) as exc:
+        if verbose:
+            traceback.print_exc()
+        message = exc.message if isinstance(exc, RegistryError) else str(exc)
+        culprit = getattr(exc, "field", None)
+        field = f" (field {culprit})" if culprit else ""
+        print(f"error: {exc.code}: {message}{field}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:
+        if verbose:
+            traceback.print_exc()
+        print(f"error: internal_error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
