@@ -36,6 +36,8 @@ MAX_LEAF_ARITY: Final = 16
 MAX_JSON_DEPTH: Final = 96
 # Strings (skipped whole, escapes included) or single brackets.
 _JSON_TOKENS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_ANCHOR_KEYS: Final = frozenset({"chainId", "contract", "txHash", "blockNumber", "timestamp"})
+_DISCLOSURE_KEYS: Final = frozenset({"salts", "hidden"})
 NESTED_KEYS: Final = ("attestations", "recognitions")
 STATUS_ANCHORED: Final = "anchored"
 STATUS_PENDING: Final = "pending"
@@ -248,6 +250,7 @@ def _salts(
         return wire.hex_bytes(wire.member(obj, "salt", path), path + "salt", SALT_BYTES), None
     where = path + "disclosure"
     disclosure = wire.json_object(obj["disclosure"], where)
+    _only(disclosure, _DISCLOSURE_KEYS, where + ".")
     salts_obj = wire.json_object(wire.member(disclosure, "salts", where + "."), where + ".salts")
     hidden_obj = wire.json_object(disclosure.get("hidden", {}), where + ".hidden")
     salts = {k: wire.hex_bytes(v, f"{where}.salts.{k}", SALT_BYTES) for k, v in salts_obj.items()}
@@ -279,6 +282,7 @@ def _salts(
 
 def _anchor(value: Any, path: str) -> Anchor:
     obj = wire.json_object(value, path.rstrip("."))
+    _only(obj, _ANCHOR_KEYS, path)
     timestamp = obj.get("timestamp")
     return Anchor(
         chain_id=wire.uint(wire.member(obj, "chainId", path), path + "chainId", minimum=1),
@@ -289,6 +293,15 @@ def _anchor(value: Any, path: str) -> Anchor:
         ),
         timestamp=None if timestamp is None else wire.uint(timestamp, path + "timestamp"),
     )
+
+
+def _only(obj: dict[str, Any], allowed: frozenset[str], path: str) -> None:
+    # The anchor and the disclosure have fixed members: a misspelt one must not pass silently.
+    for key in obj:
+        if key not in allowed:
+            raise BundleFormatError(
+                f"unknown member {path + key}", field=path + key, code=Code.FORMAT_UNKNOWN_FIELD
+            )
 
 
 def _bounded_list(obj: dict[str, Any], name: str, path: str, limit: int) -> list[Any]:

@@ -34,6 +34,7 @@ class Code(IntEnum):
     FORMAT_DUPLICATE_KEY = 116
     FORMAT_BAD_VALUE = 117
     FORMAT_TOO_MANY = 118
+    FORMAT_UNKNOWN_FIELD = 119
 
     # integrity (2xx): the record does not produce the leaf value
     INTEGRITY_WRONG_ENCODING = 200

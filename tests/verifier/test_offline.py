@@ -266,6 +266,12 @@ MALFORMED: list[tuple[str, Any, Code, str | None]] = [
         "disclosure",
     ),
     (
+        "anchor key",
+        _bad(lambda b: b["anchor"].update(time=1)),
+        Code.FORMAT_UNKNOWN_FIELD,
+        "anchor.time",
+    ),
+    (
         "nested type",
         _bad(lambda b: b.update(attestations={})),
         Code.FORMAT_WRONG_TYPE,
@@ -420,6 +426,7 @@ def test_changing_a_redacted_bundle_is_invalid(
             "disclosure.salts.nothing",
         ),
         (lambda r: r["disclosure"].pop("salts"), Code.FORMAT_MISSING_FIELD, "disclosure.salts"),
+        (lambda r: r["disclosure"].update(salt={}), Code.FORMAT_UNKNOWN_FIELD, "disclosure.salt"),
         (
             lambda r: r["disclosure"]["hidden"].update(footprint="0x12"),
             Code.FORMAT_WRONG_LENGTH,
