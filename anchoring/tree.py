@@ -222,12 +222,15 @@ class MerkleTree:
     ) -> bool:
         """True when ``proof`` shows ``value`` under ``root`` (``StandardMerkleTree.verify``).
 
-        A malformed proof (too long, a sibling not 32 bytes) raises
-        :class:`~verifier.errors.BundleFormatError`, as ``verifier.merkle.verify_proof`` does.
+        A value that does not fit ``encoding`` or a malformed proof (too long, a sibling not 32
+        bytes) raises :class:`~verifier.errors.BundleFormatError`, as ``verifier.merkle`` does.
         """
         return verify_proof(root, leaf_hash(encoding, value), proof)
 
     # -- reading ------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"MerkleTree(leaves={len(self)}, root={self.root_hex})"
 
     def __len__(self) -> int:
         """Number of leaves (values)."""
