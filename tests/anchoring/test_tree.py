@@ -53,6 +53,19 @@ def test_vectors_cover_the_required_shapes() -> None:
     assert "description" in VECTORS
 
 
+def test_committed_vectors_match_a_fresh_run_of_the_npm_package() -> None:
+    require_tool("node")
+    run = subprocess.run(
+        ["node", "scripts/gen-vectors.js", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+
+
 @pytest.mark.parametrize("vector", TREES, ids=TREE_IDS)
 def test_of_reproduces_oz_vector(vector: dict[str, Any]) -> None:
     tree = MerkleTree.of(values_of(vector), vector["leafEncoding"])
