@@ -65,6 +65,8 @@ def parse_trust(data: Mapping[str, Any] | bytes | str) -> TrustConfig:
     try:
         obj = json.loads(data) if isinstance(data, bytes | bytearray | str) else data
         return _parse(obj)
+    except TrustConfigError:
+        raise
     except BundleFormatError as exc:
         raise TrustConfigError(f"trust file: {exc}", field=exc.field) from exc
     except (ValueError, RecursionError) as exc:
