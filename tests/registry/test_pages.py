@@ -1,0 +1,343 @@
+"""The consumer page, the GS1 Digital Link resolver and label media, over the real app and DB."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+import zxingcpp
+from fastapi import FastAPI
+from PIL import Image
+
+from registry.app import create_app
+from registry.config import load_settings
+from registry.i18n import choose_language, messages
+from tests.registry.factories import bearer, footprint
+from tests.registry.labels_data import Keys, issue, make_keys, wait_anchored
+
+ZH, EN = messages("zh"), messages("en")
+
+
+class Page(HTMLParser):
+    """Text of every element with an ``id``, the ``<html lang>``, links, and scripts seen."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.by_id: dict[str, str] = {}
+        self.attrs_by_id: dict[str, dict[str, str | None]] = {}
+        self.lang: str | None = None
+        self.links: list[str] = []
+        self.scripts = 0
+        self.meta: list[dict[str, str | None]] = []
+        self._open: list[tuple[str, str | None]] = []
+        self.text = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        if tag == "a" and a.get("href"):
+            self.links.append(str(a["href"]))
+        if tag == "script":
+            self.scripts += 1
+        if tag == "meta":
+            self.meta.append(a)
+        if tag in ("meta", "br", "link", "input"):
+            return
+        ident = a.get("id")
+        if ident:
+            self.by_id.setdefault(ident, "")
+            self.attrs_by_id[ident] = a
+        self._open.append((tag, ident))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            open_tag, _ = self._open.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+        for _, ident in self._open:
+            if ident:
+                self.by_id[ident] += data
+
+    def of(self, ident: str) -> str:
+        return " ".join(self.by_id[ident].split())
+
+
+@pytest.fixture
+def keys(app: FastAPI) -> Keys:
+    return make_keys(app.state.engine)
+
+
+@pytest.fixture
+async def anchoring_client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Keys]]:
+    """The app with its anchoring loop on the real embedded chain (in-process, ASGI)."""
+    settings = load_settings(
+        data_dir=tmp_path / "chain-data",
+        batch_max_wait_seconds=0,
+        poll_interval_seconds=0.05,
+        base_url="https://tanji.test",
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tanji.test") as c:
+            yield c, make_keys(application.state.engine)
+
+
+# --- language choice -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "header", "lang"),
+    [
+        (None, None, "zh"),
+        ("en", "zh-CN", "en"),
+        ("zh", "en-US", "zh"),
+        ("fr", "en-GB,en;q=0.8", "en"),
+        (None, "en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+        (None, "fr-FR,zh-TW;q=0.7,en;q=0.5", "zh"),
+        (None, "zh;q=0.2, en;q=0.9", "en"),
+        (None, "en;q=0, de", "zh"),
+        (None, "en;q=abc", "zh"),
+    ],
+)
+def test_choose_language(query: str | None, header: str | None, lang: str) -> None:
+    assert choose_language(query, header) == lang
+
+
+def test_message_catalogues_have_the_same_keys() -> None:
+    assert set(ZH) == set(EN)
+
+
+# --- consumer page -------------------------------------------------------------------------
+
+
+async def test_pending_label_page_in_chinese_by_default(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    label = await issue(client, keys)
+    reply = await client.get(f"/l/{label['id']}")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("text/html")
+    assert reply.headers["content-language"] == "zh-CN"
+    assert reply.headers["cache-control"] == "no-cache"
+    assert "Accept-Language" in reply.headers["vary"]
+    page = Page(reply.text)
+    assert page.lang == "zh-CN"
+    assert page.of("product-name") == "14英寸轻薄笔记本电脑"
+    assert page.of("company") == "Chongqing Bishan Computing Co., Ltd."
+    assert page.of("footprint-value") == "212.5"
+    assert page.of("footprint-unit") == "kg CO₂e/台"
+    assert page.of("grade-badge") == "A"  # 212.5 kg per laptop: A under the 2026.1 thresholds
+    assert ZH["grade_illustrative"] in page.of("grade-illustrative")
+    assert page.attrs_by_id["status"]["data-status"] == "pending"
+    assert ZH["status_pending"] in page.of("status")
+    assert page.of("certifier") == "Chongqing Carbon Label Center (demo)"
+    assert page.of("validity") == "2026-01-01 – 2099-12-31"
+    # 212.5 kg / 0.17 kg per km = 1,250 km, shown to two significant figures.
+    assert "1,200" in page.of("comparison")
+    assert f"/api/v1/labels/{label['id']}/bundle" in page.links
+    assert page.attrs_by_id["lang-switch"]["href"] == f"/l/{label['id']}?lang=en"
+    # Mobile first and light: viewport set, no script, small page.
+    assert any(m.get("name") == "viewport" for m in page.meta)
+    assert page.scripts == 0
+    assert len(reply.content) < 20_000
+
+
+@pytest.mark.parametrize(
+    ("path_query", "headers"),
+    [("?lang=en", {}), ("", {"Accept-Language": "en-US,en;q=0.9"})],
+)
+async def test_label_page_in_english(
+    client: httpx.AsyncClient, keys: Keys, path_query: str, headers: dict[str, str]
+) -> None:
+    label = await issue(client, keys)
+    reply = await client.get(f"/l/{label['id']}{path_query}", headers=headers)
+    page = Page(reply.text)
+    assert reply.headers["content-language"] == "en"
+    assert page.lang == "en"
+    assert page.of("product-name") == "14-inch thin-and-light laptop"
+    assert page.of("footprint-unit") == "kg CO₂e per unit"
+    assert "About the same as driving a petrol car 1,200 km" in page.of("comparison")
+    assert EN["status_pending"] in page.of("status")
+    assert page.attrs_by_id["lang-switch"]["href"].endswith("lang=zh")
+
+
+async def test_anchored_label_page_shows_block_and_transaction(
+    anchoring_client: tuple[httpx.AsyncClient, Keys],
+) -> None:
+    client, keys = anchoring_client
+    label = await issue(client, keys)
+    await wait_anchored(client, label["id"])
+    anchor = (await client.get(f"/api/v1/labels/{label['id']}/bundle")).json()["anchor"]
+    for lang, text in (("zh", ZH), ("en", EN)):
+        page = Page((await client.get(f"/l/{label['id']}?lang={lang}")).text)
+        assert page.attrs_by_id["status"]["data-status"] == "anchored"
+        assert text["status_anchored"] in page.of("status")
+        assert page.of("block") == str(anchor["blockNumber"])
+        assert page.of("tx") == anchor["txHash"]
+        assert "UTC" in page.of("anchor")
+
+
+async def test_revoked_and_superseded_labels_say_so(client: httpx.AsyncClient, keys: Keys) -> None:
+    revoked = await issue(client, keys)
+    reply = await client.post(
+        f"/api/v1/labels/{revoked['id']}/revoke",
+        json={"reason_code": 2, "note": "data error found in audit"},
+        headers=bearer(keys.certifier),
+    )
+    assert reply.status_code == 200, reply.text
+    page = Page((await client.get(f"/l/{revoked['id']}?lang=en")).text)
+    assert page.attrs_by_id["status"]["data-status"] == "revoked"
+    assert EN["status_revoked"] in page.of("status")
+    assert "reason code 2 — data error found in audit" in page.of("status")
+
+    old = await issue(client, keys, kg_co2e_per_unit=300.0, fossil_kg_co2e=297.5)
+    fixed = await client.post(
+        "/api/v1/footprints",
+        json=footprint(kg_co2e_per_unit=301.0, fossil_kg_co2e=298.5),
+        headers=bearer(keys.enterprise),
+    )
+    reply = await client.post(
+        f"/api/v1/labels/{old['id']}/supersede",
+        json={
+            "footprint_id": fixed.json()["id"],
+            "valid_from": "2026-01-01",
+            "valid_until": "2099-12-31",
+        },
+        headers=bearer(keys.certifier),
+    )
+    assert reply.status_code == 201, reply.text
+    new_id = reply.json()["id"]
+    page = Page((await client.get(f"/l/{old['id']}?lang=zh")).text)
+    assert page.attrs_by_id["status"]["data-status"] == "superseded"
+    assert ZH["reason_1"] in page.of("status")
+    assert f"/l/{new_id}?lang=zh" in page.links
+
+
+async def test_expired_label(client: httpx.AsyncClient, keys: Keys) -> None:
+    label = await issue(client, keys, valid_from="2020-01-01", valid_until="2021-01-01")
+    page = Page((await client.get(f"/l/{label['id']}?lang=en")).text)
+    assert page.attrs_by_id["status"]["data-status"] == "expired"
+
+
+async def test_untrusted_text_is_escaped(client: httpx.AsyncClient, keys: Keys) -> None:
+    name = {"zh": "<script>alert(1)</script>", "en": "A & B <b>bold</b>"}
+    label = await issue(client, keys, product_name=name)
+    for lang in ("zh", "en"):
+        reply = await client.get(f"/l/{label['id']}?lang={lang}")
+        assert "<script>" not in reply.text and "<b>" not in reply.text
+        assert Page(reply.text).scripts == 0
+    assert Page((await client.get(f"/l/{label['id']}?lang=en")).text).of("product-name") == (
+        "A & B <b>bold</b>"
+    )
+
+
+async def test_unknown_label_is_a_bilingual_404(client: httpx.AsyncClient) -> None:
+    reply = await client.get("/l/nosuchlabel", headers={"Accept-Language": "en"})
+    assert reply.status_code == 404
+    page = Page(reply.text)
+    assert page.lang == "en"
+    assert EN["not_found_title"] in page.text and ZH["not_found_title"] in page.text
+    assert "nosuchlabel" in page.text
+
+
+# --- GS1 Digital Link resolver ---------------------------------------------------------------
+
+
+async def test_gs1_digital_link_redirects_to_the_label(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    plain = await issue(client, keys)
+    assert plain["url"] == f"https://tanji.test/01/06901234567892/21/{plain['id']}"
+    with_serial = await issue(
+        client, keys, serial="SN-0001", kg_co2e_per_unit=220.0, fossil_kg_co2e=217.5
+    )
+    assert with_serial["url"].endswith("/01/06901234567892/21/SN-0001")
+    for path, target in (
+        (f"/01/06901234567892/21/{plain['id']}", f"/l/{plain['id']}"),
+        (f"/01/6901234567892/21/{plain['id']}", f"/l/{plain['id']}"),  # GTIN-13 form
+        ("/01/06901234567892/21/SN-0001", f"/l/{with_serial['id']}"),
+        ("/01/06901234567892/10/LOT7/21/SN-0001", f"/l/{with_serial['id']}"),
+        ("/01/06901234567892/21/SN-0001/10/LOT7", f"/l/{with_serial['id']}"),
+        ("/01/06901234567892/21/SN-0001?lang=en", f"/l/{with_serial['id']}?lang=en"),
+    ):
+        reply = await client.get(path, follow_redirects=False)
+        assert reply.status_code == 307, path
+        assert reply.headers["location"] == target
+    # The label with its own serial is not reachable through its id as serial.
+    reply = await client.get(f"/01/06901234567892/21/{with_serial['id']}")
+    assert reply.status_code == 404
+    for path in (
+        "/01/06901234567891/21/SN-0001",  # bad check digit
+        "/01/09506000134352/21/SN-0001",  # another product
+        "/01/06901234567892/21/SN-9999",
+    ):
+        reply = await client.get(path, follow_redirects=False)
+        assert reply.status_code == 404, path
+        assert ZH["not_found_title"] in reply.text
+    # The redirect target really is the page.
+    reply = await client.get("/01/06901234567892/21/SN-0001", follow_redirects=True)
+    assert reply.status_code == 200 and "SN-0001" not in Page(reply.text).of("product-name")
+
+
+# --- media -----------------------------------------------------------------------------------
+
+
+async def test_qr_png_and_svg_carry_the_label_url(client: httpx.AsyncClient, keys: Keys) -> None:
+    label = await issue(client, keys)
+    reply = await client.get(f"/api/v1/labels/{label['id']}/qr.png?box_size=4")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "image/png"
+    assert "max-age" in reply.headers["cache-control"]
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(reply.content)))
+    assert [r.text for r in results] == [label["url"]]
+    reply = await client.get(f"/api/v1/labels/{label['id']}/qr.svg")
+    assert reply.headers["content-type"].startswith("image/svg+xml")
+    assert ET.fromstring(reply.content).tag == "{http://www.w3.org/2000/svg}svg"
+    reply = await client.get(f"/api/v1/labels/{label['id']}/qr.png?box_size=0")
+    assert reply.status_code == 422
+
+
+async def test_artwork_route(client: httpx.AsyncClient, keys: Keys) -> None:
+    label = await issue(client, keys)
+    reply = await client.get(f"/api/v1/labels/{label['id']}/artwork.svg")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("image/svg+xml")
+    root = ET.fromstring(reply.content)
+    text = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert label["certificate_number"] in text
+    assert "212.5" in text and "碳足迹" in text and "Carbon Footprint" in text
+
+
+@pytest.mark.parametrize("media", ["qr.png", "qr.svg", "artwork.svg"])
+async def test_media_of_unknown_label_is_a_json_404(client: httpx.AsyncClient, media: str) -> None:
+    reply = await client.get(f"/api/v1/labels/nosuchlabel/{media}")
+    assert reply.status_code == 404
+    assert reply.json()["error"] == {
+        "code": "not_found",
+        "message": "label nosuchlabel does not exist",
+        "field": "label_id",
+        "details": [],
+    }
+
+
+def test_pages_need_no_api_key(app: FastAPI) -> None:
+    # Public routes carry no security requirement in the OpenAPI document.
+    paths = app.openapi()["paths"]
+    for path in (
+        "/l/{label_id}",
+        "/01/{gtin}/21/{serial}",
+        "/api/v1/labels/{label_id}/qr.png",
+        "/api/v1/labels/{label_id}/artwork.svg",
+    ):
+        assert "security" not in paths[path]["get"], path
