@@ -96,9 +96,7 @@ def _insert(session: Session, *, org: Organisation, data: dict[str, Any], digest
     return footprint
 
 
-def add_bulk(
-    session: Session, *, org: Organisation, items: list[dict[str, Any]]
-) -> list[BulkItemResult]:
+def add_bulk(session: Session, *, org: Organisation, items: list[Any]) -> list[BulkItemResult]:
     """Validate each item on its own and add the valid, new ones (no commit).
 
     Invalid items are reported with their errors, items already stored (or repeated earlier in

@@ -196,7 +196,7 @@ class FootprintsPublic(BaseModel):
 class BulkFootprints(StrictInput):
     """Body of ``POST /api/v1/footprints/bulk``: raw items, each validated on its own."""
 
-    items: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
+    items: list[Any] = Field(min_length=1, max_length=5000)
 
 
 class BulkItemResult(BaseModel):
