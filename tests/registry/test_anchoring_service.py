@@ -125,11 +125,10 @@ async def test_revoking_a_pending_label_takes_effect_once_anchored(
     loop = AnchoringLoop(
         chain_app.state.engine, chain_app.state.chain.client, max_batch=64, max_wait_seconds=0
     )
-    while (
-        loop.run_cycle()
-        or (await c.get(f"/api/v1/labels/{label['id']}")).json()["revocation_status"] != "anchored"
-    ):
-        pass
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (await c.get(f"/api/v1/labels/{label['id']}")).json()["revocation_status"] != "anchored":
+        assert time.monotonic() < deadline, "the revocation was never anchored"
+        loop.run_cycle()  # 1st: anchors the label and queues its revocation; 2nd: revokes it
     bundle = (await c.get(f"/api/v1/labels/{label['id']}/bundle")).json()
     status = on_chain_status(chain_app, bundle)
     assert status.included and not status.active and status.leaf_revoked_reason == 3
