@@ -44,6 +44,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final, Self, cast
@@ -91,7 +92,8 @@ _FEE_FIELDS: Final = ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas"
 
 _CHAIN_FILE = "chain.sqlite"
 _LOCK_FILE = "LOCK"
-_CLIENT_VERSION = "Tanji-embedded/py-evm"
+#: ``web3_clientVersion`` of the embedded chain.
+CLIENT_VERSION: Final = f"Tanji-embedded/py-evm-{version('py-evm')}"
 
 
 class EmbeddedChainError(AnchoringError):
@@ -306,7 +308,7 @@ def _endpoints(chain_id: int) -> dict[str, dict[str, Callable[..., RPCResponse]]
     endpoints["web3"] = dict(API_ENDPOINTS["web3"])
     endpoints["eth"]["chainId"] = lambda *_: chain_id
     endpoints["net"]["version"] = lambda *_: str(chain_id)
-    endpoints["web3"]["clientVersion"] = lambda *_: _CLIENT_VERSION
+    endpoints["web3"]["clientVersion"] = lambda *_: CLIENT_VERSION
     return cast(dict[str, dict[str, Callable[..., RPCResponse]]], endpoints)
 
 

@@ -21,27 +21,26 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from importlib.metadata import version
 from typing import Any, Final, cast
 
 from eth_bloom import BloomFilter
 from eth_tester.exceptions import BlockNotFound as TesterBlockNotFound
 from eth_tester.exceptions import ValidationError as TesterValidationError
-from eth_typing import ChecksumAddress, HexStr
+from eth_typing import BlockNumber, ChecksumAddress, HexStr
 from eth_utils import is_hex_address, to_checksum_address
 from eth_utils.exceptions import ValidationError as EthValidationError
 from web3.exceptions import BlockNotFound, ContractLogicError, TransactionNotFound
 from web3.types import BlockIdentifier
 
-from anchoring.embedded import ChainClosedError, EmbeddedChain
+from anchoring.embedded import CLIENT_VERSION, ChainClosedError, EmbeddedChain
 
 logger = logging.getLogger(__name__)
 
 JSONRPC_VERSION: Final = "2.0"
 #: Most requests one batch may hold.
 MAX_BATCH: Final = 100
-#: Widest ``eth_getLogs`` block range (the embedded chain reads every block in the range).
-MAX_LOG_BLOCK_RANGE: Final = 10_000
+#: Widest ``eth_getLogs`` block range (every header in the range is read: ~1.5 s for the widest).
+MAX_LOG_BLOCK_RANGE: Final = 20_000
 
 PARSE_ERROR: Final = -32700
 INVALID_REQUEST: Final = -32600
@@ -52,8 +51,6 @@ INTERNAL_ERROR: Final = -32603
 SERVER_ERROR: Final = -32000
 LIMIT_EXCEEDED: Final = -32005
 EXECUTION_REVERTED: Final = 3
-
-CLIENT_VERSION: Final = f"Tanji-embedded/py-evm-{version('py-evm')}"
 
 _BLOCK_TAGS: Final = frozenset({"latest", "earliest", "pending", "safe", "finalized"})
 # Leading zeros are accepted (as geth does); the value must fit 256 bits.
@@ -368,7 +365,30 @@ def _get_logs(chain: EmbeddedChain, params: list[Any]) -> Any:
     parsed = _log_filter(chain, log_filter)
     if parsed.get("empty"):
         return []
-    return [_encode_log(log) for log in chain.w3.eth.get_logs(parsed)]  # type: ignore[arg-type]
+    # eth-tester reads every receipt of every block in the range; read only the headers and
+    # ask it for the blocks whose logs bloom may hold a match.
+    evm_chain = chain.backend.chain
+    logs = []
+    for number in range(parsed["fromBlock"], parsed["toBlock"] + 1):
+        header = evm_chain.get_canonical_block_header_by_number(BlockNumber(number))
+        if _bloom_may_match(BloomFilter(header.bloom), parsed):
+            block_filter = {**parsed, "fromBlock": number, "toBlock": number}
+            logs.extend(chain.w3.eth.get_logs(block_filter))  # type: ignore[arg-type]
+    return [_encode_log(log) for log in logs]
+
+
+def _bloom_may_match(bloom: BloomFilter, parsed: Mapping[str, Any]) -> bool:
+    """False when the block's logs bloom proves no log in it matches the filter."""
+    address = parsed.get("address")
+    if address is not None:
+        addresses = address if isinstance(address, list) else [address]
+        if not any(bytes.fromhex(a[2:]) in bloom for a in addresses):
+            return False
+    for topic in parsed.get("topics") or []:
+        alternatives = topic if isinstance(topic, list) else [topic] if topic else []
+        if alternatives and not any(bytes.fromhex(t[2:]) in bloom for t in alternatives):
+            return False
+    return True
 
 
 def _call(chain: EmbeddedChain, params: list[Any]) -> Any:

@@ -181,6 +181,11 @@ def test_get_logs(anchored: Anchored, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert [log["topics"][1] for log in by_hash] == ["0x" + anchored.roots[0].hex()]
     assert call(chain, "eth_getLogs", {"fromBlock": "0x100", "toBlock": "0x200"}) == []
+    assert call(chain, "eth_getLogs", {"fromBlock": "0x0", "topics": ["0x" + "ee" * 32]}) == []
+    other = "0x" + "77" * 20
+    assert call(chain, "eth_getLogs", {"fromBlock": "0x0", "address": [other]}) == []
+    both = call(chain, "eth_getLogs", {"fromBlock": "0x0", "address": [other, contract.address]})
+    assert both == every
     monkeypatch.setattr(rpc, "MAX_LOG_BLOCK_RANGE", 2)
     assert error_of(chain, request("eth_getLogs", {"fromBlock": "0x0"}))["code"] == -32005
 
