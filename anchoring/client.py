@@ -41,6 +41,16 @@ T = TypeVar("T")
 #: the in-process eth-tester provider raises eth-tester's TransactionFailed.
 REVERTS = (ContractLogicError, TransactionFailed)
 
+#: How nodes say they already have a transaction (geth, Besu/Nethermind, Hardhat/Ganache).
+KNOWN_TX_PHRASES = ("already known", "alreadyknown", "known transaction", "already imported")
+#: How nodes say a transaction's nonce is used (geth, Hardhat, py-evm/eth-tester, Besu).
+NONCE_USED_PHRASES = (
+    "nonce too low",
+    "invalid transaction nonce",
+    "nonce has already been used",
+    "nonce is too low",
+)
+
 #: Gas estimates are multiplied by this (as a fraction) so that a state change between estimate
 #: and inclusion (e.g. a deeper proof path in storage) does not run the transaction out of gas.
 GAS_MARGIN_NUM, GAS_MARGIN_DEN = 5, 4
@@ -289,12 +299,10 @@ class AnchorClient:
             with _chain_errors(self.w3):
                 self.w3.eth.send_raw_transaction(signed.raw)
         except (Web3RPCError, ValueError, ValidationError) as exc:
-            # Nodes word these differently: geth "already known", hardhat "Known transaction",
-            # "nonce too low"; py-evm "Invalid transaction nonce".
             message = str(exc).lower()
-            if "known" in message or "already" in message:
+            if any(phrase in message for phrase in KNOWN_TX_PHRASES):
                 return signed.tx_hash
-            if "nonce" in message:
+            if any(phrase in message for phrase in NONCE_USED_PHRASES):
                 if self._receipt_or_none(signed.tx_hash) is not None:
                     return signed.tx_hash
                 raise NonceConsumedError(
@@ -303,6 +311,10 @@ class AnchorClient:
                     tx_hash=signed.tx_hash,
                     nonce=signed.nonce,
                 ) from exc
+            if "revert" in message and self._receipt_or_none(signed.tx_hash) is not None:
+                # Hardhat (automine) mines a failing transaction and reports the revert as a
+                # send error; wait_receipt() replays it and decodes the custom error.
+                return signed.tx_hash
             raise AnchoringError(f"node refused transaction {signed.tx_hash}: {exc}") from exc
         except REVERTS as exc:
             # Some in-process backends execute on send and raise the revert right away.
