@@ -43,7 +43,6 @@ class Code(IntEnum):
 
     # inclusion (3xx): the leaf and proof do not produce the root
     INCLUSION_ROOT_MISMATCH = 300
-    INCLUSION_BAD_LEAF_VALUE = 301
 
     # anchored (4xx): the root is not anchored where the verifier trusts
     ANCHORED_UNTRUSTED_CHAIN = 400
