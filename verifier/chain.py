@@ -75,13 +75,16 @@ class ChainReader:
             rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
         )
         self._w3 = Web3(provider)
+        self._chain_id: int | None = None
 
     def chain_id(self) -> int:
-        """The node's chain id (``eth_chainId``)."""
-        value = self._call(lambda: self._w3.eth.chain_id)
-        if not isinstance(value, int):
-            raise ChainResponseError(f"{self.rpc_url}: eth_chainId answered {value!r}")
-        return value
+        """The node's chain id (``eth_chainId``), asked once per reader."""
+        if self._chain_id is None:
+            value = self._call(lambda: self._w3.eth.chain_id)
+            if not isinstance(value, int):
+                raise ChainResponseError(f"{self.rpc_url}: eth_chainId answered {value!r}")
+            self._chain_id = value
+        return self._chain_id
 
     def check(
         self, contract: str, root: bytes, leaf: bytes, proof: Sequence[bytes]

@@ -118,10 +118,14 @@ class Verifier:
                 readers[url] = self._factory(url, self.timeout)
             return readers[url]
 
-        def evidence(b: Bundle) -> ChainEvidence | None:
-            if b.pending:
+        def evidence(b: Bundle, top: Bundle) -> ChainEvidence | None:
+            if b.pending or b.anchor is None:
                 return None
-            return ChainEvidence(b, self.trust, reader_for, self.rpc_url_override)
+            # --rpc-url names the node of the chain the user is verifying on; a nested bundle
+            # anchored on another chain (a recognition on a partner's chain) keeps its own node.
+            same_chain = top.anchor is not None and top.anchor.chain_id == b.anchor.chain_id
+            override = self.rpc_url_override if same_chain or top.anchor is None else None
+            return ChainEvidence(b, self.trust, reader_for, override)
 
         return _verify(bundle, self.checks, evidence, self.trust, offline=False)
 
@@ -134,13 +138,13 @@ def verify_offline(
     A VALID offline report proves the record is in the tree with that root, not that the root is
     anchored: the report says ``mode: offline``.
     """
-    return _verify(bundle, checks, lambda b: None, None, offline=True)
+    return _verify(bundle, checks, lambda b, top: None, None, offline=True)
 
 
 def _verify(
     data: Mapping[str, Any] | bytes | str,
     checks: Sequence[Check],
-    evidence: Callable[[Bundle], ChainEvidence | None],
+    evidence: Callable[[Bundle, Bundle], ChainEvidence | None],
     trust: TrustConfig | None,
     *,
     offline: bool,
@@ -162,7 +166,7 @@ def _verify(
         for path, b in _walk(bundle, ""):
             pending = pending or b.pending
             try:
-                ev = evidence(b)
+                ev = evidence(b, bundle)
             except Exception:  # evidence is lazy; building it cannot fail on a parsed bundle
                 ev = None
             target = Target(bundle=b, evidence=ev, trust=trust, path=path)

@@ -371,3 +371,22 @@ def test_cli_exit_codes_and_json(
     capsys.readouterr()
     assert main([str(good), "--offline"]) == 0
     assert "offline" in capsys.readouterr().out
+
+
+def test_rpc_url_override_is_for_the_outer_bundles_chain_only(dep: Deployment) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    label = copy.deepcopy(dep.batches["label"].bundles[0])
+    foreign = copy.deepcopy(dep.batches["attestation"].bundles[0])
+    foreign["anchor"]["chainId"] = 65  # a partner's chain, whose node is down
+    label["recognitions"] = [foreign]
+    trust = dep.trust(
+        chains=[
+            {"chainId": HARDHAT_CHAIN_ID, "rpcUrl": dead, "contracts": [dep.address]},
+            {"chainId": 65, "rpcUrl": dead, "contracts": [dep.address]},
+        ]
+    )
+    report = Verifier(trust=trust, rpc_url_override=dep.url, timeout=2).verify(label)
+    assert codes(report)["anchored"] == ("VALID", 0)
+    # Had --rpc-url been used for chain 65 too, the node would have answered 31337 (INVALID 401).
+    assert codes(report)["recognitions[0].anchored"] == ("ERROR", Code.CHAIN_UNAVAILABLE)
+    assert report.status is Verdict.ERROR
