@@ -8,19 +8,27 @@ Shared objects live on ``app.state``: ``settings``, ``engine``, ``chain`` (a
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
 from registry.anchoring_loop import AnchoringLoop
 from registry.api.errors import install_error_handlers
-from registry.api.routes import batches, footprints, health, labels, orgs, rpc
+from registry.api.routes import (
+    batches,
+    disclosure,
+    footprints,
+    health,
+    labels,
+    orgs,
+    pages,
+    rpc,
+)
 from registry.chain import open_chain
 from registry.config import Settings, load_settings
 from registry.db import make_engine, migrate
@@ -28,8 +36,6 @@ from registry.db import make_engine, migrate
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-#: Routers of the presentation side (consumer and disclosure pages), included when present.
-OPTIONAL_ROUTERS = ("registry.api.routes.pages", "registry.api.routes.disclosure")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,23 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.chain = None
     app.state.loop = None
     install_error_handlers(app)
-    for module in (health, orgs, footprints, labels, batches, rpc):
+    for module in (health, orgs, footprints, labels, batches, rpc, pages, disclosure):
         app.include_router(module.router)
-    for name in OPTIONAL_ROUTERS:
-        router = _optional_router(name)
-        if router is not None:
-            app.include_router(router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-
-
-def _optional_router(name: str) -> APIRouter | None:
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
-    router: APIRouter = module.router
-    return router

@@ -150,9 +150,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(
         args, base_url=args.base_url, rpc_url=args.rpc_url, anchor_address=args.anchor_address
     )
-    with _progress() as progress:
+    if settings.rpc_url is not None and settings.anchor_address is None:
+        from registry.chain import open_chain
+
+        # With --rpc-url and no address: deploy there first (or reuse this data dir's contract).
+        with stderr.status(f"deploying the anchor contract on {settings.rpc_url} ..."):
+            open_chain(settings, allow_deploy=True).close()
+    with stderr.status("seeding the demo ...") as status:
+
+        def progress(message: str) -> None:
+            status.update(message)
+            stderr.print(f"  {message}")
+
         summary = demo.run_demo(settings=settings, out_dir=args.out, progress=progress)
-    print(summary)
+    print(
+        f"{len(summary.labels)} labels anchored on chain {summary.chain_id} at {summary.contract}"
+    )
+    print(f"trust file: {summary.trust_file}")
+    print(summary.summary_file)
     return EXIT_OK
 
 

@@ -131,3 +131,12 @@ def test_deploy_without_signer_is_one_error_line(
         capsys, "deploy", "--rpc-url", "http://127.0.0.1:9", "--data-dir", str(tmp_path)
     )
     assert code == 1 and err.startswith("error: signer_error: no signer configured")
+
+
+def test_serve_refuses_dev_password_on_a_public_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TANJI_KEYSTORE_PASSWORD", raising=False)
+    monkeypatch.delenv("TANJI_SIGNER_KEY", raising=False)
+    code, _, err = run(capsys, "serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path))
+    assert code == 1 and err.startswith("error: unsafe_settings: refusing to serve")
