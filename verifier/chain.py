@@ -160,5 +160,12 @@ def _root_anchored(log: Any) -> RootAnchoredEvent | None:
 
 
 def _describe(exc: BaseException) -> str:
+    # requests' messages run to several lines of pool internals; say what happened in a few words.
+    if isinstance(exc, requests.Timeout | TimeoutError):
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection refused" if "Errno 111" in str(exc) else "connection failed"
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code}"
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

@@ -32,8 +32,8 @@ TRUST_ENV: Final = "TANJI_TRUST_FILE"
 _LABEL_PAGE: Final = re.compile(r"^(?P<base>https?://.+?)/l/(?P<id>[^/?#]+)/?(?:[?#].*)?$")
 
 _HEADLINES: Final = {
-    Verdict.VALID: ("OK", "label is genuine: every check passed", "标签真实：全部检查通过"),
-    Verdict.INVALID: ("FAIL", "label is NOT valid", "标签无效"),
+    Verdict.VALID: ("OK", "valid: every check passed", "验证通过：全部检查通过"),
+    Verdict.INVALID: ("FAIL", "NOT valid", "无效"),
     Verdict.ERROR: (
         "ERROR",
         "could not be verified (not a judgement on the label)",
@@ -41,6 +41,10 @@ _HEADLINES: Final = {
     ),
     Verdict.PENDING: ("PENDING", "not yet anchored: not proven", "尚未上链：未经证明"),
 }
+_OFFLINE_VALID: Final = (
+    "consistent offline: record, leaf, proof and root agree; anchoring NOT checked",
+    "离线一致：记录、叶、证明与根相符；未检查上链",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,9 +195,10 @@ def _print_human(
     out: TextIO, source: str, report: VerificationReport, *, zh: bool, verbose: bool
 ) -> None:
     tag, en_text, zh_text = _HEADLINES[report.status]
+    if report.offline and report.status is Verdict.VALID:
+        en_text, zh_text = _OFFLINE_VALID
     what = f" ({report.record_type} {report.record_id})" if report.record_id else ""
-    mode = (" [离线：未查链]" if zh else " [offline: chain not checked]") if report.offline else ""
-    print(f"{tag}: {source}{what}: {zh_text if zh else en_text}{mode}", file=out)
+    print(f"{tag}: {source}{what}: {zh_text if zh else en_text}", file=out)
     for result in report.results:
         print(_check_line(result, zh=zh), file=out)
         if verbose and result.data:

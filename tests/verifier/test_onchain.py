@@ -390,3 +390,19 @@ def test_rpc_url_override_is_for_the_outer_bundles_chain_only(dep: Deployment) -
     # Had --rpc-url been used for chain 65 too, the node would have answered 31337 (INVALID 401).
     assert codes(report)["recognitions[0].anchored"] == ("ERROR", Code.CHAIN_UNAVAILABLE)
     assert report.status is Verdict.ERROR
+
+
+def test_node_that_never_answers_times_out_as_error(dep: Deployment) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts connections (backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        report = Verifier(trust=dep.trust(), rpc_url_override=url, timeout=1).verify(
+            dep.batches["label"].bundles[0]
+        )
+    assert report.status is Verdict.ERROR
+    anchored = result(report, "anchored")
+    assert (anchored.status, anchored.code) == (Status.ERROR, Code.CHAIN_UNAVAILABLE)
+    assert "timed out" in anchored.reason
