@@ -391,6 +391,7 @@ class AnchoredCheck:
         ev = target.evidence
         assert ev is not None
         anchor = ev.anchor
+        # 1. The claimed chain is one the verifier trusts (the bundle's word counts for nothing).
         if ev.trusted_chain is None:
             return make.invalid(
                 Code.ANCHORED_UNTRUSTED_CHAIN,
@@ -398,6 +399,7 @@ class AnchoredCheck:
                 f"链 {anchor.chain_id} 不在信任文件中",
                 chainId=anchor.chain_id,
             )
+        # 2. The claimed contract is trusted on that chain.
         if not ev.contract_trusted:
             return make.invalid(
                 Code.ANCHORED_UNTRUSTED_CONTRACT,
@@ -406,6 +408,7 @@ class AnchoredCheck:
                 f"合约 {anchor.contract} 不是链 {anchor.chain_id} 上受信任的锚定合约",
                 contract=anchor.contract,
             )
+        # 3. The node really serves that chain.
         node_chain = ev.node_chain_id()
         if node_chain != anchor.chain_id:
             return make.invalid(
@@ -415,6 +418,7 @@ class AnchoredCheck:
                 nodeChainId=node_chain,
                 chainId=anchor.chain_id,
             )
+        # 4. The contract says the root is anchored and the proof holds.
         status = ev.status()
         if not status.anchored:
             return make.invalid(
@@ -429,6 +433,7 @@ class AnchoredCheck:
                 "the contract does not accept the proof of the leaf under the root",
                 "合约不认可该叶的默克尔证明",
             )
+        # 5. The named transaction emitted RootAnchored(root) from that contract.
         tx = ev.transaction()
         if tx is None or not tx.succeeded:
             return make.invalid(
@@ -446,6 +451,7 @@ class AnchoredCheck:
                 "该交易没有由受信任合约发出此根的 RootAnchored 事件",
                 txHash=_hex(anchor.tx_hash),
             )
+        # 6. Block and time agree between bundle, receipt and contract.
         if (
             tx.block_number != status.block_number
             or anchor.block_number != status.block_number
