@@ -33,7 +33,7 @@ OUT = ROOT / "tests" / "assets" / "protocol_vectors.json"
 # Vector salts are derived from public strings so anyone can reproduce them; real salts are random.
 LABEL_SALT = keccak(b"tanji protocol vector: label salt")
 
-LABEL = {
+LABEL: dict[str, Any] = {
     "type": "label",
     "id": "CQ-LBL-2026-000123",
     "product": {"name": "笔记本电脑 ThinkBook 14", "gtin": "06901234567892"},
@@ -48,7 +48,7 @@ LABEL = {
     "issuer": "Chongqing Carbon Label Center",
     "issuedAt": "2026-11-20T08:00:00Z",
 }
-OTHERS = [
+OTHERS: list[dict[str, Any]] = [
     {
         "type": "attestation",
         "id": "CQ-ATT-2026-000045",
