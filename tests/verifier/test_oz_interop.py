@@ -89,3 +89,17 @@ def test_our_tree_layout_is_standard_merkle_trees() -> None:
         assert [[hx(p) for p in tree.proof(i)] for i in range(len(theirs["proofs"]))] == theirs[
             "proofs"
         ]
+
+
+def test_protocol_vectors_file_is_what_the_generator_makes() -> None:
+    """tests/assets/protocol_vectors.json is current: regenerated with @openzeppelin/merkle-tree."""
+    import importlib.util
+
+    require_tool("node")
+    spec = importlib.util.spec_from_file_location(
+        "gen", ROOT / "scripts" / "gen_protocol_vectors.py"
+    )
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert gen.build() == json.loads(VECTORS.read_text("utf-8"))
