@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
@@ -27,15 +28,24 @@ ACTIVE, REVOKED, SUPERSEDED = "active", "revoked", "superseded"
 
 
 def next_certificate_number(session: Session, *, year: int) -> str:
-    """``CQ-CFL-<year>-<6-digit serial>``, counted per year inside the caller's transaction."""
-    counter = session.exec(
-        select(CertificateCounter).where(CertificateCounter.year == year).with_for_update()
-    ).first()
-    if counter is None:
-        counter = CertificateCounter(year=year, last=0)
-    counter.last += 1
-    session.add(counter)
-    return f"{CERTIFICATE_PREFIX}-{year}-{counter.last:06d}"
+    """``CQ-CFL-<year>-<6-digit serial>``, counted per year inside the caller's transaction.
+
+    The increment is one ``UPDATE ... SET last = last + 1``: it takes the row's write lock first
+    (SQLite: the database's), so concurrent certifications never read the same serial.
+    """
+    bump = (
+        sa.update(CertificateCounter)
+        .where(col(CertificateCounter.year) == year)
+        .values(last=col(CertificateCounter.last) + 1)
+    )
+    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        # First certificate of the year; a concurrent first one fails the primary key instead.
+        session.add(CertificateCounter(year=year, last=1))
+        session.flush()
+    last = session.exec(
+        select(CertificateCounter.last).where(CertificateCounter.year == year)
+    ).one()
+    return f"{CERTIFICATE_PREFIX}-{year}-{last:06d}"
 
 
 def build_record(

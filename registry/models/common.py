@@ -6,6 +6,11 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+# One timestamp column type for the whole schema: stored in UTC, read back timezone-aware.
+from anchoring.ledger import UTCDateTime
+
+__all__ = ["StrictInput", "UTCDateTime", "utcnow"]
+
 
 def utcnow() -> datetime:
     """Timezone-aware current UTC time (every stored timestamp is UTC)."""

@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 
 from registry.catalogue import CATEGORIES
 from registry.errors import InvalidInputError
-from registry.models.common import StrictInput, utcnow
+from registry.models.common import StrictInput, UTCDateTime, utcnow
 from registry.qr import normalize_gtin
 
 SPLIT_RELATIVE_TOLERANCE: Final = 1e-3
@@ -175,7 +175,7 @@ class Footprint(SQLModel, table=True):
     data: dict[str, Any] = SQLField(sa_column=Column(JSON, nullable=False))
     record: dict[str, Any] = SQLField(sa_column=Column(JSON, nullable=False))
     master_salt: str  # 0x-hex, 32 bytes; never leaves the server except in a full bundle
-    created_at: datetime = SQLField(default_factory=utcnow, index=True)
+    created_at: datetime = SQLField(default_factory=utcnow, index=True, sa_type=UTCDateTime)
 
 
 class FootprintPublic(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from registry.models.common import utcnow
+from registry.models.common import UTCDateTime, utcnow
 
 
 class IdempotencyEntry(SQLModel, table=True):
@@ -23,7 +23,7 @@ class IdempotencyEntry(SQLModel, table=True):
     request_hash: str
     status_code: int
     response: Any = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class CertificateCounter(SQLModel, table=True):

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
-from registry.models.common import StrictInput, utcnow
+from registry.models.common import StrictInput, UTCDateTime, utcnow
 
 #: Reason code of a label replaced by a corrected one (docs/PROTOCOL.md reason codes).
 REASON_SUPERSEDED = 1
@@ -73,10 +73,10 @@ class Label(SQLModel, table=True):
     master_salt: str
     revocation_reason: int | None = None
     revocation_note: str | None = None
-    revoked_at: datetime | None = None
+    revoked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     supersedes: str | None = SQLField(default=None, foreign_key="label.id")
     superseded_by: str | None = SQLField(default=None, foreign_key="label.id")
-    created_at: datetime = SQLField(default_factory=utcnow, index=True)
+    created_at: datetime = SQLField(default_factory=utcnow, index=True, sa_type=UTCDateTime)
 
 
 class LabelPublic(BaseModel):

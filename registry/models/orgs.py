@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
-from registry.models.common import StrictInput, utcnow
+from registry.models.common import StrictInput, UTCDateTime, utcnow
 
 
 class OrgRole(StrEnum):
@@ -32,7 +32,7 @@ class Organisation(OrgBase, table=True):
 
     __tablename__ = "organisation"
     id: str = SQLField(primary_key=True)
-    created_at: datetime = SQLField(default_factory=utcnow)
+    created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ApiKey(SQLModel, table=True):
@@ -43,8 +43,8 @@ class ApiKey(SQLModel, table=True):
     org_id: str = SQLField(foreign_key="organisation.id", index=True)
     key_id: str = SQLField(unique=True, index=True)
     key_hash: str
-    created_at: datetime = SQLField(default_factory=utcnow)
-    revoked_at: datetime | None = None
+    created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
 
 
 class OrgCreate(StrictInput):

@@ -1,8 +1,13 @@
-"""Fixtures for registry tests: a real SQLite file per test, the app over httpx's ASGI transport."""
+"""Fixtures for registry tests: the app over httpx's ASGI transport on a real database.
+
+API tests run twice: on a SQLite file per test and on a fresh database of a real PostgreSQL
+server (started once per session by ``tests.registry.postgres``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -12,12 +17,34 @@ from fastapi import FastAPI
 from registry.app import create_app
 from registry.config import Settings, load_settings
 from tests.registry.factories import Orgs, make_orgs
+from tests.registry.postgres import create_database, postgres_server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a real PostgreSQL server for this test session (no database name)."""
+    with postgres_server() as url:
+        yield url
 
 
 @pytest.fixture
-def api_settings(tmp_path: Path) -> Settings:
+def postgres_database(postgres_url: str) -> str:
+    """A fresh, empty PostgreSQL database."""
+    return create_database(postgres_url, f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings for API tests that do not anchor (no chain in this process)."""
-    return load_settings(data_dir=tmp_path / "data", anchoring=False, base_url="https://tanji.test")
+    database_url = None
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres_database")
+    return load_settings(
+        data_dir=tmp_path / "data",
+        anchoring=False,
+        base_url="https://tanji.test",
+        database_url=database_url,
+    )
 
 
 @pytest.fixture

@@ -26,3 +26,23 @@ def test_sqlite_pragmas_and_migrations(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
     assert (tmp_path / "data" / "registry.sqlite3").exists()
     engine.dispose()
+
+
+def test_postgresql_migrations(tmp_path: Path, postgres_database: str) -> None:
+    engine = make_engine(load_settings(data_dir=tmp_path, database_url=postgres_database))
+    assert engine.dialect.name == "postgresql"
+    assert migrate(engine) == len(MIGRATIONS)
+    assert migrate(engine) == len(MIGRATIONS)
+    tables = set(inspect(engine).get_table_names())
+    assert {"organisation", "footprint", "label", "anchor_record", "tanji_schema"} <= tables
+    engine.dispose()
+
+
+def test_unsupported_database_url(tmp_path: Path) -> None:
+    import pytest
+
+    from registry.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        make_engine(load_settings(data_dir=tmp_path, database_url="mysql://x/y"))
+    assert info.value.field == "database_url"

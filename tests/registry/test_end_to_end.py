@@ -86,10 +86,14 @@ def verify(tmp_path: Path, bundle: dict[str, Any], deployment: Deployment, name:
     )
 
 
-@pytest.fixture
-async def embedded(tmp_path: Path) -> AsyncIterator[Deployment]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def embedded(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Deployment]:
+    database_url = None
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres_database")
     settings = load_settings(
         data_dir=tmp_path / "data",
+        database_url=database_url,
         batch_max_wait_seconds=0,
         poll_interval_seconds=0.05,
         base_url="https://tanji.test",

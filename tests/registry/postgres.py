@@ -1,0 +1,89 @@
+"""A real PostgreSQL server for tests: initdb in a temporary directory, started on loopback.
+
+The server binaries refuse to run as root; as root the server runs as the ``postgres`` user.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.nodes import free_port, require_tool
+
+STARTUP_SECONDS = 60
+
+
+def _as_server_user(argv: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return argv
+    return ["runuser", "-u", "postgres", "--", *argv]
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yield ``postgresql://postgres@127.0.0.1:<port>`` of a fresh server; stop and delete it."""
+    require_tool("initdb")
+    require_tool("pg_ctl")
+    base = Path(tempfile.mkdtemp(prefix="tanji-pg-"))
+    data = base / "data"
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(base, user.pw_uid, user.pw_gid)
+    port = free_port()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
+    try:
+        subprocess.run(
+            _as_server_user(["initdb", "-D", str(data), "-U", "postgres", "-A", "trust"]),
+            check=True,
+            **quiet,  # type: ignore[arg-type]
+        )
+        subprocess.run(
+            _as_server_user(
+                [
+                    "pg_ctl",
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(base / "server.log"),
+                    "-o",
+                    f"-h 127.0.0.1 -p {port} -k {base} -F",
+                    "-w",
+                    "-t",
+                    str(STARTUP_SECONDS),
+                    "start",
+                ]
+            ),
+            check=True,
+            **quiet,  # type: ignore[arg-type]
+        )
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        if data.exists():
+            subprocess.run(
+                _as_server_user(["pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"]),
+                **quiet,  # type: ignore[arg-type]
+            )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def create_database(server_url: str, name: str) -> str:
+    """Create database ``name`` on the server; return its URL."""
+    import psycopg
+
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            return f"{server_url}/{name}"
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
