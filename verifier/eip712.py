@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from eth_abi.exceptions import EncodingError
 from eth_account.messages import encode_typed_data
-from eth_utils import is_checksum_address
+from eth_utils import ValidationError, is_checksum_address
 
 from verifier.canonical import canonicalize
 from verifier.errors import AttestationError, BundleFormatError
@@ -86,7 +87,7 @@ def typed_data_digest(data: Mapping[str, Any]) -> bytes:
     """The 32-byte EIP-712 hash ``keccak256(0x1901 || domainSeparator || hashStruct(message))``."""
     try:
         signable = encode_typed_data(full_message=dict(data))
-    except Exception as exc:  # eth-account raises a mix of ValueError/TypeError/ValidationError
+    except (ValueError, TypeError, KeyError, ValidationError, EncodingError) as exc:
         raise AttestationError(
             f"typed data cannot be encoded: {exc}", code="bad_typed_data", field="typedData"
         ) from exc

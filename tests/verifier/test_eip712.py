@@ -279,3 +279,21 @@ def test_decimal_string_spells_numbers_canonically() -> None:
     assert err.value.code == "wrong_type"
     with pytest.raises(AttestationError):
         decimal_string("Infinity")
+
+
+@pytest.mark.parametrize(
+    "message", [{"a": 300}, {}, {"a": "x"}], ids=["overflow", "missing", "wrong-type"]
+)
+def test_typed_data_that_cannot_be_encoded_is_a_coded_error(message: dict[str, object]) -> None:
+    data = {
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}],
+            "T": [{"name": "a", "type": "uint8"}],
+        },
+        "primaryType": "T",
+        "domain": {"name": "Tanji"},
+        "message": message,
+    }
+    with pytest.raises(AttestationError) as err:
+        typed_data_digest(data)
+    assert (err.value.code, err.value.field) == ("bad_typed_data", "typedData")
