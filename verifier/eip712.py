@@ -16,6 +16,7 @@ The readers below validate one JSON member of a message each and raise
 """
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -43,7 +44,9 @@ MAX_JSON_INT: Final = 2**53 - 1
 MAX_TEXT: Final = 256
 
 _HEX: Final = re.compile(r"0x[0-9a-fA-F]*")
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control (Cc), format (Cf: bidi overrides, zero-width), line/paragraph separators, surrogates:
+# they make a wallet show something other than what is signed ("Trojan Source").
+_HIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 # Canonical decimal: no sign on zero, no "+", no exponent, no leading zeros, no trailing
 # fractional zeros; at most 18 integer and 12 fractional digits. One value, one spelling.
 _DECIMAL: Final = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{0,11}[1-9])?")
@@ -211,7 +214,7 @@ def read_uint(value: Any, field: str, *, minimum: int = 0, maximum: int = MAX_JS
 
 
 def read_text(value: Any, field: str, *, allow_empty: bool = False, max_len: int = MAX_TEXT) -> str:
-    """A string a wallet can show as signed: no control characters or outer whitespace."""
+    """A string a wallet shows as signed: NFC, no control/format characters, no outer whitespace."""
     if not isinstance(value, str):
         raise AttestationError(f"{field} must be a string", code="wrong_type", field=field)
     if not value and not allow_empty:
@@ -220,12 +223,17 @@ def read_text(value: Any, field: str, *, allow_empty: bool = False, max_len: int
         raise AttestationError(
             f"{field} is longer than {max_len} characters", code="too_long", field=field
         )
-    if _CONTROL.search(value) or value != value.strip():
+    if value != value.strip() or any(
+        unicodedata.category(char) in _HIDDEN_CATEGORIES for char in value
+    ):
         raise AttestationError(
-            f"{field} has control characters or leading/trailing whitespace",
+            f"{field} has control or format characters, or leading/trailing whitespace",
             code="bad_text",
             field=field,
         )
+    if not unicodedata.is_normalized("NFC", value):
+        # Composed and decomposed "é" look alike and hash apart: one text, one spelling.
+        raise AttestationError(f"{field} is not in Unicode NFC", code="not_nfc", field=field)
     return value
 
 

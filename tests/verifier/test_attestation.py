@@ -129,7 +129,10 @@ def test_malformed_signature_is_a_signature_error(signed: tuple[dict[str, Any], 
         ({"supplier": "0x1234"}, "bad_address", "message.supplier"),
         ({"componentId": ""}, "empty", "message.componentId"),
         ({"componentId": " CELL"}, "bad_text", "message.componentId"),
-        ({"componentId": "CELL\u202e"}, None, None),  # bidi marks are text, not control chars
+        ({"componentId": "CELL\u202e"}, "bad_text", "message.componentId"),  # bidi override
+        ({"componentId": "CELL\u200bA"}, "bad_text", "message.componentId"),  # zero-width space
+        ({"componentId": "Cafe\u0301"}, "not_nfc", "message.componentId"),
+        ({"componentId": "Café 电芯 «A»"}, None, None),
         ({"componentId": "CELL\nA"}, "bad_text", "message.componentId"),
         ({"componentId": "C" * 257}, "too_long", "message.componentId"),
         ({"productId": 14}, "wrong_type", "message.productId"),
