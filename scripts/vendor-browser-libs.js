@@ -4,6 +4,7 @@
 //   node scripts/vendor-browser-libs.js          write the vendored files from node_modules
 //   node scripts/vendor-browser-libs.js --check  exit 1 if any vendored file differs from what
 //                                                node_modules (package-lock.json) would give
+//   --dir PATH                                   another vendor directory (tests check a copy)
 //
 // The files are committed so that the Python package serves them with no Node at install time;
 // --check in the tests keeps them identical to the pinned npm packages (byte for byte, licence
@@ -15,7 +16,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
-const VENDOR_DIR = path.join(ROOT, "registry", "static", "vendor");
+const DEFAULT_VENDOR_DIR = path.join(ROOT, "registry", "static", "vendor");
 
 // Each entry: the npm package, the files copied from it (source path in the package -> vendored
 // name), and why the page needs it.
@@ -70,6 +71,9 @@ function expectedFiles() {
 
 function main(argv) {
   const check = argv.includes("--check");
+  const dirAt = argv.indexOf("--dir");
+  const VENDOR_DIR = dirAt >= 0 ? path.resolve(argv[dirAt + 1] || "") : DEFAULT_VENDOR_DIR;
+  const shown = path.relative(ROOT, VENDOR_DIR) || ".";
   const expected = expectedFiles();
   const problems = [];
   if (!check) fs.mkdirSync(VENDOR_DIR, { recursive: true });
@@ -80,7 +84,7 @@ function main(argv) {
       else if (!fs.readFileSync(target).equals(data)) problems.push(`${name}: differs from node_modules`);
     } else {
       fs.writeFileSync(target, data);
-      console.log(`wrote registry/static/vendor/${name} (${data.length} bytes)`);
+      console.log(`wrote ${shown}/${name} (${data.length} bytes)`);
     }
   }
   if (check) {
@@ -89,11 +93,11 @@ function main(argv) {
       if (!known.has(name)) problems.push(`${name}: not produced by this script (remove it or add it to LIBS)`);
     }
     if (problems.length) {
-      for (const p of problems) console.error(`registry/static/vendor/${p}`);
+      for (const p of problems) console.error(`${shown}/${p}`);
       console.error("run: node scripts/vendor-browser-libs.js");
       return 1;
     }
-    console.log(`registry/static/vendor: ${expected.size} files match node_modules`);
+    console.log(`${shown}: ${expected.size} files match node_modules`);
   }
   return 0;
 }

@@ -1,0 +1,105 @@
+// The browser verifier reproduces the shared protocol vectors: OpenZeppelin StandardMerkleTree
+// trees (tests/assets/merkle_vectors.json, made with @openzeppelin/merkle-tree) and the record /
+// commitment / bundle vectors (tests/assets/protocol_vectors.json, made by the Python package).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import * as tv from "../../../registry/static/verify/tanji-verify.js";
+import { readJson } from "./fixture.mjs";
+
+const merkle = readJson("tests/assets/merkle_vectors.json");
+const protocol = readJson("tests/assets/protocol_vectors.json");
+
+describe("OpenZeppelin StandardMerkleTree vectors", () => {
+  test("every tree has leaves to check", () => {
+    assert.ok(merkle.trees.length >= 10);
+    assert.ok(merkle.negative.length >= 5);
+  });
+
+  for (const tree of merkle.trees) {
+    test(`${tree.name}: leaf hashes and proofs give the root`, () => {
+      for (const leaf of tree.leaves) {
+        const hash = tv.leafHash(tree.leafEncoding, leaf.value);
+        assert.equal(hash, leaf.leafHash.toLowerCase(), `${tree.name} value ${leaf.valueIndex}`);
+        assert.equal(hash, tree.dump.tree[leaf.treeIndex].toLowerCase());
+        assert.equal(tv.processProof(hash, leaf.proof), tree.root.toLowerCase());
+      }
+    });
+  }
+
+  for (const neg of merkle.negative) {
+    test(`negative ${neg.name}: does not reach the root (${neg.why})`, () => {
+      let reached = false;
+      try {
+        reached = tv.processProof(tv.leafHash(neg.leafEncoding, neg.value), neg.proof) === neg.root.toLowerCase();
+      } catch (exc) {
+        assert.ok(exc instanceof tv.BundleFormatError, String(exc));
+      }
+      assert.equal(reached, false);
+    });
+  }
+
+  test("hashPair is commutative and sorts by bytes", () => {
+    const [a, b] = merkle.trees.find((t) => t.leaves.length >= 2).leaves.map((l) => l.leafHash);
+    assert.equal(tv.hashPair(a, b), tv.hashPair(b, a));
+    assert.equal(tv.hashPair(a.toUpperCase().replace("0X", "0x"), b), tv.hashPair(a, b));
+  });
+
+  test("a proof longer than 64 hashes is refused", () => {
+    const h = merkle.trees[0].root;
+    assert.throws(() => tv.processProof(h, Array(65).fill(h)), (e) => e.code === tv.Code.FORMAT_PROOF_TOO_LONG);
+  });
+});
+
+describe("record and commitment vectors", () => {
+  for (const vec of protocol.records) {
+    test(`${vec.record.type} ${vec.record.id}: JCS, salts, commitments, digest, leaf`, () => {
+      assert.equal(tv.canonicalize(vec.record), vec.recordJcs);
+      const commitments = {};
+      for (const f of vec.fields) {
+        assert.equal(tv.canonicalize([f.name, vec.record[f.name]]), f.jcs, f.name);
+        assert.equal(tv.fieldSalt(vec.masterSalt, f.name), f.salt, f.name);
+        assert.equal(tv.fieldCommitment(f.name, vec.record[f.name], f.salt), f.commitment, f.name);
+        commitments[f.name] = f.commitment;
+      }
+      assert.deepEqual(vec.fields.map((f) => f.name), tv.jcsOrder(Object.keys(vec.record)));
+      assert.equal(tv.commitmentsDigest(commitments), vec.digest);
+      assert.deepEqual(tv.recordLeafValue(vec.record, vec.masterSalt), vec.leafValue);
+      assert.deepEqual([...vec.leafEncoding], [...tv.LEAF_ENCODING]);
+      assert.equal(tv.leafHash(vec.leafEncoding, vec.leafValue), vec.leafHash);
+    });
+  }
+
+  test("the vector tree's proofs lead to its root", () => {
+    const { tree } = protocol;
+    tree.values.forEach((value, i) => {
+      assert.equal(tv.processProof(tv.leafHash(tree.leafEncoding, value), tree.proofs[i]), tree.root);
+    });
+  });
+
+  for (const name of Object.keys(protocol.bundles)) {
+    test(`bundle ${name}: format, integrity and inclusion hold offline`, async () => {
+      const report = await tv.verifyBundle(protocol.bundles[name], {});
+      const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+      for (const check of ["format", "integrity", "inclusion"]) assert.equal(byName[check].status, "VALID", JSON.stringify(byName[check]));
+    });
+  }
+});
+
+describe("contract interface", () => {
+  const artifact = readJson("anchoring/artifacts/TanjiAnchorRegistry.json");
+
+  test("check() matches the compiled artifact (selector and output types)", async () => {
+    const { ethers } = await import("./ethers.mjs");
+    const compiled = new ethers.Interface(artifact.abi).getFunction("check");
+    const ours = new ethers.Interface([tv.CHECK_SIGNATURE]).getFunction("check");
+    assert.equal(ours.selector, compiled.selector);
+    assert.equal(ours.outputs[0].format("sighash"), compiled.outputs[0].format("sighash"));
+    assert.deepEqual(ours.outputs[0].components.map((c) => [c.name, c.type]), compiled.outputs[0].components.map((c) => [c.name, c.type]));
+  });
+
+  test("RootAnchored's topic is the compiled event's", async () => {
+    const { ethers } = await import("./ethers.mjs");
+    assert.equal(new ethers.Interface(artifact.abi).getEvent("RootAnchored").topicHash, tv.ROOT_ANCHORED_TOPIC);
+  });
+});

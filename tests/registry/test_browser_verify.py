@@ -1,0 +1,568 @@
+"""The in-browser verifier (registry/static/verify/) against the Python verifier and a real chain.
+
+- The node:test suite in tests/registry/js/ runs with a fixture this module builds with the
+  Python implementation (``verifier.record``, ``verifier.merkle``, ``verifier.Verifier``): edge-case
+  records (unicode, nesting, numbers), and bundles anchored on a real ``hardhat node`` together
+  with the Python verifier's verdict on each, which the JS must reproduce check by check.
+- Headless Chromium loads a page with the autorun element, served by a stdlib HTTP server that
+  also forwards ``/rpc`` to the hardhat node, and must show Genuine / Not genuine / Could not
+  verify for a real, a tampered and an unreachable-node case.
+- The vendored browser builds equal node_modules (``scripts/vendor-browser-libs.js --check``).
+"""
+
+from __future__ import annotations
+
+import copy
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from web3 import HTTPProvider, Web3
+
+from anchoring.bundle import build_bundle
+from anchoring.ledger import AnchoredLeaf, leaf_hash_hex
+from anchoring.tree import MerkleTree
+from verifier.canonical import canonicalize
+from verifier.errors import BundleFormatError
+from verifier.hashing import keccak
+from verifier.merkle import leaf_hash
+from verifier.record import (
+    LEAF_ENCODING,
+    field_commitment,
+    field_salt,
+    jcs_order,
+    record_leaf_value,
+)
+from verifier.trust import parse_trust
+from verifier.verifier import Verifier
+from tests.nodes import HARDHAT_CHAIN_ID, HARDHAT_KEY_0, ROOT, free_port, require_tool
+
+STATIC_DIR = ROOT / "registry" / "static"
+JS_TESTS = ROOT / "tests" / "registry" / "js"
+ARTIFACT = ROOT / "anchoring" / "artifacts" / "TanjiAnchorRegistry.json"
+SCREENSHOTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+# Records whose canonical form is easy to get wrong: every one is run through the Python protocol
+# code and the JS must agree byte for byte (JCS text, salts, commitments, leaf value, leaf hash).
+EDGE_RECORDS: dict[str, dict[str, Any]] = {
+    "unicode": {
+        "type": "label",
+        "id": "碳迹-🌱-0001",
+        "name": "重庆 Chóngqìng \u2028 \"quoted\" \\ back/slash",
+        "emoji": "🌱🌏👩‍🔬",
+        "control": "\u0000\u0008\t\n\u000c\r\u001f\u007f",
+        "nonBmpKey": {"😀": "a", "\uffff": "b", "é": "c", "A": "d", "a": "e", "": "f"},
+    },
+    "nested": {
+        "type": "footprint",
+        "id": "CQ-FP-NESTED",
+        "a": {"b": {"c": [1, 2, {"d": None, "e": True, "f": False}]}},
+        "empty": {},
+        "emptyList": [],
+        "deep": [[[[[["bottom"]]]]]],
+    },
+    "numbers": {
+        "type": "footprint",
+        "id": "CQ-FP-NUMBERS",
+        "big": 1e21,
+        "tenth": 0.1,
+        "negZero": -0.0,
+        "maxSafe": 2**53 - 1,
+        "minSafe": -(2**53 - 1),
+        "tiny": 5e-324,
+        "huge": 1.7976931348623157e308,
+        "small": 1e-7,
+        "micro": 0.000001,
+        "e20": 1e20,
+        "notInt": 123456789012345680000.0,
+        "one": 1.0,
+        "list": [312.5, -1.5e-10, 100, 0, 18.42, 4.35, 1 / 3],
+    },
+    "keys": {
+        "type": "attestation",
+        "id": "k",
+        "\U0001f331": 1,
+        "\uffff": 2,
+        "é": 3,
+        "a": 4,
+        "A": 5,
+        "\u0080": 6,
+        "aa": 7,
+        "a\u0000": 8,
+    },
+}
+# Fields left out of the redacted variant of each edge record (shown only as commitments).
+HIDDEN = {"unicode": ["emoji"], "nested": ["a", "deep"], "numbers": ["big", "list"], "keys": ["é"]}
+
+
+def _salt(name: str) -> bytes:
+    return keccak(f"tanji browser test salt {name}".encode())
+
+
+def _hex(data: bytes) -> str:
+    return "0x" + data.hex()
+
+
+def edge_cases() -> list[dict[str, Any]]:
+    """Expected protocol values of each edge record, computed by the Python implementation."""
+    cases = []
+    for name, record in EDGE_RECORDS.items():
+        master = _salt(name)
+        value = record_leaf_value(record, master)
+        redacted = build_bundle(
+            record=record, salt=master, leaf=None, disclose=[k for k in record if k not in HIDDEN[name]]
+        )
+        cases.append(
+            {
+                "name": name,
+                "record": record,
+                "masterSalt": _hex(master),
+                "recordJcs": canonicalize(record).decode("utf-8"),
+                "fields": [
+                    {
+                        "name": field,
+                        "salt": _hex(field_salt(master, field)),
+                        "jcs": canonicalize([field, record[field]]).decode("utf-8"),
+                        "commitment": _hex(
+                            field_commitment(field, record[field], field_salt(master, field))
+                        ),
+                    }
+                    for field in jcs_order(record)
+                ],
+                "leafValue": value,
+                "leafHash": _hex(leaf_hash(LEAF_ENCODING, value)),
+                "redactedPendingBundle": redacted,
+            }
+        )
+    return cases
+
+
+def canonical_refusals() -> list[dict[str, Any]]:
+    """Values the Python side refuses to canonicalise that JSON text can still carry to JS."""
+    out = []
+    for why, text in (("lone high surrogate", '"\\ud800"'), ("lone low surrogate", '"a\\udc00b"')):
+        with pytest.raises(BundleFormatError):
+            canonicalize(json.loads(text))
+        out.append({"why": why, "json": text})
+    return out
+
+
+# -- a real chain -------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveChain:
+    """Bundles anchored on a hardhat node, and the trust a page would carry for them."""
+
+    rpc_url: str
+    chain_id: int
+    contract: str
+    issuer: str
+    bundles: dict[str, dict[str, Any]]
+
+
+class _Deployer:
+    def __init__(self, url: str) -> None:
+        self.w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+        self.account = Account.from_key(HARDHAT_KEY_0)
+        self.chain_id = self.w3.eth.chain_id
+        artifact = json.loads(ARTIFACT.read_text())
+        self.abi = artifact["abi"]
+        self.bytecode = artifact["bytecode"]
+        self.contract: Any = None
+
+    def send(self, call: Any) -> Any:
+        tx = call.build_transaction(
+            {
+                "from": self.account.address,
+                "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
+                "chainId": self.chain_id,
+            }
+        )
+        signed = self.account.sign_transaction(tx)
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            self.w3.eth.send_raw_transaction(signed.raw_transaction), timeout=30
+        )
+        assert receipt["status"] == 1, receipt
+        return receipt
+
+    def deploy(self) -> str:
+        factory = self.w3.eth.contract(abi=self.abi, bytecode=self.bytecode)
+        receipt = self.send(factory.constructor(self.account.address))
+        self.contract = self.w3.eth.contract(address=receipt["contractAddress"], abi=self.abi)
+        return str(receipt["contractAddress"]).lower()
+
+    def anchor_batch(
+        self, records: list[dict[str, Any]], *, anchor: bool = True
+    ) -> tuple[MerkleTree, list[bytes], dict[str, Any]]:
+        """Tree the records; anchor its root unless told not to; the anchor fields of a bundle."""
+        salts = [_salt(f"{r['type']}/{r['id']}") for r in records]
+        tree = MerkleTree.of([record_leaf_value(r, s) for r, s in zip(records, salts)], LEAF_ENCODING)
+        if not anchor:
+            return tree, salts, {}
+        receipt = self.send(self.contract.functions.anchor(tree.root, len(records), keccak(tree.root)))
+        on_chain = self.contract.functions.anchorOf(tree.root).call()
+        return tree, salts, {
+            "tx_hash": _hex(bytes(receipt["transactionHash"])),
+            "block_number": int(receipt["blockNumber"]),
+            "timestamp": int(on_chain[1]),
+        }
+
+
+def _bundle(
+    d: _Deployer, contract: str, tree: MerkleTree, records: list[dict[str, Any]], salts: list[bytes],
+    i: int, anchor: dict[str, Any], disclose: list[str] | None = None,
+) -> dict[str, Any]:
+    value = record_leaf_value(records[i], salts[i])
+    leaf = AnchoredLeaf(
+        record_type=records[i]["type"],
+        record_id=records[i]["id"],
+        leaf_value=value,
+        leaf_hash=leaf_hash_hex(value),
+        proof=tree.proof_hex(i),
+        root=tree.root_hex,
+        chain_id=d.chain_id,
+        contract=contract,
+        **anchor,
+    )
+    return build_bundle(record=records[i], salt=salts[i], leaf=leaf, disclose=disclose)
+
+
+def _label(n: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "label",
+        "id": f"CQ-LBL-BROWSER-{n:04d}",
+        "product": {"name": f"笔记本电脑 ThinkBook {n}", "gtin": "06901234567892"},
+        "footprint": {"value": 312.5 + n, "unit": "kg CO2e", "declaredUnit": "1 unit"},
+        "grade": "A",
+        "geography": "CN-CQ",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def live_chain(hardhat_url: str) -> LiveChain:
+    """A fresh anchor contract on the session's hardhat node with anchored and revoked bundles."""
+    d = _Deployer(hardhat_url)
+    contract = d.deploy()
+    batch1 = [
+        _label(1),
+        {"type": "attestation", "id": "CQ-ATT-BROWSER-1", "supplier": "重庆某电池有限公司",
+         "unitCostCny": 412.5, "footprint": {"value": 18.42, "unit": "kg CO2e"}},
+        _label(3),
+    ]
+    tree1, salts1, anchor1 = d.anchor_batch(batch1)
+    d.send(
+        d.contract.functions.revokeLeaf(
+            tree1.root, leaf_hash(LEAF_ENCODING, record_leaf_value(batch1[2], salts1[2])),
+            tree1.proof(2), 3,
+        )
+    )
+    batch2 = [_label(4), _label(5)]
+    tree2, salts2, anchor2 = d.anchor_batch(batch2)
+    d.send(d.contract.functions.revokeRoot(tree2.root, 1))
+    batch3 = [_label(6), _label(7)]
+    tree3, salts3, _ = d.anchor_batch(batch3, anchor=False)
+
+    valid = _bundle(d, contract, tree1, batch1, salts1, 0, anchor1)
+    tampered = copy.deepcopy(valid)
+    tampered["record"]["footprint"]["value"] = 100.0  # one changed record value
+    bundles = {
+        "valid": valid,
+        "redacted": _bundle(d, contract, tree1, batch1, salts1, 1, anchor1, disclose=["supplier", "footprint"]),
+        "tampered": tampered,
+        "leafRevoked": _bundle(d, contract, tree1, batch1, salts1, 2, anchor1),
+        "rootRevoked": _bundle(d, contract, tree2, batch2, salts2, 0, anchor2),
+        # A well-formed bundle whose root was never anchored (it borrows batch 1's transaction).
+        "notAnchored": _bundle(d, contract, tree3, batch3, salts3, 0, anchor1),
+        "withAttestation": {
+            **_bundle(d, contract, tree1, batch1, salts1, 0, anchor1),
+            "attestations": [_bundle(d, contract, tree1, batch1, salts1, 1, anchor1, disclose=["footprint"])],
+        },
+    }
+    return LiveChain(hardhat_url, d.chain_id, contract, d.account.address.lower(), bundles)
+
+
+def python_verdicts(chain: LiveChain) -> dict[str, Any]:
+    """The Python verifier's verdict and per-check (status, code) for every live bundle."""
+    trust = parse_trust(
+        {
+            "format": "tanji-trust/1",
+            "name": "browser test",
+            "chains": [{"chainId": chain.chain_id, "rpcUrl": chain.rpc_url, "contracts": [chain.contract]}],
+            "issuers": [{"address": chain.issuer, "name": "hardhat account 0"}],
+        }
+    )
+    verifier = Verifier(trust=trust, timeout=10)
+    out = {}
+    for name, bundle in chain.bundles.items():
+        report = verifier.verify(bundle)
+        out[name] = {
+            "status": report.status.value,
+            "checks": {r.qualified_name: [r.status.value, int(r.code)] for r in report.results},
+        }
+    return out
+
+
+# -- node:test --------------------------------------------------------------------------------
+
+
+def test_node_suite(tmp_path: Path, live_chain: LiveChain) -> None:
+    """`node --test tests/registry/js/` passes with the Python-made fixture, nothing skipped."""
+    require_tool("node")
+    verdicts = python_verdicts(live_chain)
+    # The Python verifier's own verdicts are what the JS must match; make sure they are the
+    # interesting ones, or matching them would prove little.
+    assert {k: v["status"] for k, v in verdicts.items()} == {
+        "valid": "VALID",
+        "redacted": "VALID",
+        "tampered": "INVALID",
+        "leafRevoked": "INVALID",
+        "rootRevoked": "INVALID",
+        "notAnchored": "INVALID",
+        "withAttestation": "VALID",
+    }
+    fixture = {
+        "edgeCases": edge_cases(),
+        "canonicalRefusals": canonical_refusals(),
+        "chain": {
+            "rpcUrl": live_chain.rpc_url,
+            "chainId": live_chain.chain_id,
+            "contract": live_chain.contract,
+            "issuer": live_chain.issuer,
+            "bundles": live_chain.bundles,
+            "pythonVerdicts": verdicts,
+        },
+    }
+    path = tmp_path / "browser-fixture.json"
+    path.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
+    proc = subprocess.run(
+        ["node", "--test", "--test-reporter=tap", str(JS_TESTS)],
+        cwd=ROOT,
+        env={**os.environ, "TANJI_JS_FIXTURE": str(path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    counts = dict(re.findall(r"^# (pass|fail|skipped|todo|cancelled) (\d+)$", output, re.M))
+    assert int(counts["pass"]) >= 20, output[-3000:]
+    assert counts["fail"] == "0" and counts["skipped"] == "0" and counts["cancelled"] == "0", output[-3000:]
+
+
+# -- vendored files -----------------------------------------------------------------------------
+
+
+def test_vendored_libs_match_node_modules(tmp_path: Path) -> None:
+    """The committed vendor/ files equal node_modules; a changed byte makes --check fail."""
+    require_tool("node")
+    script = ROOT / "scripts" / "vendor-browser-libs.js"
+    ok = subprocess.run(["node", str(script), "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+    copy_dir = tmp_path / "vendor"
+    shutil.copytree(STATIC_DIR / "vendor", copy_dir)
+    same = subprocess.run(
+        ["node", str(script), "--check", "--dir", str(copy_dir)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert same.returncode == 0, same.stdout + same.stderr
+    target = copy_dir / "ethers.umd.min.js"
+    data = bytearray(target.read_bytes())
+    data[-2] ^= 1
+    target.write_bytes(bytes(data))
+    bad = subprocess.run(
+        ["node", str(script), "--check", "--dir", str(copy_dir)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert bad.returncode == 1
+    assert "ethers.umd.min.js: differs from node_modules" in bad.stderr
+
+
+# -- headless Chromium --------------------------------------------------------------------------
+
+
+class _PageServer:
+    """A loopback HTTP server for the browser: registry/static, test bundles, pages, /rpc proxy."""
+
+    def __init__(self, rpc_target: str, pages: dict[str, str], bundles: dict[str, Any]) -> None:
+        self.rpc_target = rpc_target
+        self.pages = pages
+        self.bundles = {k: json.dumps(v, ensure_ascii=False).encode() for k, v in bundles.items()}
+        server = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=str(STATIC_DIR), **kwargs)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                if path.startswith("/static/"):
+                    self.path = self.path[len("/static") :]
+                    return super().do_GET()
+                if path.startswith("/bundles/") and path[len("/bundles/") :] in server.bundles:
+                    return self._send(200, server.bundles[path[len("/bundles/") :]], "application/json")
+                if path.startswith("/page/") and path[len("/page/") :] in server.pages:
+                    return self._send(200, server.pages[path[len("/page/") :]].encode(), "text/html; charset=utf-8")
+                return self._send(404, b"not found", "text/plain")
+
+            def do_POST(self) -> None:
+                if self.path != "/rpc":
+                    return self._send(404, b"not found", "text/plain")
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                req = urllib.request.Request(
+                    server.rpc_target, body, {"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    self._send(200, resp.read(), "application/json")
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> _PageServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _page(bundle: str, *, rpc_url: str, chain_id: int, contracts: list[str]) -> str:
+    # The snippet the label page carries (docs: report of helper G); the server fills the trust.
+    return f"""<!doctype html>
+<html lang="zh"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Tanji verify test</title>
+<link rel="stylesheet" href="/static/tanji.css">
+<link rel="stylesheet" href="/static/verify/tanji-verify.css">
+<link rel="modulepreload" href="/static/verify/tanji-verify.js">
+</head><body><main>
+<h1>笔记本电脑 ThinkBook 1</h1>
+<section id="tanji-verify" data-bundle-url="/bundles/{bundle}" data-rpc-url="{rpc_url}"
+  data-chain-id="{chain_id}" data-contracts="{','.join(contracts)}">
+<noscript>请启用 JavaScript 以在本机独立核验 · Enable JavaScript to verify on this device</noscript>
+</section>
+<script type="module" src="/static/verify/tanji-verify-page.js"></script>
+</main></body></html>"""
+
+
+def _chromium(url: str, tmp_path: Path, *, screenshot: Path | None = None) -> str:
+    profile = tmp_path / f"profile-{free_port()}"
+    args = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=10000",
+    ]
+    args += [f"--screenshot={screenshot}", "--window-size=390,844"] if screenshot else ["--dump-dom"]
+    proc = subprocess.run([*args, url], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def _verdict_section(dom: str) -> str:
+    match = re.search(r'<section id="tanji-verify".*?</section>', dom, re.S)
+    assert match, dom[-3000:]
+    return match.group(0)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        require_tool("chromium")  # skips on a laptop without it, fails under CI=true
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
+    closed_port = free_port()  # nothing listens there: a node that is down
+    trust = {"chain_id": live_chain.chain_id, "contracts": [live_chain.contract]}
+    pages = {
+        "valid.html": _page("valid.json", rpc_url="/rpc", **trust),
+        "redacted.html": _page("redacted.json", rpc_url="/rpc", **trust),
+        "tampered.html": _page("tampered.json", rpc_url="/rpc", **trust),
+        "revoked.html": _page("leafRevoked.json", rpc_url="/rpc", **trust),
+        "down.html": _page("valid.json", rpc_url=f"http://127.0.0.1:{closed_port}", **trust),
+        "untrusted.html": _page("valid.json", rpc_url="/rpc", chain_id=live_chain.chain_id,
+                                contracts=["0x" + "11" * 20]),
+    }
+    bundles = {f"{k}.json": v for k, v in live_chain.bundles.items()}
+    with _PageServer(live_chain.rpc_url, pages, bundles) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "verdict", "words", "check_statuses"),
+    [
+        ("valid.html", "", "VALID", ["真实有效", "Genuine"],
+         {"integrity": "VALID", "inclusion": "VALID", "anchored": "VALID", "not_revoked": "VALID"}),
+        ("redacted.html", "", "VALID", ["真实有效", "Genuine", "2 个隐藏"], {"integrity": "VALID"}),
+        ("tampered.html", "", "INVALID", ["无效", "Not genuine"], {"integrity": "INVALID"}),
+        ("revoked.html", "", "INVALID", ["无效", "Not genuine", "数据错误"], {"not_revoked": "INVALID"}),
+        ("down.html", "", "ERROR", ["无法验证", "Could not verify"],
+         {"integrity": "VALID", "inclusion": "VALID", "anchored": "ERROR"}),
+        ("untrusted.html", "", "INVALID", ["Not genuine"], {"anchored": "INVALID"}),
+    ],
+)
+def test_browser_shows_verdict(
+    chromium: str, page_server: _PageServer, tmp_path: Path, page: str, query: str, verdict: str,
+    words: list[str], check_statuses: dict[str, str],
+) -> None:
+    """The page verifies on its own in headless Chromium and says so in Chinese and English."""
+    section = _verdict_section(_chromium(f"{page_server.url}/page/{page}{query}", tmp_path))
+    assert f'data-verdict="{verdict}"' in section, section
+    for word in words:
+        assert word in section, section
+    for check, status in check_statuses.items():
+        assert re.search(rf'data-check="{check}" data-status="{status}"', section), section
+
+
+def test_browser_rpc_override_reaches_readers_own_node(
+    chromium: str, page_server: _PageServer, live_chain: LiveChain, tmp_path: Path
+) -> None:
+    """`?rpc=` sends the checks to another node (here the hardhat node itself, cross-origin)."""
+    down = f"{page_server.url}/page/down.html"
+    section = _verdict_section(_chromium(f"{down}?rpc={live_chain.rpc_url}", tmp_path))
+    assert 'data-verdict="VALID"' in section, section
+    assert live_chain.rpc_url in section and "Your chosen chain node" in section
+
+
+def test_browser_screenshots(chromium: str, page_server: _PageServer, tmp_path: Path) -> None:
+    """Phone-sized screenshots of each verdict, for a person to look at (test-artifacts/)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for name in ("valid", "tampered", "down"):
+        shot = SCREENSHOTS / f"browser-verify-{name}.png"
+        shot.unlink(missing_ok=True)
+        _chromium(f"{page_server.url}/page/{name}.html", tmp_path, screenshot=shot)
+        assert shot.stat().st_size > 5000
