@@ -533,7 +533,11 @@ def _company_id(record: Mapping[str, Any], company: str) -> str:
 def _derived_pf_id(record: Mapping[str, Any]) -> str:
     # PACT wants a UUID v4: 122 bits of the record id's hash in v4 form, so re-exports keep the id.
     seed = record.get("id")
-    material = f"tanji-footprint:{seed}".encode() if seed else canonicalize(dict(record))
+    if seed:
+        material = f"tanji-footprint:{seed}".encode()
+    else:
+        _canonical(dict(record), "record")
+        material = canonicalize(dict(record))
     return str(uuid.UUID(bytes=keccak(material)[:16], version=4))
 
 

@@ -128,7 +128,11 @@ def check_envelope(
             f"primaryType must be {primary_type!r}", code="wrong_primary_type", field="primaryType"
         )
     expected_types = {"EIP712Domain": list(EIP712_DOMAIN_TYPE), primary_type: list(struct)}
-    if data.get("types") != expected_types:
+    types = data.get("types")
+    if isinstance(types, Mapping) and "EIP712Domain" not in types:
+        # ethers' form: the domain type is implied by the domain, which is checked below.
+        types = {"EIP712Domain": list(EIP712_DOMAIN_TYPE), **types}
+    if types != expected_types:
         raise AttestationError(
             f"types must be exactly Tanji's {primary_type} and EIP712Domain definitions",
             code="wrong_types",

@@ -4,6 +4,7 @@ import copy
 import json
 import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +184,12 @@ def test_export_is_deterministic_for_the_same_record() -> None:
     assert footprint_to_pact(rec, pcf_extra=mass("1.45")) == footprint_to_pact(
         rec, pcf_extra=mass("1.45")
     )
+    data = footprint()  # submitted data, no record id: the id comes from the content
+    first = footprint_to_pact(
+        data, pcf_extra=mass("1.45"), created=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    assert uuid.UUID(first["id"]).version == 4 and first["created"] == "2026-03-01T00:00:00Z"
+    assert footprint_to_pact(data, pcf_extra=mass("1.45"))["id"] == first["id"]
     other = footprint_to_pact({**rec, "id": "fp_other"}, pcf_extra=mass("1.45"))
     assert other["id"] != footprint_to_pact(rec, pcf_extra=mass("1.45"))["id"]
 

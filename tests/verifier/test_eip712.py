@@ -189,7 +189,14 @@ def test_envelope_accepts_exactly_our_definitions() -> None:
     chain_id, contract, message = check_envelope(data, "Attestation", ATTESTATION_STRUCT)
     assert (chain_id, contract, message) == (31337, CONTRACT, data["message"])
 
+    ethers_form = {**data, "types": {"Attestation": data["types"]["Attestation"]}}
+    assert check_envelope(ethers_form, "Attestation", ATTESTATION_STRUCT)[:2] == (31337, CONTRACT)
+
     assert _envelope_error([data]) == ("wrong_type", "typedData")
+    assert _envelope_error({**data, "types": {**data["types"], "Extra": []}}) == (
+        "wrong_types",
+        "types",
+    )
     assert _envelope_error({**data, "extra": 1}) == ("unknown_field", "extra")
     assert _envelope_error({**data, "primaryType": "Mail"}) == ("wrong_primary_type", "primaryType")
     reordered = dict(data["types"])
