@@ -72,13 +72,13 @@ function expectedFiles() {
 function main(argv) {
   const check = argv.includes("--check");
   const dirAt = argv.indexOf("--dir");
-  const VENDOR_DIR = dirAt >= 0 ? path.resolve(argv[dirAt + 1] || "") : DEFAULT_VENDOR_DIR;
-  const shown = path.relative(ROOT, VENDOR_DIR) || ".";
+  const vendorDir = dirAt >= 0 ? path.resolve(argv[dirAt + 1] || "") : DEFAULT_VENDOR_DIR;
+  const shown = path.relative(ROOT, vendorDir) || ".";
   const expected = expectedFiles();
   const problems = [];
-  if (!check) fs.mkdirSync(VENDOR_DIR, { recursive: true });
+  if (!check) fs.mkdirSync(vendorDir, { recursive: true });
   for (const [name, data] of expected) {
-    const target = path.join(VENDOR_DIR, name);
+    const target = path.join(vendorDir, name);
     if (check) {
       if (!fs.existsSync(target)) problems.push(`${name}: missing`);
       else if (!fs.readFileSync(target).equals(data)) problems.push(`${name}: differs from node_modules`);
@@ -89,7 +89,7 @@ function main(argv) {
   }
   if (check) {
     const known = new Set(expected.keys());
-    for (const name of fs.existsSync(VENDOR_DIR) ? fs.readdirSync(VENDOR_DIR) : []) {
+    for (const name of fs.existsSync(vendorDir) ? fs.readdirSync(vendorDir) : []) {
       if (!known.has(name)) problems.push(`${name}: not produced by this script (remove it or add it to LIBS)`);
     }
     if (problems.length) {

@@ -33,6 +33,7 @@ from web3 import HTTPProvider, Web3
 from anchoring.bundle import build_bundle
 from anchoring.ledger import AnchoredLeaf, leaf_hash_hex
 from anchoring.tree import MerkleTree
+from tests.nodes import HARDHAT_KEY_0, ROOT, free_port, require_tool
 from verifier.canonical import canonicalize
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
@@ -46,7 +47,6 @@ from verifier.record import (
 )
 from verifier.trust import parse_trust
 from verifier.verifier import Verifier
-from tests.nodes import HARDHAT_CHAIN_ID, HARDHAT_KEY_0, ROOT, free_port, require_tool
 
 STATIC_DIR = ROOT / "registry" / "static"
 JS_TESTS = ROOT / "tests" / "registry" / "js"
@@ -60,7 +60,7 @@ EDGE_RECORDS: dict[str, dict[str, Any]] = {
     "unicode": {
         "type": "label",
         "id": "碳迹-🌱-0001",
-        "name": "重庆 Chóngqìng \u2028 \"quoted\" \\ back/slash",
+        "name": '重庆 Chóngqìng \u2028 "quoted" \\ back/slash',
         "emoji": "🌱🌏👩‍🔬",
         "control": "\u0000\u0008\t\n\u000c\r\u001f\u007f",
         "nonBmpKey": {"😀": "a", "\uffff": "b", "é": "c", "A": "d", "a": "e", "": "f"},
@@ -122,7 +122,10 @@ def edge_cases() -> list[dict[str, Any]]:
         master = _salt(name)
         value = record_leaf_value(record, master)
         redacted = build_bundle(
-            record=record, salt=master, leaf=None, disclose=[k for k in record if k not in HIDDEN[name]]
+            record=record,
+            salt=master,
+            leaf=None,
+            disclose=[k for k in record if k not in HIDDEN[name]],
         )
         cases.append(
             {
@@ -209,21 +212,35 @@ class _Deployer:
     ) -> tuple[MerkleTree, list[bytes], dict[str, Any]]:
         """Tree the records; anchor its root unless told not to; the anchor fields of a bundle."""
         salts = [_salt(f"{r['type']}/{r['id']}") for r in records]
-        tree = MerkleTree.of([record_leaf_value(r, s) for r, s in zip(records, salts)], LEAF_ENCODING)
+        tree = MerkleTree.of(
+            [record_leaf_value(r, s) for r, s in zip(records, salts, strict=True)], LEAF_ENCODING
+        )
         if not anchor:
             return tree, salts, {}
-        receipt = self.send(self.contract.functions.anchor(tree.root, len(records), keccak(tree.root)))
+        receipt = self.send(
+            self.contract.functions.anchor(tree.root, len(records), keccak(tree.root))
+        )
         on_chain = self.contract.functions.anchorOf(tree.root).call()
-        return tree, salts, {
-            "tx_hash": _hex(bytes(receipt["transactionHash"])),
-            "block_number": int(receipt["blockNumber"]),
-            "timestamp": int(on_chain[1]),
-        }
+        return (
+            tree,
+            salts,
+            {
+                "tx_hash": _hex(bytes(receipt["transactionHash"])),
+                "block_number": int(receipt["blockNumber"]),
+                "timestamp": int(on_chain[1]),
+            },
+        )
 
 
 def _bundle(
-    d: _Deployer, contract: str, tree: MerkleTree, records: list[dict[str, Any]], salts: list[bytes],
-    i: int, anchor: dict[str, Any], disclose: list[str] | None = None,
+    d: _Deployer,
+    contract: str,
+    tree: MerkleTree,
+    records: list[dict[str, Any]],
+    salts: list[bytes],
+    i: int,
+    anchor: dict[str, Any],
+    disclose: list[str] | None = None,
 ) -> dict[str, Any]:
     value = record_leaf_value(records[i], salts[i])
     leaf = AnchoredLeaf(
@@ -259,15 +276,22 @@ def live_chain(hardhat_url: str) -> LiveChain:
     contract = d.deploy()
     batch1 = [
         _label(1),
-        {"type": "attestation", "id": "CQ-ATT-BROWSER-1", "supplier": "重庆某电池有限公司",
-         "unitCostCny": 412.5, "footprint": {"value": 18.42, "unit": "kg CO2e"}},
+        {
+            "type": "attestation",
+            "id": "CQ-ATT-BROWSER-1",
+            "supplier": "重庆某电池有限公司",
+            "unitCostCny": 412.5,
+            "footprint": {"value": 18.42, "unit": "kg CO2e"},
+        },
         _label(3),
     ]
     tree1, salts1, anchor1 = d.anchor_batch(batch1)
     d.send(
         d.contract.functions.revokeLeaf(
-            tree1.root, leaf_hash(LEAF_ENCODING, record_leaf_value(batch1[2], salts1[2])),
-            tree1.proof(2), 3,
+            tree1.root,
+            leaf_hash(LEAF_ENCODING, record_leaf_value(batch1[2], salts1[2])),
+            tree1.proof(2),
+            3,
         )
     )
     batch2 = [_label(4), _label(5)]
@@ -281,7 +305,9 @@ def live_chain(hardhat_url: str) -> LiveChain:
     tampered["record"]["footprint"]["value"] = 100.0  # one changed record value
     bundles = {
         "valid": valid,
-        "redacted": _bundle(d, contract, tree1, batch1, salts1, 1, anchor1, disclose=["supplier", "footprint"]),
+        "redacted": _bundle(
+            d, contract, tree1, batch1, salts1, 1, anchor1, disclose=["supplier", "footprint"]
+        ),
         "tampered": tampered,
         "leafRevoked": _bundle(d, contract, tree1, batch1, salts1, 2, anchor1),
         "rootRevoked": _bundle(d, contract, tree2, batch2, salts2, 0, anchor2),
@@ -289,7 +315,9 @@ def live_chain(hardhat_url: str) -> LiveChain:
         "notAnchored": _bundle(d, contract, tree3, batch3, salts3, 0, anchor1),
         "withAttestation": {
             **_bundle(d, contract, tree1, batch1, salts1, 0, anchor1),
-            "attestations": [_bundle(d, contract, tree1, batch1, salts1, 1, anchor1, disclose=["footprint"])],
+            "attestations": [
+                _bundle(d, contract, tree1, batch1, salts1, 1, anchor1, disclose=["footprint"])
+            ],
         },
     }
     return LiveChain(hardhat_url, d.chain_id, contract, d.account.address.lower(), bundles)
@@ -301,7 +329,9 @@ def python_verdicts(chain: LiveChain) -> dict[str, Any]:
         {
             "format": "tanji-trust/1",
             "name": "browser test",
-            "chains": [{"chainId": chain.chain_id, "rpcUrl": chain.rpc_url, "contracts": [chain.contract]}],
+            "chains": [
+                {"chainId": chain.chain_id, "rpcUrl": chain.rpc_url, "contracts": [chain.contract]}
+            ],
             "issuers": [{"address": chain.issuer, "name": "hardhat account 0"}],
         }
     )
@@ -360,7 +390,9 @@ def test_node_suite(tmp_path: Path, live_chain: LiveChain) -> None:
     assert proc.returncode == 0, output[-6000:]
     counts = dict(re.findall(r"^# (pass|fail|skipped|todo|cancelled) (\d+)$", output, re.M))
     assert int(counts["pass"]) >= 20, output[-3000:]
-    assert counts["fail"] == "0" and counts["skipped"] == "0" and counts["cancelled"] == "0", output[-3000:]
+    assert counts["fail"] == "0" and counts["skipped"] == "0" and counts["cancelled"] == "0", (
+        output[-3000:]
+    )
 
 
 # -- vendored files -----------------------------------------------------------------------------
@@ -376,7 +408,10 @@ def test_vendored_libs_match_node_modules(tmp_path: Path) -> None:
     copy_dir = tmp_path / "vendor"
     shutil.copytree(STATIC_DIR / "vendor", copy_dir)
     same = subprocess.run(
-        ["node", str(script), "--check", "--dir", str(copy_dir)], cwd=ROOT, capture_output=True, text=True
+        ["node", str(script), "--check", "--dir", str(copy_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert same.returncode == 0, same.stdout + same.stderr
     target = copy_dir / "ethers.umd.min.js"
@@ -384,7 +419,10 @@ def test_vendored_libs_match_node_modules(tmp_path: Path) -> None:
     data[-2] ^= 1
     target.write_bytes(bytes(data))
     bad = subprocess.run(
-        ["node", str(script), "--check", "--dir", str(copy_dir)], cwd=ROOT, capture_output=True, text=True
+        ["node", str(script), "--check", "--dir", str(copy_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert bad.returncode == 1
     assert "ethers.umd.min.js: differs from node_modules" in bad.stderr
@@ -423,9 +461,15 @@ class _PageServer:
                     self.path = self.path[len("/static") :]
                     return super().do_GET()
                 if path.startswith("/bundles/") and path[len("/bundles/") :] in server.bundles:
-                    return self._send(200, server.bundles[path[len("/bundles/") :]], "application/json")
+                    return self._send(
+                        200, server.bundles[path[len("/bundles/") :]], "application/json"
+                    )
                 if path.startswith("/page/") and path[len("/page/") :] in server.pages:
-                    return self._send(200, server.pages[path[len("/page/") :]].encode(), "text/html; charset=utf-8")
+                    return self._send(
+                        200,
+                        server.pages[path[len("/page/") :]].encode(),
+                        "text/html; charset=utf-8",
+                    )
                 return self._send(404, b"not found", "text/plain")
 
             def do_POST(self) -> None:
@@ -463,7 +507,7 @@ def _page(bundle: str, *, rpc_url: str, chain_id: int, contracts: list[str]) -> 
 </head><body><main>
 <h1>笔记本电脑 ThinkBook 1</h1>
 <section id="tanji-verify" data-bundle-url="/bundles/{bundle}" data-rpc-url="{rpc_url}"
-  data-chain-id="{chain_id}" data-contracts="{','.join(contracts)}">
+  data-chain-id="{chain_id}" data-contracts="{",".join(contracts)}">
 <noscript>请启用 JavaScript 以在本机独立核验 · Enable JavaScript to verify on this device</noscript>
 </section>
 <script type="module" src="/static/verify/tanji-verify-page.js"></script>
@@ -485,7 +529,9 @@ def _chromium(url: str, tmp_path: Path, *, screenshot: Path | None = None) -> st
         f"--user-data-dir={profile}",
         "--virtual-time-budget=10000",
     ]
-    args += [f"--screenshot={screenshot}", "--window-size=390,844"] if screenshot else ["--dump-dom"]
+    args += (
+        [f"--screenshot={screenshot}", "--window-size=390,844"] if screenshot else ["--dump-dom"]
+    )
     proc = subprocess.run([*args, url], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
@@ -514,8 +560,9 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
         "tampered.html": _page("tampered.json", rpc_url="/rpc", **trust),
         "revoked.html": _page("leafRevoked.json", rpc_url="/rpc", **trust),
         "down.html": _page("valid.json", rpc_url=f"http://127.0.0.1:{closed_port}", **trust),
-        "untrusted.html": _page("valid.json", rpc_url="/rpc", chain_id=live_chain.chain_id,
-                                contracts=["0x" + "11" * 20]),
+        "untrusted.html": _page(
+            "valid.json", rpc_url="/rpc", chain_id=live_chain.chain_id, contracts=["0x" + "11" * 20]
+        ),
     }
     bundles = {f"{k}.json": v for k, v in live_chain.bundles.items()}
     with _PageServer(live_chain.rpc_url, pages, bundles) as server:
@@ -523,24 +570,47 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
 
 
 @pytest.mark.parametrize(
-    ("page", "query", "verdict", "words", "check_statuses"),
+    ("page", "verdict", "words", "check_statuses"),
     [
-        ("valid.html", "", "VALID", ["真实有效", "Genuine"],
-         {"integrity": "VALID", "inclusion": "VALID", "anchored": "VALID", "not_revoked": "VALID"}),
-        ("redacted.html", "", "VALID", ["真实有效", "Genuine", "2 个隐藏"], {"integrity": "VALID"}),
-        ("tampered.html", "", "INVALID", ["无效", "Not genuine"], {"integrity": "INVALID"}),
-        ("revoked.html", "", "INVALID", ["无效", "Not genuine", "数据错误"], {"not_revoked": "INVALID"}),
-        ("down.html", "", "ERROR", ["无法验证", "Could not verify"],
-         {"integrity": "VALID", "inclusion": "VALID", "anchored": "ERROR"}),
-        ("untrusted.html", "", "INVALID", ["Not genuine"], {"anchored": "INVALID"}),
+        (
+            "valid.html",
+            "VALID",
+            ["真实有效", "Genuine"],
+            {
+                "integrity": "VALID",
+                "inclusion": "VALID",
+                "anchored": "VALID",
+                "not_revoked": "VALID",
+            },
+        ),
+        ("redacted.html", "VALID", ["真实有效", "Genuine", "1 个隐藏"], {"integrity": "VALID"}),
+        ("tampered.html", "INVALID", ["无效", "Not genuine"], {"integrity": "INVALID"}),
+        (
+            "revoked.html",
+            "INVALID",
+            ["无效", "Not genuine", "数据错误"],
+            {"not_revoked": "INVALID"},
+        ),
+        (
+            "down.html",
+            "ERROR",
+            ["无法验证", "Could not verify"],
+            {"integrity": "VALID", "inclusion": "VALID", "anchored": "ERROR"},
+        ),
+        ("untrusted.html", "INVALID", ["Not genuine"], {"anchored": "INVALID"}),
     ],
 )
 def test_browser_shows_verdict(
-    chromium: str, page_server: _PageServer, tmp_path: Path, page: str, query: str, verdict: str,
-    words: list[str], check_statuses: dict[str, str],
+    chromium: str,
+    page_server: _PageServer,
+    tmp_path: Path,
+    page: str,
+    verdict: str,
+    words: list[str],
+    check_statuses: dict[str, str],
 ) -> None:
     """The page verifies on its own in headless Chromium and says so in Chinese and English."""
-    section = _verdict_section(_chromium(f"{page_server.url}/page/{page}{query}", tmp_path))
+    section = _verdict_section(_chromium(f"{page_server.url}/page/{page}", tmp_path))
     assert f'data-verdict="{verdict}"' in section, section
     for word in words:
         assert word in section, section

@@ -417,10 +417,11 @@ function parseAnchor(value, path) {
  * check.
  */
 export class RpcClient {
-  constructor(url, { timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl = globalThis.fetch } = {}) {
+  constructor(url, { timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl } = {}) {
     this.url = url;
     this.timeoutMs = timeoutMs;
-    this.fetch = fetchImpl;
+    // Called unbound: a browser's fetch throws "Illegal invocation" when its `this` is not window.
+    this.fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
     this.down = null;
     this.nextId = 1;
     this.memo = new Map();
