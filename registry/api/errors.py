@@ -78,8 +78,18 @@ async def _anchoring_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.code, str(exc)), status_code=503)
 
 
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # Details go to the log only: an exception message may quote internal state.
+    log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        error_body("internal_error", "the registry hit an unexpected error; it was logged"),
+        status_code=500,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+    app.add_exception_handler(Exception, _unexpected_error)
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -172,7 +172,11 @@ async def run_label_lifecycle(
     await wait_for(c, f"/api/v1/labels/{label_id}", lambda b: b["revocation_status"] == "anchored")
     assert verify(tmp_path, bundle, d, "revoked") == 1
     report = json.loads(capsys.readouterr().out)
-    assert str(REASON) in json.dumps(_check(report, "not_revoked"))
+    assert report["status"] == "INVALID"
+    not_revoked = _check(report, "not_revoked")
+    assert not_revoked["status"] == "INVALID"
+    assert not_revoked["code"] == 501  # the leaf (this label) is revoked
+    assert not_revoked["data"]["reasonCode"] == REASON
 
 
 def _check(report: Any, name: str) -> Any:

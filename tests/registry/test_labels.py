@@ -179,3 +179,23 @@ async def test_unknown_route_and_method_use_error_body(client: httpx.AsyncClient
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     r = await client.post("/rpc", json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "no_rpc"
+
+
+async def test_unexpected_errors_use_error_body_without_internals(app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    with app.state.engine.begin() as conn:  # a broken database: the table is gone
+        conn.execute(text("DROP TABLE idempotency_entry"))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tanji.test") as c:
+        from tests.registry.factories import make_orgs
+
+        orgs = make_orgs(app.state.engine)
+        r = await c.post(
+            "/api/v1/footprints",
+            json=footprint(),
+            headers={**bearer(orgs.enterprise), "Idempotency-Key": "k1"},
+        )
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error"
+    assert "idempotency_entry" not in r.text
