@@ -341,3 +341,47 @@ def test_pages_need_no_api_key(app: FastAPI) -> None:
         "/api/v1/labels/{label_id}/artwork.svg",
     ):
         assert "security" not in paths[path]["get"], path
+
+
+# --- page cache --------------------------------------------------------------------------------
+
+
+def test_page_cache_expires_and_is_bounded() -> None:
+    from fastapi.responses import HTMLResponse
+
+    from registry.api.routes.pages import PageCache
+
+    cache = PageCache(seconds=3600, max_entries=2)
+    pages = [HTMLResponse(str(i)) for i in range(3)]
+    for i, page in enumerate(pages):
+        cache.put((str(i), "zh", ""), page)
+    assert cache.get(("0", "zh", "")) is None  # least recently used, evicted
+    assert cache.get(("1", "zh", "")) is pages[1]
+    assert cache.get(("2", "zh", "")) is pages[2]
+    stale = PageCache(seconds=-1)  # already expired when stored
+    stale.put(("0", "zh", ""), pages[0])
+    assert stale.get(("0", "zh", "")) is None
+
+
+async def test_cached_page_shows_a_revocation_once_it_expires(
+    app: FastAPI, client: httpx.AsyncClient, keys: Keys
+) -> None:
+    from registry.api.routes.pages import PageCache
+
+    app.state.page_cache = PageCache(seconds=3600)
+    label = await issue(client, keys)
+    page = Page((await client.get(f"/l/{label['id']}?lang=en")).text)
+    assert page.attrs_by_id["status"]["data-status"] == "pending"
+    reply = await client.post(
+        f"/api/v1/labels/{label['id']}/revoke",
+        json={"reason_code": 2},
+        headers=bearer(keys.certifier),
+    )
+    assert reply.status_code == 200
+    # Within the cache interval the rendered page is reused ...
+    page = Page((await client.get(f"/l/{label['id']}?lang=en")).text)
+    assert page.attrs_by_id["status"]["data-status"] == "pending"
+    # ... and once it has expired the page shows the revocation.
+    app.state.page_cache = PageCache(seconds=0)
+    page = Page((await client.get(f"/l/{label['id']}?lang=en")).text)
+    assert page.attrs_by_id["status"]["data-status"] == "revoked"

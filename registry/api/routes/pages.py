@@ -10,25 +10,30 @@ Nothing here needs an API key: everything shown is in the label's public record.
 from __future__ import annotations
 
 import json
+import time
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlmodel import Session
 
 from registry.api.deps import SessionDep, SettingsDep
 from registry.artwork import format_amount, render_label_svg, unit_text
 from registry.catalogue import get_category, unit_name
+from registry.config import Settings
 from registry.errors import InvalidInputError, NotFoundError
 from registry.grading import GRADE_COLOURS, GRADES, load_scheme
 from registry.i18n import Language, choose_language, messages
 from registry.labelview import LabelView, find_label_by_gs1, load_label_view
 from registry.qr import normalize_gtin, qr_png, qr_svg
 
-__all__ = ["render_page", "router"]
+__all__ = ["PAGE_CACHE_SECONDS", "PageCache", "render_page", "router"]
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 COMPARISONS_FILE = PACKAGE_DIR / "data" / "comparisons.json"
@@ -36,6 +41,8 @@ COMPARISONS_FILE = PACKAGE_DIR / "data" / "comparisons.json"
 PAGE_CACHE = "no-cache"
 # Media of a label never change once it is issued (URL, numbers, grade are in the record).
 MEDIA_CACHE = "public, max-age=86400"
+#: How long the server reuses a rendered consumer page (see :class:`PageCache`).
+PAGE_CACHE_SECONDS = 2.0
 REASON_SUPERSEDED = 1
 
 router = APIRouter(tags=["pages"])
@@ -143,17 +150,71 @@ def not_found_page(request: Request, lang: Language, label_id: str) -> HTMLRespo
     )
 
 
+class PageCache:
+    """Rendered consumer pages kept for :data:`PAGE_CACHE_SECONDS` (LRU, bounded).
+
+    A QR code on a popular product means many phones open the same page at once; rendering it
+    once per interval instead of once per scan keeps the page fast under such bursts. The cost is
+    that a state change (anchored, revoked) shows up to :data:`PAGE_CACHE_SECONDS` late on the
+    page; verifiers read the chain and are not affected. Used from the event loop thread only.
+    """
+
+    def __init__(self, *, seconds: float = 2.0, max_entries: int = 4096) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str, str], tuple[float, HTMLResponse]] = OrderedDict()
+
+    def get(self, key: tuple[str, str, str]) -> HTMLResponse | None:
+        """The cached response for ``key`` if still fresh."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: tuple[str, str, str], response: HTMLResponse) -> None:
+        """Keep ``response`` for ``key``; evict the least recently used beyond the bound."""
+        self._entries[key] = (time.monotonic() + self.seconds, response)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+
+def _page_cache(request: Request) -> PageCache:
+    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+    if cache is None:
+        cache = PageCache(seconds=PAGE_CACHE_SECONDS)
+        request.app.state.page_cache = cache
+    return cache
+
+
 @router.get("/l/{label_id}", response_class=HTMLResponse, summary="Consumer page of a label")
-def label_page(
+async def label_page(
     label_id: str,
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
     lang: Annotated[str | None, Query(description="zh or en; default from Accept-Language")] = None,
 ) -> HTMLResponse:
     """The page a label's QR code opens: footprint, grade, certifier, validity, chain status."""
     language = _language(request, lang)
-    view = load_label_view(session, label_id, base_url=settings.base_url)
+    cache = _page_cache(request)
+    key = (label_id, language, request.url.query)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    # One thread hop for the whole database read and render (not one per dependency).
+    response = await run_in_threadpool(_render_label_page, request, label_id, language)
+    if response.status_code == 200:
+        cache.put(key, response)
+    return response
+
+
+def _render_label_page(request: Request, label_id: str, language: Language) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    with Session(request.app.state.engine) as session:
+        view = load_label_view(session, label_id, base_url=settings.base_url)
     if view is None:
         return not_found_page(request, language, label_id)
     category = get_category(view.category)
