@@ -181,15 +181,35 @@ def list_footprints(
     return list(rows), int(count)
 
 
-def to_public(session: Session, footprint: Footprint) -> FootprintPublic:
-    """The API view of a footprint (the master salt never leaves through it)."""
+def anchor_statuses(session: Session, *, record_type: str, ids: list[str]) -> dict[str, str]:
+    """Ledger status of many records in one query (a page of a listing)."""
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(ledger.AnchorRecord.record_id, ledger.AnchorRecord.status).where(
+            ledger.AnchorRecord.record_type == record_type,
+            col(ledger.AnchorRecord.record_id).in_(ids),
+        )
+    ).all()
+    return {record_id: status for record_id, status in rows}
+
+
+def to_public(
+    session: Session, footprint: Footprint, *, anchor_status: str | None = None
+) -> FootprintPublic:
+    """The API view of a footprint (the master salt never leaves through it).
+
+    ``anchor_status`` saves the ledger lookup when the caller already has it.
+    """
+    if anchor_status is None:
+        anchor_status = ledger.record_status(
+            session, record_type=RECORD_TYPE, record_id=footprint.id
+        )
     return FootprintPublic(
         id=footprint.id,
         org_id=footprint.org_id,
         status=footprint.status,
-        anchor_status=ledger.record_status(
-            session, record_type=RECORD_TYPE, record_id=footprint.id
-        ),
+        anchor_status=anchor_status,
         data=footprint.data,
         record_digest=footprint_digest(footprint),
         created_at=footprint.created_at,

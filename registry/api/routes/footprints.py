@@ -85,7 +85,13 @@ def create_footprints_bulk(
 def list_footprints(session: SessionDep, org: CurrentOrg, page: PageDep) -> FootprintsPublic:
     """Footprints, newest first: an enterprise sees its own; certifiers and admins see all."""
     rows, count = crud.list_footprints(session, org=org, offset=page.offset, limit=page.limit)
-    return FootprintsPublic(data=[crud.to_public(session, row) for row in rows], count=count)
+    statuses = crud.anchor_statuses(
+        session, record_type=crud.RECORD_TYPE, ids=[row.id for row in rows]
+    )
+    return FootprintsPublic(
+        data=[crud.to_public(session, row, anchor_status=statuses.get(row.id)) for row in rows],
+        count=count,
+    )
 
 
 @router.get("/{footprint_id}")
