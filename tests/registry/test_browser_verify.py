@@ -495,8 +495,13 @@ class _PageServer:
         self.httpd.server_close()
 
 
-def _page(bundle: str, *, rpc_url: str, chain_id: int, contracts: list[str]) -> str:
-    # The snippet the label page carries (docs: report of helper G); the server fills the trust.
+def _page(
+    bundle: str, *, rpc_url: str, chain_id: int, contracts: list[str], load_ethers: bool = True
+) -> str:
+    # The snippet the label page carries (registry/static/verify/README.md); the server fills in
+    # the trust. With load_ethers the page fetches ethers in parallel (a deferred classic script);
+    # without, tanji-verify.js imports it itself: both paths must work.
+    ethers = '<script src="/static/vendor/ethers.umd.min.js" defer></script>' if load_ethers else ""
     return f"""<!doctype html>
 <html lang="zh"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -510,6 +515,7 @@ def _page(bundle: str, *, rpc_url: str, chain_id: int, contracts: list[str]) -> 
   data-chain-id="{chain_id}" data-contracts="{",".join(contracts)}">
 <noscript>请启用 JavaScript 以在本机独立核验 · Enable JavaScript to verify on this device</noscript>
 </section>
+{ethers}
 <script type="module" src="/static/verify/tanji-verify-page.js"></script>
 </main></body></html>"""
 
@@ -553,10 +559,10 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
     closed_port = free_port()  # nothing listens there: a node that is down
-    trust = {"chain_id": live_chain.chain_id, "contracts": [live_chain.contract]}
+    trust: dict[str, Any] = {"chain_id": live_chain.chain_id, "contracts": [live_chain.contract]}
     pages = {
         "valid.html": _page("valid.json", rpc_url="/rpc", **trust),
-        "redacted.html": _page("redacted.json", rpc_url="/rpc", **trust),
+        "redacted.html": _page("redacted.json", rpc_url="/rpc", load_ethers=False, **trust),
         "tampered.html": _page("tampered.json", rpc_url="/rpc", **trust),
         "revoked.html": _page("leafRevoked.json", rpc_url="/rpc", **trust),
         "down.html": _page("valid.json", rpc_url=f"http://127.0.0.1:{closed_port}", **trust),

@@ -29,6 +29,7 @@ export const Code = Object.freeze({
   FORMAT_SALT_WITHOUT_FIELD: 113,
   FORMAT_NOT_CANONICAL: 114,
   FORMAT_PENDING_INCONSISTENT: 115,
+  FORMAT_DUPLICATE_KEY: 116,
   FORMAT_BAD_VALUE: 117,
   FORMAT_TOO_MANY: 118,
   INTEGRITY_WRONG_ENCODING: 200,
@@ -293,19 +294,47 @@ function boundedList(obj, name, path, limit) {
   return items;
 }
 
+/**
+ * Refuse nesting deeper than MAX_JSON_DEPTH and duplicate object keys, before JSON.parse (which
+ * silently keeps the last duplicate): two parsers that keep different copies of a duplicated key
+ * would see two different bundles. Only strings and structural characters matter here; anything
+ * else that is not JSON is left for JSON.parse to refuse.
+ */
+function scanStructure(textValue) {
+  const stack = []; // {keys: Set | null (array), expectKey: boolean}
+  for (const token of textValue.matchAll(/"(?:[^"\\]|\\.)*"|[[\]{}:,]/g)) {
+    const t = token[0];
+    const top = stack[stack.length - 1];
+    if (t === "{" || t === "[") {
+      if (stack.length >= MAX_JSON_DEPTH) throw new BundleFormatError(`bundle JSON is nested more than ${MAX_JSON_DEPTH} deep`, { code: Code.FORMAT_TOO_DEEP });
+      stack.push({ keys: t === "{" ? new Set() : null, expectKey: t === "{" });
+    } else if (t === "}" || t === "]") {
+      stack.pop();
+    } else if (t === ",") {
+      if (top?.keys) top.expectKey = true;
+    } else if (t === ":") {
+      if (top) top.expectKey = false;
+    } else if (top?.keys && top.expectKey) {
+      let key;
+      try {
+        key = JSON.parse(t);
+      } catch {
+        return; // a malformed string: JSON.parse will say so
+      }
+      if (top.keys.has(key)) throw new BundleFormatError(`duplicate JSON key ${JSON.stringify(key)}`, { field: key, code: Code.FORMAT_DUPLICATE_KEY });
+      top.keys.add(key);
+      top.expectKey = false;
+    }
+  }
+}
+
 /** Decode bundle text as JSON, bounded in size and nesting before JSON.parse sees it. */
 export function loadJson(textValue) {
   const size = new TextEncoder().encode(textValue).length;
   if (size > MAX_BUNDLE_BYTES) {
     throw new BundleFormatError(`bundle is ${size} bytes, more than the limit of ${MAX_BUNDLE_BYTES}`, { code: Code.FORMAT_TOO_LARGE });
   }
-  let depth = 0;
-  for (const token of textValue.matchAll(/"(?:[^"\\]|\\.)*"|[[\]{}]/g)) {
-    const t = token[0];
-    if (t === "[" || t === "{") {
-      if (++depth > MAX_JSON_DEPTH) throw new BundleFormatError(`bundle JSON is nested more than ${MAX_JSON_DEPTH} deep`, { code: Code.FORMAT_TOO_DEEP });
-    } else if (t === "]" || t === "}") depth -= 1;
-  }
+  scanStructure(textValue);
   try {
     return JSON.parse(textValue);
   } catch (exc) {

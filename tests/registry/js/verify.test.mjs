@@ -106,6 +106,24 @@ describe("malformed bundles fail the format check", () => {
     });
   }
 
+  test("a duplicated key, anywhere in the document", async () => {
+    const text = JSON.stringify(bundles.full);
+    for (const dup of [
+      text.replace('"grade":"A"', '"grade":"A","grade":"C"'),
+      text.replace('"format":"tanji-bundle/1"', '"format":"tanji-bundle/1","format":"tanji-bundle/1"'),
+      text.replace('"gtin":', '"g\\u0074in":"x","gtin":'), // the same key, escaped differently
+    ]) {
+      assert.notEqual(dup, text);
+      const report = await tv.verifyBundle(dup, {});
+      assert.equal(byName(report).format.code, tv.Code.FORMAT_DUPLICATE_KEY, dup.slice(0, 200));
+    }
+  });
+
+  test("keys repeated in different objects, or as values, are fine", async () => {
+    const text = JSON.stringify({ ...bundles.full, extra: [{ a: "a" }, { a: "a" }], a: { a: "a" } });
+    assert.equal((await tv.verifyBundle(text, {})).checks[0].status, "VALID");
+  });
+
   test("a bundle over 2 MiB", async () => {
     const report = await tv.verifyBundle(JSON.stringify({ ...bundles.full, padding: "x".repeat(2 * 1024 * 1024) }), {});
     assert.equal(byName(report).format.code, tv.Code.FORMAT_TOO_LARGE);
