@@ -3,7 +3,8 @@
     python bench/merkle.py [--sizes 1000,10000,100000,1000000] [--out bench/MERKLE.md]
 
 Leaves are Tanji leaf values ``["footprint", "fp-0000001", "0x<32 bytes>"]`` under the leaf encoding
-``["string", "string", "bytes32"]``. Columns (seconds, one run each, in one process):
+``["string", "string", "bytes32"]``. Columns (CPU seconds of the process, ``time.process_time``;
+one run each, all sizes in one process):
 
 * baseline: one keccak-256 (pysha3) per leaf over its ABI-encoded bytes, which are prepared before
   timing starts. The cheapest possible pass over the leaves.
@@ -11,9 +12,9 @@ Leaves are Tanji leaf values ``["footprint", "fp-0000001", "0x<32 bytes>"]`` und
   ``verifier.merkle.leaf_hash``), the double leaf hash, the sort, the n - 1 inner nodes.
 * hashed: the tree's hashing work without ABI encoding: ``keccak(keccak(encoded))`` per leaf over
   the same pre-encoded bytes, then ``MerkleTree.from_leaf_hashes`` (sort + inner nodes). That is 3
-  keccak calls per leaf against the baseline's 1; counted in keccak-f permutations (136-byte rate:
-  the 224-byte encoded leaf takes 2, a 32- or 64-byte input 1) it is 4 against 2, so its ratio
-  cannot exceed about 0.5.
+  keccak calls per leaf against the baseline's 1, or 4 keccak-f permutations against 2 (136-byte
+  rate: the 224-byte encoded leaf takes 2, a 32- or 64-byte input 1), so its ratio stays below
+  0.33 to 0.5 depending on whether per-call overhead or the permutation dominates.
 * from_leaf_hashes: ``MerkleTree.from_leaf_hashes`` on ready leaf hashes (the batcher's path):
   sort + n - 1 inner nodes, about 1 keccak per leaf.
 
@@ -51,10 +52,11 @@ ENCODING = list(LEAF_ENCODING)
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:
-    """Run ``fn`` once; return (seconds, result)."""
-    start = time.perf_counter()
+    """Run ``fn`` once; return (CPU seconds of this process, result)."""
+    # CPU time, not wall time: the machine is shared, and a descheduled process is not slower code.
+    start = time.process_time()
     result = fn()
-    return time.perf_counter() - start, result
+    return time.process_time() - start, result
 
 
 def leaf_values(n: int) -> list[list[str]]:
@@ -87,7 +89,7 @@ def measure(n: int) -> dict[str, float]:
 
 
 HEADER = (
-    "| n | baseline s (1 keccak/leaf, pre-encoded) | of() s (encode + hash + sort + nodes) "
+    "| n | baseline CPU s (1 keccak/leaf, pre-encoded) | of() s (encode + hash + sort + nodes) "
     "| ratio | hashed s (2 keccak/leaf + sort + nodes) | ratio | from_leaf_hashes s (sort + nodes) "
     "| ratio |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
