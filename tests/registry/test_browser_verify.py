@@ -20,20 +20,28 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from eth_account import Account
+from fastapi import FastAPI
 from web3 import HTTPProvider, Web3
 
 from anchoring.bundle import build_bundle
 from anchoring.ledger import AnchoredLeaf, leaf_hash_hex
 from anchoring.tree import MerkleTree
+from registry.app import create_app
+from registry.config import load_settings
 from tests.nodes import HARDHAT_KEY_0, ROOT, free_port, require_tool
+from tests.registry.factories import bearer, footprint, make_orgs
 from verifier.canonical import canonicalize
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
@@ -434,8 +442,15 @@ def test_vendored_libs_match_node_modules(tmp_path: Path) -> None:
 class _PageServer:
     """A loopback HTTP server for the browser: registry/static, test bundles, pages, /rpc proxy."""
 
-    def __init__(self, rpc_target: str, pages: dict[str, str], bundles: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        rpc_target: str,
+        pages: dict[str, str],
+        bundles: dict[str, Any],
+        api_upstream: str | None = None,
+    ) -> None:
         self.rpc_target = rpc_target
+        self.api_upstream = api_upstream
         self.pages = pages
         self.bundles = {k: json.dumps(v, ensure_ascii=False).encode() for k, v in bundles.items()}
         server = self
@@ -457,6 +472,10 @@ class _PageServer:
 
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
+                if path.startswith("/api/") and server.api_upstream:
+                    # Same origin as the page, as on the registry itself.
+                    with urllib.request.urlopen(server.api_upstream + self.path, timeout=30) as up:
+                        return self._send(up.status, up.read(), up.headers["Content-Type"])
                 if path.startswith("/static/"):
                     self.path = self.path[len("/static") :]
                     return super().do_GET()
@@ -496,7 +515,13 @@ class _PageServer:
 
 
 def _page(
-    bundle: str, *, rpc_url: str, chain_id: int, contracts: list[str], load_ethers: bool = True
+    bundle_url: str,
+    *,
+    rpc_url: str,
+    chain_id: int,
+    contracts: list[str],
+    issuers: Sequence[str] = (),
+    load_ethers: bool = True,
 ) -> str:
     # The snippet the label page carries (registry/static/verify/README.md); the server fills in
     # the trust. With load_ethers the page fetches ethers in parallel (a deferred classic script);
@@ -511,8 +536,9 @@ def _page(
 <link rel="modulepreload" href="/static/verify/tanji-verify.js">
 </head><body><main>
 <h1>笔记本电脑 ThinkBook 1</h1>
-<section id="tanji-verify" data-bundle-url="/bundles/{bundle}" data-rpc-url="{rpc_url}"
-  data-chain-id="{chain_id}" data-contracts="{",".join(contracts)}">
+<section id="tanji-verify" data-bundle-url="{bundle_url}" data-rpc-url="{rpc_url}"
+  data-chain-id="{chain_id}" data-contracts="{",".join(contracts)}"
+  data-issuers="{",".join(issuers)}">
 <noscript>请启用 JavaScript 以在本机独立核验 · Enable JavaScript to verify on this device</noscript>
 </section>
 {ethers}
@@ -561,13 +587,20 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
     closed_port = free_port()  # nothing listens there: a node that is down
     trust: dict[str, Any] = {"chain_id": live_chain.chain_id, "contracts": [live_chain.contract]}
     pages = {
-        "valid.html": _page("valid.json", rpc_url="/rpc", **trust),
-        "redacted.html": _page("redacted.json", rpc_url="/rpc", load_ethers=False, **trust),
-        "tampered.html": _page("tampered.json", rpc_url="/rpc", **trust),
-        "revoked.html": _page("leafRevoked.json", rpc_url="/rpc", **trust),
-        "down.html": _page("valid.json", rpc_url=f"http://127.0.0.1:{closed_port}", **trust),
+        "valid.html": _page("/bundles/valid.json", rpc_url="/rpc", **trust),
+        "redacted.html": _page(
+            "/bundles/redacted.json", rpc_url="/rpc", load_ethers=False, **trust
+        ),
+        "tampered.html": _page("/bundles/tampered.json", rpc_url="/rpc", **trust),
+        "revoked.html": _page("/bundles/leafRevoked.json", rpc_url="/rpc", **trust),
+        "down.html": _page(
+            "/bundles/valid.json", rpc_url=f"http://127.0.0.1:{closed_port}", **trust
+        ),
         "untrusted.html": _page(
-            "valid.json", rpc_url="/rpc", chain_id=live_chain.chain_id, contracts=["0x" + "11" * 20]
+            "/bundles/valid.json",
+            rpc_url="/rpc",
+            chain_id=live_chain.chain_id,
+            contracts=["0x" + "11" * 20],
         ),
     }
     bundles = {f"{k}.json": v for k, v in live_chain.bundles.items()}
@@ -642,3 +675,90 @@ def test_browser_screenshots(chromium: str, page_server: _PageServer, tmp_path: 
         shot.unlink(missing_ok=True)
         _chromium(f"{page_server.url}/page/{name}.html", tmp_path, screenshot=shot)
         assert shot.stat().st_size > 5000
+
+
+# -- the registry itself ------------------------------------------------------------------------
+
+REVOKED_WITHDRAWN = 2  # verifier/revocation.py: withdrawn by the issuer
+
+
+@contextmanager
+def _serving(app: FastAPI) -> Iterator[str]:
+    """The registry app under uvicorn on a loopback port (lifespan on: the anchoring loop runs)."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), lifespan="on", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(60)
+
+
+def _wait(client: httpx.Client, path: str, key: str) -> None:
+    deadline = time.monotonic() + 120
+    while client.get(path).json().get(key) != "anchored":
+        assert time.monotonic() < deadline, f"{path}: {key} never became anchored"
+        time.sleep(0.1)
+
+
+def test_browser_verifies_a_label_issued_by_the_registry(chromium: str, tmp_path: Path) -> None:
+    """A label issued and anchored by the registry (embedded chain, its own /rpc) reads Genuine
+    in the browser, and Not genuine once the certifier revokes it."""
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        batch_max_wait_seconds=0,
+        poll_interval_seconds=0.05,
+        base_url="https://tanji.test",
+    )
+    app = create_app(settings)
+    with _serving(app) as url, httpx.Client(base_url=url, timeout=60) as c:
+        orgs = make_orgs(app.state.engine)
+        r = c.post("/api/v1/footprints", json=footprint(), headers=bearer(orgs.enterprise))
+        assert r.status_code == 201, r.text
+        r = c.post(
+            "/api/v1/labels",
+            json={
+                "footprint_id": r.json()["id"],
+                "valid_from": "2026-01-01",
+                "valid_until": "2028-12-31",
+            },
+            headers=bearer(orgs.certifier),
+        )
+        assert r.status_code == 201, r.text
+        label_id = r.json()["id"]
+        _wait(c, f"/api/v1/labels/{label_id}", "anchor_status")
+
+        # What the label page's server side puts on the element: its own trust, not the bundle's.
+        trust = app.state.chain.trust_document(rpc_url="/rpc", name="registry")
+        chain = trust["chains"][0]
+        page = _page(
+            f"/api/v1/labels/{label_id}/bundle",
+            rpc_url="/rpc",
+            chain_id=chain["chainId"],
+            contracts=chain["contracts"],
+            issuers=[i["address"] for i in trust["issuers"]],
+        )
+        with _PageServer(f"{url}/rpc", {"label.html": page}, {}, api_upstream=url) as pages:
+            section = _verdict_section(_chromium(f"{pages.url}/page/label.html", tmp_path))
+            assert 'data-verdict="VALID"' in section, section
+            for check in ("integrity", "inclusion", "anchored", "not_revoked", "issuer"):
+                assert f'data-check="{check}" data-status="VALID"' in section, section
+
+            r = c.post(
+                f"/api/v1/labels/{label_id}/revoke",
+                json={"reason_code": REVOKED_WITHDRAWN, "note": "withdrawn in a browser test"},
+                headers=bearer(orgs.certifier),
+            )
+            assert r.status_code == 200, r.text
+            _wait(c, f"/api/v1/labels/{label_id}", "revocation_status")
+            section = _verdict_section(_chromium(f"{pages.url}/page/label.html", tmp_path))
+            assert 'data-verdict="INVALID"' in section, section
+            assert 'data-check="not_revoked" data-status="INVALID" data-code="501"' in section
+            assert "发证方已撤回" in section and "withdrawn by the issuer" in section
