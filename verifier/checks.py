@@ -10,16 +10,26 @@ not answer is ERROR, never INVALID.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, Protocol, TypeVar
 
 from verifier.bundle import Bundle
 from verifier.chain import AnchoringTransaction, AnchorStatus, ChainReader
 from verifier.codes import Code
-from verifier.errors import BundleFormatError, ChainResponseError, ChainUnavailableError
+from verifier.eip712 import RECORD_MEMBERS
+from verifier.errors import (
+    AttestationError,
+    BundleFormatError,
+    ChainResponseError,
+    ChainUnavailableError,
+)
 from verifier.merkle import process_proof
+from verifier.recognition import RECOGNITION, scheme_subject
 from verifier.record import (
     LEAF_ENCODING,
     commitments_digest,
@@ -162,6 +172,7 @@ class Target:
     evidence: ChainEvidence | None = None
     trust: TrustConfig | None = None
     path: str = ""
+    parent: Bundle | None = None  # the bundle this one is nested in (a recognition's label)
 
 
 class Check(Protocol):
@@ -568,10 +579,204 @@ class IssuerCheck:
         )
 
 
+# A label's scheme id is its certificate number without the trailing "-<year>-<serial>"
+# ("CQ-CFL-2026-000123" -> "CQ-CFL") unless the record names it in a "scheme" member.
+_CERTIFICATE_NUMBER: Final = re.compile(r"(?P<scheme>.+)-\d{4}-\d+")
+
+
+def label_scheme_id(record: Mapping[str, Any]) -> str | None:
+    """The certification scheme a label record was issued under (docs/PROTOCOL.md), or None."""
+    scheme = record.get("scheme")
+    if isinstance(scheme, str) and scheme:
+        return scheme
+    number = record.get("certificate_number")
+    match = _CERTIFICATE_NUMBER.fullmatch(number) if isinstance(number, str) else None
+    return match["scheme"] if match else None
+
+
+def label_category(record: Mapping[str, Any]) -> str | None:
+    """The product category code of a label record (``product.category``), or None."""
+    product = record.get("product")
+    category = product.get("category") if isinstance(product, Mapping) else None
+    return category if isinstance(category, str) and category else None
+
+
+def _utc(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class RecognitionCheck:
+    """``recognition``: a nested recognition is signed by a body the trust file accepts, under an
+    accepted scheme and category, about the label it is nested in, and in force now.
+
+    Applies to ``recognition`` records only; whether the recognition was withdrawn is the
+    ``not_revoked`` check of the same nested bundle (a withdrawal revokes its leaf on chain).
+    """
+
+    name: Final = "recognition"
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        """``clock`` gives the unix time the recognition must be in force at (default: now)."""
+        self._clock = clock
+
+    def applies(self, target: Target) -> bool:
+        """Only recognition records get a ``recognition`` result."""
+        return target.bundle is not None and target.bundle.record.get("type") == "recognition"
+
+    def skip(self, target: Target) -> CheckResult | None:
+        """Skipped for malformed bundles."""
+        if target.bundle is None:
+            return _skip_unparsed_or_pending(self.name, target)
+        return None
+
+    def run(self, target: Target) -> CheckResult:
+        """Signature, domain, subject, validity, then the trust file's bodies/schemes/categories."""
+        make = _Results(self.name, target.path)
+        bundle = target.bundle
+        assert bundle is not None
+        record = bundle.record
+        # 1. Every signed member is disclosed: a redacted signature proves nothing about who.
+        hidden = [name for name in RECORD_MEMBERS if name not in record]
+        if hidden:
+            return make.invalid(
+                Code.RECOGNITION_REDACTED,
+                f"the recognition's signed members are not disclosed ({', '.join(hidden)})",
+                f"认可声明的签名字段未公开（{', '.join(hidden)}）",
+                hidden=hidden,
+            )
+        # 2. The EIP-712 signature recovers to the recognizer named in the message.
+        try:
+            signer = RECOGNITION.verify_record(dict(record))
+        except AttestationError as exc:  # SignatureError is an AttestationError
+            return make.invalid(
+                Code.RECOGNITION_BAD_SIGNATURE,
+                f"the recognition's signature does not hold: {exc} ({exc.code}, {exc.field})",
+                f"认可声明的签名无效：{exc.code}（{exc.field}）",
+                errorCode=exc.code,
+                field=exc.field,
+            )
+        message = RECOGNITION.validate(record["message"])
+        scheme, category = message["scheme"], message["category"]
+        facts: dict[str, Any] = {
+            "recognizer": signer,
+            "scheme": scheme,
+            "subjectType": message["subjectType"],
+            "category": category,
+            "validFrom": message["validFrom"],
+            "validUntil": message["validUntil"],
+        }
+        trust = target.trust
+        # 3. Signed for a deployment this verifier trusts (no replay from another registry).
+        if trust is not None and not trust.trusts_contract(
+            record["chainId"], record["verifyingContract"]
+        ):
+            return make.invalid(
+                Code.RECOGNITION_UNTRUSTED_DOMAIN,
+                f"signed for contract {record['verifyingContract']} on chain {record['chainId']}, "
+                "which the trust file does not list",
+                f"签名所属的合约 {record['verifyingContract']}（链 {record['chainId']}）"
+                "不在信任文件中",
+                **facts,
+            )
+        # 4. About the label it is nested in.
+        parent = target.parent
+        label_cat = label_category(parent.record) if parent is not None else None
+        if parent is not None:
+            mismatch = self._subject_mismatch(message, parent, label_cat)
+            if mismatch is not None:
+                return make.invalid(
+                    Code.RECOGNITION_SUBJECT_MISMATCH, mismatch[0], mismatch[1], **facts
+                )
+        # 5. In force now (a withdrawal is the not_revoked check's finding).
+        now = int(self._clock())
+        if now < message["validFrom"]:
+            return make.invalid(
+                Code.RECOGNITION_NOT_YET_VALID,
+                f"the recognition is valid only from {_utc(message['validFrom'])}",
+                f"该认可自 {_utc(message['validFrom'])} 起才生效",
+                **facts,
+            )
+        if message["validUntil"] and now >= message["validUntil"]:
+            return make.invalid(
+                Code.RECOGNITION_EXPIRED,
+                f"the recognition expired at {_utc(message['validUntil'])}",
+                f"该认可已于 {_utc(message['validUntil'])} 到期",
+                **facts,
+            )
+        # 6. By a body, under a scheme, for a category the trust file accepts.
+        if trust is None or not trust.certification_bodies:
+            return make.skipped(
+                Code.RECOGNITION_NONE_CONFIGURED,
+                f"signature holds (by {signer}), but the trust file lists no certification bodies",
+                f"签名有效（{signer}），但信任文件未列出认证机构",
+                **facts,
+            )
+        body = trust.certification_body(signer)
+        if body is None:
+            return make.invalid(
+                Code.RECOGNITION_UNTRUSTED_RECOGNIZER,
+                f"recognised by {signer}, which is not a certification body the trust file accepts",
+                f"认可方 {signer} 不是信任文件认可的认证机构",
+                **facts,
+            )
+        who = body.name or body.address
+        facts["recognizerName"] = body.name
+        if not (body.accepts_scheme(scheme) and trust.accepts_scheme(scheme)):
+            return make.invalid(
+                Code.RECOGNITION_SCHEME_NOT_ACCEPTED,
+                f"scheme {scheme} of {who} is not accepted by the trust file",
+                f"信任文件不接受 {who} 的认可方案 {scheme}",
+                **facts,
+            )
+        effective = category or (label_cat if message["subjectType"] == "label" else "") or ""
+        if not body.accepts_category(effective):
+            return make.invalid(
+                Code.RECOGNITION_CATEGORY_NOT_ACCEPTED,
+                f"category {effective or '(every category)'} is not accepted from {who}",
+                f"不接受 {who} 对类别 {effective or '（全部类别）'} 的认可",
+                **facts,
+            )
+        until = _utc(message["validUntil"]) if message["validUntil"] else "withdrawn"
+        until_zh = _utc(message["validUntil"]) if message["validUntil"] else "撤回"
+        return make.valid(
+            f"recognised by {who} under {scheme} for {effective or 'every category'} "
+            f"(since {_utc(message['validFrom'])}, until {until})",
+            f"已获 {who} 依 {scheme} 认可，类别 {effective or '全部'}"
+            f"（自 {_utc(message['validFrom'])} 起，至 {until_zh}）",
+            **facts,
+        )
+
+    @staticmethod
+    def _subject_mismatch(
+        message: Mapping[str, Any], parent: Bundle, label_cat: str | None
+    ) -> tuple[str, str] | None:
+        category = message["category"]
+        if category and label_cat is not None and category != label_cat:
+            return (
+                f"the recognition is for category {category}, the label is {label_cat}",
+                f"认可的类别为 {category}，标签类别为 {label_cat}",
+            )
+        if message["subjectType"] == "label":
+            if message["subject"] != _hex(parent.leaf):
+                return (
+                    "the recognition is about another label (subject is not this label's leaf)",
+                    "该认可针对的是另一个标签（主体不是本标签的叶）",
+                )
+            return None
+        scheme_id = label_scheme_id(parent.record)
+        if scheme_id is None or message["subject"] != scheme_subject(scheme_id, category):
+            return (
+                f"the recognition is about another scheme than this label's ({scheme_id})",
+                f"该认可针对的不是本标签的认证方案（{scheme_id}）",
+            )
+        return None
+
+
 OFFLINE_CHECKS: Final[tuple[Check, ...]] = (FormatCheck(), IntegrityCheck(), InclusionCheck())
 DEFAULT_CHECKS: Final[tuple[Check, ...]] = (
     *OFFLINE_CHECKS,
     AnchoredCheck(),
     NotRevokedCheck(),
     IssuerCheck(),
+    RecognitionCheck(),
 )

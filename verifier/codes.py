@@ -2,8 +2,8 @@
 
 A code, once published, keeps its meaning forever and is never reused; new situations get new
 numbers. Each check owns a hundred: ``format`` 1xx, ``integrity`` 2xx, ``inclusion`` 3xx,
-``anchored`` 4xx, ``not_revoked`` 5xx, ``issuer`` 6xx; 9xx are shared (skips, internal errors,
-command-line errors). ``0`` means the check passed.
+``anchored`` 4xx, ``not_revoked`` 5xx, ``issuer`` 6xx, ``recognition`` 8xx; 9xx are shared
+(skips, internal errors, command-line errors). ``0`` means the check passed.
 """
 
 from enum import IntEnum
@@ -63,6 +63,18 @@ class Code(IntEnum):
     ISSUER_UNTRUSTED = 600
     ISSUER_TX_NOT_FOUND = 601
     ISSUER_NONE_CONFIGURED = 690
+
+    # recognition (8xx): a nested recognition statement is not one the verifier accepts
+    RECOGNITION_BAD_SIGNATURE = 800
+    RECOGNITION_UNTRUSTED_RECOGNIZER = 801
+    RECOGNITION_SCHEME_NOT_ACCEPTED = 802
+    RECOGNITION_CATEGORY_NOT_ACCEPTED = 803
+    RECOGNITION_SUBJECT_MISMATCH = 804
+    RECOGNITION_NOT_YET_VALID = 805
+    RECOGNITION_EXPIRED = 806
+    RECOGNITION_UNTRUSTED_DOMAIN = 807
+    RECOGNITION_REDACTED = 808
+    RECOGNITION_NONE_CONFIGURED = 890
 
     # shared (9xx)
     SKIPPED_PENDING = 900

@@ -3,6 +3,10 @@
 A bundle only *claims* a chain and a contract; a verifier believes an anchor only when the chain id
 and the contract address are in its trust file, and the anchoring transaction's sender is one of
 its trusted issuers.
+
+A partner's trust profile (mutual recognition) also lists the certification bodies whose signed
+recognitions it accepts, with the schemes and categories it accepts from each
+(``certificationBodies``), and optionally the schemes it accepts at all (``acceptedSchemes``).
 """
 
 from __future__ import annotations
@@ -38,12 +42,38 @@ class TrustedIssuer:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificationBody:
+    """A body whose recognitions the verifier accepts; empty ``schemes``/``categories``: any."""
+
+    address: str  # lower-case
+    name: str
+    schemes: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+
+    def accepts_scheme(self, scheme: str) -> bool:
+        """True when recognitions under ``scheme`` are accepted from this body."""
+        return not self.schemes or scheme in self.schemes
+
+    def accepts_category(self, category: str) -> bool:
+        """True when recognitions for ``category`` are accepted from this body.
+
+        A recognition for every category (``""``) is accepted only from a body trusted for every
+        category: a profile limited to laptops must not accept a blanket recognition as one.
+        """
+        if not self.categories:
+            return True
+        return bool(category) and category in self.categories
+
+
+@dataclass(frozen=True, slots=True)
 class TrustConfig:
     """A parsed trust file."""
 
     name: str
     chains: tuple[TrustedChain, ...]
     issuers: tuple[TrustedIssuer, ...] = ()
+    certification_bodies: tuple[CertificationBody, ...] = ()
+    accepted_schemes: frozenset[str] | None = None  # None: whatever each body allows
 
     def chain(self, chain_id: int) -> TrustedChain | None:
         """The trusted chain with ``chain_id``, or None."""
@@ -58,6 +88,15 @@ class TrustConfig:
         """The trusted issuer with ``address`` (any letter case), or None."""
         lowered = address.lower()
         return next((i for i in self.issuers if i.address == lowered), None)
+
+    def certification_body(self, address: str) -> CertificationBody | None:
+        """The trusted certification body with ``address`` (any letter case), or None."""
+        lowered = address.lower()
+        return next((b for b in self.certification_bodies if b.address == lowered), None)
+
+    def accepts_scheme(self, scheme: str) -> bool:
+        """True unless ``acceptedSchemes`` is given and does not list ``scheme``."""
+        return self.accepted_schemes is None or scheme in self.accepted_schemes
 
 
 def parse_trust(data: Mapping[str, Any] | bytes | str) -> TrustConfig:
@@ -119,7 +158,32 @@ def _parse(obj: Any) -> TrustConfig:
         )
         for i, item in enumerate(wire.json_list(obj.get("issuers", []), "issuers"))
     )
+    bodies: list[CertificationBody] = []
+    listed = wire.json_list(obj.get("certificationBodies", []), "certificationBodies")
+    for i, item in enumerate(listed):
+        path = f"certificationBodies[{i}]"
+        entry = wire.json_object(item, path)
+        body = CertificationBody(
+            address=wire.address(wire.member(entry, "address", path + "."), path + ".address"),
+            name=str(entry.get("name") or ""),
+            schemes=_names(entry.get("schemes", []), path + ".schemes"),
+            categories=_names(entry.get("categories", []), path + ".categories"),
+        )
+        if any(b.address == body.address for b in bodies):
+            raise TrustConfigError(f"{body.address} listed twice", field=path + ".address")
+        bodies.append(body)
+    accepted = obj.get("acceptedSchemes")
     name = obj.get("name", "")
     return TrustConfig(
-        name=name if isinstance(name, str) else "", chains=tuple(chains), issuers=issuers
+        name=name if isinstance(name, str) else "",
+        chains=tuple(chains),
+        issuers=issuers,
+        certification_bodies=tuple(bodies),
+        accepted_schemes=None if accepted is None else _names(accepted, "acceptedSchemes"),
+    )
+
+
+def _names(value: Any, field: str) -> frozenset[str]:
+    return frozenset(
+        wire.text(item, f"{field}[{i}]") for i, item in enumerate(wire.json_list(value, field))
     )

@@ -163,14 +163,14 @@ def _verify(
             run_check(c, Target(bundle=None, format_error=error, trust=trust)) for c in checks
         )
     else:
-        for path, b in _walk(bundle, ""):
+        for path, b, parent in _walk(bundle, "", None):
             pending = pending or b.pending
             try:
                 ev = evidence(b, bundle)
             except Exception:  # evidence is lazy; building it cannot fail on a parsed bundle
                 ev = None
-            target = Target(bundle=b, evidence=ev, trust=trust, path=path)
-            results.extend(run_check(c, target) for c in checks)
+            target = Target(bundle=b, evidence=ev, trust=trust, path=path, parent=parent)
+            results.extend(run_check(c, target) for c in checks if _applies(c, target))
     return VerificationReport(
         status=aggregate(results, pending=pending),
         results=tuple(results),
@@ -180,7 +180,16 @@ def _verify(
     )
 
 
-def _walk(bundle: Bundle, path: str) -> Iterator[tuple[str, Bundle]]:
-    yield path, bundle
+def _applies(check: Check, target: Target) -> bool:
+    # A check may declare the records it is about (``recognition``): others get no result at all,
+    # rather than a SKIPPED line on every bundle.
+    applies = getattr(check, "applies", None)
+    return applies is None or bool(applies(target))
+
+
+def _walk(
+    bundle: Bundle, path: str, parent: Bundle | None
+) -> Iterator[tuple[str, Bundle, Bundle | None]]:
+    yield path, bundle, parent
     for child_path, child in bundle.nested():
-        yield from _walk(child, f"{path}.{child_path}" if path else child_path)
+        yield from _walk(child, f"{path}.{child_path}" if path else child_path, bundle)
