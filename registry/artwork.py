@@ -20,7 +20,10 @@ __all__ = ["LabelArtwork", "format_amount", "render_label_svg", "unit_text"]
 WIDTH = 640
 HEIGHT = 400
 QR_SIZE = 200  # px of the QR square (with its quiet zone) in the 640 x 400 artboard
-FONT = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',Arial,sans-serif"
+FONT = (
+    "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',"
+    "'WenQuanYi Zen Hei',Arial,sans-serif"
+)
 
 
 @dataclass(frozen=True, slots=True)
