@@ -62,7 +62,9 @@ function expectedFiles() {
     for (const [source, target] of Object.entries(lib.files)) {
       const data = fs.readFileSync(path.join(dir, source));
       out.set(target, data);
-      lines.push(`| ${target} | ${lib.package} | ${meta.version} | ${meta.license} | ${sha256(data)} | ${lib.purpose} |`);
+      lines.push(
+        `| ${target} | ${lib.package} | ${meta.version} | ${meta.license} | ${sha256(data)} | ${lib.purpose} |`,
+      );
     }
   }
   out.set("README.md", Buffer.from(lines.join("\n") + "\n", "utf8"));
@@ -90,7 +92,8 @@ function main(argv) {
   if (check) {
     const known = new Set(expected.keys());
     for (const name of fs.existsSync(vendorDir) ? fs.readdirSync(vendorDir) : []) {
-      if (!known.has(name)) problems.push(`${name}: not produced by this script (remove it or add it to LIBS)`);
+      if (!known.has(name))
+        problems.push(`${name}: not produced by this script (remove it or add it to LIBS)`);
     }
     if (problems.length) {
       for (const p of problems) console.error(`${shown}/${p}`);

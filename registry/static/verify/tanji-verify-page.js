@@ -12,10 +12,35 @@
 import { Code, verifyBundle } from "./tanji-verify.js";
 
 const VERDICTS = {
-  VALID: { icon: "✓", zh: "真实有效", en: "Genuine", zhText: "本标签已在区块链上独立核验。", enText: "This label was checked independently against the blockchain." },
-  INVALID: { icon: "✗", zh: "无效", en: "Not genuine", zhText: "本标签未通过核验，请勿信任。", enText: "This label failed verification: do not rely on it." },
-  ERROR: { icon: "!", zh: "无法验证", en: "Could not verify", zhText: "暂时无法完成核验（例如链节点无法连接），这并不表示标签是伪造的。", enText: "Verification could not be completed (e.g. the chain node is unreachable); this does not mean the label is forged." },
-  PENDING: { icon: "…", zh: "待上链", en: "Pending", zhText: "该记录尚未锚定到区块链。", enText: "The record is not yet anchored on the blockchain." },
+  VALID: {
+    icon: "✓",
+    zh: "真实有效",
+    en: "Genuine",
+    zhText: "本标签已在区块链上独立核验。",
+    enText: "This label was checked independently against the blockchain.",
+  },
+  INVALID: {
+    icon: "✗",
+    zh: "无效",
+    en: "Not genuine",
+    zhText: "本标签未通过核验，请勿信任。",
+    enText: "This label failed verification: do not rely on it.",
+  },
+  ERROR: {
+    icon: "!",
+    zh: "无法验证",
+    en: "Could not verify",
+    zhText: "暂时无法完成核验（例如链节点无法连接），这并不表示标签是伪造的。",
+    enText:
+      "Verification could not be completed (e.g. the chain node is unreachable); this does not mean the label is forged.",
+  },
+  PENDING: {
+    icon: "…",
+    zh: "待上链",
+    en: "Pending",
+    zhText: "该记录尚未锚定到区块链。",
+    enText: "The record is not yet anchored on the blockchain.",
+  },
 };
 
 const CHECK_LABELS = {
@@ -61,7 +86,16 @@ export function renderBusy(element) {
   const doc = element.ownerDocument;
   element.dataset.state = "busy";
   element.setAttribute("aria-busy", "true");
-  element.replaceChildren(el(doc, "p", { class: "tv-busy" }, el(doc, "span", { lang: "zh" }, "正在独立核验…"), " ", el(doc, "span", { lang: "en" }, "Verifying independently…")));
+  element.replaceChildren(
+    el(
+      doc,
+      "p",
+      { class: "tv-busy" },
+      el(doc, "span", { lang: "zh" }, "正在独立核验…"),
+      " ",
+      el(doc, "span", { lang: "en" }, "Verifying independently…"),
+    ),
+  );
 }
 
 /** Render a verification report (from verifyBundle) into the element, in Chinese and English. */
@@ -73,32 +107,80 @@ export function renderReport(element, report, settings = {}) {
   element.removeAttribute("aria-busy");
   element.classList.add("tv", `tv-${report.status.toLowerCase()}`);
 
-  const verdict = el(doc, "div", { class: "tv-verdict", role: "status" },
+  const verdict = el(
+    doc,
+    "div",
+    { class: "tv-verdict", role: "status" },
     el(doc, "span", { class: "tv-icon", "aria-hidden": "true" }, v.icon),
-    el(doc, "strong", { lang: "zh" }, v.zh), " ",
-    el(doc, "strong", { lang: "en", class: "tv-en" }, v.en));
-  const summary = el(doc, "p", { class: "tv-summary" }, el(doc, "span", { lang: "zh" }, v.zhText), " ", el(doc, "span", { lang: "en", class: "tv-en" }, v.enText));
+    el(doc, "strong", { lang: "zh" }, v.zh),
+    " ",
+    el(doc, "strong", { lang: "en", class: "tv-en" }, v.en),
+  );
+  const summary = el(
+    doc,
+    "p",
+    { class: "tv-summary" },
+    el(doc, "span", { lang: "zh" }, v.zhText),
+    " ",
+    el(doc, "span", { lang: "en", class: "tv-en" }, v.enText),
+  );
 
   const items = report.checks.map((c) => {
     const [zh, en] = CHECK_LABELS[c.check] || [c.check, c.check];
     const where = c.path ? `${c.path} · ` : "";
-    return el(doc, "li", { class: `tv-check tv-${c.status.toLowerCase()}`, "data-check": c.name, "data-status": c.status, "data-code": String(c.code) },
-      el(doc, "span", { class: "tv-mark", "aria-label": c.status }, MARKS[c.status] || "?"), " ",
+    return el(
+      doc,
+      "li",
+      {
+        class: `tv-check tv-${c.status.toLowerCase()}`,
+        "data-check": c.name,
+        "data-status": c.status,
+        "data-code": String(c.code),
+      },
+      el(doc, "span", { class: "tv-mark", "aria-label": c.status }, MARKS[c.status] || "?"),
+      " ",
       el(doc, "span", { class: "tv-name" }, `${where}${zh} ${en}`),
       el(doc, "span", { class: "tv-reason", lang: "zh" }, c.reason_zh),
-      el(doc, "span", { class: "tv-reason tv-en", lang: "en" }, c.reason_en));
+      el(doc, "span", { class: "tv-reason tv-en", lang: "en" }, c.reason_en),
+    );
   });
   const checks = el(doc, "ul", { class: "tv-checks" }, ...items);
 
   const nodeText = settings.rpcUrl ? String(settings.rpcUrl) : "—";
-  const node = el(doc, "p", { class: "tv-node" },
-    el(doc, "span", { lang: "zh" }, settings.rpcOverridden ? "使用您指定的链节点：" : "链节点："), " ",
-    el(doc, "span", { lang: "en", class: "tv-en" }, settings.rpcOverridden ? "Your chosen chain node:" : "Chain node:"), " ",
+  const node = el(
+    doc,
+    "p",
+    { class: "tv-node" },
+    el(doc, "span", { lang: "zh" }, settings.rpcOverridden ? "使用您指定的链节点：" : "链节点："),
+    " ",
+    el(
+      doc,
+      "span",
+      { lang: "en", class: "tv-en" },
+      settings.rpcOverridden ? "Your chosen chain node:" : "Chain node:",
+    ),
+    " ",
     el(doc, "code", { class: "tv-rpc" }, nodeText),
-    settings.chainId ? ` · chain ${settings.chainId}` : "");
-  const how = el(doc, "p", { class: "tv-how" },
-    el(doc, "span", { lang: "zh" }, "在您的设备上重新计算记录摘要与默克尔根，并向链节点查询。可在网址后加 ?rpc=节点地址 以使用您自己的节点。"), " ",
-    el(doc, "span", { lang: "en", class: "tv-en" }, "Recomputed on your device and checked with a chain node; add ?rpc=<node URL> to use your own node."));
+    settings.chainId ? ` · chain ${settings.chainId}` : "",
+  );
+  const how = el(
+    doc,
+    "p",
+    { class: "tv-how" },
+    el(
+      doc,
+      "span",
+      { lang: "zh" },
+      "在您的设备上重新计算记录摘要与默克尔根，并向链节点查询。可在网址后加 ?rpc=节点地址 以使用您自己的节点。",
+    ),
+    " ",
+    el(
+      doc,
+      "span",
+      { lang: "en", class: "tv-en" },
+      "Recomputed on your device and checked with a chain node; add ?rpc=<node URL> to use your own node.",
+    ),
+  );
   element.replaceChildren(verdict, summary, checks, node, how);
 }
 
@@ -106,7 +188,11 @@ async function fetchBundle(url, timeoutMs) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(url, { signal: controller.signal, headers: { Accept: "application/json" }, cache: "no-store" });
+    const response = await fetch(url, {
+      signal: controller.signal,
+      headers: { Accept: "application/json" },
+      cache: "no-store",
+    });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return await response.text();
   } finally {
@@ -117,7 +203,18 @@ async function fetchBundle(url, timeoutMs) {
 function unreadable(message) {
   return {
     status: "ERROR",
-    checks: [{ name: "format", check: "format", path: "", status: "ERROR", code: Code.BUNDLE_UNREADABLE, reason_en: `the bundle could not be fetched: ${message}`, reason_zh: `无法获取证明包：${message}`, data: {} }],
+    checks: [
+      {
+        name: "format",
+        check: "format",
+        path: "",
+        status: "ERROR",
+        code: Code.BUNDLE_UNREADABLE,
+        reason_en: `the bundle could not be fetched: ${message}`,
+        reason_zh: `无法获取证明包：${message}`,
+        data: {},
+      },
+    ],
     record: { type: null, id: null },
   };
 }

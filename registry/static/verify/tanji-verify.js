@@ -154,12 +154,15 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function canonicalize(value) {
   if (value === null || typeof value === "boolean") return JSON.stringify(value);
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new BundleFormatError(`${value} is not JSON`, { code: Code.FORMAT_NOT_CANONICAL });
+    if (!Number.isFinite(value))
+      throw new BundleFormatError(`${value} is not JSON`, { code: Code.FORMAT_NOT_CANONICAL });
     return JSON.stringify(value); // -0 -> "0", 1e21 -> "1e+21", as RFC 8785 requires
   }
   if (typeof value === "string") {
     if (LONE_SURROGATE.test(value)) {
-      throw new BundleFormatError("string contains a lone UTF-16 surrogate", { code: Code.FORMAT_NOT_CANONICAL });
+      throw new BundleFormatError("string contains a lone UTF-16 surrogate", {
+        code: Code.FORMAT_NOT_CANONICAL,
+      });
     }
     return JSON.stringify(value);
   }
@@ -192,7 +195,10 @@ export function fieldCommitment(name, value, salt) {
 export function commitmentsDigest(commitments) {
   for (const name of ["type", "id"]) {
     if (!Object.hasOwn(commitments, name)) {
-      throw new BundleFormatError(`record has no '${name}' field`, { field: `record.${name}`, code: Code.FORMAT_MISSING_FIELD });
+      throw new BundleFormatError(`record has no '${name}' field`, {
+        field: `record.${name}`,
+        code: Code.FORMAT_MISSING_FIELD,
+      });
     }
   }
   return ethers.keccak256(ethers.concat(jcsOrder(Object.keys(commitments)).map((n) => commitments[n])));
@@ -201,7 +207,8 @@ export function commitmentsDigest(commitments) {
 /** Commitments of every field of a fully disclosed record under its master salt. */
 export function recordCommitments(record, masterSalt) {
   const out = {};
-  for (const [name, value] of Object.entries(record)) out[name] = fieldCommitment(name, value, fieldSalt(masterSalt, name));
+  for (const [name, value] of Object.entries(record))
+    out[name] = fieldCommitment(name, value, fieldSalt(masterSalt, name));
   return out;
 }
 
@@ -230,7 +237,10 @@ export function hashPair(a, b) {
 /** Fold a proof from the leaf up to the root it implies. */
 export function processProof(leaf, proof) {
   if (proof.length > MAX_PROOF_LENGTH) {
-    throw new BundleFormatError(`proof longer than ${MAX_PROOF_LENGTH} hashes`, { field: "proof", code: Code.FORMAT_PROOF_TOO_LONG });
+    throw new BundleFormatError(`proof longer than ${MAX_PROOF_LENGTH} hashes`, {
+      field: "proof",
+      code: Code.FORMAT_PROOF_TOO_LONG,
+    });
   }
   return proof.reduce((node, sibling) => hashPair(node, hex32(sibling, "proof")), leaf.toLowerCase());
 }
@@ -239,11 +249,22 @@ export function processProof(leaf, proof) {
 const HEX = /^0x[0-9a-fA-F]*$/;
 
 function hexBytes(value, field, length) {
-  if (typeof value !== "string") throw new BundleFormatError(`${field} must be a 0x-prefixed hex string`, { field, code: Code.FORMAT_WRONG_TYPE });
-  if (!HEX.test(value) || value.length % 2) throw new BundleFormatError(`${field} is not 0x-prefixed hex of whole bytes`, { field, code: Code.FORMAT_BAD_HEX });
+  if (typeof value !== "string")
+    throw new BundleFormatError(`${field} must be a 0x-prefixed hex string`, {
+      field,
+      code: Code.FORMAT_WRONG_TYPE,
+    });
+  if (!HEX.test(value) || value.length % 2)
+    throw new BundleFormatError(`${field} is not 0x-prefixed hex of whole bytes`, {
+      field,
+      code: Code.FORMAT_BAD_HEX,
+    });
   const size = (value.length - 2) / 2;
   if (length !== undefined && size !== length) {
-    throw new BundleFormatError(`${field} must be ${length} bytes, not ${size}`, { field, code: Code.FORMAT_WRONG_LENGTH });
+    throw new BundleFormatError(`${field} must be ${length} bytes, not ${size}`, {
+      field,
+      code: Code.FORMAT_WRONG_LENGTH,
+    });
   }
   return value.toLowerCase();
 }
@@ -256,31 +277,45 @@ const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v)
 
 function jsonObject(value, field) {
   if (!isObject(value)) {
-    throw new BundleFormatError(`${field || "bundle"} must be a JSON object`, { field: field || null, code: field ? Code.FORMAT_WRONG_TYPE : Code.FORMAT_NOT_OBJECT });
+    throw new BundleFormatError(`${field || "bundle"} must be a JSON object`, {
+      field: field || null,
+      code: field ? Code.FORMAT_WRONG_TYPE : Code.FORMAT_NOT_OBJECT,
+    });
   }
   return value;
 }
 
 function jsonList(value, field) {
-  if (!Array.isArray(value)) throw new BundleFormatError(`${field} must be a JSON array`, { field, code: Code.FORMAT_WRONG_TYPE });
+  if (!Array.isArray(value))
+    throw new BundleFormatError(`${field} must be a JSON array`, { field, code: Code.FORMAT_WRONG_TYPE });
   return value;
 }
 
 function member(obj, name, path) {
-  if (!Object.hasOwn(obj, name)) throw new BundleFormatError(`${path + name} is missing`, { field: path + name, code: Code.FORMAT_MISSING_FIELD });
+  if (!Object.hasOwn(obj, name))
+    throw new BundleFormatError(`${path + name} is missing`, {
+      field: path + name,
+      code: Code.FORMAT_MISSING_FIELD,
+    });
   return obj[name];
 }
 
 function text(value, field) {
-  if (typeof value !== "string") throw new BundleFormatError(`${field} must be a string`, { field, code: Code.FORMAT_WRONG_TYPE });
-  if (!value) throw new BundleFormatError(`${field} must not be empty`, { field, code: Code.FORMAT_BAD_VALUE });
+  if (typeof value !== "string")
+    throw new BundleFormatError(`${field} must be a string`, { field, code: Code.FORMAT_WRONG_TYPE });
+  if (!value)
+    throw new BundleFormatError(`${field} must not be empty`, { field, code: Code.FORMAT_BAD_VALUE });
   return value;
 }
 
 function uint(value, field, minimum = 0) {
-  if (!Number.isInteger(value)) throw new BundleFormatError(`${field} must be an integer`, { field, code: Code.FORMAT_WRONG_TYPE });
+  if (!Number.isInteger(value))
+    throw new BundleFormatError(`${field} must be an integer`, { field, code: Code.FORMAT_WRONG_TYPE });
   if (value < minimum || !Number.isSafeInteger(value)) {
-    throw new BundleFormatError(`${field} must be an integer from ${minimum} up`, { field, code: Code.FORMAT_BAD_VALUE });
+    throw new BundleFormatError(`${field} must be an integer from ${minimum} up`, {
+      field,
+      code: Code.FORMAT_BAD_VALUE,
+    });
   }
   return value;
 }
@@ -306,7 +341,10 @@ function scanStructure(textValue) {
     const t = token[0];
     const top = stack[stack.length - 1];
     if (t === "{" || t === "[") {
-      if (stack.length >= MAX_JSON_DEPTH) throw new BundleFormatError(`bundle JSON is nested more than ${MAX_JSON_DEPTH} deep`, { code: Code.FORMAT_TOO_DEEP });
+      if (stack.length >= MAX_JSON_DEPTH)
+        throw new BundleFormatError(`bundle JSON is nested more than ${MAX_JSON_DEPTH} deep`, {
+          code: Code.FORMAT_TOO_DEEP,
+        });
       stack.push({ keys: t === "{" ? new Set() : null, expectKey: t === "{" });
     } else if (t === "}" || t === "]") {
       stack.pop();
@@ -321,7 +359,11 @@ function scanStructure(textValue) {
       } catch {
         return; // a malformed string: JSON.parse will say so
       }
-      if (top.keys.has(key)) throw new BundleFormatError(`duplicate JSON key ${JSON.stringify(key)}`, { field: key, code: Code.FORMAT_DUPLICATE_KEY });
+      if (top.keys.has(key))
+        throw new BundleFormatError(`duplicate JSON key ${JSON.stringify(key)}`, {
+          field: key,
+          code: Code.FORMAT_DUPLICATE_KEY,
+        });
       top.keys.add(key);
       top.expectKey = false;
     }
@@ -332,7 +374,9 @@ function scanStructure(textValue) {
 export function loadJson(textValue) {
   const size = new TextEncoder().encode(textValue).length;
   if (size > MAX_BUNDLE_BYTES) {
-    throw new BundleFormatError(`bundle is ${size} bytes, more than the limit of ${MAX_BUNDLE_BYTES}`, { code: Code.FORMAT_TOO_LARGE });
+    throw new BundleFormatError(`bundle is ${size} bytes, more than the limit of ${MAX_BUNDLE_BYTES}`, {
+      code: Code.FORMAT_TOO_LARGE,
+    });
   }
   scanStructure(textValue);
   try {
@@ -347,11 +391,18 @@ export function loadJson(textValue) {
  * leaf hash computed. Throws BundleFormatError with a stable code and the offending field.
  */
 export function parseBundle(obj, path = "", depth = 1) {
-  if (depth > MAX_DEPTH) throw new BundleFormatError(`bundles nested more than ${MAX_DEPTH} deep`, { field: path.replace(/\.$/, "") || null, code: Code.FORMAT_TOO_DEEP });
+  if (depth > MAX_DEPTH)
+    throw new BundleFormatError(`bundles nested more than ${MAX_DEPTH} deep`, {
+      field: path.replace(/\.$/, "") || null,
+      code: Code.FORMAT_TOO_DEEP,
+    });
   jsonObject(obj, path.replace(/\.$/, ""));
   const version = member(obj, "format", path);
   if (version !== BUNDLE_FORMAT) {
-    throw new BundleFormatError(`unknown bundle format ${JSON.stringify(version)} (this verifier reads ${BUNDLE_FORMAT})`, { field: path + "format", code: Code.FORMAT_UNKNOWN_VERSION });
+    throw new BundleFormatError(
+      `unknown bundle format ${JSON.stringify(version)} (this verifier reads ${BUNDLE_FORMAT})`,
+      { field: path + "format", code: Code.FORMAT_UNKNOWN_VERSION },
+    );
   }
   const record = jsonObject(member(obj, "record", path), path + "record");
   for (const name of ["type", "id"]) text(member(record, name, path + "record."), `${path}record.${name}`);
@@ -361,25 +412,39 @@ export function parseBundle(obj, path = "", depth = 1) {
     throw new BundleFormatError(exc.message, { field: path + "record", code: Code.FORMAT_NOT_CANONICAL });
   }
   const { salt, disclosure } = parseSalts(obj, record, path);
-  const encoding = boundedList(obj, "leafEncoding", path, MAX_LEAF_ARITY).map((t, i) => text(t, `${path}leafEncoding[${i}]`));
+  const encoding = boundedList(obj, "leafEncoding", path, MAX_LEAF_ARITY).map((t, i) =>
+    text(t, `${path}leafEncoding[${i}]`),
+  );
   const value = jsonList(member(obj, "leafValue", path), path + "leafValue");
   if (value.length !== encoding.length || !encoding.length) {
-    throw new BundleFormatError("leafValue must have one value per leafEncoding type", { field: path + "leafValue", code: Code.FORMAT_WRONG_LENGTH });
+    throw new BundleFormatError("leafValue must have one value per leafEncoding type", {
+      field: path + "leafValue",
+      code: Code.FORMAT_WRONG_LENGTH,
+    });
   }
   value.forEach((item, i) => {
     if (typeof item !== "string" && !Number.isInteger(item)) {
-      throw new BundleFormatError("leafValue items must be strings or integers", { field: `${path}leafValue[${i}]`, code: Code.FORMAT_WRONG_TYPE });
+      throw new BundleFormatError("leafValue items must be strings or integers", {
+        field: `${path}leafValue[${i}]`,
+        code: Code.FORMAT_WRONG_TYPE,
+      });
     }
   });
   let leaf;
   try {
     leaf = leafHash(encoding, value);
   } catch (exc) {
-    throw new BundleFormatError(`leaf value does not match its encoding: ${exc.shortMessage || exc.message}`, { field: path + "leafValue", code: Code.FORMAT_BAD_VALUE });
+    throw new BundleFormatError(
+      `leaf value does not match its encoding: ${exc.shortMessage || exc.message}`,
+      { field: path + "leafValue", code: Code.FORMAT_BAD_VALUE },
+    );
   }
   const status = Object.hasOwn(obj, "status") ? obj.status : "anchored";
   if (status !== "anchored" && status !== "pending") {
-    throw new BundleFormatError("status must be 'anchored' or 'pending'", { field: path + "status", code: Code.FORMAT_BAD_VALUE });
+    throw new BundleFormatError("status must be 'anchored' or 'pending'", {
+      field: path + "status",
+      code: Code.FORMAT_BAD_VALUE,
+    });
   }
   let proof = [];
   let root = null;
@@ -387,7 +452,10 @@ export function parseBundle(obj, path = "", depth = 1) {
   if (status === "pending") {
     for (const name of ["proof", "root", "anchor"]) {
       if (obj[name] !== undefined && obj[name] !== null) {
-        throw new BundleFormatError(`a pending bundle has no ${name}`, { field: path + name, code: Code.FORMAT_PENDING_INCONSISTENT });
+        throw new BundleFormatError(`a pending bundle has no ${name}`, {
+          field: path + name,
+          code: Code.FORMAT_PENDING_INCONSISTENT,
+        });
       }
     }
   } else {
@@ -400,28 +468,59 @@ export function parseBundle(obj, path = "", depth = 1) {
     const items = Object.hasOwn(obj, key) ? boundedList(obj, key, path, MAX_NESTED) : [];
     nested[key] = items.map((item, i) => parseBundle(item, `${path}${key}[${i}].`, depth + 1));
   }
-  return { record, salt, disclosure, leafEncoding: encoding, leafValue: value, leaf, proof, root, anchor, status, ...nested };
+  return {
+    record,
+    salt,
+    disclosure,
+    leafEncoding: encoding,
+    leafValue: value,
+    leaf,
+    proof,
+    root,
+    anchor,
+    status,
+    ...nested,
+  };
 }
 
 function parseSalts(obj, record, path) {
   const hasSalt = obj.salt !== undefined && obj.salt !== null;
   const hasDisclosure = obj.disclosure !== undefined && obj.disclosure !== null;
   if (hasSalt && hasDisclosure) {
-    throw new BundleFormatError("a bundle carries either the master salt or a disclosure, never both", { field: path + "disclosure", code: Code.FORMAT_SALT_AND_DISCLOSURE });
+    throw new BundleFormatError("a bundle carries either the master salt or a disclosure, never both", {
+      field: path + "disclosure",
+      code: Code.FORMAT_SALT_AND_DISCLOSURE,
+    });
   }
   if (!hasDisclosure) return { salt: hex32(member(obj, "salt", path), path + "salt"), disclosure: null };
   const where = path + "disclosure";
   const d = jsonObject(obj.disclosure, where);
   const saltsObj = jsonObject(member(d, "salts", where + "."), where + ".salts");
   const hiddenObj = jsonObject(d.hidden ?? {}, where + ".hidden");
-  const salts = Object.fromEntries(Object.entries(saltsObj).map(([k, v]) => [k, hex32(v, `${where}.salts.${k}`)]));
-  const hidden = Object.fromEntries(Object.entries(hiddenObj).map(([k, v]) => [k, hex32(v, `${where}.hidden.${k}`)]));
+  const salts = Object.fromEntries(
+    Object.entries(saltsObj).map(([k, v]) => [k, hex32(v, `${where}.salts.${k}`)]),
+  );
+  const hidden = Object.fromEntries(
+    Object.entries(hiddenObj).map(([k, v]) => [k, hex32(v, `${where}.hidden.${k}`)]),
+  );
   for (const name of Object.keys(record)) {
-    if (Object.hasOwn(hidden, name)) throw new BundleFormatError(`field '${name}' is both disclosed and hidden`, { field: `${where}.hidden.${name}`, code: Code.FORMAT_DISCLOSED_AND_HIDDEN });
-    if (!Object.hasOwn(salts, name)) throw new BundleFormatError(`disclosed field '${name}' has no salt`, { field: `${where}.salts.${name}`, code: Code.FORMAT_DISCLOSED_WITHOUT_SALT });
+    if (Object.hasOwn(hidden, name))
+      throw new BundleFormatError(`field '${name}' is both disclosed and hidden`, {
+        field: `${where}.hidden.${name}`,
+        code: Code.FORMAT_DISCLOSED_AND_HIDDEN,
+      });
+    if (!Object.hasOwn(salts, name))
+      throw new BundleFormatError(`disclosed field '${name}' has no salt`, {
+        field: `${where}.salts.${name}`,
+        code: Code.FORMAT_DISCLOSED_WITHOUT_SALT,
+      });
   }
   for (const name of Object.keys(salts)) {
-    if (!Object.hasOwn(record, name)) throw new BundleFormatError(`salt given for '${name}', which the record does not disclose`, { field: `${where}.salts.${name}`, code: Code.FORMAT_SALT_WITHOUT_FIELD });
+    if (!Object.hasOwn(record, name))
+      throw new BundleFormatError(`salt given for '${name}', which the record does not disclose`, {
+        field: `${where}.salts.${name}`,
+        code: Code.FORMAT_SALT_WITHOUT_FIELD,
+      });
   }
   return { salt: null, disclosure: { salts, hidden } };
 }
@@ -480,8 +579,12 @@ export class RpcClient {
       if (!response.ok) throw new ChainUnavailableError(`${this.url}: HTTP ${response.status}`);
       body = await response.text();
     } catch (exc) {
-      const err = exc instanceof ChainUnavailableError ? exc
-        : new ChainUnavailableError(`${this.url}: node unreachable (${controller.signal.aborted ? `no answer in ${this.timeoutMs} ms` : exc.message})`);
+      const err =
+        exc instanceof ChainUnavailableError
+          ? exc
+          : new ChainUnavailableError(
+              `${this.url}: node unreachable (${controller.signal.aborted ? `no answer in ${this.timeoutMs} ms` : exc.message})`,
+            );
       this.down = err;
       throw err;
     } finally {
@@ -493,15 +596,22 @@ export class RpcClient {
     } catch {
       throw new ChainResponseError(`${this.url}: ${method} answered with something that is not JSON`);
     }
-    if (!isObject(answer)) throw new ChainResponseError(`${this.url}: ${method} answered with something that is not JSON-RPC`);
-    if (answer.error) throw new ChainResponseError(`${this.url}: ${method} failed: ${answer.error.message ?? JSON.stringify(answer.error)}`);
-    if (!Object.hasOwn(answer, "result")) throw new ChainResponseError(`${this.url}: ${method} answered without a result`);
+    if (!isObject(answer))
+      throw new ChainResponseError(`${this.url}: ${method} answered with something that is not JSON-RPC`);
+    if (answer.error)
+      throw new ChainResponseError(
+        `${this.url}: ${method} failed: ${answer.error.message ?? JSON.stringify(answer.error)}`,
+      );
+    if (!Object.hasOwn(answer, "result"))
+      throw new ChainResponseError(`${this.url}: ${method} answered without a result`);
     return answer.result;
   }
 
   /** The node's chain id (eth_chainId). */
   chainId() {
-    return this.once("chainId", async () => quantity(await this.request("eth_chainId", []), "eth_chainId", this.url));
+    return this.once("chainId", async () =>
+      quantity(await this.request("eth_chainId", []), "eth_chainId", this.url),
+    );
   }
 
   /** The contract's check(root, leaf, proof) at the latest block. */
@@ -513,7 +623,9 @@ export class RpcClient {
       try {
         [s] = checkInterface.decodeFunctionResult("check", raw);
       } catch (exc) {
-        throw new ChainResponseError(`${this.url}: check() answered ${String(raw).slice(0, 80)} (is ${contract} an anchor contract?)`);
+        throw new ChainResponseError(
+          `${this.url}: check() answered ${String(raw).slice(0, 80)} (is ${contract} an anchor contract?)`,
+        );
       }
       return {
         anchored: Boolean(s.anchored),
@@ -551,18 +663,44 @@ export class RpcClient {
 }
 
 function quantity(value, what, url) {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]+$/.test(value)) throw new ChainResponseError(`${url}: ${what} answered ${JSON.stringify(value)}`);
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]+$/.test(value))
+    throw new ChainResponseError(`${url}: ${what} answered ${JSON.stringify(value)}`);
   return Number(BigInt(value));
 }
 
 // -- checks (verifier/checks.py) ------------------------------------------------------------------
 function result(name, path, status, code, reasonEn, reasonZh, data = {}) {
-  return { name: path ? `${path}.${name}` : name, check: name, path, status, code, reason_en: reasonEn, reason_zh: reasonZh, data };
+  return {
+    name: path ? `${path}.${name}` : name,
+    check: name,
+    path,
+    status,
+    code,
+    reason_en: reasonEn,
+    reason_zh: reasonZh,
+    data,
+  };
 }
 
 function skipUnparsedOrPending(name, t) {
-  if (!t.bundle) return result(name, t.path, "SKIPPED", Code.SKIPPED_FORMAT_INVALID, "not checked: the bundle is malformed", "未检查：证明包格式错误");
-  if (t.bundle.status === "pending") return result(name, t.path, "SKIPPED", Code.SKIPPED_PENDING, "not checked: the record is pending, not yet anchored", "未检查：记录尚待上链");
+  if (!t.bundle)
+    return result(
+      name,
+      t.path,
+      "SKIPPED",
+      Code.SKIPPED_FORMAT_INVALID,
+      "not checked: the bundle is malformed",
+      "未检查：证明包格式错误",
+    );
+  if (t.bundle.status === "pending")
+    return result(
+      name,
+      t.path,
+      "SKIPPED",
+      Code.SKIPPED_PENDING,
+      "not checked: the record is pending, not yet anchored",
+      "未检查：记录尚待上链",
+    );
   return null;
 }
 
@@ -576,7 +714,14 @@ async function skipUntrustedAnchor(name, t) {
   if (skipped) return skipped;
   // Asking an untrusted contract whether it revoked something would mean nothing.
   if (!(await anchorTrusted(t))) {
-    return result(name, t.path, "SKIPPED", Code.SKIPPED_ANCHOR_UNTRUSTED, "not checked: the anchor is not on a trusted chain and contract", "未检查：锚定不在受信任的链和合约上");
+    return result(
+      name,
+      t.path,
+      "SKIPPED",
+      Code.SKIPPED_ANCHOR_UNTRUSTED,
+      "not checked: the anchor is not on a trusted chain and contract",
+      "未检查：锚定不在受信任的链和合约上",
+    );
   }
   return null;
 }
@@ -586,10 +731,26 @@ const CHECKS = [
     name: "format",
     skip: () => null,
     run(t) {
-      if (t.bundle) return result("format", t.path, "VALID", Code.OK, "the bundle is a well-formed tanji-bundle/1", "证明包格式正确");
+      if (t.bundle)
+        return result(
+          "format",
+          t.path,
+          "VALID",
+          Code.OK,
+          "the bundle is a well-formed tanji-bundle/1",
+          "证明包格式正确",
+        );
       const e = t.formatError;
       if (e instanceof BundleFormatError) {
-        return result("format", t.path, "INVALID", e.code, `malformed bundle: ${e.message}`, `证明包格式错误：${e.field || "整体"}`, { field: e.field });
+        return result(
+          "format",
+          t.path,
+          "INVALID",
+          e.code,
+          `malformed bundle: ${e.message}`,
+          `证明包格式错误：${e.field || "整体"}`,
+          { field: e.field },
+        );
       }
       throw e;
     },
@@ -600,8 +761,16 @@ const CHECKS = [
     run(t) {
       const b = t.bundle;
       const r = (...a) => result("integrity", t.path, ...a);
-      if (b.leafEncoding.length !== LEAF_ENCODING.length || b.leafEncoding.some((x, i) => x !== LEAF_ENCODING[i])) {
-        return r("INVALID", Code.INTEGRITY_WRONG_ENCODING, `leafEncoding is ${JSON.stringify(b.leafEncoding)}, not ${JSON.stringify(LEAF_ENCODING)}`, `叶编码应为 ${JSON.stringify(LEAF_ENCODING)}`);
+      if (
+        b.leafEncoding.length !== LEAF_ENCODING.length ||
+        b.leafEncoding.some((x, i) => x !== LEAF_ENCODING[i])
+      ) {
+        return r(
+          "INVALID",
+          Code.INTEGRITY_WRONG_ENCODING,
+          `leafEncoding is ${JSON.stringify(b.leafEncoding)}, not ${JSON.stringify(LEAF_ENCODING)}`,
+          `叶编码应为 ${JSON.stringify(LEAF_ENCODING)}`,
+        );
       }
       let commitments;
       let hidden = 0;
@@ -609,20 +778,38 @@ const CHECKS = [
         commitments = recordCommitments(b.record, b.salt);
       } else {
         commitments = {};
-        for (const [name, value] of Object.entries(b.record)) commitments[name] = fieldCommitment(name, value, b.disclosure.salts[name]);
+        for (const [name, value] of Object.entries(b.record))
+          commitments[name] = fieldCommitment(name, value, b.disclosure.salts[name]);
         Object.assign(commitments, b.disclosure.hidden);
         hidden = Object.keys(b.disclosure.hidden).length;
       }
       const expected = leafValue(b.record, commitmentsDigest(commitments));
       const given = b.leafValue;
       if (given[0] !== expected[0] || given[1] !== expected[1]) {
-        return r("INVALID", Code.INTEGRITY_LEAF_MISMATCH, `leafValue names ${JSON.stringify(given.slice(0, 2))} but the record is ${JSON.stringify(expected.slice(0, 2))}`, "叶值中的类型或编号与记录不符");
+        return r(
+          "INVALID",
+          Code.INTEGRITY_LEAF_MISMATCH,
+          `leafValue names ${JSON.stringify(given.slice(0, 2))} but the record is ${JSON.stringify(expected.slice(0, 2))}`,
+          "叶值中的类型或编号与记录不符",
+        );
       }
       if (typeof given[2] !== "string" || given[2].toLowerCase() !== expected[2]) {
-        return r("INVALID", Code.INTEGRITY_DIGEST_MISMATCH, "the record does not produce the leaf value: a field value, a salt or a hidden commitment was changed", "记录与叶值不符：字段值、盐值或隐藏字段的承诺已被改动", { digest: expected[2], leafDigest: given[2] });
+        return r(
+          "INVALID",
+          Code.INTEGRITY_DIGEST_MISMATCH,
+          "the record does not produce the leaf value: a field value, a salt or a hidden commitment was changed",
+          "记录与叶值不符：字段值、盐值或隐藏字段的承诺已被改动",
+          { digest: expected[2], leafDigest: given[2] },
+        );
       }
       const n = Object.keys(commitments).length;
-      return r("VALID", Code.OK, `the record (${n} fields, ${hidden} hidden) produces the leaf value`, `记录与叶值一致（${n} 个字段，${hidden} 个隐藏）`, { digest: expected[2] });
+      return r(
+        "VALID",
+        Code.OK,
+        `the record (${n} fields, ${hidden} hidden) produces the leaf value`,
+        `记录与叶值一致（${n} 个字段，${hidden} 个隐藏）`,
+        { digest: expected[2] },
+      );
     },
   },
   {
@@ -632,9 +819,25 @@ const CHECKS = [
       const b = t.bundle;
       const computed = processProof(b.leaf, b.proof);
       if (computed !== b.root) {
-        return result("inclusion", t.path, "INVALID", Code.INCLUSION_ROOT_MISMATCH, "the proof does not lead from the leaf to the root", "默克尔证明无法从叶推导出根", { leaf: b.leaf, computedRoot: computed, root: b.root });
+        return result(
+          "inclusion",
+          t.path,
+          "INVALID",
+          Code.INCLUSION_ROOT_MISMATCH,
+          "the proof does not lead from the leaf to the root",
+          "默克尔证明无法从叶推导出根",
+          { leaf: b.leaf, computedRoot: computed, root: b.root },
+        );
       }
-      return result("inclusion", t.path, "VALID", Code.OK, `the proof (${b.proof.length} hashes) leads from the leaf to the root`, `默克尔证明成立（${b.proof.length} 个哈希）`, { leaf: b.leaf, root: b.root });
+      return result(
+        "inclusion",
+        t.path,
+        "VALID",
+        Code.OK,
+        `the proof (${b.proof.length} hashes) leads from the leaf to the root`,
+        `默克尔证明成立（${b.proof.length} 个哈希）`,
+        { leaf: b.leaf, root: b.root },
+      );
     },
   },
   {
@@ -644,30 +847,102 @@ const CHECKS = [
       const r = (...a) => result("anchored", t.path, ...a);
       const ev = t.evidence;
       const a = ev.anchor;
-      if (!ev.chainTrusted) return r("INVALID", Code.ANCHORED_UNTRUSTED_CHAIN, `chain ${a.chainId} is not the trusted chain`, `链 ${a.chainId} 不是受信任的链`, { chainId: a.chainId });
+      if (!ev.chainTrusted)
+        return r(
+          "INVALID",
+          Code.ANCHORED_UNTRUSTED_CHAIN,
+          `chain ${a.chainId} is not the trusted chain`,
+          `链 ${a.chainId} 不是受信任的链`,
+          { chainId: a.chainId },
+        );
       if (!ev.contractTrusted) {
-        return r("INVALID", Code.ANCHORED_UNTRUSTED_CONTRACT, `contract ${a.contract} is not a trusted anchor contract on chain ${a.chainId}`, `合约 ${a.contract} 不是链 ${a.chainId} 上受信任的锚定合约`, { contract: a.contract });
+        return r(
+          "INVALID",
+          Code.ANCHORED_UNTRUSTED_CONTRACT,
+          `contract ${a.contract} is not a trusted anchor contract on chain ${a.chainId}`,
+          `合约 ${a.contract} 不是链 ${a.chainId} 上受信任的锚定合约`,
+          { contract: a.contract },
+        );
       }
       const client = ev.client();
       const nodeChain = await client.chainId();
       if (nodeChain !== a.chainId) {
-        return r("INVALID", Code.ANCHORED_CHAIN_ID_MISMATCH, `the node serves chain ${nodeChain}, the bundle claims chain ${a.chainId}`, `节点所在链为 ${nodeChain}，证明包声称为链 ${a.chainId}`, { nodeChainId: nodeChain, chainId: a.chainId });
+        return r(
+          "INVALID",
+          Code.ANCHORED_CHAIN_ID_MISMATCH,
+          `the node serves chain ${nodeChain}, the bundle claims chain ${a.chainId}`,
+          `节点所在链为 ${nodeChain}，证明包声称为链 ${a.chainId}`,
+          { nodeChainId: nodeChain, chainId: a.chainId },
+        );
       }
       const s = await client.check(a.contract, ev.root, t.bundle.leaf, t.bundle.proof);
-      if (!s.anchored) return r("INVALID", Code.ANCHORED_ROOT_NOT_ANCHORED, "the root is not anchored on the trusted contract", "该默克尔根未在受信任合约上锚定", { root: ev.root });
-      if (!s.included) return r("INVALID", Code.ANCHORED_NOT_INCLUDED, "the contract does not accept the proof of the leaf under the root", "合约不认可该叶的默克尔证明");
+      if (!s.anchored)
+        return r(
+          "INVALID",
+          Code.ANCHORED_ROOT_NOT_ANCHORED,
+          "the root is not anchored on the trusted contract",
+          "该默克尔根未在受信任合约上锚定",
+          { root: ev.root },
+        );
+      if (!s.included)
+        return r(
+          "INVALID",
+          Code.ANCHORED_NOT_INCLUDED,
+          "the contract does not accept the proof of the leaf under the root",
+          "合约不认可该叶的默克尔证明",
+        );
       const tx = await client.transaction(a.txHash);
       if (!tx || !tx.succeeded) {
-        return r("INVALID", Code.ANCHORED_TX_NOT_FOUND, `anchoring transaction ${a.txHash} is not mined (or failed) on this chain`, "链上找不到该锚定交易（或交易失败）", { txHash: a.txHash });
+        return r(
+          "INVALID",
+          Code.ANCHORED_TX_NOT_FOUND,
+          `anchoring transaction ${a.txHash} is not mined (or failed) on this chain`,
+          "链上找不到该锚定交易（或交易失败）",
+          { txHash: a.txHash },
+        );
       }
-      const event = tx.logs.find((l) => l.address === a.contract && l.topics.length === 3 && l.topics[0] === ROOT_ANCHORED_TOPIC && l.topics[1] === ev.root);
+      const event = tx.logs.find(
+        (l) =>
+          l.address === a.contract &&
+          l.topics.length === 3 &&
+          l.topics[0] === ROOT_ANCHORED_TOPIC &&
+          l.topics[1] === ev.root,
+      );
       if (!event) {
-        return r("INVALID", Code.ANCHORED_NO_EVENT, "the transaction did not emit RootAnchored for this root from the trusted contract", "该交易没有由受信任合约发出此根的 RootAnchored 事件", { txHash: a.txHash });
+        return r(
+          "INVALID",
+          Code.ANCHORED_NO_EVENT,
+          "the transaction did not emit RootAnchored for this root from the trusted contract",
+          "该交易没有由受信任合约发出此根的 RootAnchored 事件",
+          { txHash: a.txHash },
+        );
       }
-      if (tx.blockNumber !== s.blockNumber || a.blockNumber !== s.blockNumber || (a.timestamp !== null && a.timestamp !== s.timestamp)) {
-        return r("INVALID", Code.ANCHORED_BLOCK_MISMATCH, `the bundle says block ${a.blockNumber} (time ${a.timestamp}); the chain says block ${s.blockNumber} (time ${s.timestamp})`, "证明包中的区块号或时间与链上不符", { blockNumber: s.blockNumber, timestamp: s.timestamp });
+      if (
+        tx.blockNumber !== s.blockNumber ||
+        a.blockNumber !== s.blockNumber ||
+        (a.timestamp !== null && a.timestamp !== s.timestamp)
+      ) {
+        return r(
+          "INVALID",
+          Code.ANCHORED_BLOCK_MISMATCH,
+          `the bundle says block ${a.blockNumber} (time ${a.timestamp}); the chain says block ${s.blockNumber} (time ${s.timestamp})`,
+          "证明包中的区块号或时间与链上不符",
+          { blockNumber: s.blockNumber, timestamp: s.timestamp },
+        );
       }
-      return r("VALID", Code.OK, `anchored on chain ${a.chainId} by contract ${a.contract} in block ${s.blockNumber}`, `已于区块 ${s.blockNumber} 锚定在链 ${a.chainId} 的受信任合约上`, { chainId: a.chainId, contract: a.contract, blockNumber: s.blockNumber, timestamp: s.timestamp, txHash: a.txHash });
+      return r(
+        "VALID",
+        Code.OK,
+        `anchored on chain ${a.chainId} by contract ${a.contract} in block ${s.blockNumber}`,
+        `已于区块 ${s.blockNumber} 锚定在链 ${a.chainId} 的受信任合约上`,
+        {
+          chainId: a.chainId,
+          contract: a.contract,
+          blockNumber: s.blockNumber,
+          timestamp: s.timestamp,
+          txHash: a.txHash,
+        },
+      );
     },
   },
   {
@@ -681,8 +956,19 @@ const CHECKS = [
         [Code.REVOKED_LEAF, s.leafRevokedReason, "this record (leaf)", "该记录（叶）"],
       ]) {
         if (reasonCode) {
-          const [en, zh] = REVOCATION_REASONS[reasonCode] ?? [`unknown reason ${reasonCode}`, `未知原因 ${reasonCode}`];
-          return result("not_revoked", t.path, "INVALID", code, `${what} was revoked on chain: reason ${reasonCode} (${en})`, `${whatZh}已在链上撤销：原因 ${reasonCode}（${zh}）`, { reasonCode });
+          const [en, zh] = REVOCATION_REASONS[reasonCode] ?? [
+            `unknown reason ${reasonCode}`,
+            `未知原因 ${reasonCode}`,
+          ];
+          return result(
+            "not_revoked",
+            t.path,
+            "INVALID",
+            code,
+            `${what} was revoked on chain: reason ${reasonCode} (${en})`,
+            `${whatZh}已在链上撤销：原因 ${reasonCode}（${zh}）`,
+            { reasonCode },
+          );
         }
       }
       return result("not_revoked", t.path, "VALID", Code.OK, "not revoked", "未被撤销");
@@ -693,17 +979,49 @@ const CHECKS = [
     async skip(t) {
       const skipped = skipUnparsedOrPending("issuer", t);
       if (skipped) return skipped;
-      if (!t.trust.issuers.length) return result("issuer", t.path, "SKIPPED", Code.ISSUER_NONE_CONFIGURED, "not checked: no trusted issuers are configured", "未检查：未配置受信任的发证方");
+      if (!t.trust.issuers.length)
+        return result(
+          "issuer",
+          t.path,
+          "SKIPPED",
+          Code.ISSUER_NONE_CONFIGURED,
+          "not checked: no trusted issuers are configured",
+          "未检查：未配置受信任的发证方",
+        );
       return skipUntrustedAnchor("issuer", t);
     },
     async run(t) {
       const ev = t.evidence;
       const tx = await ev.client().transaction(ev.anchor.txHash);
-      if (!tx) return result("issuer", t.path, "INVALID", Code.ISSUER_TX_NOT_FOUND, "the anchoring transaction is not on this chain", "链上找不到锚定交易");
+      if (!tx)
+        return result(
+          "issuer",
+          t.path,
+          "INVALID",
+          Code.ISSUER_TX_NOT_FOUND,
+          "the anchoring transaction is not on this chain",
+          "链上找不到锚定交易",
+        );
       if (!t.trust.issuers.includes(tx.sender)) {
-        return result("issuer", t.path, "INVALID", Code.ISSUER_UNTRUSTED, `anchored by ${tx.sender}, which is not a trusted issuer`, `锚定方 ${tx.sender} 不是受信任的发证方`, { sender: tx.sender });
+        return result(
+          "issuer",
+          t.path,
+          "INVALID",
+          Code.ISSUER_UNTRUSTED,
+          `anchored by ${tx.sender}, which is not a trusted issuer`,
+          `锚定方 ${tx.sender} 不是受信任的发证方`,
+          { sender: tx.sender },
+        );
       }
-      return result("issuer", t.path, "VALID", Code.OK, `anchored by trusted issuer ${tx.sender}`, `由受信任的发证方锚定：${tx.sender}`, { sender: tx.sender });
+      return result(
+        "issuer",
+        t.path,
+        "VALID",
+        Code.OK,
+        `anchored by trusted issuer ${tx.sender}`,
+        `由受信任的发证方锚定：${tx.sender}`,
+        { sender: tx.sender },
+      );
     },
   },
 ];
@@ -713,16 +1031,44 @@ async function runCheck(check, t) {
     return (await check.skip(t)) ?? (await check.run(t));
   } catch (exc) {
     if (exc instanceof NoRpcUrlError) {
-      return result(check.name, t.path, "ERROR", Code.ANCHORED_NO_RPC_URL, "no chain node is configured for this page", "本页面未配置链节点");
+      return result(
+        check.name,
+        t.path,
+        "ERROR",
+        Code.ANCHORED_NO_RPC_URL,
+        "no chain node is configured for this page",
+        "本页面未配置链节点",
+      );
     }
     if (exc instanceof ChainResponseError) {
-      return result(check.name, t.path, "ERROR", Code.CHAIN_BAD_ANSWER, `chain node gave an unusable answer: ${exc.message}`, `链节点返回了无法使用的应答：${exc.message}`);
+      return result(
+        check.name,
+        t.path,
+        "ERROR",
+        Code.CHAIN_BAD_ANSWER,
+        `chain node gave an unusable answer: ${exc.message}`,
+        `链节点返回了无法使用的应答：${exc.message}`,
+      );
     }
     if (exc instanceof ChainUnavailableError) {
-      return result(check.name, t.path, "ERROR", Code.CHAIN_UNAVAILABLE, `chain node unavailable: ${exc.message}`, `链节点不可用：${exc.message}`);
+      return result(
+        check.name,
+        t.path,
+        "ERROR",
+        Code.CHAIN_UNAVAILABLE,
+        `chain node unavailable: ${exc.message}`,
+        `链节点不可用：${exc.message}`,
+      );
     }
     // Anything unforeseen is ERROR: never a crash, never VALID.
-    return result(check.name, t.path, "ERROR", Code.INTERNAL_ERROR, `unexpected error in the ${check.name} check: ${exc?.name}: ${exc?.message}`, `${check.name} 检查发生意外错误：${exc?.name}`);
+    return result(
+      check.name,
+      t.path,
+      "ERROR",
+      Code.INTERNAL_ERROR,
+      `unexpected error in the ${check.name} check: ${exc?.name}: ${exc?.message}`,
+      `${check.name} 检查发生意外错误：${exc?.name}`,
+    );
   }
 }
 
@@ -738,13 +1084,18 @@ export function aggregate(checks, pending = false) {
 function* walk(bundle, path) {
   yield [path, bundle];
   for (const key of NESTED_KEYS) {
-    for (const [i, child] of bundle[key].entries()) yield* walk(child, path ? `${path}.${key}[${i}]` : `${key}[${i}]`);
+    for (const [i, child] of bundle[key].entries())
+      yield* walk(child, path ? `${path}.${key}[${i}]` : `${key}[${i}]`);
   }
 }
 
 function normaliseTrust({ chainId, contracts = [], issuers = [] }) {
   const lower = (list) => list.map((a) => String(a).trim().toLowerCase()).filter(Boolean);
-  return { chainId: chainId === undefined || chainId === null || chainId === "" ? null : Number(chainId), contracts: lower(contracts), issuers: lower(issuers) };
+  return {
+    chainId: chainId === undefined || chainId === null || chainId === "" ? null : Number(chainId),
+    contracts: lower(contracts),
+    issuers: lower(issuers),
+  };
 }
 
 /**
@@ -756,7 +1107,10 @@ function normaliseTrust({ chainId, contracts = [], issuers = [] }) {
  * `{status: "VALID"|"INVALID"|"ERROR"|"PENDING", checks: [...], record: {type, id}}` and never
  * rejects: whatever goes wrong is an ERROR check.
  */
-export async function verifyBundle(bundle, { rpcUrl, chainId, contracts = [], issuers = [], timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl } = {}) {
+export async function verifyBundle(
+  bundle,
+  { rpcUrl, chainId, contracts = [], issuers = [], timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl } = {},
+) {
   const trust = normaliseTrust({ chainId, contracts, issuers });
   const clients = new Map();
   const clientFor = (url) => {
@@ -776,15 +1130,16 @@ export async function verifyBundle(bundle, { rpcUrl, chainId, contracts = [], is
   const targets = parsed ? [...walk(parsed, "")] : [["", null]];
   for (const [path, b] of targets) {
     pending ||= b?.status === "pending";
-    const evidence = b && b.status !== "pending"
-      ? {
-          anchor: b.anchor,
-          root: b.root,
-          chainTrusted: trust.chainId !== null && b.anchor.chainId === trust.chainId,
-          contractTrusted: trust.contracts.includes(b.anchor.contract),
-          client: () => clientFor(rpcUrl),
-        }
-      : null;
+    const evidence =
+      b && b.status !== "pending"
+        ? {
+            anchor: b.anchor,
+            root: b.root,
+            chainTrusted: trust.chainId !== null && b.anchor.chainId === trust.chainId,
+            contractTrusted: trust.contracts.includes(b.anchor.contract),
+            client: () => clientFor(rpcUrl),
+          }
+        : null;
     const target = { bundle: b, formatError, evidence, trust, path };
     for (const check of CHECKS) checks.push(await runCheck(check, target));
   }

@@ -30,11 +30,17 @@ describe("RFC 8785 examples", () => {
 
   test("member order is by UTF-16 code units (RFC 8785 section 3.2.3)", () => {
     const obj = { "\u20ac": 1, "\r": 2, "\ufb33": 3, 1: 4, "\ud83d\ude00": 5, "\u0080": 6, "\u00f6": 7 };
-    assert.equal(tv.canonicalize(obj), '{"\\r":2,"1":4,"\u0080":6,"\u00f6":7,"\u20ac":1,"\ud83d\ude00":5,"\ufb33":3}');
+    assert.equal(
+      tv.canonicalize(obj),
+      '{"\\r":2,"1":4,"\u0080":6,"\u00f6":7,"\u20ac":1,"\ud83d\ude00":5,"\ufb33":3}',
+    );
   });
 
   test("strings escape only what JSON requires", () => {
-    assert.equal(tv.canonicalize("\u0000\b\t\n\f\r\u001f\u007f\"\\/é\u2028"), '"\\u0000\\b\\t\\n\\f\\r\\u001f\u007f\\"\\\\/é\u2028"');
+    assert.equal(
+      tv.canonicalize('\u0000\b\t\n\f\r\u001f\u007f"\\/é\u2028'),
+      '"\\u0000\\b\\t\\n\\f\\r\\u001f\u007f\\"\\\\/é\u2028"',
+    );
   });
 
   test("whitespace, nesting and literals", () => {
@@ -55,13 +61,21 @@ describe("RFC 8785 examples", () => {
 
 describe("edge-case records computed by the Python implementation", () => {
   test("fixture has the edge cases", { skip: NO_FIXTURE }, () => {
-    assert.deepEqual(pythonFixture.edgeCases.map((c) => c.name).sort(), ["keys", "nested", "numbers", "unicode"]);
+    assert.deepEqual(pythonFixture.edgeCases.map((c) => c.name).sort(), [
+      "keys",
+      "nested",
+      "numbers",
+      "unicode",
+    ]);
   });
 
   for (const c of pythonFixture?.edgeCases ?? []) {
     test(`${c.name}: JCS bytes, field salts, commitments, leaf value and hash`, () => {
       assert.equal(tv.canonicalize(c.record), c.recordJcs);
-      assert.deepEqual(tv.jcsOrder(Object.keys(c.record)), c.fields.map((f) => f.name));
+      assert.deepEqual(
+        tv.jcsOrder(Object.keys(c.record)),
+        c.fields.map((f) => f.name),
+      );
       for (const f of c.fields) {
         assert.equal(tv.canonicalize([f.name, c.record[f.name]]), f.jcs, f.name);
         assert.equal(tv.fieldSalt(c.masterSalt, f.name), f.salt, f.name);

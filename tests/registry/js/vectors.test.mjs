@@ -31,7 +31,8 @@ describe("OpenZeppelin StandardMerkleTree vectors", () => {
     test(`negative ${neg.name}: does not reach the root (${neg.why})`, () => {
       let reached = false;
       try {
-        reached = tv.processProof(tv.leafHash(neg.leafEncoding, neg.value), neg.proof) === neg.root.toLowerCase();
+        reached =
+          tv.processProof(tv.leafHash(neg.leafEncoding, neg.value), neg.proof) === neg.root.toLowerCase();
       } catch (exc) {
         assert.ok(exc instanceof tv.BundleFormatError, String(exc));
       }
@@ -47,7 +48,10 @@ describe("OpenZeppelin StandardMerkleTree vectors", () => {
 
   test("a proof longer than 64 hashes is refused", () => {
     const h = merkle.trees[0].root;
-    assert.throws(() => tv.processProof(h, Array(65).fill(h)), (e) => e.code === tv.Code.FORMAT_PROOF_TOO_LONG);
+    assert.throws(
+      () => tv.processProof(h, Array(65).fill(h)),
+      (e) => e.code === tv.Code.FORMAT_PROOF_TOO_LONG,
+    );
   });
 });
 
@@ -62,7 +66,10 @@ describe("record and commitment vectors", () => {
         assert.equal(tv.fieldCommitment(f.name, vec.record[f.name], f.salt), f.commitment, f.name);
         commitments[f.name] = f.commitment;
       }
-      assert.deepEqual(vec.fields.map((f) => f.name), tv.jcsOrder(Object.keys(vec.record)));
+      assert.deepEqual(
+        vec.fields.map((f) => f.name),
+        tv.jcsOrder(Object.keys(vec.record)),
+      );
       assert.equal(tv.commitmentsDigest(commitments), vec.digest);
       assert.deepEqual(tv.recordLeafValue(vec.record, vec.masterSalt), vec.leafValue);
       assert.deepEqual([...vec.leafEncoding], [...tv.LEAF_ENCODING]);
@@ -81,7 +88,8 @@ describe("record and commitment vectors", () => {
     test(`bundle ${name}: format, integrity and inclusion hold offline`, async () => {
       const report = await tv.verifyBundle(protocol.bundles[name], {});
       const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
-      for (const check of ["format", "integrity", "inclusion"]) assert.equal(byName[check].status, "VALID", JSON.stringify(byName[check]));
+      for (const check of ["format", "integrity", "inclusion"])
+        assert.equal(byName[check].status, "VALID", JSON.stringify(byName[check]));
     });
   }
 });
@@ -95,11 +103,17 @@ describe("contract interface", () => {
     const ours = new ethers.Interface([tv.CHECK_SIGNATURE]).getFunction("check");
     assert.equal(ours.selector, compiled.selector);
     assert.equal(ours.outputs[0].format("sighash"), compiled.outputs[0].format("sighash"));
-    assert.deepEqual(ours.outputs[0].components.map((c) => [c.name, c.type]), compiled.outputs[0].components.map((c) => [c.name, c.type]));
+    assert.deepEqual(
+      ours.outputs[0].components.map((c) => [c.name, c.type]),
+      compiled.outputs[0].components.map((c) => [c.name, c.type]),
+    );
   });
 
   test("RootAnchored's topic is the compiled event's", async () => {
     const { ethers } = await import("./ethers.mjs");
-    assert.equal(new ethers.Interface(artifact.abi).getEvent("RootAnchored").topicHash, tv.ROOT_ANCHORED_TOPIC);
+    assert.equal(
+      new ethers.Interface(artifact.abi).getEvent("RootAnchored").topicHash,
+      tv.ROOT_ANCHORED_TOPIC,
+    );
   });
 });

@@ -30,40 +30,122 @@ async function closedPort() {
 
 describe("tampering is INVALID", () => {
   const cases = [
-    ["a record value", (b) => { b.record.footprint.value = 100; }, { integrity: 202, inclusion: 0 }],
-    ["a nested record value's type", (b) => { b.record.footprint.value = "312.5"; }, { integrity: 202 }],
-    ["an added record field", (b) => { b.record.extra = 1; }, { integrity: 202 }],
-    ["a removed record field", (b) => { delete b.record.grade; }, { integrity: 202 }],
-    ["the salt", (b) => { b.salt = "0x" + "00".repeat(32); }, { integrity: 202 }],
-    ["the leaf digest", (b) => { b.leafValue[2] = "0x" + "ab".repeat(32); }, { integrity: 202, inclusion: 300 }],
-    ["the record id", (b) => { b.record.id = "CQ-LBL-2026-999999"; }, { integrity: 201 }],
-    ["the leaf encoding", (b) => { b.leafEncoding = ["string", "string", "string"]; }, { integrity: 200 }],
-    ["a proof sibling", (b) => { b.proof[0] = b.proof[0].slice(0, -1) + (b.proof[0].endsWith("0") ? "1" : "0"); }, { integrity: 0, inclusion: 300 }],
-    ["the proof order", (b) => { b.proof.reverse(); }, { inclusion: 300 }],
-    ["the root", (b) => { b.root = "0x" + "cd".repeat(32); }, { inclusion: 300 }],
+    [
+      "a record value",
+      (b) => {
+        b.record.footprint.value = 100;
+      },
+      { integrity: 202, inclusion: 0 },
+    ],
+    [
+      "a nested record value's type",
+      (b) => {
+        b.record.footprint.value = "312.5";
+      },
+      { integrity: 202 },
+    ],
+    [
+      "an added record field",
+      (b) => {
+        b.record.extra = 1;
+      },
+      { integrity: 202 },
+    ],
+    [
+      "a removed record field",
+      (b) => {
+        delete b.record.grade;
+      },
+      { integrity: 202 },
+    ],
+    [
+      "the salt",
+      (b) => {
+        b.salt = "0x" + "00".repeat(32);
+      },
+      { integrity: 202 },
+    ],
+    [
+      "the leaf digest",
+      (b) => {
+        b.leafValue[2] = "0x" + "ab".repeat(32);
+      },
+      { integrity: 202, inclusion: 300 },
+    ],
+    [
+      "the record id",
+      (b) => {
+        b.record.id = "CQ-LBL-2026-999999";
+      },
+      { integrity: 201 },
+    ],
+    [
+      "the leaf encoding",
+      (b) => {
+        b.leafEncoding = ["string", "string", "string"];
+      },
+      { integrity: 200 },
+    ],
+    [
+      "a proof sibling",
+      (b) => {
+        b.proof[0] = b.proof[0].slice(0, -1) + (b.proof[0].endsWith("0") ? "1" : "0");
+      },
+      { integrity: 0, inclusion: 300 },
+    ],
+    [
+      "the proof order",
+      (b) => {
+        b.proof.reverse();
+      },
+      { inclusion: 300 },
+    ],
+    [
+      "the root",
+      (b) => {
+        b.root = "0x" + "cd".repeat(32);
+      },
+      { inclusion: 300 },
+    ],
   ];
   for (const [what, change, codes] of cases) {
     test(`changing ${what}`, async () => {
       const report = await tv.verifyBundle(edit(change), {});
       assert.equal(report.status, "INVALID");
       const checks = byName(report);
-      for (const [name, code] of Object.entries(codes)) assert.equal(checks[name].code, code, `${name}: ${JSON.stringify(checks[name])}`);
+      for (const [name, code] of Object.entries(codes))
+        assert.equal(checks[name].code, code, `${name}: ${JSON.stringify(checks[name])}`);
     });
   }
 
   test("a hidden field's commitment in a redacted bundle", async () => {
-    const report = await tv.verifyBundle(edit((b) => { b.disclosure.hidden.process = "0x" + "11".repeat(32); }, bundles.redacted), {});
+    const report = await tv.verifyBundle(
+      edit((b) => {
+        b.disclosure.hidden.process = "0x" + "11".repeat(32);
+      }, bundles.redacted),
+      {},
+    );
     assert.equal(byName(report).integrity.code, tv.Code.INTEGRITY_DIGEST_MISMATCH);
   });
 
   test("a disclosed field's salt in a redacted bundle", async () => {
-    const report = await tv.verifyBundle(edit((b) => { b.disclosure.salts.supplier = b.disclosure.salts.component; }, bundles.redacted), {});
+    const report = await tv.verifyBundle(
+      edit((b) => {
+        b.disclosure.salts.supplier = b.disclosure.salts.component;
+      }, bundles.redacted),
+      {},
+    );
     assert.equal(byName(report).integrity.code, tv.Code.INTEGRITY_DIGEST_MISMATCH);
   });
 
   test("tampering stays INVALID when the node is down too", async () => {
     const port = await closedPort();
-    const report = await tv.verifyBundle(edit((b) => { b.record.grade = "B"; }), { ...TRUST, rpcUrl: `http://127.0.0.1:${port}` });
+    const report = await tv.verifyBundle(
+      edit((b) => {
+        b.record.grade = "B";
+      }),
+      { ...TRUST, rpcUrl: `http://127.0.0.1:${port}` },
+    );
     assert.equal(report.status, "INVALID");
     assert.equal(byName(report).anchored.status, "ERROR");
   });
@@ -74,23 +156,127 @@ describe("malformed bundles fail the format check", () => {
     ["not JSON", "{nope", 100],
     ["a JSON array", "[]", 102],
     ["nested too deeply", "[".repeat(100) + "]".repeat(100), 109],
-    ["another format", edit((b) => { b.format = "tanji-bundle/2"; }), 103],
-    ["no salt and no disclosure", edit((b) => { delete b.salt; }), 104],
-    ["salt and disclosure", edit((b) => { b.disclosure = bundles.redacted.disclosure; }), 110],
-    ["a redacted field without its salt", edit((b) => { delete b.disclosure.salts.supplier; }, bundles.redacted), 111],
-    ["a field disclosed and hidden", edit((b) => { b.disclosure.hidden.supplier = b.disclosure.hidden.process; }, bundles.redacted), 112],
-    ["a salt for an absent field", edit((b) => { b.disclosure.salts.other = b.disclosure.salts.supplier; }, bundles.redacted), 113],
-    ["non-hex root", edit((b) => { b.root = "0xzz" + b.root.slice(4); }), 106],
-    ["a short proof hash", edit((b) => { b.proof[0] = "0x1234"; }), 107],
-    ["a 65-hash proof", edit((b) => { b.proof = Array(65).fill(b.root); }), 108],
-    ["a record type that is not a string", edit((b) => { b.record.type = 1; }), 105],
-    ["an empty record id", edit((b) => { b.record.id = ""; }), 117],
-    ["a leafValue of the wrong length", edit((b) => { b.leafValue.pop(); }), 107],
-    ["a leafValue that does not fit its encoding", edit((b) => { b.leafValue[2] = "0x12"; }), 117],
-    ["a pending bundle with a root", edit((b) => { b.status = "pending"; b.anchor = null; b.proof = null; }), 115],
-    ["a chain id of zero", edit((b) => { b.anchor.chainId = 0; }), 117],
-    ["a lone surrogate in the record", edit((b) => { b.record.grade = "\ud800"; }), 114],
-    ["a bad nested bundle", edit((b) => { b.attestations = [{ format: "tanji-bundle/1" }]; }), 104],
+    [
+      "another format",
+      edit((b) => {
+        b.format = "tanji-bundle/2";
+      }),
+      103,
+    ],
+    [
+      "no salt and no disclosure",
+      edit((b) => {
+        delete b.salt;
+      }),
+      104,
+    ],
+    [
+      "salt and disclosure",
+      edit((b) => {
+        b.disclosure = bundles.redacted.disclosure;
+      }),
+      110,
+    ],
+    [
+      "a redacted field without its salt",
+      edit((b) => {
+        delete b.disclosure.salts.supplier;
+      }, bundles.redacted),
+      111,
+    ],
+    [
+      "a field disclosed and hidden",
+      edit((b) => {
+        b.disclosure.hidden.supplier = b.disclosure.hidden.process;
+      }, bundles.redacted),
+      112,
+    ],
+    [
+      "a salt for an absent field",
+      edit((b) => {
+        b.disclosure.salts.other = b.disclosure.salts.supplier;
+      }, bundles.redacted),
+      113,
+    ],
+    [
+      "non-hex root",
+      edit((b) => {
+        b.root = "0xzz" + b.root.slice(4);
+      }),
+      106,
+    ],
+    [
+      "a short proof hash",
+      edit((b) => {
+        b.proof[0] = "0x1234";
+      }),
+      107,
+    ],
+    [
+      "a 65-hash proof",
+      edit((b) => {
+        b.proof = Array(65).fill(b.root);
+      }),
+      108,
+    ],
+    [
+      "a record type that is not a string",
+      edit((b) => {
+        b.record.type = 1;
+      }),
+      105,
+    ],
+    [
+      "an empty record id",
+      edit((b) => {
+        b.record.id = "";
+      }),
+      117,
+    ],
+    [
+      "a leafValue of the wrong length",
+      edit((b) => {
+        b.leafValue.pop();
+      }),
+      107,
+    ],
+    [
+      "a leafValue that does not fit its encoding",
+      edit((b) => {
+        b.leafValue[2] = "0x12";
+      }),
+      117,
+    ],
+    [
+      "a pending bundle with a root",
+      edit((b) => {
+        b.status = "pending";
+        b.anchor = null;
+        b.proof = null;
+      }),
+      115,
+    ],
+    [
+      "a chain id of zero",
+      edit((b) => {
+        b.anchor.chainId = 0;
+      }),
+      117,
+    ],
+    [
+      "a lone surrogate in the record",
+      edit((b) => {
+        b.record.grade = "\ud800";
+      }),
+      114,
+    ],
+    [
+      "a bad nested bundle",
+      edit((b) => {
+        b.attestations = [{ format: "tanji-bundle/1" }];
+      }),
+      104,
+    ],
   ];
   for (const [what, bundle, code] of cases) {
     test(what, async () => {
@@ -125,7 +311,10 @@ describe("malformed bundles fail the format check", () => {
   });
 
   test("a bundle over 2 MiB", async () => {
-    const report = await tv.verifyBundle(JSON.stringify({ ...bundles.full, padding: "x".repeat(2 * 1024 * 1024) }), {});
+    const report = await tv.verifyBundle(
+      JSON.stringify({ ...bundles.full, padding: "x".repeat(2 * 1024 * 1024) }),
+      {},
+    );
     assert.equal(byName(report).format.code, tv.Code.FORMAT_TOO_LARGE);
   });
 
@@ -138,7 +327,11 @@ describe("malformed bundles fail the format check", () => {
 
 describe("trust and reachability", () => {
   test("a contract the page does not trust is INVALID without asking the node", async () => {
-    const report = await tv.verifyBundle(bundles.full, { chainId: 31337, contracts: ["0x" + "11".repeat(20)], rpcUrl: "http://127.0.0.1:1" });
+    const report = await tv.verifyBundle(bundles.full, {
+      chainId: 31337,
+      contracts: ["0x" + "11".repeat(20)],
+      rpcUrl: "http://127.0.0.1:1",
+    });
     const checks = byName(report);
     assert.equal(report.status, "INVALID");
     assert.equal(checks.anchored.code, tv.Code.ANCHORED_UNTRUSTED_CONTRACT);
@@ -146,12 +339,19 @@ describe("trust and reachability", () => {
   });
 
   test("the bundle's contract is compared case-insensitively with the trusted list", async () => {
-    const report = await tv.verifyBundle(bundles.full, { chainId: "31337", contracts: [CONTRACT.toUpperCase().replace("0X", "0x")] });
+    const report = await tv.verifyBundle(bundles.full, {
+      chainId: "31337",
+      contracts: [CONTRACT.toUpperCase().replace("0X", "0x")],
+    });
     assert.equal(byName(report).anchored.code, tv.Code.ANCHORED_NO_RPC_URL);
   });
 
   test("another chain than the page's is INVALID", async () => {
-    const report = await tv.verifyBundle(bundles.full, { chainId: 1, contracts: [CONTRACT], rpcUrl: "http://127.0.0.1:1" });
+    const report = await tv.verifyBundle(bundles.full, {
+      chainId: 1,
+      contracts: [CONTRACT],
+      rpcUrl: "http://127.0.0.1:1",
+    });
     assert.equal(byName(report).anchored.code, tv.Code.ANCHORED_UNTRUSTED_CHAIN);
   });
 
@@ -177,7 +377,10 @@ describe("trust and reachability", () => {
     let server;
     const sockets = new Set();
     before(async () => {
-      server = net.createServer((s) => { sockets.add(s); s.on("error", () => {}); });
+      server = net.createServer((s) => {
+        sockets.add(s);
+        s.on("error", () => {});
+      });
       await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
     });
     after(async () => {
@@ -197,7 +400,12 @@ describe("trust and reachability", () => {
   });
 
   test("a pending bundle is PENDING, with the chain checks skipped", async () => {
-    const pending = edit((b) => { b.status = "pending"; b.anchor = null; delete b.proof; delete b.root; });
+    const pending = edit((b) => {
+      b.status = "pending";
+      b.anchor = null;
+      delete b.proof;
+      delete b.root;
+    });
     const report = await tv.verifyBundle(pending, TRUST);
     assert.equal(report.status, "PENDING");
     assert.equal(byName(report).anchored.code, tv.Code.SKIPPED_PENDING);
@@ -216,7 +424,12 @@ describe("trust and reachability", () => {
 
 describe("against a real hardhat node, in agreement with the Python verifier", () => {
   const chain = pythonFixture?.chain;
-  const trust = chain && { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contracts: [chain.contract], issuers: [chain.issuer] };
+  const trust = chain && {
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    contracts: [chain.contract],
+    issuers: [chain.issuer],
+  };
 
   test("fixture names a live chain", { skip: NO_FIXTURE }, () => {
     assert.ok(Object.keys(chain.bundles).length >= 6);
@@ -249,7 +462,9 @@ describe("against a real hardhat node, in agreement with the Python verifier", (
     });
 
     test("a node on another chain than the bundle claims is INVALID", async () => {
-      const bundle = edit((b) => { b.anchor.chainId = 1; }, chain.bundles.valid);
+      const bundle = edit((b) => {
+        b.anchor.chainId = 1;
+      }, chain.bundles.valid);
       const report = await tv.verifyBundle(bundle, { ...trust, chainId: 1 });
       assert.equal(byName(report).anchored.code, tv.Code.ANCHORED_CHAIN_ID_MISMATCH);
       assert.equal(byName(report).not_revoked.code, tv.Code.SKIPPED_ANCHOR_UNTRUSTED);
@@ -257,24 +472,36 @@ describe("against a real hardhat node, in agreement with the Python verifier", (
 
     test("a trusted address with no anchor contract behind it is ERROR (unusable answer)", async () => {
       const empty = "0x" + "22".repeat(20);
-      const bundle = edit((b) => { b.anchor.contract = empty; }, chain.bundles.valid);
+      const bundle = edit((b) => {
+        b.anchor.contract = empty;
+      }, chain.bundles.valid);
       const report = await tv.verifyBundle(bundle, { ...trust, contracts: [empty] });
       assert.equal(report.status, "ERROR");
       assert.equal(byName(report).anchored.code, tv.Code.CHAIN_BAD_ANSWER);
     });
 
     test("a wrong anchoring block in the bundle is INVALID", async () => {
-      const bundle = edit((b) => { b.anchor.blockNumber += 1; }, chain.bundles.valid);
-      assert.equal(byName(await tv.verifyBundle(bundle, trust)).anchored.code, tv.Code.ANCHORED_BLOCK_MISMATCH);
+      const bundle = edit((b) => {
+        b.anchor.blockNumber += 1;
+      }, chain.bundles.valid);
+      assert.equal(
+        byName(await tv.verifyBundle(bundle, trust)).anchored.code,
+        tv.Code.ANCHORED_BLOCK_MISMATCH,
+      );
     });
 
     test("another transaction than the anchoring one is INVALID", async () => {
-      const bundle = edit((b) => { b.anchor.txHash = chain.bundles.rootRevoked.anchor.txHash; }, chain.bundles.valid);
+      const bundle = edit((b) => {
+        b.anchor.txHash = chain.bundles.rootRevoked.anchor.txHash;
+      }, chain.bundles.valid);
       assert.equal(byName(await tv.verifyBundle(bundle, trust)).anchored.code, tv.Code.ANCHORED_NO_EVENT);
     });
 
     test("an issuer the page does not trust is INVALID", async () => {
-      const report = await tv.verifyBundle(chain.bundles.valid, { ...trust, issuers: ["0x" + "33".repeat(20)] });
+      const report = await tv.verifyBundle(chain.bundles.valid, {
+        ...trust,
+        issuers: ["0x" + "33".repeat(20)],
+      });
       assert.equal(byName(report).issuer.code, tv.Code.ISSUER_UNTRUSTED);
     });
   }
