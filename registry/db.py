@@ -30,13 +30,19 @@ def _import_models() -> None:
     import registry.models  # noqa: F401
 
 
-def _create_v1(conn: Connection) -> None:
+def create_missing_tables(conn: Connection) -> None:
+    """Create every table of ``SQLModel.metadata`` the database does not have yet.
+
+    Version 1 is this step; a later change that only adds tables appends it again (existing
+    tables are left alone). A change to an existing table appends its own ``ALTER`` step.
+    """
     _import_models()
-    SQLModel.metadata.create_all(conn)
+    SQLModel.metadata.create_all(conn, checkfirst=True)
 
 
-#: Migration ``i`` upgrades the schema from version ``i`` to ``i + 1``. Append only.
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_v1]
+#: Migration ``i`` upgrades the schema from version ``i`` to ``i + 1``. Append only; never edit
+#: or reorder a step that has shipped.
+MIGRATIONS: list[Callable[[Connection], None]] = [create_missing_tables]
 
 
 def make_engine(settings: Settings) -> Engine:
