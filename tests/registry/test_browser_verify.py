@@ -54,7 +54,7 @@ from verifier.record import (
     record_leaf_value,
 )
 from verifier.trust import parse_trust
-from verifier.verifier import Verifier
+from verifier.verifier import Verifier, verify_offline
 
 STATIC_DIR = ROOT / "registry" / "static"
 JS_TESTS = ROOT / "tests" / "registry" / "js"
@@ -167,6 +167,87 @@ def canonical_refusals() -> list[dict[str, Any]]:
         with pytest.raises(BundleFormatError):
             canonicalize(json.loads(text))
         out.append({"why": why, "json": text})
+    return out
+
+
+def format_cases() -> list[dict[str, Any]]:
+    """Malformed bundles (as JSON text) with the Python verifier's ``format`` result for each."""
+    vectors = json.loads((ROOT / "tests" / "assets" / "protocol_vectors.json").read_text("utf-8"))
+    full, redacted = vectors["bundles"]["full"], vectors["bundles"]["redacted"]
+
+    def edit(base: dict[str, Any], change: Any) -> str:
+        b = copy.deepcopy(base)
+        change(b)
+        return json.dumps(b, ensure_ascii=False)
+
+    def nest(depth: int) -> dict[str, Any]:
+        b = copy.deepcopy(full)
+        for _ in range(depth - 1):
+            b = {**copy.deepcopy(full), "attestations": [b]}
+        return b
+
+    text = json.dumps(full, ensure_ascii=False)
+    cases: list[tuple[str, str]] = [
+        ("not JSON", "{nope"),
+        ("an array", "[]"),
+        ("NaN", text.replace('"value": 312.5', '"value": NaN')),
+        ("a duplicated key", text.replace('"grade": "A"', '"grade": "A", "grade": "C"')),
+        ("nested 200 deep", "[" * 200 + "]" * 200),
+        ("another format", edit(full, lambda b: b.update(format="tanji-bundle/2"))),
+        ("no record", edit(full, lambda b: b.pop("record"))),
+        ("record is a list", edit(full, lambda b: b.update(record=[]))),
+        ("record type 1", edit(full, lambda b: b["record"].update(type=1))),
+        ("empty record id", edit(full, lambda b: b["record"].update(id=""))),
+        ("no salt", edit(full, lambda b: b.pop("salt"))),
+        ("salt and disclosure", edit(full, lambda b: b.update(disclosure=redacted["disclosure"]))),
+        ("short salt", edit(full, lambda b: b.update(salt="0x1234"))),
+        ("odd hex", edit(full, lambda b: b.update(root=b["root"][:-1]))),
+        ("no 0x", edit(full, lambda b: b.update(root=b["root"][2:]))),
+        ("proof not a list", edit(full, lambda b: b.update(proof="0x"))),
+        ("proof of 65", edit(full, lambda b: b.update(proof=[b["root"]] * 65))),
+        ("leafValue short", edit(full, lambda b: b["leafValue"].pop())),
+        ("leafValue bool", edit(full, lambda b: b["leafValue"].__setitem__(1, True))),
+        ("bytes32 too short", edit(full, lambda b: b["leafValue"].__setitem__(2, "0x12"))),
+        ("no anchor", edit(full, lambda b: b.pop("anchor"))),
+        ("chain id 0", edit(full, lambda b: b["anchor"].update(chainId=0))),
+        ("chain id string", edit(full, lambda b: b["anchor"].update(chainId="31337"))),
+        ("short contract", edit(full, lambda b: b["anchor"].update(contract="0x1234"))),
+        ("negative timestamp", edit(full, lambda b: b["anchor"].update(timestamp=-1))),
+        ("status weird", edit(full, lambda b: b.update(status="weird"))),
+        ("pending with root", edit(full, lambda b: b.update(status="pending", anchor=None))),
+        (
+            "salt for absent field",
+            edit(redacted, lambda b: b["disclosure"]["salts"].update(x="0x" + "11" * 32)),
+        ),
+        (
+            "hidden and disclosed",
+            edit(redacted, lambda b: b["disclosure"]["hidden"].update(supplier="0x" + "11" * 32)),
+        ),
+        (
+            "disclosed without salt",
+            edit(redacted, lambda b: b["disclosure"]["salts"].pop("supplier")),
+        ),
+        (
+            "bad nested bundle",
+            edit(full, lambda b: b.update(attestations=[{"format": "tanji-bundle/1"}])),
+        ),
+        ("nested 9 deep", json.dumps(nest(9))),
+        ("nested 8 deep (fine)", json.dumps(nest(8))),
+        ("well formed", text),
+    ]
+    out = []
+    for why, case in cases:
+        report = verify_offline(case)
+        result = next(r for r in report.results if r.name == "format")
+        out.append(
+            {
+                "why": why,
+                "json": case,
+                "status": result.status.value,
+                "code": int(result.code),
+                "verdict": report.status.value,
+            }
+        )
     return out
 
 
@@ -375,6 +456,7 @@ def test_node_suite(tmp_path: Path, live_chain: LiveChain) -> None:
     fixture = {
         "edgeCases": edge_cases(),
         "canonicalRefusals": canonical_refusals(),
+        "formatCases": format_cases(),
         "chain": {
             "rpcUrl": live_chain.rpc_url,
             "chainId": live_chain.chain_id,
