@@ -32,16 +32,12 @@ import httpx
 import pytest
 import uvicorn
 from eth_account import Account
-from fastapi import FastAPI
 from web3 import HTTPProvider, Web3
 
 from anchoring.bundle import build_bundle
 from anchoring.ledger import AnchoredLeaf, leaf_hash_hex
 from anchoring.tree import MerkleTree
-from registry.app import create_app
-from registry.config import load_settings
 from tests.nodes import HARDHAT_KEY_0, ROOT, free_port, require_tool
-from tests.registry.factories import bearer, footprint, make_orgs
 from verifier.canonical import canonicalize
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
@@ -765,7 +761,7 @@ REVOKED_WITHDRAWN = 2  # verifier/revocation.py: withdrawn by the issuer
 
 
 @contextmanager
-def _serving(app: FastAPI) -> Iterator[str]:
+def _serving(app: Any) -> Iterator[str]:
     """The registry app under uvicorn on a loopback port (lifespan on: the anchoring loop runs)."""
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=free_port(), lifespan="on", log_level="warning")
@@ -793,6 +789,11 @@ def _wait(client: httpx.Client, path: str, key: str) -> None:
 def test_browser_verifies_a_label_issued_by_the_registry(chromium: str, tmp_path: Path) -> None:
     """A label issued and anchored by the registry (embedded chain, its own /rpc) reads Genuine
     in the browser, and Not genuine once the certifier revokes it."""
+    # Imported here: the other tests in this module need only registry/static, not the app.
+    from registry.app import create_app
+    from registry.config import load_settings
+    from tests.registry.factories import bearer, footprint, make_orgs
+
     settings = load_settings(
         data_dir=tmp_path / "data",
         batch_max_wait_seconds=0,
