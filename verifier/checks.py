@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, Protocol, TypeVar
 
+from verifier.attestation import verify_attestation_record
 from verifier.bundle import Bundle
 from verifier.chain import AnchoringTransaction, AnchorStatus, ChainReader
 from verifier.codes import Code
@@ -772,7 +773,114 @@ class RecognitionCheck:
         return None
 
 
-OFFLINE_CHECKS: Final[tuple[Check, ...]] = (FormatCheck(), IntegrityCheck(), InclusionCheck())
+class AttestationSignatureCheck:
+    """``attestation_signature``: a supplier attestation is signed by its supplier, for a trusted
+    deployment, and is the component (or upstream) its parent bundle names.
+
+    Applies to ``attestation`` records only, so a label reports one result per supply-chain hop
+    (``attestations[0].attestation_signature``, ``attestations[0].attestations[0]...``). Needs
+    no chain: it runs offline too (without a trust file the domain step is left out).
+    """
+
+    name: Final = "attestation_signature"
+
+    def applies(self, target: Target) -> bool:
+        """Only attestation records get an ``attestation_signature`` result."""
+        return target.bundle is not None and target.bundle.record.get("type") == "attestation"
+
+    def skip(self, target: Target) -> CheckResult | None:
+        """Skipped for malformed bundles, and when the signed members are redacted."""
+        if target.bundle is None:
+            return _skip_unparsed_or_pending(self.name, target)
+        hidden = [name for name in RECORD_MEMBERS if name not in target.bundle.record]
+        if hidden:
+            # Hiding the message is a supplier's right (docs/ATTESTATIONS.md, section 4); the
+            # commitment still binds it, but who signed what cannot be shown to this reader.
+            return _Results(self.name, target.path).skipped(
+                Code.ATTESTATION_REDACTED,
+                f"not checked: the attestation's signed members are hidden ({', '.join(hidden)})",
+                f"未检查：供应商声明的签名字段未公开（{', '.join(hidden)}）",
+                hidden=hidden,
+            )
+        return None
+
+    def run(self, target: Target) -> CheckResult:
+        """Digest = id and signer = supplier; trusted domain; named by the parent."""
+        make = _Results(self.name, target.path)
+        assert target.bundle is not None
+        record = target.bundle.record
+        try:
+            signer = verify_attestation_record(dict(record))
+        except AttestationError as exc:  # SignatureError is an AttestationError
+            return make.invalid(
+                Code.ATTESTATION_BAD_SIGNATURE,
+                f"the attestation's signature does not hold: {exc} ({exc.code}, {exc.field})",
+                f"供应商声明的签名无效：{exc.code}（{exc.field}）",
+                errorCode=exc.code,
+                field=exc.field,
+            )
+        message = record["message"]
+        facts: dict[str, Any] = {
+            "supplier": signer,
+            "componentId": message.get("componentId"),
+            "kgCo2ePerUnit": message.get("kgCo2ePerUnit"),
+            "declaredUnit": message.get("declaredUnit"),
+        }
+        trust = target.trust
+        if trust is not None and not trust.trusts_contract(
+            record["chainId"], record["verifyingContract"]
+        ):
+            return make.invalid(
+                Code.ATTESTATION_UNTRUSTED_DOMAIN,
+                f"signed for contract {record['verifyingContract']} on chain {record['chainId']}, "
+                "which the trust file does not list",
+                f"签名所属的合约 {record['verifyingContract']}（链 {record['chainId']}）"
+                "不在信任文件中",
+                **facts,
+            )
+        linked = _attestation_linked(str(record["id"]), target.parent)
+        if linked is False:
+            return make.invalid(
+                Code.ATTESTATION_NOT_LINKED,
+                "the attestation is not one its parent names (components / upstream)",
+                "该供应商声明不在上级记录的组件或上游列表中",
+                **facts,
+            )
+        return make.valid(
+            f"signed by supplier {signer}"
+            + ("" if linked else " (its parent's component list is hidden)"),
+            f"由供应商 {signer} 签名" + ("" if linked else "（上级组件列表未公开）"),
+            linked=linked,
+            **facts,
+        )
+
+
+def _attestation_linked(attestation_id: str, parent: Bundle | None) -> bool | None:
+    """Whether ``parent`` names the attestation; None when that cannot be seen (hidden)."""
+    if parent is None:
+        return True  # a bundle of the attestation itself
+    record = parent.record
+    if record.get("type") == "attestation":
+        message = record.get("message")
+        if not isinstance(message, Mapping):
+            return None
+        return attestation_id in (message.get("upstream") or [])
+    components = record.get("components")
+    if components is None:
+        return None
+    if not isinstance(components, list):
+        return False
+    return any(
+        isinstance(c, Mapping) and c.get("attestation_id") == attestation_id for c in components
+    )
+
+
+OFFLINE_CHECKS: Final[tuple[Check, ...]] = (
+    FormatCheck(),
+    IntegrityCheck(),
+    InclusionCheck(),
+    AttestationSignatureCheck(),
+)
 DEFAULT_CHECKS: Final[tuple[Check, ...]] = (
     *OFFLINE_CHECKS,
     AnchoredCheck(),

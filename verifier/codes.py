@@ -64,6 +64,12 @@ class Code(IntEnum):
     ISSUER_TX_NOT_FOUND = 601
     ISSUER_NONE_CONFIGURED = 690
 
+    # attestation_signature (7xx): a nested supplier attestation's signature does not hold
+    ATTESTATION_BAD_SIGNATURE = 700
+    ATTESTATION_NOT_LINKED = 704
+    ATTESTATION_UNTRUSTED_DOMAIN = 707
+    ATTESTATION_REDACTED = 790
+
     # recognition (8xx): a nested recognition statement is not one the verifier accepts
     RECOGNITION_BAD_SIGNATURE = 800
     RECOGNITION_UNTRUSTED_RECOGNIZER = 801

@@ -1,0 +1,617 @@
+"""Supplier attestations: intake (one or in bulk), supply-chain trees, bundles, revocation.
+
+Intake checks each item on its own and answers per item with a code: the message (the verifier's
+rules), the signature (recovered with libsecp256k1 and compared with ``message.supplier``), the
+signing key (registered, in force now), expiry, replay (one nonce per supplier), the unit, and
+the upstream references (stored or earlier in the same request, not revoked, chain not too deep).
+The valid ones are stored with their ledger rows in the caller's transaction, so they go through
+the same anchoring batches as footprints and labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from anchoring import ledger
+from anchoring.bundle import build_bundle
+from anchoring.errors import LedgerError
+from registry.attestation_hash import attestation_digest
+from registry.catalogue import UNITS
+from registry.crud.suppliers import is_active
+from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from registry.ids import new_master_salt
+from registry.models.attestations import (
+    ACTIVE,
+    MAX_CHAIN_DEPTH,
+    REVOKED,
+    Attestation,
+    AttestationItemResult,
+    AttestationPublic,
+    AttestationPush,
+)
+from registry.models.orgs import Organisation, OrgRole
+from registry.models.suppliers import SupplierKey
+from registry.validation import validation_error_details
+from verifier.attestation import ATTESTATION_STRUCT, PRIMARY_TYPE, RECORD_TYPE, validate_attestation
+from verifier.eip712 import EIP712_DOMAIN_TYPE, domain
+from verifier.errors import AttestationError
+from verifier.record import REQUIRED_FIELDS, record_leaf_value
+from verifier.signature import recover_address, signature_bytes
+
+#: Declared units an attestation may use: the catalogue's, plus common component measures.
+ATTESTATION_UNITS: Final = frozenset(UNITS) | {"g", "m2", "m3", "L", "MJ"}
+_CHUNK: Final = 500
+
+
+class SupplyChainError(InvalidInputError):
+    """A supply chain that cannot be accepted (``cycle``, ``too_deep``)."""
+
+
+@dataclass
+class _Candidate:
+    index: int
+    message: dict[str, Any]
+    signature: bytes
+    digest: str
+    signer: str
+
+
+def eip712_description(*, chain_id: int, contract: str) -> dict[str, Any]:
+    """What a wallet needs to sign an attestation: domain, types and primary type."""
+    return {
+        "domain": domain(chain_id=chain_id, contract=contract),
+        "types": {
+            "EIP712Domain": [dict(m) for m in EIP712_DOMAIN_TYPE],
+            PRIMARY_TYPE: [dict(m) for m in ATTESTATION_STRUCT],
+        },
+        "primaryType": PRIMARY_TYPE,
+    }
+
+
+def _error(index: int, code: str, message: str, field: str | None) -> AttestationItemResult:
+    return AttestationItemResult(
+        index=index, status="error", error={"code": code, "message": message, "field": field}
+    )
+
+
+def _parse(
+    index: int, raw: Any, *, chain_id: int, contract: str, now: int
+) -> _Candidate | AttestationItemResult:
+    """Checks that need no database: shape, domain, message, unit, signature."""
+    try:
+        item = AttestationPush.model_validate(raw)
+    except ValidationError as exc:
+        first = validation_error_details(exc.errors())[0]
+        return _error(index, first["code"], first["message"], first["field"])
+    try:
+        if item.domain is not None:
+            try:
+                theirs = domain(
+                    chain_id=item.domain["chainId"], contract=item.domain["verifyingContract"]
+                )
+            except (AttestationError, KeyError):
+                theirs = {}
+            if item.domain != theirs or theirs != domain(chain_id=chain_id, contract=contract):
+                return _error(
+                    index,
+                    "wrong_domain",
+                    "the domain is not this registry's (GET /api/v1/attestations/eip712)",
+                    "domain",
+                )
+        message = validate_attestation(item.message, now=now)
+        if message["declaredUnit"] not in ATTESTATION_UNITS:
+            return _error(
+                index,
+                "unknown_unit",
+                f"declaredUnit {message['declaredUnit']!r} is not one of "
+                f"{', '.join(sorted(ATTESTATION_UNITS))}",
+                "message.declaredUnit",
+            )
+        digest = attestation_digest(message, chain_id=chain_id, contract=contract)
+        raw_signature = signature_bytes(item.signature)
+        signer = recover_address(digest, raw_signature)
+    except AttestationError as exc:
+        return _error(index, exc.code or "invalid_attestation", str(exc), exc.field)
+    if signer != message["supplier"]:
+        return _error(
+            index,
+            "signer_mismatch",
+            f"the signature recovers {signer}, not message.supplier {message['supplier']}: "
+            "it was made by another key or over other data",
+            "signature",
+        )
+    return _Candidate(index, message, raw_signature, "0x" + digest.hex(), signer)
+
+
+def _chunks(values: Collection[str]) -> Iterable[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+def push(
+    session: Session,
+    *,
+    org: Organisation,
+    items: Sequence[Any],
+    chain_id: int,
+    contract: str,
+    now: datetime,
+) -> list[AttestationItemResult]:
+    """Check each item and add the valid, new ones with their ledger rows (no commit).
+
+    ``now`` is the intake time: expiry and key validity are judged at it. Items already stored
+    (the same signed statement: the id is its digest) are ``duplicate``; nothing of an invalid
+    item is added.
+    """
+    now_unix = int(now.timestamp())
+    results: dict[int, AttestationItemResult] = {}
+    candidates: list[_Candidate] = []
+    for index, raw in enumerate(items):
+        parsed = _parse(index, raw, chain_id=chain_id, contract=contract, now=now_unix)
+        if isinstance(parsed, _Candidate):
+            candidates.append(parsed)
+        else:
+            results[index] = parsed
+
+    keys = _by_address(session, {c.signer for c in candidates})
+    known_ids: set[str] = set()
+    for chunk in _chunks({c.digest for c in candidates}):
+        known_ids.update(
+            session.exec(select(Attestation.id).where(col(Attestation.id).in_(chunk))).all()
+        )
+    used_nonces: set[tuple[str, str]] = set()
+    for chunk in _chunks({c.message["nonce"] for c in candidates}):
+        pairs = session.exec(
+            select(Attestation.supplier_org_id, Attestation.nonce).where(
+                col(Attestation.nonce).in_(chunk)
+            )
+        ).all()
+        used_nonces.update((pair[0], pair[1]) for pair in pairs)
+    upstream_ids = {u for c in candidates for u in c.message["upstream"]}
+    # id -> (status, depth) of every upstream the items cite that is already stored.
+    upstream: dict[str, tuple[str, int]] = {}
+    for chunk in _chunks(upstream_ids):
+        for ref in session.exec(
+            select(Attestation.id, Attestation.status, Attestation.depth).where(
+                col(Attestation.id).in_(chunk)
+            )
+        ).all():
+            upstream[ref[0]] = (ref[1], ref[2])
+    units: dict[tuple[str, str], str] = {}
+    for chunk in _chunks({c.message["componentId"] for c in candidates}):
+        for row in session.exec(
+            select(
+                Attestation.supplier_org_id, Attestation.component_id, Attestation.declared_unit
+            ).where(col(Attestation.component_id).in_(chunk))
+        ).all():
+            units[(row[0], row[1])] = row[2]
+    names = {
+        o.id: o.name
+        for o in session.exec(
+            select(Organisation).where(col(Organisation.id).in_({k.org_id for k in keys.values()}))
+        ).all()
+    }
+
+    rows: list[dict[str, Any]] = []
+    ledger_rows: list[dict[str, Any]] = []
+    for c in candidates:
+        outcome = _admit(c, keys, known_ids, used_nonces, upstream, units, now)
+        if outcome is not None:
+            results[c.index] = outcome
+            continue
+        key = keys[c.signer]
+        m = c.message
+        record = {
+            "type": RECORD_TYPE,
+            "id": c.digest,
+            "chainId": chain_id,
+            "verifyingContract": domain(chain_id=chain_id, contract=contract)["verifyingContract"],
+            "message": m,
+            "signature": "0x" + c.signature.hex(),
+            "signer": c.signer,
+            "supplierName": names[key.org_id],
+        }
+        salt = new_master_salt()
+        leaf_value = record_leaf_value(record, salt)
+        depth = 1 + max((upstream[u][1] for u in m["upstream"]), default=0)
+        rows.append(
+            {
+                "id": c.digest,
+                "supplier_org_id": key.org_id,
+                "signer": c.signer,
+                "pushed_by_org_id": org.id,
+                "component_id": m["componentId"],
+                "product_id": m["productId"],
+                "declared_unit": m["declaredUnit"],
+                "kg_co2e_per_unit": m["kgCo2ePerUnit"],
+                "nonce": m["nonce"],
+                "expiry": m["expiry"],
+                "upstream": m["upstream"],
+                "depth": depth,
+                "status": ACTIVE,
+                "revocation_reason": None,
+                "record": record,
+                "master_salt": "0x" + salt.hex(),
+                "received_at": now,
+            }
+        )
+        ledger_rows.append(
+            {
+                "record_type": RECORD_TYPE,
+                "record_id": c.digest,
+                "leaf_value": leaf_value,
+                "leaf_hash": ledger.leaf_hash_hex(leaf_value),
+                "status": ledger.RECORD_PENDING,
+                "created_at": now,
+            }
+        )
+        # Later items of the same request may cite this one, and may not repeat it.
+        known_ids.add(c.digest)
+        used_nonces.add((key.org_id, m["nonce"]))
+        upstream[c.digest] = (ACTIVE, depth)
+        units.setdefault((key.org_id, m["componentId"]), m["declaredUnit"])
+        results[c.index] = AttestationItemResult(index=c.index, status="created", id=c.digest)
+    if rows:
+        # Executemany inserts: a per-row ORM flush (ledger.enqueue) is ~10x slower in bulk.
+        # These are new records (ids checked above), so enqueue's conflict check cannot apply.
+        session.execute(sa.insert(Attestation), rows)
+        session.execute(sa.insert(ledger.AnchorRecord), ledger_rows)
+    return [results[i] for i in sorted(results)]
+
+
+def _admit(
+    c: _Candidate,
+    keys: Mapping[str, SupplierKey],
+    known_ids: set[str],
+    used_nonces: set[tuple[str, str]],
+    upstream: Mapping[str, tuple[str, int]],
+    units: Mapping[tuple[str, str], str],
+    now: datetime,
+) -> AttestationItemResult | None:
+    """The database checks of one parsed item; ``None`` when it is admitted."""
+    key = keys.get(c.signer)
+    if key is None:
+        return _error(
+            c.index,
+            "unknown_key",
+            f"{c.signer} is not a registered supplier key",
+            "message.supplier",
+        )
+    if not is_active(key, now):
+        if key.revoked_at is not None and key.revoked_at <= now:
+            return _error(
+                c.index,
+                "revoked_key",
+                f"key {c.signer} was revoked ({key.revocation_reason}) from "
+                f"{key.revoked_at.isoformat()}",
+                "message.supplier",
+            )
+        return _error(
+            c.index,
+            "key_not_yet_valid",
+            f"key {c.signer} is valid only from {key.valid_from.isoformat()}",
+            "message.supplier",
+        )
+    if c.digest in known_ids:
+        return AttestationItemResult(index=c.index, status="duplicate", id=c.digest)
+    m = c.message
+    if (key.org_id, m["nonce"]) in used_nonces:
+        return _error(
+            c.index,
+            "replayed_nonce",
+            "this supplier already used this nonce for another attestation",
+            "message.nonce",
+        )
+    unit = units.get((key.org_id, m["componentId"]))
+    if unit is not None and unit != m["declaredUnit"]:
+        return _error(
+            c.index,
+            "unit_mismatch",
+            f"this supplier declares {m['componentId']} per {unit!r}, not {m['declaredUnit']!r}",
+            "message.declaredUnit",
+        )
+    for i, ref in enumerate(m["upstream"]):
+        found = upstream.get(ref)
+        if found is None:
+            return _error(
+                c.index,
+                "unknown_upstream",
+                f"upstream attestation {ref} is not in the registry",
+                f"message.upstream[{i}]",
+            )
+        if found[0] != ACTIVE:
+            return _error(
+                c.index,
+                "upstream_revoked",
+                f"upstream attestation {ref} was revoked",
+                f"message.upstream[{i}]",
+            )
+        if found[1] + 1 > MAX_CHAIN_DEPTH:
+            return _error(
+                c.index,
+                "too_deep",
+                f"the supply chain would be deeper than {MAX_CHAIN_DEPTH} attestations",
+                f"message.upstream[{i}]",
+            )
+    return None
+
+
+def _by_address(session: Session, addresses: Collection[str]) -> dict[str, SupplierKey]:
+    found: dict[str, SupplierKey] = {}
+    for chunk in _chunks(addresses):
+        for key in session.exec(
+            select(SupplierKey).where(col(SupplierKey.address).in_(chunk))
+        ).all():
+            found[key.address] = key
+    return found
+
+
+# --- supply-chain trees -------------------------------------------------------------------
+
+
+def check_tree(
+    roots: Sequence[str], children: Callable[[str], Sequence[str]], *, max_depth: int
+) -> None:
+    """Walk a supply chain from ``roots`` (depth 1); raise on a cycle or a chain too deep.
+
+    Raises :class:`SupplyChainError` with code ``cycle`` or ``too_deep``. Attestation ids are
+    digests over their upstream ids, so a cycle cannot be signed; the walk still refuses one
+    rather than trusting that (a corrupted database must not hang bundle building).
+    """
+
+    def visit(node: str, depth: int, path: tuple[str, ...]) -> None:
+        if node in path:
+            raise SupplyChainError(
+                f"the supply chain has a cycle through {node}",
+                code="cycle",
+                field="components",
+                details=[{"path": [*path, node]}],
+            )
+        if depth > max_depth:
+            raise SupplyChainError(
+                f"the supply chain is deeper than {max_depth} attestations",
+                code="too_deep",
+                field="components",
+                details=[{"path": [*path, node]}],
+            )
+        if (node, depth) in done_depths:
+            return
+        for child in children(node):
+            visit(child, depth + 1, (*path, node))
+        done_depths.add((node, depth))
+
+    done_depths: set[tuple[str, int]] = set()
+    for root in roots:
+        visit(root, 1, ())
+
+
+def load_tree(session: Session, roots: Iterable[str]) -> dict[str, Attestation]:
+    """Every stored attestation reachable from ``roots`` through ``upstream`` (level by level)."""
+    found: dict[str, Attestation] = {}
+    frontier = set(roots)
+    for _ in range(MAX_CHAIN_DEPTH + 2):  # bounded even if a cycle slipped in
+        frontier -= set(found)
+        if not frontier:
+            break
+        for chunk in _chunks(frontier):
+            for row in session.exec(select(Attestation).where(col(Attestation.id).in_(chunk))):
+                found[row.id] = row
+        frontier = {u for a in found.values() for u in a.upstream}
+    return found
+
+
+def check_footprint_components(session: Session, data: dict[str, Any]) -> None:
+    """Check a footprint's ``components`` (see :func:`check_components`); drop the member if None.
+
+    A footprint without components keeps exactly the fields it had before components existed.
+    """
+    if data.get("components") is None:
+        data.pop("components", None)
+        return
+    check_components(session, data["components"])
+
+
+def check_components(session: Session, components: Sequence[Mapping[str, Any]]) -> None:
+    """Check a footprint's components against their attestations (raises InvalidInputError).
+
+    Each attestation must exist (``unknown_attestation``), not be revoked
+    (``attestation_revoked``), be about the same component (``component_mismatch``) in the same
+    unit (``unit_mismatch``); the whole chain must be acyclic (``cycle``) and at most
+    ``MAX_CHAIN_DEPTH`` attestations deep below the footprint (``too_deep``).
+    """
+    if not components:
+        return
+    tree = load_tree(session, [c["attestation_id"] for c in components])
+    for i, component in enumerate(components):
+        field = f"components[{i}]"
+        found = tree.get(component["attestation_id"])
+        if found is None:
+            raise InvalidInputError(
+                f"attestation {component['attestation_id']} is not in the registry",
+                code="unknown_attestation",
+                field=f"{field}.attestation_id",
+            )
+        if found.status != ACTIVE:
+            raise InvalidInputError(
+                f"attestation {found.id} was revoked",
+                code="attestation_revoked",
+                field=f"{field}.attestation_id",
+            )
+        if found.component_id != component["component_id"]:
+            raise InvalidInputError(
+                f"attestation {found.id} is about {found.component_id!r}, "
+                f"not {component['component_id']!r}",
+                code="component_mismatch",
+                field=f"{field}.component_id",
+            )
+        if found.declared_unit != component["unit"]:
+            raise InvalidInputError(
+                f"attestation {found.id} declares its footprint per {found.declared_unit!r}; "
+                f"the component's quantity is in {component['unit']!r}",
+                code="unit_mismatch",
+                field=f"{field}.unit",
+            )
+
+    def children(node: str) -> Sequence[str]:
+        row = tree.get(node)
+        return [] if row is None else row.upstream
+
+    check_tree([c["attestation_id"] for c in components], children, max_depth=MAX_CHAIN_DEPTH)
+
+
+# --- reading, bundles, revocation ------------------------------------------------------------
+
+
+def get_attestation(session: Session, *, attestation_id: str) -> Attestation:
+    """An attestation by id (raises :class:`NotFoundError`)."""
+    found = session.get(Attestation, attestation_id.lower())
+    if found is None:
+        raise NotFoundError(f"attestation {attestation_id} does not exist", field="attestation_id")
+    return found
+
+
+def check_reader(attestation: Attestation, org: Organisation) -> None:
+    """Enterprises read the attestations they pushed or signed; certifiers and admins all."""
+    if org.role in (OrgRole.CERTIFICATION_BODY, OrgRole.ADMIN):
+        return
+    if org.id in (attestation.pushed_by_org_id, attestation.supplier_org_id):
+        return
+    raise PermissionDeniedError(
+        f"attestation {attestation.id} was pushed by another organisation",
+        code="forbidden_org",
+        field="attestation_id",
+    )
+
+
+def to_public(session: Session, attestation: Attestation) -> AttestationPublic:
+    """The API view of an attestation (the master salt never leaves through it)."""
+    return AttestationPublic(
+        id=attestation.id,
+        supplier_org_id=attestation.supplier_org_id,
+        supplier_name=attestation.record.get("supplierName"),
+        signer=attestation.signer,
+        pushed_by_org_id=attestation.pushed_by_org_id,
+        component_id=attestation.component_id,
+        product_id=attestation.product_id,
+        declared_unit=attestation.declared_unit,
+        kg_co2e_per_unit=attestation.kg_co2e_per_unit,
+        upstream=list(attestation.upstream),
+        depth=attestation.depth,
+        status=attestation.status,
+        anchor_status=ledger.record_status(
+            session, record_type=RECORD_TYPE, record_id=attestation.id
+        ),
+        record=attestation.record,
+        received_at=attestation.received_at,
+    )
+
+
+def parse_hide(value: str | None) -> frozenset[str]:
+    """``?hide=a,b`` → the field names to hide; ``type`` and ``id`` cannot be hidden."""
+    names = frozenset(n.strip() for n in (value or "").split(",") if n.strip())
+    fixed = names & set(REQUIRED_FIELDS)
+    if fixed:
+        raise InvalidInputError(
+            f"{', '.join(sorted(fixed))} cannot be hidden: the leaf value shows them",
+            code="cannot_hide",
+            field="query.hide",
+        )
+    return names
+
+
+def disclose_for(record: Mapping[str, Any], hide: frozenset[str]) -> list[str] | None:
+    """The ``disclose`` argument of ``build_bundle`` for ``record`` (None: disclose all)."""
+    if not hide & set(record):
+        return None
+    return [name for name in record if name not in hide]
+
+
+def attestation_bundles(
+    session: Session, ids: Sequence[str], *, hide: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The ``tanji-bundle/1`` of each attestation, each carrying its upstream's, recursively."""
+    tree = load_tree(session, ids)
+
+    def children(node: str) -> Sequence[str]:
+        row = tree.get(node)
+        return [] if row is None else row.upstream
+
+    check_tree(ids, children, max_depth=MAX_CHAIN_DEPTH)
+
+    def bundle(node: str) -> dict[str, Any]:
+        row = tree.get(node)
+        if row is None:
+            raise NotFoundError(f"attestation {node} does not exist", field="attestation_id")
+        return build_bundle(
+            record=row.record,
+            salt=bytes.fromhex(row.master_salt.removeprefix("0x")),
+            leaf=ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=row.id),
+            disclose=disclose_for(row.record, hide),
+            attestations=[bundle(u) for u in row.upstream],
+        )
+
+    return [bundle(i) for i in ids]
+
+
+def revoke_attestation(
+    session: Session, *, attestation: Attestation, org: Organisation, reason: int
+) -> Attestation:
+    """Withdraw an attestation (the pushing enterprise or the supplier), on chain once anchored.
+
+    Raises :class:`ConflictError` (``not_anchored``) while it waits for its batch: a revocation
+    must reach the chain, and only an anchored leaf can be revoked there.
+    """
+    if org.id not in (attestation.pushed_by_org_id, attestation.supplier_org_id):
+        raise PermissionDeniedError(
+            "only the enterprise that pushed an attestation, or its supplier, may revoke it",
+            code="forbidden_org",
+            field="attestation_id",
+        )
+    if attestation.status != ACTIVE:
+        raise ConflictError(
+            f"attestation {attestation.id} is already revoked",
+            code="already_revoked",
+            field="attestation_id",
+        )
+    try:
+        ledger.request_revocation(
+            session, record_type=RECORD_TYPE, record_id=attestation.id, reason=reason
+        )
+    except LedgerError as exc:
+        raise ConflictError(str(exc), code=exc.code, field="attestation_id") from None
+    attestation.status = REVOKED
+    attestation.revocation_reason = reason
+    session.add(attestation)
+    return attestation
+
+
+def tree_view(session: Session, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The supply-chain tree for display: supplier, component, value, unit, status, upstream."""
+    tree = load_tree(session, ids)
+
+    def node(node_id: str, depth: int) -> dict[str, Any]:
+        row = tree.get(node_id)
+        if row is None or depth > MAX_CHAIN_DEPTH:
+            return {"id": node_id, "missing": True, "upstream": []}
+        return {
+            "id": row.id,
+            "supplier_name": row.record.get("supplierName"),
+            "component_id": row.component_id,
+            "kg_co2e_per_unit": row.kg_co2e_per_unit,
+            "declared_unit": row.declared_unit,
+            "status": row.status,
+            "anchor_status": ledger.record_status(
+                session, record_type=RECORD_TYPE, record_id=row.id
+            ),
+            "upstream": [node(u, depth + 1) for u in row.upstream],
+        }
+
+    return [node(i, 1) for i in ids]
