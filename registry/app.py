@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from registry.anchoring_loop import AnchoringLoop
 from registry.api.errors import install_error_handlers
 from registry.api.routes import (
+    attestations,
     batches,
     disclosure,
     footprints,
@@ -28,6 +29,7 @@ from registry.api.routes import (
     orgs,
     pages,
     rpc,
+    suppliers,
 )
 from registry.chain import open_chain
 from registry.config import Settings, load_settings
@@ -81,7 +83,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.chain = None
     app.state.loop = None
     install_error_handlers(app)
-    for module in (health, orgs, footprints, labels, batches, rpc, pages, disclosure):
+    for module in (
+        health,
+        orgs,
+        footprints,
+        labels,
+        batches,
+        rpc,
+        pages,
+        disclosure,
+        suppliers,
+        attestations,
+    ):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -9,7 +9,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
-from registry.errors import ConflictError, NotFoundError, PermissionDeniedError
+from registry.crud.attestations import check_footprint_components
+from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.ids import new_master_salt, new_record_id
 from registry.models.common import utcnow
 from registry.models.footprints import BulkItemResult, Footprint, FootprintCreate, FootprintPublic
@@ -60,6 +61,7 @@ def add_footprint(session: Session, *, org: Organisation, item: FootprintCreate)
     Raises :class:`ConflictError` (``duplicate_footprint``) when the org already has it.
     """
     data = item.model_dump(mode="json")
+    check_footprint_components(session, data)
     digest = content_hash(data)
     existing = find_duplicate(session, org_id=org.id, digest=digest)
     if existing is not None:
@@ -119,6 +121,12 @@ def add_bulk(session: Session, *, org: Organisation, items: list[Any]) -> list[B
             )
             continue
         data = item.model_dump(mode="json")
+        try:
+            check_footprint_components(session, data)
+        except InvalidInputError as exc:
+            error = {"code": exc.code, "message": exc.message, "field": exc.field}
+            results.append(BulkItemResult(index=index, status="error", error=error))
+            continue
         valid.append((index, data, content_hash(data)))
     hashes = [digest for _, _, digest in valid]
     known: dict[str, str] = {}

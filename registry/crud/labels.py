@@ -100,6 +100,8 @@ def build_record(
         "supersedes": supersedes,
         "notes": body.notes,
         "issued_at": issued_at.isoformat(timespec="seconds"),
+        # Supplier components and their attestation ids (issue 4); absent when there are none.
+        **({"components": data["components"]} if data.get("components") else {}),
     }
 
 
@@ -320,9 +322,25 @@ def to_public(session: Session, label: Label, *, base_url: str) -> LabelPublic:
     )
 
 
-def label_bundle(session: Session, label: Label) -> dict[str, Any]:
-    """The label's ``tanji-bundle/1`` (status pending and no proof until it is anchored)."""
+def label_bundle(
+    session: Session, label: Label, *, hide: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The label's ``tanji-bundle/1`` (status pending and no proof until it is anchored).
+
+    It carries each component's attestation bundle (nested ``attestations``, recursively for
+    upstream hops). ``hide`` names fields to redact in every record of the bundle that has them.
+    """
     from anchoring.bundle import build_bundle
+    from registry.crud.attestations import attestation_bundles, disclose_for
 
     leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=label.id)
-    return build_bundle(record=label.record, salt=salt_bytes(label.master_salt), leaf=leaf)
+    components = label.record.get("components") or []
+    return build_bundle(
+        record=label.record,
+        salt=salt_bytes(label.master_salt),
+        leaf=leaf,
+        disclose=disclose_for(label.record, hide),
+        attestations=attestation_bundles(
+            session, [c["attestation_id"] for c in components], hide=hide
+        ),
+    )

@@ -1,12 +1,15 @@
 """SQLModel tables and API schemas of the registry (one module per resource)."""
 
+from registry.models.attestations import Attestation
 from registry.models.footprints import Footprint, FootprintCreate, FootprintPublic, FootprintsPublic
 from registry.models.idempotency import CertificateCounter, IdempotencyEntry
 from registry.models.labels import Label, LabelCreate, LabelPublic, LabelsPublic
 from registry.models.orgs import ApiKey, Organisation, OrgCreate, OrgPublic, OrgRole, OrgsPublic
+from registry.models.suppliers import SupplierKey
 
 __all__ = [
     "ApiKey",
+    "Attestation",
     "CertificateCounter",
     "Footprint",
     "FootprintCreate",
@@ -22,4 +25,5 @@ __all__ = [
     "OrgRole",
     "Organisation",
     "OrgsPublic",
+    "SupplierKey",
 ]

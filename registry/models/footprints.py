@@ -79,6 +79,20 @@ class Geography(StrictInput):
         return self
 
 
+class FootprintComponent(StrictInput):
+    """A component of a traceable footprint: how much of it, backed by a supplier attestation."""
+
+    component_id: str = Field(min_length=1, max_length=256)
+    quantity: float = Field(gt=0, allow_inf_nan=False)
+    unit: str = Field(min_length=1, max_length=32)
+    attestation_id: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+
+    @field_validator("attestation_id")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
 class FootprintCreate(StrictInput):
     """A product carbon footprint as an enterprise submits it."""
 
@@ -99,6 +113,8 @@ class FootprintCreate(StrictInput):
     data_quality_rating: int = Field(ge=1, le=5)
     company_name: str = Field(min_length=1, max_length=200)
     notes: str | None = Field(default=None, max_length=2000)
+    #: Supplier components (registry.crud.attestations.check_components); omitted when None.
+    components: list[FootprintComponent] | None = Field(default=None, max_length=200)
 
     @field_validator("gtin")
     @classmethod

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from registry.api.deps import (
@@ -17,6 +17,7 @@ from registry.api.deps import (
 )
 from registry.api.idempotency import run_idempotent
 from registry.crud import labels as crud
+from registry.crud.attestations import parse_hide
 from registry.models.labels import (
     LabelCreate,
     LabelPublic,
@@ -74,11 +75,17 @@ def get_label(label_id: str, session: SessionDep, settings: SettingsDep) -> Labe
 
 
 @router.get("/{label_id}/bundle")
-def get_bundle(label_id: str, session: SessionDep) -> JSONResponse:
-    """The label's ``tanji-bundle/1`` for independent verification (public)."""
+def get_bundle(
+    label_id: str,
+    session: SessionDep,
+    hide: Annotated[
+        str | None, Query(description="comma-separated fields to hide, e.g. supplierName")
+    ] = None,
+) -> JSONResponse:
+    """The label's ``tanji-bundle/1`` for independent verification (public; ``hide`` redacts)."""
     label = crud.get_label(session, label_id=label_id)
     return JSONResponse(
-        crud.label_bundle(session, label),
+        crud.label_bundle(session, label, hide=parse_hide(hide)),
         headers={"Content-Disposition": f'inline; filename="{label.id}.json"'},
     )
 
