@@ -27,7 +27,10 @@ from registry.api.routes import (
     health,
     labels,
     orgs,
+    pact,
     pages,
+    recognitions,
+    resolver,
     rpc,
     suppliers,
 )
@@ -83,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.chain = None
     app.state.loop = None
     install_error_handlers(app)
+    # Before `pages`: the GS1 Digital Link paths are answered here (redirect or linkset).
+    app.include_router(resolver.router)
     for module in (
         health,
         orgs,
@@ -95,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         suppliers,
         attestations,
     ):
+        app.include_router(module.router)
+    for module in (recognitions, pact):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

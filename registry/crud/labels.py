@@ -332,6 +332,7 @@ def label_bundle(
     """
     from anchoring.bundle import build_bundle
     from registry.crud.attestations import attestation_bundles, disclose_for
+    from registry.crud.recognitions import label_recognition_bundles
 
     leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=label.id)
     components = label.record.get("components") or []
@@ -343,4 +344,5 @@ def label_bundle(
         attestations=attestation_bundles(
             session, [c["attestation_id"] for c in components], hide=hide
         ),
+        recognitions=label_recognition_bundles(session, label),
     )

@@ -5,6 +5,7 @@ from registry.models.footprints import Footprint, FootprintCreate, FootprintPubl
 from registry.models.idempotency import CertificateCounter, IdempotencyEntry
 from registry.models.labels import Label, LabelCreate, LabelPublic, LabelsPublic
 from registry.models.orgs import ApiKey, Organisation, OrgCreate, OrgPublic, OrgRole, OrgsPublic
+from registry.models.recognitions import Recognition, RecognitionWithdrawal
 from registry.models.suppliers import SupplierKey
 
 __all__ = [
@@ -25,5 +26,7 @@ __all__ = [
     "OrgRole",
     "Organisation",
     "OrgsPublic",
+    "Recognition",
+    "RecognitionWithdrawal",
     "SupplierKey",
 ]

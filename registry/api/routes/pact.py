@@ -1,0 +1,89 @@
+"""``/api/v1/pact/footprints``: WBCSD PACT v3 ProductFootprint export and import.
+
+- ``GET /api/v1/pact/footprints/{footprint_id}``: the footprint as a PACT v3 ProductFootprint, with
+  its anchored ``tanji-bundle/1`` in the Tanji data model extension (docs/ATTESTATIONS.md,
+  section 6). PACT requires values Tanji does not record; pass them as query parameters
+  (``fossilCarbonContent``, ``ipccCharacterizationFactors`` (repeatable),
+  ``exemptedEmissionsPercent``, ``productMassPerDeclaredUnit`` for pieces), or get a
+  ``missing_pact_field`` error naming the one missing — never an invented value.
+- ``POST /api/v1/pact/footprints``: import a ProductFootprint as a footprint of the calling
+  enterprise (``category`` and ``name_zh`` query parameters fill what a foreign document lacks).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, status
+from fastapi.responses import JSONResponse
+
+from registry.api.deps import CurrentOrg, EnterpriseOrg, SessionDep
+from registry.crud import footprints
+from registry.crud import pact as crud
+from registry.errors import PermissionDeniedError
+from registry.models.footprints import Footprint
+from registry.models.orgs import Organisation, OrgRole
+
+router = APIRouter(prefix="/api/v1/pact/footprints", tags=["pact"])
+
+
+def _readable(session: SessionDep, org: Organisation, footprint_id: str) -> Footprint:
+    if org.role == OrgRole.PARTNER_CERTIFIER:
+        # A partner reads what a label already publishes: certified footprints only.
+        footprint = session.get(Footprint, footprint_id)
+        if footprint is not None and footprint.status == "certified":
+            return footprint
+        raise PermissionDeniedError(
+            "partner certifiers read PACT records of certified footprints only",
+            code="forbidden_role",
+            field="footprint_id",
+        )
+    return footprints.get_footprint(session, footprint_id=footprint_id, org=org)
+
+
+@router.get("/{footprint_id}")
+def export_footprint(
+    footprint_id: str,
+    session: SessionDep,
+    org: CurrentOrg,
+    fossil_carbon_content: Annotated[str | None, Query(alias="fossilCarbonContent")] = None,
+    ipcc_factors: Annotated[list[str] | None, Query(alias="ipccCharacterizationFactors")] = None,
+    exempted_percent: Annotated[str | None, Query(alias="exemptedEmissionsPercent")] = None,
+    mass: Annotated[str | None, Query(alias="productMassPerDeclaredUnit")] = None,
+) -> JSONResponse:
+    """The footprint as a PACT v3 ProductFootprint with its proof as an extension."""
+    footprint = _readable(session, org, footprint_id)
+    extra: dict[str, Any] = {}
+    for name, value in (
+        ("fossilCarbonContent", fossil_carbon_content),
+        ("ipccCharacterizationFactors", ipcc_factors),
+        ("exemptedEmissionsPercent", exempted_percent),
+        ("productMassPerDeclaredUnit", mass),
+    ):
+        if value is not None:
+            extra[name] = value
+    return JSONResponse(crud.export_footprint(session, footprint=footprint, pcf_extra=extra))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def import_footprint(
+    request: Request,
+    session: SessionDep,
+    org: EnterpriseOrg,
+    doc: Annotated[dict[str, Any], Body(description="a PACT v3 ProductFootprint")],
+    category: Annotated[str | None, Query()] = None,
+    name_zh: Annotated[str | None, Query()] = None,
+) -> JSONResponse:
+    """Import a ProductFootprint as a footprint of the caller; stored and queued for anchoring."""
+    fill = {
+        k: v for k, v in (("category", category), ("product_name_zh", name_zh)) if v is not None
+    }
+    footprint, bundle = crud.import_footprint(session, org=org, doc=doc, fill=fill)
+    session.commit()
+    loop = getattr(request.app.state, "loop", None)
+    if loop is not None:
+        loop.wake()
+    body = footprints.to_public(session, footprint).model_dump(mode="json")
+    body["pact_id"] = doc.get("id")
+    body["carried_bundle"] = bundle is not None
+    return JSONResponse(body, status_code=status.HTTP_201_CREATED)

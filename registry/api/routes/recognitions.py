@@ -1,0 +1,171 @@
+"""``/api/v1/recognitions``: partners' signed recognitions and withdrawals; their signing keys.
+
+- ``POST /api/v1/recognitions/keys``: a partner certifier registers a signing address, proven by
+  an EIP-191 ``personal_sign`` of :func:`registry.crud.suppliers.registration_message` (the same
+  key registry suppliers use); ``GET .../keys/challenge?address=`` gives the text to sign.
+- ``POST /api/v1/recognitions``: a signed ``Recognition`` (EIP-712); stored and queued for
+  anchoring in one transaction. ``POST /api/v1/recognitions/{id}/withdraw``: a signed
+  ``Withdrawal``; stored, anchored, and the recognition's leaf revoked on chain.
+- ``GET /api/v1/recognitions[?label_id=]``, ``GET .../{id}``, ``GET .../{id}/bundle``: public.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
+
+from registry.api.deps import PageDep, SessionDep, SettingsDep, require_role
+from registry.crud import recognitions as crud
+from registry.crud import suppliers
+from registry.errors import ChainSetupError
+from registry.models.orgs import Organisation, OrgRole
+from registry.models.recognitions import RecognitionPublic, RecognitionsPublic, SignedStatement
+from registry.models.suppliers import (
+    KeyRegistration,
+    RegistrationChallenge,
+    SupplierKeyPublic,
+    SupplierKeysPublic,
+)
+
+router = APIRouter(prefix="/api/v1/recognitions", tags=["recognitions"])
+
+PartnerOrg = Annotated[Organisation, Depends(require_role(OrgRole.PARTNER_CERTIFIER))]
+
+
+def deployment(request: Request) -> tuple[int, str]:
+    """This registry's EIP-712 domain: the anchoring chain id and anchor contract address."""
+    chain = getattr(request.app.state, "chain", None)
+    if chain is None:
+        raise ChainSetupError(
+            "this process does not anchor, so it cannot check what a signature's domain must be",
+            code="no_chain",
+        )
+    return int(chain.chain_id), str(chain.address)
+
+
+Deployment = Annotated[tuple[int, str], Depends(deployment)]
+
+
+@router.get("/keys/challenge")
+def key_challenge(
+    address: Annotated[str, Query()], org: PartnerOrg, settings: SettingsDep
+) -> RegistrationChallenge:
+    """The text the key at ``address`` signs (``personal_sign``) to be registered to the caller."""
+    normal = suppliers.normal_address(address, "address")
+    return RegistrationChallenge(
+        address=normal,
+        message=suppliers.registration_message(
+            base_url=settings.base_url, org_id=org.id, address=normal
+        ),
+    )
+
+
+@router.post("/keys", status_code=status.HTTP_201_CREATED)
+def register_key(
+    body: KeyRegistration, session: SessionDep, settings: SettingsDep, org: PartnerOrg
+) -> SupplierKeyPublic:
+    """Register a signing address of the calling partner certifier (proof of possession)."""
+    key = suppliers.register_key(session, org=org, body=body, base_url=settings.base_url)
+    session.commit()
+    return suppliers.to_public(key)
+
+
+@router.get("/keys")
+def list_keys(session: SessionDep, org: PartnerOrg) -> SupplierKeysPublic:
+    """The calling partner certifier's signing keys."""
+    keys = suppliers.list_keys(session, org=org)
+    return SupplierKeysPublic(data=[suppliers.to_public(k) for k in keys], count=len(keys))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RecognitionPublic,
+    responses={200: {"description": "the same signed recognition was already recorded"}},
+)
+def submit_recognition(
+    body: SignedStatement,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    org: PartnerOrg,
+    domain: Deployment,
+) -> JSONResponse:
+    """Record a partner's signed recognition of a label or a scheme; it is anchored on chain."""
+    recognition, created = crud.submit_recognition(
+        session, org=org, body=body, chain_id=domain[0], contract=domain[1]
+    )
+    session.commit()
+    _wake_loop(request)
+    public = crud.to_public(session, recognition, base_url=settings.base_url)
+    return JSONResponse(
+        public.model_dump(mode="json"),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
+
+
+@router.post("/{recognition_id}/withdraw")
+def withdraw_recognition(
+    recognition_id: str,
+    body: SignedStatement,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    org: PartnerOrg,
+    domain: Deployment,
+) -> RecognitionPublic:
+    """Withdraw a recognition with its recognizer's signed ``Withdrawal`` (leaf revoked)."""
+    recognition = crud.get_recognition(session, recognition_id=recognition_id)
+    crud.withdraw_recognition(
+        session,
+        org=org,
+        recognition=recognition,
+        body=body,
+        chain_id=domain[0],
+        contract=domain[1],
+    )
+    session.commit()
+    crud.queue_due_withdrawals(session)
+    _wake_loop(request)
+    return crud.to_public(session, recognition, base_url=settings.base_url)
+
+
+@router.get("")
+def list_recognitions(
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    label_id: Annotated[str | None, Query()] = None,
+    org_id: Annotated[str | None, Query()] = None,
+) -> RecognitionsPublic:
+    """Recognitions, newest first (public: recognitions are meant to be seen)."""
+    rows, count = crud.list_recognitions(
+        session, label_id=label_id, org_id=org_id, offset=page.offset, limit=page.limit
+    )
+    return RecognitionsPublic(
+        data=[crud.to_public(session, r, base_url=settings.base_url) for r in rows], count=count
+    )
+
+
+@router.get("/{recognition_id}")
+def get_recognition(
+    recognition_id: str, session: SessionDep, settings: SettingsDep
+) -> RecognitionPublic:
+    """One recognition (public)."""
+    recognition = crud.get_recognition(session, recognition_id=recognition_id)
+    return crud.to_public(session, recognition, base_url=settings.base_url)
+
+
+@router.get("/{recognition_id}/bundle")
+def get_bundle(recognition_id: str, session: SessionDep) -> JSONResponse:
+    """The recognition's own ``tanji-bundle/1`` (public)."""
+    recognition = crud.get_recognition(session, recognition_id=recognition_id)
+    return JSONResponse(crud.recognition_bundle(session, recognition))
+
+
+def _wake_loop(request: Request) -> None:
+    loop = getattr(request.app.state, "loop", None)
+    if loop is not None:
+        loop.wake()

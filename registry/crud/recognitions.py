@@ -1,0 +1,398 @@
+"""Recognitions: take in a partner's signed recognition or withdrawal, store, anchor, bundle.
+
+Intake checks, in order: the typed data is exactly Tanji's ``Recognition`` and signed for this
+deployment (chain and anchor contract); the signature recovers to ``message.recognizer``; that
+address is an active registered key of the calling organisation; the recognition is not already
+over; and its subject is something this registry knows (a label's anchored leaf, or the scheme the
+caller names). Every failure is an :class:`InvalidInputError` with the verifier's code and the
+member's path (``typedData.message.subject``); nothing is stored then.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from anchoring import ledger
+from anchoring.errors import LedgerError
+from registry.crud.footprints import salt_bytes
+from registry.crud.labels import ACTIVE as LABEL_ACTIVE
+from registry.crud.suppliers import is_active
+from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from registry.ids import new_master_salt
+from registry.models.labels import Label
+from registry.models.orgs import Organisation
+from registry.models.recognitions import (
+    ACTIVE,
+    WITHDRAWN,
+    Recognition,
+    RecognitionPublic,
+    RecognitionWithdrawal,
+    SignedStatement,
+)
+from registry.models.suppliers import SupplierKey
+from verifier.eip712 import StatementKind
+from verifier.errors import AttestationError
+from verifier.recognition import (
+    RECOGNITION,
+    RECORD_TYPE,
+    WITHDRAWAL,
+    WITHDRAWAL_RECORD_TYPE,
+    check_withdrawal_matches,
+    scheme_subject,
+)
+from verifier.record import record_leaf_value
+
+#: On-chain revocation reason of a withdrawn recognition's leaf (docs/PROTOCOL.md: 2 withdrawn).
+REASON_WITHDRAWN = 2
+LABEL_RECORD_TYPE = "label"
+
+
+def _coded(exc: AttestationError, prefix: str) -> InvalidInputError:
+    field = exc.field or ""
+    path = "signature" if field in ("signature", "record.signature") else f"{prefix}.{field}"
+    return InvalidInputError(str(exc), code=exc.code or "invalid_statement", field=path)
+
+
+def _signed_record(
+    kind: StatementKind, body: SignedStatement, *, chain_id: int, contract: str
+) -> dict[str, Any]:
+    try:
+        parsed = kind.parse(body.typed_data)
+        domain = parsed["domain"]
+        if (domain["chainId"], domain["verifyingContract"].lower()) != (chain_id, contract.lower()):
+            raise InvalidInputError(
+                f"signed for chain {domain['chainId']} contract {domain['verifyingContract']}; "
+                f"this registry anchors on chain {chain_id} contract {contract}",
+                code="wrong_domain",
+                field="typedData.domain",
+            )
+        record = kind.record(parsed, body.signature)
+    except AttestationError as exc:
+        raise _coded(exc, "typedData") from None
+    return record
+
+
+def _check_key(session: Session, *, org: Organisation, signer: str, now: datetime) -> None:
+    key = session.exec(select(SupplierKey).where(SupplierKey.address == signer)).first()
+    if key is None or key.org_id != org.id:
+        raise PermissionDeniedError(
+            f"{signer} is not a registered signing key of organisation {org.id}",
+            code="unregistered_key",
+            field="typedData.message.recognizer",
+        )
+    if not is_active(key, now):
+        raise PermissionDeniedError(
+            f"signing key {signer} is not in force (revoked or not yet valid)",
+            code="key_not_active",
+            field="typedData.message.recognizer",
+        )
+
+
+def label_for_leaf(session: Session, leaf_hash: str) -> Label | None:
+    """The label whose Merkle leaf hash is ``leaf_hash`` (queued or anchored), or None."""
+    row = session.exec(
+        select(ledger.AnchorRecord).where(
+            ledger.AnchorRecord.record_type == LABEL_RECORD_TYPE,
+            ledger.AnchorRecord.leaf_hash == leaf_hash.lower(),
+        )
+    ).first()
+    return None if row is None else session.get(Label, row.record_id)
+
+
+def label_scheme_id(label: Label) -> str:
+    """The scheme a label of this registry is issued under: its certificate prefix (``CQ-CFL``)."""
+    return label.certificate_number.rsplit("-", 2)[0]
+
+
+def submit_recognition(
+    session: Session,
+    *,
+    org: Organisation,
+    body: SignedStatement,
+    chain_id: int,
+    contract: str,
+    now: datetime | None = None,
+) -> tuple[Recognition, bool]:
+    """Validate a signed recognition and add it with its ledger row (no commit).
+
+    Returns ``(recognition, created)``; the same signed statement again returns the stored one.
+    """
+    now = now or datetime.now(UTC)
+    draft = _signed_record(RECOGNITION, body, chain_id=chain_id, contract=contract)
+    existing = session.get(Recognition, draft["id"])
+    if existing is not None:
+        if existing.org_id != org.id:
+            raise ConflictError(
+                "this recognition was submitted by another organisation", code="duplicate"
+            )
+        return existing, False
+    message = draft["message"]
+    _check_key(session, org=org, signer=draft["signer"], now=now)
+    if message["validUntil"] and message["validUntil"] <= int(now.timestamp()):
+        raise InvalidInputError(
+            "the recognition has already expired",
+            code="expired",
+            field="typedData.message.validUntil",
+        )
+    annotations: dict[str, Any] = {"recognizerName": org.name}
+    label: Label | None = None
+    if message["subjectType"] == "label":
+        label = label_for_leaf(session, message["subject"])
+        if label is None:
+            raise InvalidInputError(
+                "subject is not the leaf of a label in this registry",
+                code="unknown_subject",
+                field="typedData.message.subject",
+            )
+        if label.status != LABEL_ACTIVE:
+            raise ConflictError(
+                f"label {label.id} is {label.status}; it cannot be recognised",
+                code="label_not_active",
+                field="typedData.message.subject",
+            )
+        category = label.record.get("product", {}).get("category")
+        if message["category"] and message["category"] != category:
+            raise InvalidInputError(
+                f"the label is in category {category}, not {message['category']}",
+                code="category_mismatch",
+                field="typedData.message.category",
+            )
+        annotations["labelId"] = label.id
+    else:
+        if not body.scheme_id:
+            raise InvalidInputError(
+                "a scheme recognition needs schemeId: the recognised scheme's id",
+                code="missing_field",
+                field="schemeId",
+            )
+        try:
+            expected = scheme_subject(body.scheme_id, message["category"])
+        except AttestationError as exc:
+            code = exc.code or "invalid_field"
+            raise InvalidInputError(str(exc), code=code, field="schemeId") from None
+        if expected != message["subject"]:
+            raise InvalidInputError(
+                f"subject is not scheme_subject({body.scheme_id!r}, {message['category']!r})",
+                code="subject_mismatch",
+                field="typedData.message.subject",
+            )
+        annotations["schemeId"] = body.scheme_id
+    # Unsigned annotations do not change the id (the EIP-712 digest) or the signature.
+    record = {**draft, **annotations}
+    salt = new_master_salt()
+    recognition = Recognition(
+        id=record["id"],
+        org_id=org.id,
+        recognizer=record["signer"],
+        scheme=message["scheme"],
+        subject_type=message["subjectType"],
+        subject=message["subject"],
+        category=message["category"],
+        valid_from=message["validFrom"],
+        valid_until=message["validUntil"],
+        label_id=label.id if label else None,
+        record=record,
+        master_salt="0x" + salt.hex(),
+    )
+    session.add(recognition)
+    # Same transaction: a stored recognition always has its leaf queued for anchoring.
+    ledger.enqueue(
+        session,
+        record_type=RECORD_TYPE,
+        record_id=record["id"],
+        leaf_value=record_leaf_value(record, salt),
+    )
+    return recognition, True
+
+
+def withdraw_recognition(
+    session: Session,
+    *,
+    org: Organisation,
+    recognition: Recognition,
+    body: SignedStatement,
+    chain_id: int,
+    contract: str,
+    now: datetime | None = None,
+) -> RecognitionWithdrawal:
+    """Store and queue a signed withdrawal; revoke the recognition's leaf on chain (no commit)."""
+    now = now or datetime.now(UTC)
+    if recognition.org_id != org.id:
+        raise PermissionDeniedError(
+            "only the recognizing organisation may withdraw its recognition",
+            code="not_recognizer",
+            field="recognition_id",
+        )
+    if recognition.status == WITHDRAWN:
+        raise ConflictError(
+            f"recognition {recognition.id} is already withdrawn",
+            code="already_withdrawn",
+            field="recognition_id",
+        )
+    record = _signed_record(WITHDRAWAL, body, chain_id=chain_id, contract=contract)
+    try:
+        check_withdrawal_matches(recognition.record, record)
+    except AttestationError as exc:
+        raise _coded(exc, "typedData") from None
+    _check_key(session, org=org, signer=record["signer"], now=now)
+    salt = new_master_salt()
+    withdrawal = RecognitionWithdrawal(
+        id=record["id"],
+        recognition_id=recognition.id,
+        reason=record["message"]["reason"],
+        time=record["message"]["time"],
+        record=record,
+        master_salt="0x" + salt.hex(),
+    )
+    session.add(withdrawal)
+    ledger.enqueue(
+        session,
+        record_type=WITHDRAWAL_RECORD_TYPE,
+        record_id=record["id"],
+        leaf_value=record_leaf_value(record, salt),
+    )
+    recognition.status = WITHDRAWN
+    session.add(recognition)
+    _request_on_chain(session, recognition)
+    return withdrawal
+
+
+def _request_on_chain(session: Session, recognition: Recognition) -> bool:
+    try:
+        ledger.request_revocation(
+            session, record_type=RECORD_TYPE, record_id=recognition.id, reason=REASON_WITHDRAWN
+        )
+    except LedgerError as exc:
+        if exc.code == "not_anchored":
+            return False  # queued by queue_due_withdrawals once the recognition is anchored
+        raise
+    return True
+
+
+def queue_due_withdrawals(session: Session) -> int:
+    """Queue on-chain revocations of withdrawn recognitions anchored since; commits if any."""
+    requested = select(ledger.AnchorRevocation.record_id).where(
+        ledger.AnchorRevocation.record_type == RECORD_TYPE
+    )
+    rows = session.exec(
+        select(Recognition).where(
+            Recognition.status == WITHDRAWN, col(Recognition.id).not_in(requested)
+        )
+    ).all()
+    queued = sum(_request_on_chain(session, row) for row in rows)
+    if queued:
+        session.commit()
+    return queued
+
+
+def get_recognition(session: Session, *, recognition_id: str) -> Recognition:
+    """A recognition by id (public); raises :class:`NotFoundError`."""
+    recognition = session.get(Recognition, recognition_id.lower())
+    if recognition is None:
+        raise NotFoundError(f"recognition {recognition_id} does not exist", field="recognition_id")
+    return recognition
+
+
+def list_recognitions(
+    session: Session,
+    *,
+    label_id: str | None = None,
+    org_id: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[Recognition], int]:
+    """Recognitions, newest first, optionally of one label or by one organisation."""
+    query = select(Recognition)
+    count_query = select(func.count()).select_from(Recognition)
+    if label_id is not None:
+        query = query.where(Recognition.label_id == label_id)
+        count_query = count_query.where(Recognition.label_id == label_id)
+    if org_id is not None:
+        query = query.where(Recognition.org_id == org_id)
+        count_query = count_query.where(Recognition.org_id == org_id)
+    count = session.exec(count_query).one()
+    rows = session.exec(
+        query.order_by(col(Recognition.created_at).desc(), col(Recognition.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(rows), int(count)
+
+
+def recognition_bundle(session: Session, recognition: Recognition) -> dict[str, Any]:
+    """The recognition's own ``tanji-bundle/1`` (pending until anchored)."""
+    from anchoring.bundle import build_bundle
+
+    leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=recognition.id)
+    return build_bundle(
+        record=recognition.record, salt=salt_bytes(recognition.master_salt), leaf=leaf
+    )
+
+
+def recognitions_of_label(session: Session, label: Label) -> list[Recognition]:
+    """Active recognitions about ``label``: of the label itself, or of its scheme and category."""
+    category = str(label.record.get("product", {}).get("category") or "")
+    scheme = label_scheme_id(label)
+    subjects = {scheme_subject(scheme, category), scheme_subject(scheme, "")} if category else set()
+    rows = session.exec(
+        select(Recognition)
+        .where(Recognition.status == ACTIVE)
+        .where(
+            (col(Recognition.label_id) == label.id)
+            | (
+                (col(Recognition.subject_type) == "scheme")
+                & col(Recognition.subject).in_(sorted(subjects))
+            )
+        )
+        .order_by(col(Recognition.created_at), col(Recognition.id))
+    ).all()
+    return list(rows)
+
+
+def label_recognition_bundles(session: Session, label: Label) -> list[dict[str, Any]]:
+    """Bundles of the label's active, anchored recognitions (nested ``recognitions``).
+
+    A recognition still waiting for its anchor is left out rather than making the whole label
+    bundle read as pending; it appears once anchored.
+    """
+    out = []
+    for recognition in recognitions_of_label(session, label):
+        bundle = recognition_bundle(session, recognition)
+        if bundle.get("status") != "pending":
+            out.append(bundle)
+    return out
+
+
+def to_public(session: Session, recognition: Recognition, *, base_url: str) -> RecognitionPublic:
+    """The API view of a recognition."""
+    withdrawal = session.exec(
+        select(RecognitionWithdrawal).where(RecognitionWithdrawal.recognition_id == recognition.id)
+    ).first()
+    revocation = ledger.revocation_of(session, record_type=RECORD_TYPE, record_id=recognition.id)
+    revocation_status = None
+    if recognition.status == WITHDRAWN:
+        revocation_status = "requested" if revocation is None else revocation.status
+    return RecognitionPublic(
+        id=recognition.id,
+        org_id=recognition.org_id,
+        recognizer=recognition.recognizer,
+        scheme=recognition.scheme,
+        subject_type=recognition.subject_type,
+        subject=recognition.subject,
+        category=recognition.category,
+        valid_from=recognition.valid_from,
+        valid_until=recognition.valid_until,
+        label_id=recognition.label_id,
+        status=recognition.status,
+        anchor_status=ledger.record_status(
+            session, record_type=RECORD_TYPE, record_id=recognition.id
+        ),
+        withdrawal_id=withdrawal.id if withdrawal else None,
+        revocation_status=revocation_status,
+        record=recognition.record,
+        bundle_url=f"{base_url}/api/v1/recognitions/{recognition.id}/bundle",
+        created_at=recognition.created_at,
+    )
