@@ -1,0 +1,291 @@
+"""Recognitions through the API on the real embedded chain: intake checks, anchoring, nesting in
+the label bundle, withdrawal (anchored, and the recognition's leaf revoked on chain)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session, func, select
+
+from anchoring.ledger import AnchorRecord
+from registry.app import create_app
+from registry.config import load_settings
+from registry.models.recognitions import Recognition
+from tests.registry.factories import Orgs, bearer, footprint, make_orgs
+from tests.registry.partners import (
+    HK_BODY_KEY,
+    HK_SCHEME,
+    SG_BODY_KEY,
+    issue_label,
+    recognition_message,
+    register_partner,
+    signed_recognition,
+    signed_withdrawal,
+    wait_for,
+)
+from verifier.merkle import leaf_hash
+from verifier.recognition import scheme_subject
+from verifier.record import LEAF_ENCODING
+from verifier.verifier import Verdict, verify_offline
+
+
+@dataclass
+class Registry:
+    client: httpx.AsyncClient
+    app: FastAPI
+    orgs: Orgs
+    chain_id: int
+    contract: str
+    sg: str  # the Singapore partner's API key
+    hk: str
+
+
+@pytest.fixture
+async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        batch_max_wait_seconds=0,
+        poll_interval_seconds=0.05,
+        base_url="https://tanji.test",
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        orgs = make_orgs(app.state.engine)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tanji.test") as c:
+            _, sg = await register_partner(
+                c, app.state.engine, name="Singapore certifier (test)", key=SG_BODY_KEY
+            )
+            _, hk = await register_partner(
+                c, app.state.engine, name="Hong Kong certifier (test)", key=HK_BODY_KEY
+            )
+            chain = app.state.chain
+            yield Registry(c, app, orgs, chain.chain_id, chain.address, sg, hk)
+
+
+async def _label(reg: Registry, **changes: Any) -> tuple[dict[str, Any], str]:
+    label = await issue_label(
+        reg.client,
+        enterprise=reg.orgs.enterprise,
+        certifier=reg.orgs.certifier,
+        payload=footprint(**changes),
+    )
+    bundle = (await reg.client.get(f"/api/v1/labels/{label['id']}/bundle")).json()
+    return label, "0x" + leaf_hash(LEAF_ENCODING, bundle["leafValue"]).hex()
+
+
+def _stored(app: FastAPI) -> tuple[int, int]:
+    with Session(app.state.engine) as session:
+        recognitions = session.exec(select(func.count()).select_from(Recognition)).one()
+        leaves = session.exec(
+            select(func.count())
+            .select_from(AnchorRecord)
+            .where(AnchorRecord.record_type == "recognition")
+        ).one()
+    return int(recognitions), int(leaves)
+
+
+async def test_recognition_is_stored_anchored_and_nested_in_the_label_bundle(
+    registry: Registry,
+) -> None:
+    reg, c = registry, registry.client
+    label, leaf = await _label(reg)
+    body = signed_recognition(
+        SG_BODY_KEY,
+        recognition_message(SG_BODY_KEY, subject=leaf),
+        chain_id=reg.chain_id,
+        contract=reg.contract,
+    )
+    r = await c.post("/api/v1/recognitions", json=body, headers=bearer(reg.sg))
+    assert r.status_code == 201, r.text
+    rec = r.json()
+    assert rec["label_id"] == label["id"]
+    assert rec["record"]["type"] == "recognition"
+    assert rec["record"]["signer"] == rec["recognizer"]
+    assert rec["record"]["recognizerName"] == "Singapore certifier (test)"
+    assert rec["anchor_status"] in ("pending", "batched", "anchored")
+    # The same signed statement again: the stored one, not a second record.
+    again = await c.post("/api/v1/recognitions", json=body, headers=bearer(reg.sg))
+    assert again.status_code == 200 and again.json()["id"] == rec["id"]
+    assert _stored(reg.app) == (1, 1)
+
+    # A scheme recognition by Hong Kong for every laptop label under CQ-CFL.
+    scheme = recognition_message(
+        HK_BODY_KEY,
+        subject=scheme_subject("CQ-CFL", "laptop"),
+        subject_type="scheme",
+        scheme=HK_SCHEME,
+    )
+    r = await c.post(
+        "/api/v1/recognitions",
+        json=signed_recognition(
+            HK_BODY_KEY, scheme, chain_id=reg.chain_id, contract=reg.contract, schemeId="CQ-CFL"
+        ),
+        headers=bearer(reg.hk),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["record"]["schemeId"] == "CQ-CFL"
+
+    for rid in (rec["id"], r.json()["id"]):
+        await wait_for(c, f"/api/v1/recognitions/{rid}", lambda b: b["anchor_status"] == "anchored")
+    await wait_for(c, f"/api/v1/labels/{label['id']}", lambda b: b["anchor_status"] == "anchored")
+    bundle = (await c.get(f"/api/v1/labels/{label['id']}/bundle")).json()
+    assert [b["record"]["id"] for b in bundle["recognitions"]] == [rec["id"], r.json()["id"]]
+    report = verify_offline(bundle)
+    assert report.status is Verdict.VALID, report.to_json()
+    assert {res.path for res in report.results} == {"", "recognitions[0]", "recognitions[1]"}
+    listed = (await c.get("/api/v1/recognitions", params={"label_id": label["id"]})).json()
+    assert listed["count"] == 1
+
+
+async def test_withdrawal_is_anchored_and_revokes_the_recognition_leaf(
+    registry: Registry,
+) -> None:
+    reg, c = registry, registry.client
+    label, leaf = await _label(reg)
+    r = await c.post(
+        "/api/v1/recognitions",
+        json=signed_recognition(
+            SG_BODY_KEY,
+            recognition_message(SG_BODY_KEY, subject=leaf),
+            chain_id=reg.chain_id,
+            contract=reg.contract,
+        ),
+        headers=bearer(reg.sg),
+    )
+    rid = r.json()["id"]
+    await wait_for(c, f"/api/v1/recognitions/{rid}", lambda b: b["anchor_status"] == "anchored")
+    withdrawal = signed_withdrawal(SG_BODY_KEY, rid, chain_id=reg.chain_id, contract=reg.contract)
+    # Only the recognizer may withdraw it.
+    r = await c.post(
+        f"/api/v1/recognitions/{rid}/withdraw", json=withdrawal, headers=bearer(reg.hk)
+    )
+    assert r.status_code == 403 and r.json()["error"]["code"] == "not_recognizer"
+    # A withdrawal signed by another key for this recognition is refused (signer_mismatch).
+    forged = signed_withdrawal(HK_BODY_KEY, rid, chain_id=reg.chain_id, contract=reg.contract)
+    r = await c.post(f"/api/v1/recognitions/{rid}/withdraw", json=forged, headers=bearer(reg.sg))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "signer_mismatch", r.text
+
+    r = await c.post(
+        f"/api/v1/recognitions/{rid}/withdraw", json=withdrawal, headers=bearer(reg.sg)
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "withdrawn" and r.json()["withdrawal_id"]
+    again = await c.post(
+        f"/api/v1/recognitions/{rid}/withdraw", json=withdrawal, headers=bearer(reg.sg)
+    )
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_withdrawn"
+    done = await wait_for(
+        c, f"/api/v1/recognitions/{rid}", lambda b: b["revocation_status"] == "anchored"
+    )
+    assert done["status"] == "withdrawn"
+    with Session(reg.app.state.engine) as session:
+        row = session.exec(
+            select(AnchorRecord).where(AnchorRecord.record_type == "withdrawal")
+        ).one()
+        assert row.record_id == done["withdrawal_id"]
+    await wait_for(c, f"/api/v1/labels/{label['id']}", lambda b: b["anchor_status"] == "anchored")
+    bundle = (await c.get(f"/api/v1/labels/{label['id']}/bundle")).json()
+    assert bundle["recognitions"] == []  # a withdrawn recognition no longer travels
+
+
+async def test_bad_recognitions_are_refused_with_codes_and_nothing_is_stored(
+    registry: Registry,
+) -> None:
+    reg, c = registry, registry.client
+    label, leaf = await _label(reg)
+
+    async def post(body: dict[str, Any], key: str = reg.sg) -> tuple[int, dict[str, Any]]:
+        r = await c.post("/api/v1/recognitions", json=body, headers=bearer(key))
+        return r.status_code, r.json().get("error", {})
+
+    def body(message: dict[str, Any], key: str = SG_BODY_KEY, **kw: Any) -> dict[str, Any]:
+        options: dict[str, Any] = {"chain_id": reg.chain_id, "contract": reg.contract, **kw}
+        return signed_recognition(key, message, **options)
+
+    good = recognition_message(SG_BODY_KEY, subject=leaf)
+    cases: list[tuple[dict[str, Any], str, int, str, str | None]] = []
+    # Signed by Hong Kong's key, pushed with Singapore's API key: not Singapore's registered key.
+    cases.append(
+        (
+            body(recognition_message(HK_BODY_KEY, subject=leaf), HK_BODY_KEY),
+            reg.sg,
+            403,
+            "unregistered_key",
+            "typedData.message.recognizer",
+        )
+    )
+    # Signed for another deployment.
+    other = "0x" + "11" * 20
+    cases.append((body(good, contract=other), reg.sg, 422, "wrong_domain", "typedData.domain"))
+    # The message changed after signing: the signature recovers someone else.
+    tampered = body(good)
+    tampered["typedData"]["message"]["category"] = ""
+    cases.append((tampered, reg.sg, 422, "signer_mismatch", "typedData.message.recognizer"))
+    # Not a label of this registry.
+    unknown = recognition_message(SG_BODY_KEY, subject="0x" + "22" * 32)
+    cases.append((body(unknown), reg.sg, 422, "unknown_subject", "typedData.message.subject"))
+    # A category the label is not in.
+    wrong_cat = recognition_message(SG_BODY_KEY, subject=leaf, category="cement", tag="c")
+    cases.append((body(wrong_cat), reg.sg, 422, "category_mismatch", "typedData.message.category"))
+    # Already over.
+    over = recognition_message(SG_BODY_KEY, subject=leaf, valid_from=1, valid_until=2, tag="o")
+    cases.append((body(over), reg.sg, 422, "expired", "typedData.message.validUntil"))
+    # A scheme recognition without the scheme's id, and with a subject of another scheme.
+    scheme = recognition_message(
+        SG_BODY_KEY, subject=scheme_subject("CQ-CFL", "laptop"), subject_type="scheme"
+    )
+    cases.append((body(scheme), reg.sg, 422, "missing_field", "schemeId"))
+    cases.append(
+        (
+            body(scheme, schemeId="XX-OTHER"),
+            reg.sg,
+            422,
+            "subject_mismatch",
+            "typedData.message.subject",
+        )
+    )
+    # An enterprise cannot record recognitions.
+    cases.append((body(good), reg.orgs.enterprise, 403, "forbidden_role", None))
+    # Not the signed struct: a member renamed.
+    renamed = body(good)
+    renamed["typedData"]["types"]["Recognition"][0]["name"] = "issuer"
+    cases.append((renamed, reg.sg, 422, "wrong_types", "typedData.types"))
+    # A malformed signature.
+    short = {**body(good), "signature": "0x1234"}
+    cases.append((short, reg.sg, 422, "bad_signature_length", "signature"))
+
+    for payload, key, status, code, field in cases:
+        got_status, error = await post(payload, key)
+        assert (got_status, error.get("code")) == (status, code), (code, error)
+        if field is not None:
+            assert error["field"] == field, (code, error)
+    assert _stored(reg.app) == (0, 0)
+
+    # A revoked label cannot be recognised.
+    r = await c.post(
+        f"/api/v1/labels/{label['id']}/revoke",
+        json={"reason_code": 2},
+        headers=bearer(reg.orgs.certifier),
+    )
+    assert r.status_code == 200, r.text
+    status, error = await post(body(good))
+    assert (status, error["code"]) == (409, "label_not_active")
+
+
+async def test_partner_keys_need_proof_of_possession(registry: Registry) -> None:
+    c = registry.client
+    r = await c.post(
+        "/api/v1/recognitions/keys",
+        json={"address": "0x" + "33" * 20, "signature": "0x" + "00" * 65},
+        headers=bearer(registry.sg),
+    )
+    assert r.status_code == 422, r.text
+    keys = (await c.get("/api/v1/recognitions/keys", headers=bearer(registry.sg))).json()
+    assert keys["count"] == 1 and keys["data"][0]["active"] is True
