@@ -674,6 +674,7 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
         "down.html": _page(
             "/bundles/valid.json", rpc_url=f"http://127.0.0.1:{closed_port}", **trust
         ),
+        "nested.html": _page("/bundles/withAttestation.json", rpc_url="/rpc", **trust),
         "untrusted.html": _page(
             "/bundles/valid.json",
             rpc_url="/rpc",
@@ -715,6 +716,20 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
             {"integrity": "VALID", "inclusion": "VALID", "anchored": "ERROR"},
         ),
         ("untrusted.html", "INVALID", ["Not genuine"], {"anchored": "INVALID"}),
+        (
+            "nested.html",
+            "VALID",
+            [
+                "Genuine",
+                "not checked in the browser",
+                'data-not-checked="attestations[0].attestation_signature"',
+            ],
+            {
+                "anchored": "VALID",
+                "attestations\\[0\\].integrity": "VALID",
+                "attestations\\[0\\].anchored": "VALID",
+            },
+        ),
     ],
 )
 def test_browser_shows_verdict(

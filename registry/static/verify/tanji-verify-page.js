@@ -181,7 +181,31 @@ export function renderReport(element, report, settings = {}) {
       "Recomputed on your device and checked with a chain node; add ?rpc=<node URL> to use your own node.",
     ),
   );
-  element.replaceChildren(verdict, summary, checks, node, how);
+  const parts = [verdict, summary, checks];
+  if (report.notChecked?.length) {
+    // Said plainly rather than left out: these statements were not checked on this device.
+    parts.push(
+      el(
+        doc,
+        "p",
+        { class: "tv-not-checked", "data-not-checked": report.notChecked.map((c) => c.name).join(" ") },
+        el(
+          doc,
+          "span",
+          { lang: "zh" },
+          `供应商签名与互认声明（${report.notChecked.length} 项）未在浏览器中核验，请使用 tanji verify。`,
+        ),
+        " ",
+        el(
+          doc,
+          "span",
+          { lang: "en", class: "tv-en" },
+          `Supplier signatures and recognitions (${report.notChecked.length}) are not checked in the browser: use tanji verify.`,
+        ),
+      ),
+    );
+  }
+  element.replaceChildren(...parts, node, how);
 }
 
 async function fetchBundle(url, timeoutMs) {

@@ -1089,6 +1089,11 @@ function* walk(bundle, path) {
   }
 }
 
+// Checks of signed statements (EIP-712) that the Python verifier runs on these record types and this
+// browser verifier does not: verifyBundle lists them in `notChecked`, so a page can say so. Their
+// anchoring, revocation and issuer are still checked here like any other nested bundle's.
+const STATEMENT_CHECKS = { attestation: "attestation_signature", recognition: "recognition" };
+
 function normaliseTrust({ chainId, contracts = [], issuers = [] }) {
   const lower = (list) => list.map((a) => String(a).trim().toLowerCase()).filter(Boolean);
   return {
@@ -1104,8 +1109,9 @@ function normaliseTrust({ chainId, contracts = [], issuers = [] }) {
  * `rpcUrl` is the chain node to ask; `chainId` and `contracts` are the reader's trust (from the
  * page's server-side trust configuration, never from the bundle); `issuers` optionally lists the
  * trusted anchoring senders (the `issuer` check is SKIPPED without it). Resolves to
- * `{status: "VALID"|"INVALID"|"ERROR"|"PENDING", checks: [...], record: {type, id}}` and never
- * rejects: whatever goes wrong is an ERROR check.
+ * `{status: "VALID"|"INVALID"|"ERROR"|"PENDING", checks: [...], notChecked: [{name, path}],
+ * record: {type, id}}` and never rejects: whatever goes wrong is an ERROR check. `notChecked` names
+ * the signed-statement checks (supplier attestation signatures, recognitions) left to `tanji verify`.
  */
 export async function verifyBundle(
   bundle,
@@ -1126,10 +1132,14 @@ export async function verifyBundle(
     formatError = exc;
   }
   const checks = [];
+  const notChecked = [];
   let pending = false;
   const targets = parsed ? [...walk(parsed, "")] : [["", null]];
   for (const [path, b] of targets) {
     pending ||= b?.status === "pending";
+    const statementCheck =
+      b && Object.hasOwn(STATEMENT_CHECKS, b.record.type) && STATEMENT_CHECKS[b.record.type];
+    if (statementCheck) notChecked.push({ name: path ? `${path}.${statementCheck}` : statementCheck, path });
     const evidence =
       b && b.status !== "pending"
         ? {
@@ -1146,6 +1156,7 @@ export async function verifyBundle(
   return {
     status: aggregate(checks, pending),
     checks,
+    notChecked,
     record: parsed ? { type: parsed.record.type, id: parsed.record.id } : { type: null, id: null },
     rpcUrl: rpcUrl || null,
   };
