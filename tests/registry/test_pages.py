@@ -385,3 +385,28 @@ async def test_cached_page_shows_a_revocation_once_it_expires(
     app.state.page_cache = PageCache(seconds=0)
     page = Page((await client.get(f"/l/{label['id']}?lang=en")).text)
     assert page.attrs_by_id["status"]["data-status"] == "revoked"
+
+
+async def test_concurrent_requests_render_a_page_once(
+    app: FastAPI, client: httpx.AsyncClient, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from registry.api.routes import pages
+    from registry.api.routes.pages import PageCache
+
+    label = await issue(client, keys)
+    app.state.page_cache = PageCache(seconds=3600)
+    renders: list[str] = []
+    real_render = pages._render_label_page
+
+    def counting_render(*args: object) -> object:
+        renders.append("render")
+        return real_render(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "_render_label_page", counting_render)
+    replies = await asyncio.gather(*(client.get(f"/l/{label['id']}?lang=en") for _ in range(20)))
+    assert {r.status_code for r in replies} == {200}
+    assert len({r.text for r in replies}) == 1
+    assert renders == ["render"]
+    assert app.state.page_cache.inflight == {}

@@ -9,6 +9,7 @@ Nothing here needs an API key: everything shown is in the label's public record.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import OrderedDict
@@ -163,6 +164,8 @@ class PageCache:
         self.seconds = seconds
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[str, str, str], tuple[float, HTMLResponse]] = OrderedDict()
+        #: Renders under way: concurrent requests for the same page wait for the one render.
+        self.inflight: dict[tuple[str, str, str], asyncio.Future[HTMLResponse]] = {}
 
     def get(self, key: tuple[str, str, str]) -> HTMLResponse | None:
         """The cached response for ``key`` if still fresh."""
@@ -204,8 +207,22 @@ async def label_page(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    # One thread hop for the whole database read and render (not one per dependency).
-    response = await run_in_threadpool(_render_label_page, request, label_id, language)
+    pending = cache.inflight.get(key)
+    if pending is not None:
+        # A burst of scans when the cached page expires renders it once, not once per scan.
+        return await asyncio.shield(pending)
+    future: asyncio.Future[HTMLResponse] = asyncio.get_running_loop().create_future()
+    cache.inflight[key] = future
+    try:
+        # One thread hop for the whole database read and render (not one per dependency).
+        response = await run_in_threadpool(_render_label_page, request, label_id, language)
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved here: no "never retrieved" warning without waiters
+        raise
+    finally:
+        del cache.inflight[key]
+    future.set_result(response)
     if response.status_code == 200:
         cache.put(key, response)
     return response
