@@ -105,6 +105,9 @@ EDGE_RECORDS: dict[str, dict[str, Any]] = {
         "\u0080": 6,
         "aa": 7,
         "a\u0000": 8,
+        "__proto__": {"polluted": True},
+        "constructor": 9,
+        "toString": 10,
     },
 }
 # Fields left out of the redacted variant of each edge record (shown only as commitments).

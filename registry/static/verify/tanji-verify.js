@@ -206,7 +206,7 @@ export function commitmentsDigest(commitments) {
 
 /** Commitments of every field of a fully disclosed record under its master salt. */
 export function recordCommitments(record, masterSalt) {
-  const out = {};
+  const out = Object.create(null); // a field may be called "__proto__"
   for (const [name, value] of Object.entries(record))
     out[name] = fieldCommitment(name, value, fieldSalt(masterSalt, name));
   return out;
@@ -777,7 +777,7 @@ const CHECKS = [
       if (b.salt !== null) {
         commitments = recordCommitments(b.record, b.salt);
       } else {
-        commitments = {};
+        commitments = Object.create(null);
         for (const [name, value] of Object.entries(b.record))
           commitments[name] = fieldCommitment(name, value, b.disclosure.salts[name]);
         Object.assign(commitments, b.disclosure.hidden);
