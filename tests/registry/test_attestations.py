@@ -169,7 +169,7 @@ async def test_bulk_push_answers_per_item(env: tuple[ChainApp, Orgs, dict[str, A
     good = message(CELLS, component="CQ-CELL-Y")
     tampered = item(CELLS, eip712, message(CELLS, component="CQ-CELL-Z"))
     tampered["message"] = {**tampered["message"], "kgCo2ePerUnit": "0.1"}
-    by_other_key = {"message": message(CELLS, component="CQ-W"), "signature": ""}
+    by_other_key: dict[str, Any] = {"message": message(CELLS, component="CQ-W"), "signature": ""}
     by_other_key["signature"] = sign(PACKS, eip712, by_other_key["message"])
     stranger = message(STRANGER, component="CQ-S")
     by_retired = message(retired, component="CQ-R")
