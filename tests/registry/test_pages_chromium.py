@@ -181,3 +181,12 @@ def test_unknown_label_renders_the_bilingual_404(served: dict[str, Any]) -> None
     page = Page(dom)
     assert messages("en")["not_found_title"] in page.text
     assert messages("zh")["not_found_title"] in page.text
+
+
+def test_scanned_gs1_digital_link_opens_the_page(served: dict[str, Any]) -> None:
+    # What a phone does with the QR code: open the GS1 Digital Link URL, follow the redirect.
+    url = f"{served['base']}/01/06901234567892/21/{served['anchored']}"
+    dom = run_chromium(["--accept-lang=en-US", "--dump-dom", url], served["tmp"] / "profile-gs1")
+    page = Page(dom)
+    assert page.of("product-name") == "14-inch thin-and-light laptop"
+    assert page.attrs_by_id["status"]["data-status"] == "anchored"
