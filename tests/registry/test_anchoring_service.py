@@ -75,7 +75,11 @@ async def test_loop_anchors_batches_and_reports_them(
         )
         ids.append(r.json()["id"])
     chain_app.state.loop.wake()
-    await wait_for(c, "/healthz", lambda b: b["anchoring"]["pending"] == 0)
+    await wait_for(
+        c,
+        "/healthz",
+        lambda b: b["anchoring"]["pending"] == 0 and b["anchoring"]["open_batches"] == 0,
+    )
     for fp_id in ids[:3] + ids[-3:]:
         got = (
             await c.get(f"/api/v1/footprints/{fp_id}", headers=bearer(chain_orgs.enterprise))
