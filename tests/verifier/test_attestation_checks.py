@@ -71,7 +71,11 @@ def records() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
 
 
 def bundle_of(
-    label: dict[str, Any], pack: dict[str, Any], cell: dict[str, Any], *, hide_pack: list[str] = ()
+    label: dict[str, Any],
+    pack: dict[str, Any],
+    cell: dict[str, Any],
+    *,
+    hide_pack: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     salts = [salt_for(n) for n in ("label", "pack", "cell")]
     recs = [label, pack, cell]
@@ -148,11 +152,11 @@ def test_an_attestation_its_parent_does_not_name_is_invalid() -> None:
 
 def test_a_hidden_message_is_skipped_and_a_hidden_name_still_checks() -> None:
     label, pack, cell = records()
-    report = verify_offline(bundle_of(label, pack, cell, hide_pack=["message"]))
+    report = verify_offline(bundle_of(label, pack, cell, hide_pack=("message",)))
     result = by_name(report)["attestations[0].attestation_signature"]
     assert result.status is Status.SKIPPED and result.code == Code.ATTESTATION_REDACTED
     assert report.status.value == "VALID"  # the commitment still binds the hidden message
-    report = verify_offline(bundle_of(label, pack, cell, hide_pack=["supplierName"]))
+    report = verify_offline(bundle_of(label, pack, cell, hide_pack=("supplierName",)))
     assert by_name(report)["attestations[0].attestation_signature"].status is Status.VALID
 
 
