@@ -1,13 +1,13 @@
 """Consumer page latency: ``GET /l/{id}`` at 50 concurrent clients against uvicorn on loopback.
 
-    python bench/registry_pages.py [--clients 50] [--seconds 10] [--tool auto|wrk|httpx]
+    python bench/registry_pages.py [--clients 50] [--seconds 10] [--tool auto|wrk|asyncio]
 
 The service runs as ``tanji serve`` would (uvicorn, one process, embedded chain, anchoring
 loop on) in a subprocess with a temporary data dir; one label is issued through the API and
 anchored before the run, so the page is the full anchored page. The load generator is ``wrk``
-when installed (C, closed loop, ``--latency`` percentiles), else an httpx asyncio client with
-``--clients`` concurrent connections (itself Python, so it shares the 2 cores with the server and
-its figures are pessimistic).
+when installed (C, closed loop, ``--latency`` percentiles), else a minimal asyncio HTTP/1.1
+client with ``--clients`` keep-alive connections (itself Python, so it takes more of the 2 cores
+from the server and its figures are pessimistic).
 
 The page is measured twice: as a QR scan burst on one label (the server reuses a rendered page
 for 2 s, see ``registry.api.routes.pages.PageCache``) and uncached (a unique query string per
@@ -35,6 +35,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,24 +196,40 @@ def run_wrk(url: str, clients: int, seconds: int, *, unique: bool = False) -> di
     return result
 
 
-async def _httpx_load(url: str, clients: int, seconds: int, unique: bool) -> dict[str, float]:
+async def _asyncio_load(url: str, clients: int, seconds: int, unique: bool) -> dict[str, float]:
+    """``clients`` keep-alive HTTP/1.1 connections on asyncio streams, each closed-loop.
+
+    httpx's pool was the bottleneck at 50 connections (tens of requests per second), so the
+    fallback load generator speaks minimal HTTP/1.1 itself: GET, read headers, read the
+    Content-Length body.
+    """
+    parts = urlsplit(url)
+    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        stop = time.perf_counter() + seconds
+    stop = time.perf_counter() + seconds
 
-        async def worker() -> None:
+    async def worker(number: int) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        sent = 0
+        try:
             while time.perf_counter() < stop:
+                target = f"{path}?n={number}-{sent}" if unique else path
+                sent += 1
                 start = time.perf_counter()
-                target = f"{url}?n={len(latencies)}-{id(start)}" if unique else url
-                reply = await client.get(target)
+                writer.write(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head.split(b" ", 2)[1])
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+                await reader.readexactly(length)
                 latencies.append((time.perf_counter() - start) * 1000)
-                if reply.status_code != 200:
-                    raise RuntimeError(f"{url}: HTTP {reply.status_code}")
+                if status != 200:
+                    raise RuntimeError(f"{target}: HTTP {status}")
+        finally:
+            writer.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(clients)))
+    elapsed = time.perf_counter() - began
     latencies.sort()
     return {
         "p50": statistics.median(latencies),
@@ -221,20 +238,20 @@ async def _httpx_load(url: str, clients: int, seconds: int, unique: bool) -> dic
     }
 
 
-def run_httpx(url: str, clients: int, seconds: int, *, unique: bool = False) -> dict[str, float]:
-    return asyncio.run(_httpx_load(url, clients, seconds, unique))
+def run_asyncio(url: str, clients: int, seconds: int, *, unique: bool = False) -> dict[str, float]:
+    return asyncio.run(_asyncio_load(url, clients, seconds, unique))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--tool", choices=("auto", "wrk", "asyncio"), default="auto")
     args = parser.parse_args()
     tool = args.tool
     if tool == "auto":
-        tool = "wrk" if shutil.which("wrk") else "httpx"
-    load = run_wrk if tool == "wrk" else run_httpx
+        tool = "wrk" if shutil.which("wrk") else "asyncio"
+    load = run_wrk if tool == "wrk" else run_asyncio
     print(f"load generator: {tool}, {args.clients} clients, {args.seconds} s per route")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "data") as url:
