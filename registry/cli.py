@@ -109,6 +109,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="file (default <data-dir>/keystore/anchorer.json)"
     )
     ks_create.set_defaults(run=cmd_keystore_create)
+
+    pact = commands.add_parser("pact", parents=[common], help="PACT v3 ProductFootprint exchange")
+    pact_commands = pact.add_subparsers(dest="pact_command", required=True, metavar="PACT_COMMAND")
+    pact_export = pact_commands.add_parser(
+        "export", parents=[common], help="a footprint as a PACT v3 ProductFootprint (with proof)"
+    )
+    pact_export.add_argument("footprint_id")
+    pact_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    pact_export.add_argument(
+        "--pcf-extra",
+        type=Path,
+        help="JSON object of PACT pcf values Tanji does not record (fossilCarbonContent, ...)",
+    )
+    pact_export.set_defaults(run=cmd_pact_export)
+    pact_import = pact_commands.add_parser(
+        "import", parents=[common], help="import a PACT v3 ProductFootprint as a footprint"
+    )
+    pact_import.add_argument("file", type=Path)
+    pact_import.add_argument("--org", required=True, help="the importing enterprise's org id")
+    pact_import.add_argument("--category", help="product category, if the document has none")
+    pact_import.add_argument("--name-zh", help="Chinese product name, if the document has none")
+    pact_import.set_defaults(run=cmd_pact_import)
     return parser
 
 
@@ -292,6 +314,60 @@ def cmd_keystore_create(args: argparse.Namespace) -> int:
     address = create_keystore(Path(path), password)
     print(f"created keystore {path}")
     print(address)
+    return EXIT_OK
+
+
+def _json_file(path: Path, field: str) -> Any:
+    import json
+
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise InvalidInputError(f"cannot read JSON from {path}: {exc}", field=field) from exc
+
+
+def cmd_pact_export(args: argparse.Namespace) -> int:
+    """Print (or write) a footprint as a PACT v3 ProductFootprint with its proof extension."""
+    import json
+
+    from registry.crud.pact import export_footprint
+    from registry.errors import NotFoundError
+    from registry.models.footprints import Footprint
+
+    extra = _json_file(args.pcf_extra, "pcf_extra") if args.pcf_extra else None
+    with _session(_settings(args)) as session:
+        footprint = session.get(Footprint, args.footprint_id)
+        if footprint is None:
+            raise NotFoundError(f"footprint {args.footprint_id} does not exist", field="id")
+        doc = export_footprint(session, footprint=footprint, pcf_extra=extra)
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n", "utf-8")
+        stderr.print(f"wrote {args.out}")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_pact_import(args: argparse.Namespace) -> int:
+    """Import a PACT v3 ProductFootprint as a footprint of an enterprise (queued for anchoring)."""
+    from registry.crud.orgs import get_org
+    from registry.crud.pact import import_footprint
+
+    doc = _json_file(args.file, "file")
+    fill = {"category": args.category, "product_name_zh": args.name_zh}
+    with _session(_settings(args)) as session:
+        org = get_org(session, org_id=args.org)
+        if org.role != OrgRole.ENTERPRISE:
+            raise InvalidInputError(f"{org.id} is not an enterprise", field="org")
+        footprint, bundle = import_footprint(
+            session, org=org, doc=doc, fill={k: v for k, v in fill.items() if v is not None}
+        )
+        session.commit()
+        footprint_id = footprint.id
+    proof = " with its Tanji proof" if bundle is not None else ""
+    print(f"imported {args.file} as footprint {footprint_id}{proof}")
+    print(footprint_id)
     return EXIT_OK
 
 
