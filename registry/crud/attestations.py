@@ -200,6 +200,7 @@ def push(
         ).all()
     }
 
+    verifying_contract = domain(chain_id=chain_id, contract=contract)["verifyingContract"]
     rows: list[dict[str, Any]] = []
     ledger_rows: list[dict[str, Any]] = []
     for c in candidates:
@@ -213,7 +214,7 @@ def push(
             "type": RECORD_TYPE,
             "id": c.digest,
             "chainId": chain_id,
-            "verifyingContract": domain(chain_id=chain_id, contract=contract)["verifyingContract"],
+            "verifyingContract": verifying_contract,
             "message": m,
             "signature": "0x" + c.signature.hex(),
             "signer": c.signer,
