@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
@@ -28,10 +29,12 @@ from registry.api.deps import SessionDep, SettingsDep
 from registry.artwork import format_amount, render_label_svg, unit_text
 from registry.catalogue import get_category, unit_name
 from registry.config import Settings
+from registry.crud.attestations import label_supply_chain
 from registry.errors import InvalidInputError, NotFoundError
 from registry.grading import GRADE_COLOURS, GRADES, load_scheme
 from registry.i18n import Language, choose_language, messages
 from registry.labelview import LabelView, find_label_by_gs1, load_label_view
+from registry.models.labels import Label
 from registry.qr import normalize_gtin, qr_png, qr_svg
 
 __all__ = ["PAGE_CACHE_SECONDS", "PageCache", "render_page", "router"]
@@ -44,6 +47,8 @@ PAGE_CACHE = "no-cache"
 MEDIA_CACHE = "public, max-age=86400"
 #: How long the server reuses a rendered consumer page (see :class:`PageCache`).
 PAGE_CACHE_SECONDS = 2.0
+#: Threads rendering consumer pages at once (per application).
+RENDER_THREADS = 4
 REASON_SUPERSEDED = 1
 
 router = APIRouter(tags=["pages"])
@@ -166,6 +171,8 @@ class PageCache:
         self._entries: OrderedDict[tuple[str, str, str], tuple[float, HTMLResponse]] = OrderedDict()
         #: Renders under way: concurrent requests for the same page wait for the one render.
         self.inflight: dict[tuple[str, str, str], asyncio.Future[HTMLResponse]] = {}
+        # Few render threads: renders hold the GIL, so more threads only add switching.
+        self.limiter = anyio.CapacityLimiter(RENDER_THREADS)
 
     def get(self, key: tuple[str, str, str]) -> HTMLResponse | None:
         """The cached response for ``key`` if still fresh."""
@@ -215,7 +222,9 @@ async def label_page(
     cache.inflight[key] = future
     try:
         # One thread hop for the whole database read and render (not one per dependency).
-        response = await run_in_threadpool(_render_label_page, request, label_id, language)
+        response = await anyio.to_thread.run_sync(
+            _render_label_page, request, label_id, language, limiter=cache.limiter
+        )
     except BaseException as exc:
         future.set_exception(exc)
         future.exception()  # retrieved here: no "never retrieved" warning without waiters
@@ -232,6 +241,8 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
     settings: Settings = request.app.state.settings
     with Session(request.app.state.engine) as session:
         view = load_label_view(session, label_id, base_url=settings.base_url)
+        label = session.get(Label, label_id)
+        supply_chain = label_supply_chain(session, label.record) if label is not None else []
     if view is None:
         return not_found_page(request, language, label_id)
     category = get_category(view.category)
@@ -256,6 +267,7 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         if view.declared_unit == category.typical_unit
         else unit_name(category.typical_unit, language, category),
         status=_status(view),
+        supply_chain=supply_chain,
         reason_text=t["reason_1"]
         if reason == REASON_SUPERSEDED
         else t["reason_code"].format(code=reason),
