@@ -601,9 +601,16 @@ def tree_view(session: Session, ids: Sequence[str]) -> list[dict[str, Any]]:
     def node(node_id: str, depth: int) -> dict[str, Any]:
         row = tree.get(node_id)
         if row is None or depth > MAX_CHAIN_DEPTH:
-            return {"id": node_id, "missing": True, "upstream": []}
+            return {
+                "id": node_id,
+                "missing": True,
+                "component_id": None,
+                "status": None,
+                "upstream": [],
+            }
         return {
             "id": row.id,
+            "missing": False,
             "supplier_name": row.record.get("supplierName"),
             "component_id": row.component_id,
             "kg_co2e_per_unit": row.kg_co2e_per_unit,
@@ -616,3 +623,15 @@ def tree_view(session: Session, ids: Sequence[str]) -> list[dict[str, Any]]:
         }
 
     return [node(i, 1) for i in ids]
+
+
+def label_supply_chain(session: Session, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A label's supply-chain tree for its page: each component with its attestation's hops."""
+    components = record.get("components") or []
+    if not components:
+        return []
+    nodes = tree_view(session, [c["attestation_id"] for c in components])
+    return [
+        {**node, "quantity": c["quantity"], "unit": c["unit"]}
+        for c, node in zip(components, nodes, strict=True)
+    ]

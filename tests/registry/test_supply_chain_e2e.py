@@ -129,6 +129,7 @@ async def test_supply_chain_label_verifies_hop_by_hop(
     )
     panel = message(PANEL_KEY, component="LJ-PANEL-14", value="48.5")
     cell_id, pack_id, panel_id = (digest_of(eip712, m) for m in (cell, pack, panel))
+    ids = (pack_id, cell_id, panel_id)  # in the order the page lists them
 
     # 3. The laptop maker pushes them in one request.
     r = await c.post(
@@ -198,6 +199,16 @@ async def test_supply_chain_label_verifies_hop_by_hop(
         for name in ("integrity", "inclusion", "anchored", "not_revoked", "issuer"):
             assert checks[f"{hop}.{name}"]["status"] == "VALID", (hop, name)
     assert "attestation_signature" not in checks  # the label itself is not an attestation
+
+    # The consumer page shows the supply-chain tree: the cell nested under the pack.
+    page = (await c.get(f"/l/{label_id}?lang=en")).text
+    tree = page[page.index('id="supply-chain"') :]
+    assert "Supply chain" in page
+    pack_at, cell_at, panel_at = (tree.index(f'data-attestation="{i}"') for i in ids)
+    assert pack_at < cell_at < panel_at
+    assert tree[pack_at:panel_at].count("<ul>") == 1  # the cell sits in the pack's own list
+    assert "CQ-PACK-56WH</span> × 1 unit · 31.07 kg CO₂e / unit · signed, anchored" in tree
+    assert "供应链" in (await c.get(f"/l/{label_id}?lang=zh")).text
 
     # 7. Selective disclosure: hide supplier names and the component list.
     hidden = (await c.get(f"/api/v1/labels/{label_id}/bundle?hide=supplierName,components")).json()
