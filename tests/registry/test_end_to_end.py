@@ -61,6 +61,7 @@ class Deployment:
     app: FastAPI
     orgs: Orgs
     rpc_url: str
+    public_url: str | None = None  # where `tanji verify <url>/l/<id>` can fetch the bundle
 
 
 async def wait_for(client: httpx.AsyncClient, path: str, ready: Any) -> dict[str, Any]:
@@ -102,7 +103,7 @@ async def embedded(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     with serving(app) as url:
         orgs = make_orgs(app.state.engine)
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-            yield Deployment(client, app, orgs, rpc_url=f"{url}/rpc")
+            yield Deployment(client, app, orgs, rpc_url=f"{url}/rpc", public_url=url)
 
 
 @pytest.fixture
@@ -159,6 +160,10 @@ async def run_label_lifecycle(
     assert bundle["format"] == "tanji-bundle/1"
     assert bundle["anchor"]["txHash"].startswith("0x")
     assert verify(tmp_path, bundle, d, "anchored") == 0, capsys.readouterr().out
+    if d.public_url is not None:  # the consumer page URL, as printed in the QR code
+        trust = str(tmp_path / "trust.json")
+        page = f"{d.public_url}/l/{label_id}"
+        assert verify_main([page, "--trust", trust, "--rpc-url", d.rpc_url]) == 0
     capsys.readouterr()
 
     # 4. The certification body revokes it; the loop anchors the revocation; verify says INVALID.
