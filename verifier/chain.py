@@ -75,7 +75,12 @@ class ChainReader:
             rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
         )
         self._w3 = Web3(provider)
+        # A read-only reader needs none of the write-side middleware; "validation" in particular
+        # asks eth_chainId before every eth_call, doubling the round trips of a verification.
+        for name in ("validation", "gas_price_strategy", "gas_estimate", "ens_name_to_address"):
+            self._w3.middleware_onion.remove(name)
         self._chain_id: int | None = None
+        self._contracts: dict[str, Any] = {}
 
     def chain_id(self) -> int:
         """The node's chain id (``eth_chainId``), asked once per reader."""
@@ -90,9 +95,12 @@ class ChainReader:
         self, contract: str, root: bytes, leaf: bytes, proof: Sequence[bytes]
     ) -> AnchorStatus:
         """Call the contract's ``check(root, leaf, proof)`` view at the latest block."""
-        registry = self._w3.eth.contract(
-            address=Web3.to_checksum_address(contract), abi=ANCHOR_REGISTRY_ABI
-        )
+        registry = self._contracts.get(contract)
+        if registry is None:  # building a contract object parses the ABI: once per address
+            registry = self._w3.eth.contract(
+                address=Web3.to_checksum_address(contract), abi=ANCHOR_REGISTRY_ABI
+            )
+            self._contracts[contract] = registry
         answer = self._call(lambda: registry.functions.check(root, leaf, list(proof)).call())
         try:
             anchored, included, active, block, timestamp, root_reason, leaf_reason = answer

@@ -138,6 +138,20 @@ class ChainEvidence:
         """The anchoring transaction named by the bundle, or None if the node has none."""
         return self._once("tx", lambda: self._reader().transaction(self.anchor.tx_hash))
 
+    def prefetch(self) -> None:
+        """Ask the node now what the checks will ask (answers and failures are remembered).
+
+        Lets a verifier put the questions about many nested bundles to the node concurrently.
+        Nothing is asked about an anchor the trust file does not trust (the checks will not).
+        """
+        if self.trusted_chain is None or not self.contract_trusted:
+            return
+        for question in (self.node_chain_id, self.status, self.transaction):
+            try:
+                question()
+            except Exception:
+                return  # remembered by _once: the checks report it as they would have
+
     def anchor_trusted(self) -> bool:
         """Chain and contract are in the trust file and the node really serves that chain."""
         return (
