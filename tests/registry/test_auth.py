@@ -110,3 +110,20 @@ async def test_keys_are_stored_only_as_hashes(app, orgs: Orgs) -> None:  # type:
     stored = {value for row in rows for value in (row.key_hash, row.key_id)}
     assert orgs.enterprise not in stored
     assert all(len(row.key_hash) == 64 for row in rows)
+
+
+async def test_key_rotation_and_revocation(client: httpx.AsyncClient, orgs: Orgs) -> None:
+    me = (await client.get("/api/v1/orgs/me", headers=bearer(orgs.enterprise))).json()
+    r = await client.post(f"/api/v1/orgs/{me['id']}/keys", headers=bearer(orgs.admin))
+    assert r.status_code == 201
+    new_key = r.json()["api_key"]
+    assert (await client.get("/api/v1/orgs/me", headers=bearer(new_key))).json() == me
+    r = await client.post(f"/api/v1/orgs/{me['id']}/keys/revoke", headers=bearer(orgs.admin))
+    assert r.json() == {"org_id": me["id"], "revoked": 2}
+    for key in (orgs.enterprise, new_key):
+        r = await client.get("/api/v1/orgs/me", headers=bearer(key))
+        assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
+    r = await client.post("/api/v1/orgs/org-nope/keys/revoke", headers=bearer(orgs.admin))
+    assert r.status_code == 404
+    r = await client.post(f"/api/v1/orgs/{me['id']}/keys", headers=bearer(orgs.certifier))
+    assert r.status_code == 403

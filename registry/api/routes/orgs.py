@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from pydantic import BaseModel
 
 from registry.api.deps import AdminOrg, CurrentOrg, PageDep, SessionDep
 from registry.crud import orgs as crud
@@ -39,3 +40,26 @@ def my_org(org: CurrentOrg) -> OrgPublic:
 def get_org(org_id: str, session: SessionDep, admin: AdminOrg) -> OrgPublic:
     """One organisation (admins only)."""
     return OrgPublic.model_validate(crud.get_org(session, org_id=org_id), from_attributes=True)
+
+
+class ApiKeyIssued(BaseModel):
+    org_id: str
+    api_key: str
+
+
+class ApiKeysRevoked(BaseModel):
+    org_id: str
+    revoked: int
+
+
+@router.post("/{org_id}/keys", status_code=status.HTTP_201_CREATED)
+def issue_key(org_id: str, session: SessionDep, admin: AdminOrg) -> ApiKeyIssued:
+    """Issue another API key for an organisation (key rotation); shown this once."""
+    return ApiKeyIssued(org_id=org_id, api_key=crud.add_api_key(session, org_id=org_id))
+
+
+@router.post("/{org_id}/keys/revoke")
+def revoke_keys(org_id: str, session: SessionDep, admin: AdminOrg) -> ApiKeysRevoked:
+    """Revoke every API key of an organisation (a leaked key, an org leaving)."""
+    crud.get_org(session, org_id=org_id)
+    return ApiKeysRevoked(org_id=org_id, revoked=crud.revoke_api_keys(session, org_id=org_id))
