@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     key = org_commands.add_parser("key", parents=[common], help="issue another API key")
     key.add_argument("org_id")
     key.set_defaults(run=cmd_org_key)
+    revoke = org_commands.add_parser(
+        "revoke-keys", parents=[common], help="revoke every API key of an organisation"
+    )
+    revoke.add_argument("org_id")
+    revoke.set_defaults(run=cmd_org_revoke_keys)
 
     anchor = commands.add_parser(
         "anchor", parents=[common], help="anchor pending records now (until none is pending)"
@@ -255,6 +260,17 @@ def cmd_org_key(args: argparse.Namespace) -> int:
         key = add_api_key(session, org_id=args.org_id)
     print(f"new API key for {args.org_id} (shown once):")
     print(key)
+    return EXIT_OK
+
+
+def cmd_org_revoke_keys(args: argparse.Namespace) -> int:
+    """Revoke every API key of an organisation."""
+    from registry.crud.orgs import get_org, revoke_api_keys
+
+    with _session(_settings(args)) as session:
+        get_org(session, org_id=args.org_id)
+        count = revoke_api_keys(session, org_id=args.org_id)
+    print(f"revoked {count} API key(s) of {args.org_id}")
     return EXIT_OK
 
 

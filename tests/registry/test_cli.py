@@ -15,6 +15,7 @@ from registry.config import load_settings
 from registry.crud.footprints import add_footprint
 from registry.crud.orgs import org_for_key
 from registry.db import make_engine
+from registry.errors import AuthenticationError
 from registry.models.footprints import FootprintCreate
 from tests.nodes import HARDHAT_KEY_0
 from tests.registry.factories import footprint
@@ -50,6 +51,11 @@ def test_org_create_prints_a_working_key_last(
     code, lines, _ = run(capsys, "org", "list", "--data-dir", data)
     assert code == 0 and lines[0].endswith("enterprise\tBishan Computing")
     assert key not in "\n".join(lines)
+    org_id = lines[0].split("\t")[0]
+    code, lines, _ = run(capsys, "org", "revoke-keys", org_id, "--data-dir", data)
+    assert code == 0 and lines[-1] == f"revoked 1 API key(s) of {org_id}"
+    with Session(engine) as session, pytest.raises(AuthenticationError):
+        org_for_key(session, plaintext=key)
 
 
 def test_errors_are_one_line_with_a_code(
