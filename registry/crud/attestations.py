@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from anchoring import ledger
@@ -263,8 +264,17 @@ def push(
     if rows:
         # Executemany inserts: a per-row ORM flush (ledger.enqueue) is ~10x slower in bulk.
         # These are new records (ids checked above), so enqueue's conflict check cannot apply.
-        session.execute(sa.insert(Attestation), rows)
-        session.execute(sa.insert(ledger.AnchorRecord), ledger_rows)
+        try:
+            session.execute(sa.insert(Attestation), rows)
+            session.execute(sa.insert(ledger.AnchorRecord), ledger_rows)
+        except IntegrityError:
+            # Another request stored one of these (same id or nonce) after our checks; nothing
+            # of this request is kept (the caller's transaction rolls back) and a retry answers
+            # per item.
+            raise ConflictError(
+                "another request stored some of these attestations at the same time; retry",
+                code="concurrent_push",
+            ) from None
     return [results[i] for i in sorted(results)]
 
 

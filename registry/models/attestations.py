@@ -17,10 +17,11 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from registry.models.common import StrictInput, UTCDateTime, utcnow
+from verifier.bundle import MAX_DEPTH as MAX_BUNDLE_DEPTH
 
-#: Longest supply chain (hops of attestations) a footprint or attestation may reach; the verifier
-#: parses bundles nested at most this deep (``verifier.bundle.MAX_DEPTH``).
-MAX_CHAIN_DEPTH: Final = 8
+#: Longest supply chain: attestation hops below a label. The verifier parses bundles nested at
+#: most ``verifier.bundle.MAX_DEPTH`` (8) levels, the label itself being the first.
+MAX_CHAIN_DEPTH: Final = MAX_BUNDLE_DEPTH - 1
 MAX_BULK: Final = 10_000
 ACTIVE: Final = "active"
 REVOKED: Final = "revoked"

@@ -38,6 +38,8 @@ from verifier.attestation import (
     attestation_typed_data,
     verify_attestation_record,
 )
+from verifier.bundle import MAX_DEPTH as MAX_BUNDLE_DEPTH
+from verifier.bundle import parse_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 CELLS = supplier_account("att-cells")
@@ -46,9 +48,14 @@ STRANGER = supplier_account("att-stranger")
 WAIT_SECONDS = 120
 
 
-@pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[tuple[ChainApp, Orgs, dict[str, Any]]]:
-    async for running in chain_app(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def env(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[ChainApp, Orgs, dict[str, Any]]]:
+    database_url = None
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres_database")
+    async for running in chain_app(tmp_path, database_url=database_url):
         orgs = make_orgs(running.app.state.engine)
         for account in (CELLS, PACKS):
             r = await register_key(running.client, orgs.other_enterprise, account)
@@ -376,6 +383,37 @@ async def test_supply_chains_deeper_than_the_limit_are_refused(
     results = r.json()["results"]
     assert [x["status"] for x in results[:MAX_CHAIN_DEPTH]] == ["created"] * MAX_CHAIN_DEPTH
     assert results[MAX_CHAIN_DEPTH]["error"]["code"] == "too_deep"
+    # A label on the deepest accepted chain still has a bundle the verifier can parse.
+    deepest = chain[MAX_CHAIN_DEPTH - 1]["message"]
+    component = {
+        "component_id": deepest["componentId"],
+        "quantity": 2,
+        "unit": "unit",
+        "attestation_id": digest_of(eip712, deepest),
+    }
+    r = await running.client.post(
+        "/api/v1/footprints",
+        json=footprint(components=[component]),
+        headers=bearer(orgs.enterprise),
+    )
+    assert r.status_code == 201, r.text
+    r = await running.client.post(
+        "/api/v1/labels",
+        json={
+            "footprint_id": r.json()["id"],
+            "valid_from": "2026-01-01",
+            "valid_until": "2028-12-31",
+        },
+        headers=bearer(orgs.certifier),
+    )
+    assert r.status_code == 201, r.text
+    bundle = (await running.client.get(f"/api/v1/labels/{r.json()['id']}/bundle")).json()
+    parsed = parse_bundle(bundle)
+    depth = 1
+    while parsed.attestations:
+        (parsed,) = parsed.attestations
+        depth += 1
+    assert depth == MAX_BUNDLE_DEPTH
 
 
 def test_walk_refuses_cycles_and_excessive_depth() -> None:
