@@ -289,3 +289,37 @@ async def test_partner_keys_need_proof_of_possession(registry: Registry) -> None
     assert r.status_code == 422, r.text
     keys = (await c.get("/api/v1/recognitions/keys", headers=bearer(registry.sg))).json()
     assert keys["count"] == 1 and keys["data"][0]["active"] is True
+
+
+async def test_a_recognition_withdrawn_before_anchoring_is_revoked_once_anchored(
+    registry: Registry,
+) -> None:
+    reg, c = registry, registry.client
+    _, leaf = await _label(reg)
+    r = await c.post(
+        "/api/v1/recognitions",
+        json=signed_recognition(
+            SG_BODY_KEY,
+            recognition_message(SG_BODY_KEY, subject=leaf, tag="early"),
+            chain_id=reg.chain_id,
+            contract=reg.contract,
+        ),
+        headers=bearer(reg.sg),
+    )
+    rid = r.json()["id"]
+    withdrawal = signed_withdrawal(SG_BODY_KEY, rid, chain_id=reg.chain_id, contract=reg.contract)
+    r = await c.post(
+        f"/api/v1/recognitions/{rid}/withdraw", json=withdrawal, headers=bearer(reg.sg)
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "withdrawn"
+    if r.json()["anchor_status"] != "anchored":
+        assert r.json()["revocation_status"] == "requested"
+    await wait_for(c, f"/api/v1/recognitions/{rid}", lambda b: b["anchor_status"] == "anchored")
+    # Its bundle is only served with the on-chain revocation queued.
+    bundle = (await c.get(f"/api/v1/recognitions/{rid}/bundle")).json()
+    assert bundle["record"]["id"] == rid
+    done = await wait_for(
+        c, f"/api/v1/recognitions/{rid}", lambda b: b["revocation_status"] == "anchored"
+    )
+    assert done["withdrawal_id"]

@@ -98,6 +98,7 @@ def submit_recognition(
         session, org=org, body=body, chain_id=domain[0], contract=domain[1]
     )
     session.commit()
+    crud.queue_due_withdrawals(session)
     _wake_loop(request)
     public = crud.to_public(session, recognition, base_url=settings.base_url)
     return JSONResponse(
@@ -161,6 +162,9 @@ def get_recognition(
 @router.get("/{recognition_id}/bundle")
 def get_bundle(recognition_id: str, session: SessionDep) -> JSONResponse:
     """The recognition's own ``tanji-bundle/1`` (public)."""
+    # A recognition withdrawn before it was anchored gets its on-chain revocation queued as soon
+    # as it is anchored; asking here too means no anchored bundle of it is served without one.
+    crud.queue_due_withdrawals(session)
     recognition = crud.get_recognition(session, recognition_id=recognition_id)
     return JSONResponse(crud.recognition_bundle(session, recognition))
 
