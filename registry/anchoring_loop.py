@@ -27,6 +27,7 @@ from anchoring.ledger import (
     AnchorRecord,
     AnchorRevocation,
 )
+from registry.crud.attestations import queue_due_attestation_revocations
 from registry.crud.labels import queue_due_revocations
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ class AnchoringLoop:
         """One look at the ledger and, when due, one batcher run. True if a batch was anchored."""
         with Session(self.engine) as session:
             queue_due_revocations(session)
+            queue_due_attestation_revocations(session)
             backlog = ledger_backlog(session)
         if not self.due(backlog):
             return False
@@ -152,6 +154,7 @@ class AnchoringLoop:
         # Labels revoked while pending can be revoked on chain now that they are anchored.
         with Session(self.engine) as session:
             queue_due_revocations(session)
+            queue_due_attestation_revocations(session)
         return anchored
 
     def _run(self) -> None:

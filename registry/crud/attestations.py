@@ -577,8 +577,8 @@ def revoke_attestation(
 ) -> Attestation:
     """Withdraw an attestation (the pushing enterprise or the supplier), on chain once anchored.
 
-    Raises :class:`ConflictError` (``not_anchored``) while it waits for its batch: a revocation
-    must reach the chain, and only an anchored leaf can be revoked there.
+    One still waiting for its batch is revoked on chain right after it is anchored
+    (:func:`queue_due_attestation_revocations`); the registry reports it revoked at once.
     """
     if org.id not in (attestation.pushed_by_org_id, attestation.supplier_org_id):
         raise PermissionDeniedError(
@@ -597,7 +597,8 @@ def revoke_attestation(
             session, record_type=RECORD_TYPE, record_id=attestation.id, reason=reason
         )
     except LedgerError as exc:
-        raise ConflictError(str(exc), code=exc.code, field="attestation_id") from None
+        if exc.code != "not_anchored":
+            raise ConflictError(str(exc), code=exc.code, field="attestation_id") from None
     attestation.status = REVOKED
     attestation.revocation_reason = reason
     session.add(attestation)
@@ -645,3 +646,36 @@ def label_supply_chain(session: Session, record: Mapping[str, Any]) -> list[dict
         {**node, "quantity": c["quantity"], "unit": c["unit"]}
         for c, node in zip(components, nodes, strict=True)
     ]
+
+
+def queue_due_attestation_revocations(session: Session) -> int:
+    """Queue on-chain revocations of withdrawn attestations anchored since; commits.
+
+    An attestation withdrawn while it waited for its batch (its key revoked from an earlier
+    time) is revoked on chain once anchored. The anchoring loop calls this every cycle.
+    """
+    requested = select(ledger.AnchorRevocation.record_id).where(
+        ledger.AnchorRevocation.record_type == RECORD_TYPE
+    )
+    rows = session.exec(
+        select(Attestation).where(
+            Attestation.status == REVOKED,
+            col(Attestation.revocation_reason).is_not(None),
+            col(Attestation.id).not_in(requested),
+        )
+    ).all()
+    queued = 0
+    for row in rows:
+        assert row.revocation_reason is not None
+        try:
+            ledger.request_revocation(
+                session, record_type=RECORD_TYPE, record_id=row.id, reason=row.revocation_reason
+            )
+        except LedgerError as exc:
+            if exc.code != "not_anchored":
+                raise
+            continue
+        queued += 1
+    if queued:
+        session.commit()
+    return queued

@@ -40,6 +40,7 @@ from verifier.attestation import (
 )
 from verifier.bundle import MAX_DEPTH as MAX_BUNDLE_DEPTH
 from verifier.bundle import parse_bundle
+from verifier.merkle import leaf_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 CELLS = supplier_account("att-cells")
@@ -443,3 +444,54 @@ def test_fast_digest_equals_the_verifier_digest() -> None:
             assert fast_digest(msg, chain_id=chain_id, contract=contract) == attestation_digest(
                 msg, chain_id=chain_id, contract=contract
             )
+
+
+async def test_an_attestation_withdrawn_while_pending_is_revoked_on_chain_once_anchored(
+    env: tuple[ChainApp, Orgs, dict[str, Any]],
+) -> None:
+    running, orgs, eip712 = env
+    c, app = running.client, running.app
+    app.state.loop.stop()  # keep it pending while its key is found compromised
+    msg = message(CELLS, component="CQ-CELL-P")
+    r = await c.post(
+        "/api/v1/attestations", json=item(CELLS, eip712, msg), headers=bearer(orgs.enterprise)
+    )
+    assert r.status_code == 201 and r.json()["anchor_status"] == "pending"
+    # A key that is not yet in force signs nothing the registry accepts.
+    soon = supplier_account("att-soon")
+    r = await register_key(c, orgs.other_enterprise, soon, valid_from="2099-01-01T00:00:00Z")
+    assert r.status_code == 201 and r.json()["active"] is False
+    r = await c.post(
+        "/api/v1/attestations",
+        json=item(soon, eip712, message(soon, component="CQ-SOON")),
+        headers=bearer(orgs.enterprise),
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "key_not_yet_valid"
+    r = await c.post(
+        f"/api/v1/suppliers/keys/{CELLS.address}/revoke",
+        json={"reason": "compromised", "effective_at": "2026-01-01T00:00:00Z"},
+        headers=bearer(orgs.other_enterprise),
+    )
+    assert r.status_code == 200
+    att_id = digest_of(eip712, msg)
+    with Session(app.state.engine) as session:
+        assert ledger.revocation_of(session, record_type="attestation", record_id=att_id) is None
+    from registry.anchoring_loop import AnchoringLoop
+
+    loop = AnchoringLoop(app.state.engine, app.state.chain.client, max_batch=64, max_wait_seconds=0)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        with Session(app.state.engine) as session:
+            row = ledger.revocation_of(session, record_type="attestation", record_id=att_id)
+            if row is not None and row.status == ledger.REVOCATION_ANCHORED:
+                break
+        assert time.monotonic() < deadline, "the revocation was never anchored"
+        loop.run_cycle()  # 1st: anchors the attestation, queues its revocation; 2nd: revokes it
+    bundle = (
+        await c.get(f"/api/v1/attestations/{att_id}/bundle", headers=bearer(orgs.enterprise))
+    ).json()
+    leaf = leaf_hash(bundle["leafEncoding"], bundle["leafValue"])
+    status = app.state.chain.client.check(
+        bytes.fromhex(bundle["root"][2:]), leaf, [bytes.fromhex(p[2:]) for p in bundle["proof"]]
+    )
+    assert status.included and status.leaf_revoked_reason == 6  # key compromise
