@@ -752,12 +752,12 @@ class RecognitionCheck:
                 **facts,
             )
         until = _utc(message["validUntil"]) if message["validUntil"] else "withdrawn"
-        until_zh = _utc(message["validUntil"]) if message["validUntil"] else "撤回"
+        until_zh = f"至 {_utc(message['validUntil'])}" if message["validUntil"] else "直至撤回"
         return make.valid(
             f"recognised by {who} under {scheme} for {effective or 'every category'} "
             f"(since {_utc(message['validFrom'])}, until {until})",
             f"已获 {who} 依 {scheme} 认可，类别 {effective or '全部'}"
-            f"（自 {_utc(message['validFrom'])} 起，至 {until_zh}）",
+            f"（自 {_utc(message['validFrom'])} 起，{until_zh}）",
             **facts,
         )
 

@@ -204,6 +204,17 @@ def _print_human(
         if verbose and result.data:
             for key, value in result.data.items():
                 print(f"      {key}: {value}", file=out)
+    recognitions = [r for r in report.results if r.name == "recognition"]
+    if recognitions:
+        # What a partner certifier looks for first: which recognitions hold for its profile.
+        held = sum(r.status.value == "VALID" for r in recognitions)
+        if zh:
+            print(f"  认可：{len(recognitions)} 项，其中 {held} 项被本信任文件接受且有效", file=out)
+        else:
+            print(
+                f"  recognitions: {held} of {len(recognitions)} accepted by this trust file",
+                file=out,
+            )
 
 
 def _check_line(result: CheckResult, *, zh: bool) -> str:

@@ -174,8 +174,10 @@ async def test_chongqing_label_recognised_in_singapore_and_hong_kong_verified_of
     assert code == 0 and out.startswith("OK:")
     assert "recognitions[0].recognition" in out and "recognitions[1].recognition" in out
     assert "recognised by Singapore carbon footprint certification body (example)" in out
+    assert "recognitions: 2 of 2 accepted by this trust file" in out
     code, out = _verify(tmp_path, bundle_file, sg_profile, capsys, "--lang", "zh")
     assert code == 0 and "验证通过" in out and "已获 Hong Kong" in out
+    assert "认可：2 项，其中 2 项被本信任文件接受且有效" in out
 
     # The Hong Kong profile accepts only Hong Kong's scheme: Singapore's recognition is reported
     # on its own line as not trusted by this profile (801), Hong Kong's as VALID.
