@@ -538,6 +538,28 @@ def parse_hide(value: str | None) -> frozenset[str]:
     return names
 
 
+def check_hidden(bundle: Mapping[str, Any], hide: frozenset[str]) -> None:
+    """Refuse ``hide`` names that hid nothing anywhere in ``bundle`` (``unknown_field``).
+
+    A misspelt name (``suppliername``) must not publish the field its author meant to hide.
+    """
+    found: set[str] = set()
+
+    def walk(b: Mapping[str, Any]) -> None:
+        found.update((b.get("disclosure") or {}).get("hidden", {}))
+        for nested in (*b.get("attestations", ()), *b.get("recognitions", ())):
+            walk(nested)
+
+    walk(bundle)
+    unknown = sorted(hide - found)
+    if unknown:
+        raise InvalidInputError(
+            f"no record in this bundle has {', '.join(unknown)}: nothing would be hidden",
+            code="unknown_field",
+            field="query.hide",
+        )
+
+
 def disclose_for(record: Mapping[str, Any], hide: frozenset[str]) -> list[str] | None:
     """The ``disclose`` argument of ``build_bundle`` for ``record`` (None: disclose all)."""
     if not hide & set(record):

@@ -215,6 +215,10 @@ async def test_supply_chain_label_verifies_hop_by_hop(
     text = json.dumps(hidden, ensure_ascii=False)
     assert "重庆电芯有限公司" not in text and "Chongqing Pack Works" not in text
     assert "components" not in hidden["record"] and "salt" not in hidden
+    r = await c.get(f"/api/v1/labels/{label_id}/bundle?hide=suppliername")  # misspelt
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_field"
+    r = await c.get(f"/api/v1/labels/{label_id}/bundle?hide=id")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "cannot_hide"
     code, checks = verify(d, tmp_path, hidden, capsys)
     assert code == 0, checks
     assert checks["attestations[0].attestation_signature"]["data"]["linked"] is None

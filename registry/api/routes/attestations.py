@@ -106,7 +106,9 @@ def get_bundle(
     """The attestation's ``tanji-bundle/1``, its upstream nested; ``hide`` redacts fields."""
     found = crud.get_attestation(session, attestation_id=attestation_id)
     crud.check_reader(found, org)
-    (bundle,) = crud.attestation_bundles(session, [found.id], hide=crud.parse_hide(hide))
+    hidden = crud.parse_hide(hide)
+    (bundle,) = crud.attestation_bundles(session, [found.id], hide=hidden)
+    crud.check_hidden(bundle, hidden)
     return JSONResponse(bundle)
 
 

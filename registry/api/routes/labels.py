@@ -17,7 +17,7 @@ from registry.api.deps import (
 )
 from registry.api.idempotency import run_idempotent
 from registry.crud import labels as crud
-from registry.crud.attestations import parse_hide
+from registry.crud.attestations import check_hidden, parse_hide
 from registry.models.labels import (
     LabelCreate,
     LabelPublic,
@@ -84,8 +84,11 @@ def get_bundle(
 ) -> JSONResponse:
     """The label's ``tanji-bundle/1`` for independent verification (public; ``hide`` redacts)."""
     label = crud.get_label(session, label_id=label_id)
+    hidden = parse_hide(hide)
+    bundle = crud.label_bundle(session, label, hide=hidden)
+    check_hidden(bundle, hidden)
     return JSONResponse(
-        crud.label_bundle(session, label, hide=parse_hide(hide)),
+        bundle,
         headers={"Content-Disposition": f'inline; filename="{label.id}.json"'},
     )
 
