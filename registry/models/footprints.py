@@ -15,7 +15,14 @@ from datetime import date, datetime
 from typing import Any, Final, Literal
 
 import pycountry
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field as SQLField
@@ -115,6 +122,15 @@ class FootprintCreate(StrictInput):
     notes: str | None = Field(default=None, max_length=2000)
     #: Supplier components (registry.crud.attestations.check_components); omitted when None.
     components: list[FootprintComponent] | None = Field(default=None, max_length=200)
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_components(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A footprint without components keeps exactly the members it had before they existed
+        # (content hashes, records, PACT round trips).
+        data: dict[str, Any] = handler(self)
+        if data.get("components") is None:
+            data.pop("components", None)
+        return data
 
     @field_validator("gtin")
     @classmethod
