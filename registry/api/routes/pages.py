@@ -1,7 +1,8 @@
 """Public, server-rendered pages and media of a label.
 
 - ``GET /l/{label_id}``: the consumer page a QR code opens (zh/en, mobile first, no script);
-- ``GET /01/{gtin}/21/{serial}`` (GS1 Digital Link, optionally with ``/10/{lot}``): 307 to it;
+- (the GS1 Digital Link resolver that redirects a scanned ``/01/{gtin}/21/{serial}`` here lives
+  in ``registry.api.routes.resolver``);
 - ``GET /api/v1/labels/{id}/artwork.svg``, ``qr.png``, ``qr.svg``: printable media.
 
 Nothing here needs an API key: everything shown is in the label's public record.
@@ -21,7 +22,7 @@ from urllib.parse import urlencode
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
@@ -33,9 +34,9 @@ from registry.crud.attestations import label_supply_chain
 from registry.errors import InvalidInputError, NotFoundError
 from registry.grading import GRADE_COLOURS, GRADES, load_scheme
 from registry.i18n import Language, choose_language, messages
-from registry.labelview import LabelView, find_label_by_gs1, load_label_view
+from registry.labelview import LabelView, load_label_view
 from registry.models.labels import Label
-from registry.qr import normalize_gtin, qr_png, qr_svg
+from registry.qr import qr_png, qr_svg
 
 __all__ = ["PAGE_CACHE_SECONDS", "PageCache", "render_page", "router"]
 
@@ -272,43 +273,6 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         if reason == REASON_SUPERSEDED
         else t["reason_code"].format(code=reason),
     )
-
-
-def _resolve(session: SessionDep, request: Request, gtin: str, serial: str) -> Response:
-    lang = _language(request, request.query_params.get("lang"))
-    try:
-        gtin14 = normalize_gtin(gtin)
-    except InvalidInputError:
-        return not_found_page(request, lang, f"01/{gtin}/21/{serial}")
-    label_id = find_label_by_gs1(session, gtin14=gtin14, serial=serial)
-    if label_id is None:
-        return not_found_page(request, lang, f"01/{gtin14}/21/{serial}")
-    target = f"/l/{label_id}"
-    if request.url.query:
-        target += "?" + request.url.query
-    return RedirectResponse(target, status_code=307)
-
-
-@router.get("/01/{gtin}/21/{serial}", summary="GS1 Digital Link resolver")
-def resolve_gs1(gtin: str, serial: str, request: Request, session: SessionDep) -> Response:
-    """Redirect (307) a GS1 Digital Link URI to its label's page."""
-    return _resolve(session, request, gtin, serial)
-
-
-@router.get("/01/{gtin}/10/{lot}/21/{serial}", summary="GS1 Digital Link resolver (with lot)")
-def resolve_gs1_lot(
-    gtin: str, lot: str, serial: str, request: Request, session: SessionDep
-) -> Response:
-    """As :func:`resolve_gs1`; the lot (AI 10) does not select the label."""
-    return _resolve(session, request, gtin, serial)
-
-
-@router.get("/01/{gtin}/21/{serial}/10/{lot}", include_in_schema=False)
-def resolve_gs1_lot_after(
-    gtin: str, serial: str, lot: str, request: Request, session: SessionDep
-) -> Response:
-    # Not the canonical GS1 order (lot before serial), but printed codes in the wild use it.
-    return _resolve(session, request, gtin, serial)
 
 
 def _view_or_404(session: SessionDep, settings: SettingsDep, label_id: str) -> LabelView:
