@@ -1,0 +1,63 @@
+"""The direct encoder of Tanji leaves must be byte-identical to eth-abi's abi.encode."""
+
+import random
+
+import pytest
+from eth_abi import encode as abi_encode
+
+from verifier.errors import BundleFormatError
+from verifier.hashing import keccak
+from verifier.merkle import _encode_tanji_leaf, leaf_hash
+from verifier.record import LEAF_ENCODING
+
+SAMPLES = [
+    "",
+    "a",
+    "footprint",
+    "x" * 31,
+    "y" * 32,
+    "z" * 33,
+    "碳足迹·重庆",
+    "emoji 🚗🔋",
+    "é" * 40,
+]
+
+
+@pytest.mark.parametrize("first", SAMPLES)
+@pytest.mark.parametrize("second", SAMPLES[:5])
+def test_direct_encoding_equals_eth_abi(first: str, second: str) -> None:
+    digest = bytes(range(32))
+    direct = _encode_tanji_leaf([first, second, "0x" + digest.hex()])
+    assert direct == abi_encode(list(LEAF_ENCODING), [first, second, digest])
+
+
+def test_random_leaves_hash_like_eth_abi() -> None:
+    rng = random.Random(8785)
+    for _ in range(500):
+        first = "".join(chr(rng.randrange(32, 0x3000)) for _ in range(rng.randrange(0, 80)))
+        second = "".join(chr(rng.randrange(32, 127)) for _ in range(rng.randrange(1, 70)))
+        digest = rng.randbytes(32)
+        expected = keccak(keccak(abi_encode(list(LEAF_ENCODING), [first, second, digest])))
+        assert leaf_hash(LEAF_ENCODING, [first, second, "0x" + digest.hex()]) == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", "b", "0x12"],  # short bytes32: eth-abi's padding rule applies, not ours
+        ["a", "b", "12" * 32],  # no 0x prefix
+        ["a", "b", "0x" + "zz" * 32],  # not hex
+        ["a", 1, "0x" + "00" * 32],  # not a string
+        ["a", "b"],  # too few values
+        ["a", "\ud800", "0x" + "00" * 32],  # lone surrogate: not encodable as UTF-8
+    ],
+)
+def test_irregular_values_fall_back_to_eth_abi(values: list[object]) -> None:
+    assert _encode_tanji_leaf(values) is None
+
+
+def test_irregular_values_keep_eth_abi_behaviour() -> None:
+    short = leaf_hash(LEAF_ENCODING, ["a", "b", "0x12"])
+    assert short == keccak(keccak(abi_encode(list(LEAF_ENCODING), ["a", "b", b"\x12"])))
+    with pytest.raises(BundleFormatError):
+        leaf_hash(LEAF_ENCODING, ["a", 1, "0x" + "00" * 32])
