@@ -46,10 +46,14 @@ class Registry:
     hk: str
 
 
-@pytest.fixture
-async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def registry(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Registry]:
+    database_url = None
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres_database")
     settings = load_settings(
         data_dir=tmp_path / "data",
+        database_url=database_url,
         batch_max_wait_seconds=0,
         poll_interval_seconds=0.05,
         base_url="https://tanji.test",

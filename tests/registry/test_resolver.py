@@ -24,10 +24,18 @@ EXTRA = {
 }
 
 
-@pytest.fixture
-async def setup(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Orgs]]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def setup(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, Orgs]]:
+    database_url = None
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres_database")
     settings = load_settings(
-        data_dir=tmp_path / "data", anchoring=False, base_url="https://tanji.test"
+        data_dir=tmp_path / "data",
+        anchoring=False,
+        base_url="https://tanji.test",
+        database_url=database_url,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
