@@ -69,11 +69,12 @@ async def test_linkset_names_the_page_the_bundle_and_the_pact_record(
 ) -> None:
     c, orgs = setup
     label = await _issue(c, orgs, "SN-0001", 212.5)
-    for request in (
-        {"url": f"/01/{GTIN}/21/SN-0001", "headers": {"Accept": LINKSET}},
-        {"url": f"/01/{GTIN}/21/SN-0001?linkType=all", "headers": {}},
-    ):
-        r = await c.get(request["url"], headers=request["headers"], follow_redirects=False)
+    requests: list[tuple[str, dict[str, str]]] = [
+        (f"/01/{GTIN}/21/SN-0001", {"Accept": LINKSET}),
+        (f"/01/{GTIN}/21/SN-0001?linkType=all", {}),
+    ]
+    for url, headers in requests:
+        r = await c.get(url, headers=headers, follow_redirects=False)
         assert r.status_code == 200, r.text
         assert r.headers["content-type"].startswith(LINKSET)
         (context,) = r.json()["linkset"]
