@@ -5,7 +5,7 @@ import pytest
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
-from tests.nodes import hardhat_node  # noqa: E402
+from tests.nodes import hardhat_node
 
 
 @pytest.fixture(scope="session")

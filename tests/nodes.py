@@ -28,7 +28,8 @@ HARDHAT_CHAIN_ID = 31337
 
 def require_tool(name: str) -> None:
     """Skip (or, in CI, fail) when an outside program is missing."""
-    if shutil.which(name) is None or (name == "npx" and not (ROOT / "node_modules" / "hardhat").exists()):
+    npm_missing = name == "npx" and not (ROOT / "node_modules" / "hardhat").exists()
+    if shutil.which(name) is None or npm_missing:
         message = f"{name} (and `npm ci` in {ROOT}) is needed for this test"
         if os.environ.get("CI") == "true":
             pytest.fail(message + " and CI must have it")
@@ -42,7 +43,8 @@ def free_port() -> int:
 
 
 def rpc(url: str, method: str, params: list[object] | None = None, timeout: float = 2.0) -> object:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    payload = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+    body = json.dumps(payload).encode()
     req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read())["result"]
@@ -54,11 +56,14 @@ def hardhat_node(startup_timeout: float = 60.0) -> Iterator[str]:
     require_tool("npx")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(ROOT / "test-artifacts" / f"hardhat-node-{port}.log", "w") if _artifacts_dir() else None
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    # The log outlives this block (closed in `finally`), so no `with` here.
+    log = open(artifacts / f"hardhat-node-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         ["npx", "hardhat", "node", "--hostname", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
-        stdout=log or subprocess.DEVNULL,
+        stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -72,7 +77,9 @@ def hardhat_node(startup_timeout: float = 60.0) -> Iterator[str]:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"hardhat node did not answer on {url} in {startup_timeout}s") from None
+                    raise RuntimeError(
+                        f"hardhat node did not answer on {url} in {startup_timeout}s"
+                    ) from None
                 time.sleep(0.2)
         yield url
     finally:
@@ -82,10 +89,4 @@ def hardhat_node(startup_timeout: float = 60.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
             proc.wait()
-        if log:
-            log.close()
-
-
-def _artifacts_dir() -> bool:
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    return True
+        log.close()
