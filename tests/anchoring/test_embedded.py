@@ -274,10 +274,20 @@ def test_kill_9_mid_transaction_loses_nothing_reported(tmp_path: Path) -> None:
             receipt = w3.eth.get_transaction_receipt(event["tx"])
             assert receipt["blockNumber"] == event["block"], f"seed {seed}"
             assert anchored_block(contract, bytes.fromhex(event["root"][2:])) == event["block"]
-        # Nonces run without a gap: nothing reported was lost and replaced.
-        assert [e["nonce"] for e in reported] == list(
-            range(reported[0]["nonce"], reported[0]["nonce"] + len(reported))
-        )
+        # On chain, the account's nonces run without a gap and every reported transaction is the
+        # one holding its nonce: nothing reported was lost and replaced. A kill that fell between
+        # a block's commit and the child's print leaves one unreported transaction per kill.
+        on_chain: dict[int, str] = {}
+        for height in range(reported[0]["block"], number + 1):
+            for tx_hash in w3.eth.get_block(height)["transactions"]:
+                tx = w3.eth.get_transaction(tx_hash)
+                assert tx["nonce"] not in on_chain, f"seed {seed}"
+                on_chain[tx["nonce"]] = tx_hash.to_0x_hex()
+        first_nonce = reported[0]["nonce"]
+        assert sorted(on_chain) == list(range(first_nonce, first_nonce + len(on_chain)))
+        for event in reported:
+            assert on_chain[event["nonce"]] == event["tx"], f"seed {seed}"
+        assert len(on_chain) - len(reported) <= 2, f"seed {seed}"
         # The chain is usable after the crash.
         receipt = anchor(w3, account, contract, os.urandom(32))
         assert receipt["blockNumber"] == number + 1
