@@ -621,11 +621,15 @@ def _utc(seconds: int) -> str:
 
 
 class RecognitionCheck:
-    """``recognition``: a nested recognition is signed by a body the trust file accepts, under an
-    accepted scheme and category, about the label it is nested in, and in force now.
+    """``recognition``: a nested recognition is genuinely signed, about the label it is nested in,
+    and, when its recognizer is a body of the trust file, under an accepted scheme and category and
+    in force now.
 
-    Applies to ``recognition`` records only; whether the recognition was withdrawn is the
-    ``not_revoked`` check of the same nested bundle (a withdrawal revokes its leaf on chain).
+    A recognition by a body the trust file does not list is SKIPPED (891), not INVALID: it is no
+    evidence of forgery, only nothing this verifier can rely on. Its own ``integrity`` ...
+    ``issuer`` results still judge it like any nested bundle. Applies to ``recognition`` records
+    only; whether the recognition was withdrawn is the ``not_revoked`` check of the same nested
+    bundle (a withdrawal revokes its leaf on chain).
     """
 
     name: Final = "recognition"
@@ -645,7 +649,8 @@ class RecognitionCheck:
         return None
 
     def run(self, target: Target) -> CheckResult:
-        """Signature, domain, subject, validity, then the trust file's bodies/schemes/categories."""
+        """Signature, domain, subject; then, for a body of the trust file, validity, scheme and
+        category (docs/PROTOCOL.md, section 10.7)."""
         make = _Results(self.name, target.path)
         bundle = target.bundle
         assert bundle is not None
@@ -702,7 +707,28 @@ class RecognitionCheck:
                 return make.invalid(
                     Code.RECOGNITION_SUBJECT_MISMATCH, mismatch[0], mismatch[1], **facts
                 )
-        # 5. In force now (a withdrawal is the not_revoked check's finding).
+        # 5. Relied on only if signed by a body of the trust file. Steps 1-4 hold for anybody's
+        # recognition (a forged or misplaced one is INVALID whoever claims to have signed it), but
+        # a genuine recognition by a body this verifier does not know is no evidence against the
+        # label: it is reported, not relied on, and does not decide the verdict.
+        if trust is None or not trust.certification_bodies:
+            return make.skipped(
+                Code.RECOGNITION_NONE_CONFIGURED,
+                f"signature holds (by {signer}), but the trust file lists no certification bodies:"
+                " not relied on",
+                f"签名有效（{signer}），但信任文件未列出认证机构：未予采信",
+                **facts,
+            )
+        body = trust.certification_body(signer)
+        if body is None:
+            return make.skipped(
+                Code.RECOGNITION_RECOGNIZER_NOT_IN_PROFILE,
+                f"signature holds, but the recognizer {signer} is not a certification body of "
+                "this trust file: not relied on",
+                f"签名有效，但认可方 {signer} 不是本信任文件列出的认证机构：未予采信",
+                **facts,
+            )
+        # 6. In force now (a withdrawal is the not_revoked check's finding).
         now = int(self._clock())
         if now < message["validFrom"]:
             return make.invalid(
@@ -718,22 +744,7 @@ class RecognitionCheck:
                 f"该认可已于 {_utc(message['validUntil'])} 到期",
                 **facts,
             )
-        # 6. By a body, under a scheme, for a category the trust file accepts.
-        if trust is None or not trust.certification_bodies:
-            return make.skipped(
-                Code.RECOGNITION_NONE_CONFIGURED,
-                f"signature holds (by {signer}), but the trust file lists no certification bodies",
-                f"签名有效（{signer}），但信任文件未列出认证机构",
-                **facts,
-            )
-        body = trust.certification_body(signer)
-        if body is None:
-            return make.invalid(
-                Code.RECOGNITION_UNTRUSTED_RECOGNIZER,
-                f"recognised by {signer}, which is not a certification body the trust file accepts",
-                f"认可方 {signer} 不是信任文件认可的认证机构",
-                **facts,
-            )
+        # 7. Under a scheme and for a category the trust file accepts from that body.
         who = body.name or body.address
         facts["recognizerName"] = body.name
         if not (body.accepts_scheme(scheme) and trust.accepts_scheme(scheme)):

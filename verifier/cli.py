@@ -18,7 +18,7 @@ import httpx
 
 from verifier.bundle import MAX_BUNDLE_BYTES
 from verifier.chain import DEFAULT_TIMEOUT
-from verifier.checks import CheckResult
+from verifier.checks import CheckResult, Status
 from verifier.codes import Code
 from verifier.errors import BundleFetchError, TrustConfigError
 from verifier.trust import TrustConfig, load_trust
@@ -204,17 +204,46 @@ def _print_human(
         if verbose and result.data:
             for key, value in result.data.items():
                 print(f"      {key}: {value}", file=out)
-    recognitions = [r for r in report.results if r.name == "recognition"]
-    if recognitions:
-        # What a partner certifier looks for first: which recognitions hold for its profile.
-        held = sum(r.status.value == "VALID" for r in recognitions)
-        if zh:
-            print(f"  认可：{len(recognitions)} 项，其中 {held} 项被本信任文件接受且有效", file=out)
-        else:
-            print(
-                f"  recognitions: {held} of {len(recognitions)} accepted by this trust file",
-                file=out,
-            )
+    summary = recognitions_summary(report.results, zh=zh)
+    if summary:
+        print(f"  {summary}", file=out)
+
+
+# Recognitions by bodies the trust file does not list: reported, never relied on.
+_NOT_RELIED_ON: Final = frozenset(
+    {Code.RECOGNITION_NONE_CONFIGURED, Code.RECOGNITION_RECOGNIZER_NOT_IN_PROFILE}
+)
+
+
+def recognitions_summary(results: Sequence[CheckResult], *, zh: bool = False) -> str | None:
+    """One line on a report's recognitions (None without any): how many this trust file relies
+    on and accepts, by whom (the trust file's names), and how many are by bodies it does not list
+    and so are not relied on."""
+    recognitions = [r for r in results if r.name == "recognition"]
+    if not recognitions:
+        return None
+    # What a partner certifier looks for first: which recognitions hold for its profile.
+    held = [r for r in recognitions if r.status is Status.VALID]
+    foreign = sum(r.status is Status.SKIPPED and r.code in _NOT_RELIED_ON for r in recognitions)
+    who = ", ".join(dict.fromkeys(_recognizer(r) for r in held))
+    if zh:
+        line = f"认可：{len(recognitions)} 项，其中 {len(held)} 项被本信任文件接受且有效"
+        line += f"（{who}）" if who else ""
+        if foreign:
+            line += f"；{foreign} 项由本信任文件未列出的机构作出，未予采信"
+        return line
+    line = f"recognitions: {len(held)} of {len(recognitions)} accepted by this trust file"
+    line += f" (recognised by {who})" if who else ""
+    if foreign:
+        line += (
+            f"; {foreign} recognition{'s' if foreign > 1 else ''} by "
+            f"{'bodies' if foreign > 1 else 'a body'} not in this profile, not relied on"
+        )
+    return line
+
+
+def _recognizer(result: CheckResult) -> str:
+    return str(result.data.get("recognizerName") or result.data.get("recognizer") or "?")
 
 
 def _check_line(result: CheckResult, *, zh: bool) -> str:

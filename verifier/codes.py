@@ -72,6 +72,7 @@ class Code(IntEnum):
 
     # recognition (8xx): a nested recognition statement is not one the verifier accepts
     RECOGNITION_BAD_SIGNATURE = 800
+    # Retired: a recognizer outside the trust file was INVALID; it is now SKIPPED (891).
     RECOGNITION_UNTRUSTED_RECOGNIZER = 801
     RECOGNITION_SCHEME_NOT_ACCEPTED = 802
     RECOGNITION_CATEGORY_NOT_ACCEPTED = 803
@@ -81,6 +82,7 @@ class Code(IntEnum):
     RECOGNITION_UNTRUSTED_DOMAIN = 807
     RECOGNITION_REDACTED = 808
     RECOGNITION_NONE_CONFIGURED = 890
+    RECOGNITION_RECOGNIZER_NOT_IN_PROFILE = 891
 
     # shared (9xx)
     SKIPPED_PENDING = 900

@@ -179,14 +179,40 @@ async def test_chongqing_label_recognised_in_singapore_and_hong_kong_verified_of
     assert code == 0 and "验证通过" in out and "已获 Hong Kong" in out
     assert "认可：2 项，其中 2 项被本信任文件接受且有效" in out
 
-    # The Hong Kong profile accepts only Hong Kong's scheme: Singapore's recognition is reported
-    # on its own line as not trusted by this profile (801), Hong Kong's as VALID.
+    # The Hong Kong profile knows only the Hong Kong body: Singapore's recognition is reported on
+    # its own line as by a body not in this profile (SKIPPED 891, not relied on), while its
+    # anchoring is still checked; Hong Kong's is VALID, and so is the genuine label.
     hk_profile = profile("hk", contract=contract, rpc_url=hardhat_url)
     code, out = _verify(tmp_path, bundle_file, hk_profile, capsys, "--json")
+    report = json.loads(out)
+    checks = _checks(report)
+    assert (code, report["status"]) == (0, "VALID"), out
+    sg_rec = checks["recognitions[0].recognition"]
+    assert (sg_rec["status"], sg_rec["code"]) == ("SKIPPED", 891), sg_rec
+    assert sg_rec["data"]["recognizer"] == address_of(SG_BODY_KEY)
+    for name in ("integrity", "inclusion", "anchored", "not_revoked", "issuer"):
+        assert checks[f"recognitions[0].{name}"]["status"] == "VALID", name
+    assert checks["recognitions[1].recognition"]["status"] == "VALID"
+    code, out = _verify(tmp_path, bundle_file, hk_profile, capsys)
+    assert code == 0 and out.startswith("OK:"), out
+    assert (
+        "recognitions: 1 of 2 accepted by this trust file (recognised by Hong Kong carbon label "
+        "certification body (example)); 1 recognition by a body not in this profile, not relied on"
+    ) in out
+    code, out = _verify(tmp_path, bundle_file, hk_profile, capsys, "--lang", "zh")
+    assert code == 0 and "1 项由本信任文件未列出的机构作出，未予采信" in out
+    # A tampered copy of Singapore's recognition is INVALID under this profile all the same.
+    tampered = json.loads(bundle_file.read_text("utf-8"))
+    tampered["recognitions"][0]["record"]["message"]["scope"] = "every product, everywhere"
+    tampered_file = tmp_path / "cq-label-tampered.json"
+    tampered_file.write_text(json.dumps(tampered), "utf-8")
+    code, out = _verify(tmp_path, tampered_file, hk_profile, capsys, "--json")
     checks = _checks(json.loads(out))
     assert code == 1
-    assert checks["recognitions[0].recognition"]["code"] == 801
-    assert checks["recognitions[1].recognition"]["status"] == "VALID"
+    assert (
+        checks["recognitions[0].integrity"]["status"],
+        checks["recognitions[0].integrity"]["code"],
+    ) == ("INVALID", 202)
 
     # Hong Kong withdraws (registry restarted on the same data dir and contract).
     async with running(settings) as (app, c):

@@ -21,6 +21,7 @@ from verifier.checks import (
     label_scheme_id,
     run_check,
 )
+from verifier.cli import recognitions_summary
 from verifier.codes import Code
 from verifier.errors import TrustConfigError
 from verifier.hashing import keccak
@@ -28,12 +29,13 @@ from verifier.merkle import leaf_hash
 from verifier.recognition import RECOGNITION, recognition_typed_data, scheme_subject
 from verifier.record import LEAF_ENCODING, record_leaf_value
 from verifier.trust import TrustConfig, parse_trust
-from verifier.verifier import Verdict, verify_offline
+from verifier.verifier import Verdict, Verifier, verify_offline
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 NOW = 1_780_000_000
 SG = "0x" + keccak(b"tanji/tests/sg-body").hex()
 HK = "0x" + keccak(b"tanji/tests/hk-body").hex()
+STRANGER = "0x" + keccak(b"tanji/tests/body-in-no-profile").hex()
 PROFILES = Path(__file__).resolve().parents[2] / "registry" / "data" / "trust-profiles"
 
 
@@ -144,7 +146,6 @@ def _tamper_message(bundle: dict[str, Any]) -> dict[str, Any]:
         (lambda: label_bundle(recognition(SG, category="cement")), None, 804),
         (lambda: label_bundle(recognition(SG, validFrom=NOW + 60)), None, 805),
         (lambda: label_bundle(recognition(SG, validFrom=NOW - 99, validUntil=NOW)), None, 806),
-        (lambda: label_bundle(recognition("0x" + "55" * 32)), None, 801),
         (lambda: label_bundle(recognition(SG, scheme="SG-OTHER")), None, 802),
         (lambda: label_bundle(recognition(SG)), {"acceptedSchemes": ["HK-CFL-MRA-2026"]}, 802),
         (lambda: label_bundle(recognition(SG, category="")), None, None),  # label's category
@@ -173,6 +174,68 @@ def test_a_recognition_signed_for_an_untrusted_contract_is_invalid() -> None:
         {"format": "tanji-trust/1", "chains": [{"chainId": 31337, "contracts": ["0x" + "66" * 20]}]}
     )
     assert check(label_bundle(recognition()), profile).code == Code.RECOGNITION_UNTRUSTED_DOMAIN
+
+
+def _profile_verify(bundle: dict[str, Any]) -> Any:
+    # The chain checks are left out (no node here): what is judged is every offline check of the
+    # label and its recognitions, plus the recognition check under the profile.
+    checks = [*OFFLINE_CHECKS, RecognitionCheck(clock=lambda: NOW)]
+    return Verifier(trust=trust(), checks=checks).verify(bundle)
+
+
+def test_a_recognition_by_a_body_not_in_the_profile_is_skipped_not_invalid() -> None:
+    result = check(label_bundle(recognition(STRANGER)))
+    assert (result.status, int(result.code)) == (Status.SKIPPED, 891), result.reason
+    assert result.code == Code.RECOGNITION_RECOGNIZER_NOT_IN_PROFILE
+    assert result.data["recognizer"] == addr(STRANGER)
+    assert "recognizerName" not in result.data  # the record's unsigned annotation is not vouched
+    assert "not relied on" in result.reason and "未予采信" in result.reason_zh
+    # Not relied on, so whether it is in force is not this verifier's business either.
+    expired = recognition(STRANGER, validFrom=NOW - 99, validUntil=NOW)
+    assert check(label_bundle(expired)).code == Code.RECOGNITION_RECOGNIZER_NOT_IN_PROFILE
+
+
+def test_the_verdict_rests_on_the_label_and_the_recognitions_the_profile_trusts() -> None:
+    bundle = label_bundle(recognition(STRANGER), recognition())
+    report = _profile_verify(bundle)
+    assert report.status is Verdict.VALID, report.to_json()
+    codes = {r.qualified_name: (r.status, int(r.code)) for r in report.results}
+    assert codes["recognitions[0].recognition"] == (Status.SKIPPED, 891)
+    assert codes["recognitions[1].recognition"] == (Status.VALID, 0)
+    assert codes["recognitions[0].integrity"] == (Status.VALID, 0)
+    assert recognitions_summary(report.results) == (
+        "recognitions: 1 of 2 accepted by this trust file (recognised by Singapore body); "
+        "1 recognition by a body not in this profile, not relied on"
+    )
+    assert recognitions_summary(report.results, zh=True) == (
+        "认可：2 项，其中 1 项被本信任文件接受且有效（Singapore body）；"
+        "1 项由本信任文件未列出的机构作出，未予采信"
+    )
+    only_strangers = _profile_verify(
+        label_bundle(recognition(STRANGER), recognition(STRANGER, nonce="0x" + "cd" * 32))
+    )
+    assert only_strangers.status is Verdict.VALID
+    assert recognitions_summary(only_strangers.results) == (
+        "recognitions: 0 of 2 accepted by this trust file; "
+        "2 recognitions by bodies not in this profile, not relied on"
+    )
+
+
+def test_a_tampered_recognition_by_a_body_not_in_the_profile_is_still_invalid() -> None:
+    # The signed message changed (leaf re-derived): the signature catches it.
+    forged = _tamper_message(label_bundle(recognition(STRANGER)))
+    assert check(forged).code == Code.RECOGNITION_BAD_SIGNATURE
+    assert _profile_verify(forged).status is Verdict.INVALID
+    # A committed member changed after anchoring: the nested bundle's integrity catches it.
+    bundle = label_bundle(recognition(STRANGER))
+    bundle["recognitions"][0]["record"]["recognizerName"] = "Ministry of Everything"
+    report = _profile_verify(bundle)
+    assert report.status is Verdict.INVALID
+    bad = {r.qualified_name: int(r.code) for r in report.results if r.status is Status.INVALID}
+    assert bad == {"recognitions[0].integrity": 202}
+    # Placed under a label it is not about: a misassembled bundle, whoever signed it.
+    elsewhere = label_bundle(recognition(STRANGER, subject="0x" + "33" * 32))
+    assert check(elsewhere).code == Code.RECOGNITION_SUBJECT_MISMATCH
 
 
 def test_without_certification_bodies_the_signature_is_checked_then_skipped() -> None:
