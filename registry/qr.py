@@ -19,6 +19,7 @@ import qrcode.constants
 from PIL import Image
 
 from registry.errors import InvalidInputError
+from registry.qr_penalty import LabelQRCode
 
 __all__ = [
     "QUIET_ZONE",
@@ -74,11 +75,12 @@ def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
     return _matrix(url)
 
 
-# Choosing the mask pattern is ~90 % of the encoding time; a label page and its QR routes ask
-# for the same URL repeatedly, so recent matrices are kept (immutable, so safe to share).
+# Placing the data under each of the eight masks is most of the encoding time (the scoring is in
+# registry.qr_penalty); a label page and its QR routes ask for the same URL repeatedly, so recent
+# matrices are kept (immutable, so safe to share).
 @lru_cache(maxsize=1024)
 def _matrix(url: str) -> tuple[tuple[bool, ...], ...]:
-    code = qrcode.QRCode(error_correction=_ERROR_CORRECTION, border=QUIET_ZONE)
+    code = LabelQRCode(error_correction=_ERROR_CORRECTION, border=QUIET_ZONE)
     code.add_data(url)
     code.make(fit=True)
     return tuple(tuple(bool(m) for m in row) for row in code.get_matrix())
