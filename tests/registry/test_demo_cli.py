@@ -2,7 +2,8 @@
 
 On a hardhat node started by the tests (``--rpc-url`` without ``--anchor-address``: the CLI deploys
 the contract first, signing with ``TANJI_SIGNER_KEY``) and on the embedded chain. Every bundle
-written then passes ``tanji verify`` against the node.
+written then passes ``tanji verify`` against the node, and ``StandardMerkleTree.verify`` of
+``@openzeppelin/merkle-tree``: the bundles the real registry path produces, not test-built ones.
 Each demo runs once per module; the tests share its output.
 """
 
@@ -22,6 +23,7 @@ from eth_utils import to_checksum_address
 
 from registry.cli import main
 from tests.nodes import HARDHAT_CHAIN_ID, HARDHAT_KEY_1, rpc
+from tests.verifier.test_oz_interop import all_bundles, oz
 from verifier.cli import main as verify_main
 
 pytestmark = pytest.mark.slow
@@ -166,3 +168,26 @@ def test_cli_demo_on_the_embedded_chain_writes_summary_trust_and_qr(
     assert len(list(embedded_demo.out.glob("qr/*.png"))) == len(embedded_demo.summary["labels"])
     paths = [str(path) for path in embedded_demo.bundles]
     assert verify_main([*paths, "--offline"], out=io.StringIO()) == 0
+
+
+def test_every_demo_bundle_verifies_with_standard_merkle_tree(
+    hardhat_demo: DemoRun, embedded_demo: DemoRun
+) -> None:
+    bundles = [
+        nested
+        for run in (hardhat_demo, embedded_demo)
+        for bundle in run.bundles.values()
+        for nested in all_bundles(bundle)
+    ]
+    assert len(bundles) >= 24
+    for bundle in bundles:
+        assert bundle["leafEncoding"] == ["string", "string", "bytes32"]
+    # Tampered copies of each are refused by the same call, so a True cannot come from a check
+    # that accepts anything.
+    tampered = []
+    for bundle in bundles:
+        copy = json.loads(json.dumps(bundle))
+        copy["leafValue"][2] = "0x" + ("22" if copy["leafValue"][2][-2:] != "22" else "33") * 32
+        tampered.append(copy)
+    result = oz(bundles + tampered, [])
+    assert result["verified"] == [True] * len(bundles) + [False] * len(tampered)

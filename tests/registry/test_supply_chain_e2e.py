@@ -37,6 +37,7 @@ from tests.registry.supply_chain_data import (
     register_key,
     supplier_account,
 )
+from tests.verifier.test_oz_interop import all_bundles, oz
 from verifier.cli import main as verify_main
 from verifier.record import field_commitment, field_salt
 from verifier.verifier import verify_offline
@@ -222,6 +223,11 @@ async def test_supply_chain_label_verifies_hop_by_hop(
     code, checks = verify(d, tmp_path, hidden, capsys)
     assert code == 0, checks
     assert checks["attestations[0].attestation_signature"]["data"]["linked"] is None
+    # Every hop as the registry serves it, in full and redacted, verifies with the npm package's
+    # StandardMerkleTree.verify too (any OZ-based tool, on or off chain, accepts our proofs).
+    served = [*all_bundles(bundle), *all_bundles(hidden)]
+    assert len(served) == 8  # the label and its three hops, twice
+    assert oz(served, [])["verified"] == [True] * len(served)
     cell_hop = hidden["attestations"][0]["attestations"][0]
     commitment = cell_hop["disclosure"]["hidden"]["supplierName"]
     # Trying candidate names against the bundle finds nothing: the field salt is not in it.

@@ -8,11 +8,13 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from tests.nodes import require_tool
 from tests.verifier.factories import anchored_set, hx, make_bundle, redact
+from verifier.bundle import NESTED_KEYS
 from verifier.record import LEAF_ENCODING
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +47,14 @@ def oz(bundles: list[dict[str, Any]], trees: list[list[list[str]]]) -> dict[str,
         timeout=60,
     )
     return dict(json.loads(done.stdout))
+
+
+def all_bundles(bundle: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """``bundle`` and every bundle nested in it (attestations, recognitions, at any depth)."""
+    yield bundle
+    for key in NESTED_KEYS:
+        for nested in bundle.get(key) or ():
+            yield from all_bundles(nested)
 
 
 def test_standard_merkle_tree_verify_accepts_ours_and_rejects_tampered() -> None:
