@@ -1,8 +1,22 @@
 """The registry database: engine set-up (SQLite WAL or PostgreSQL) and versioned migrations.
 
-The schema is created and upgraded by the program at start-up: ``tanji_schema`` holds one row with
-the applied version, and :data:`MIGRATIONS` lists the steps after it, each run in its own
-transaction. Models of ``registry`` and ``anchoring.ledger`` share ``SQLModel.metadata``.
+The schema is created and upgraded by the program at start-up (:func:`migrate`); ``tanji_schema``
+holds one row with the applied version. Models of ``registry`` and ``anchoring.ledger`` share
+``SQLModel.metadata``. The rules, so that every data dir ever created upgrades correctly:
+
+- **New tables need no migration step.** Every start ends with ``create_all(checkfirst=True)``,
+  which creates each table of the models that the database lacks, in its current shape, and
+  leaves existing tables alone. (Version 1 made this a numbered step, so data dirs already at
+  version 1 never got the tables added after it; running it on every start fixes that for them
+  and for every table added later.)
+- **Numbered steps only change tables that already exist** (add a column or an index, move
+  data). :data:`MIGRATIONS` step ``i`` upgrades version ``i`` to ``i + 1``; append only, never
+  edit or reorder a step that has shipped. Steps run before ``create_all``, each in its own
+  transaction, so a step sees the database as the code of its version left it; a table that did
+  not exist yet is still absent when the step runs (skip it: ``create_all`` then makes it in its
+  newest shape).
+- **A new database** (version 0) is created from the models, which are the newest schema, and
+  stamped with the newest version; no step runs on it.
 """
 
 from __future__ import annotations
@@ -33,15 +47,15 @@ def _import_models() -> None:
 def create_missing_tables(conn: Connection) -> None:
     """Create every table of ``SQLModel.metadata`` the database does not have yet.
 
-    Version 1 is this step; a later change that only adds tables appends it again (existing
-    tables are left alone). A change to an existing table appends its own ``ALTER`` step.
+    :func:`migrate` runs this on every start, after the numbered steps; existing tables are left
+    alone. (It is also step 1, as shipped.)
     """
     _import_models()
     SQLModel.metadata.create_all(conn, checkfirst=True)
 
 
-#: Migration ``i`` upgrades the schema from version ``i`` to ``i + 1``. Append only; never edit
-#: or reorder a step that has shipped.
+#: Migration ``i`` upgrades the schema from version ``i`` to ``i + 1`` by changing tables that
+#: exist (see the module docstring). Append only; never edit or reorder a step that has shipped.
 MIGRATIONS: list[Callable[[Connection], None]] = [create_missing_tables]
 
 
@@ -87,12 +101,25 @@ def migrate(engine: Engine) -> int:
         _ensure_version_table(conn)
         conn.commit()
     version = schema_version(engine)
+    if version == 0:
+        # The models are the newest schema: build it and skip the steps that led to it.
+        with engine.begin() as conn:
+            create_missing_tables(conn)
+            _set_version(conn, len(MIGRATIONS))
+        log.info("database created at schema version %d", len(MIGRATIONS))
+        return len(MIGRATIONS)
     for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
         with engine.begin() as conn:
             step(conn)
-            conn.execute(text("UPDATE tanji_schema SET version = :v WHERE id = 1"), {"v": target})
+            _set_version(conn, target)
         log.info("database migrated to schema version %d", target)
+    with engine.begin() as conn:
+        create_missing_tables(conn)
     return len(MIGRATIONS)
+
+
+def _set_version(conn: Connection, version: int) -> None:
+    conn.execute(text("UPDATE tanji_schema SET version = :v WHERE id = 1"), {"v": version})
 
 
 def _ensure_version_table(conn: Connection) -> None:
