@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     #: JSON-RPC URL of an EVM node; unset → the embedded chain in the data dir.
     rpc_url: str | None = None
+    #: JSON-RPC URL the consumer page's in-browser verifier asks (readers' browsers must reach
+    #: it, cross-origin needs CORS); unset → see :attr:`browser_rpc_url`.
+    public_rpc_url: str | None = None
     anchor_address: str | None = None
     signer_key: SecretStr | None = None
     keystore: Path | None = None
@@ -87,6 +90,19 @@ class Settings(BaseSettings):
     def embedded_chain(self) -> bool:
         """True when no ``rpc_url`` is set: the chain lives in the data dir."""
         return self.rpc_url is None
+
+    @property
+    def browser_rpc_url(self) -> str:
+        """The chain node label pages name for in-browser verification.
+
+        ``public_rpc_url`` when set; else the registry's own ``/rpc`` on the embedded chain (a
+        path, so it stays same-origin behind any proxy); else ``rpc_url``. Set
+        ``public_rpc_url`` when ``rpc_url`` carries an API key or is only reachable from the
+        server: the page shows the URL to every reader.
+        """
+        if self.public_rpc_url:
+            return self.public_rpc_url
+        return "/rpc" if self.rpc_url is None else self.rpc_url
 
     def uses_dev_keystore_password(self, env: dict[str, str] | None = None) -> bool:
         """True when the anchoring key would be protected by a generated development password."""

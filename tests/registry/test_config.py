@@ -18,6 +18,17 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.embedded_chain and settings.rpc_url is None
 
 
+def test_browser_rpc_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The node label pages send browsers to: public_rpc_url, else own /rpc, else rpc_url."""
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().browser_rpc_url == "/rpc"
+    node = "http://10.0.0.5:8545"
+    assert load_settings(rpc_url=node).browser_rpc_url == node
+    monkeypatch.setenv("TANJI_PUBLIC_RPC_URL", "https://rpc.besu.example.cn")
+    assert load_settings(rpc_url=node).browser_rpc_url == "https://rpc.besu.example.cn"
+    assert load_settings().browser_rpc_url == "https://rpc.besu.example.cn"
+
+
 def test_environment_and_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "d"
     data.mkdir()
