@@ -14,6 +14,10 @@ import {ITanjiAnchorRegistry} from "./ITanjiAnchorRegistry.sol";
 ///      `check` and `revokeLeaf` take a leaf *hash*. A verifier must compute it from the record
 ///      (StandardMerkleTree double-hashes `abi.encode(values)`), never accept one from a bundle:
 ///      an inner node of a tree, passed as a "leaf" with a shorter proof, also verifies.
+///
+///      `anchor` needs `ANCHORER_ROLE`, `revokeRoot` and `revokeLeaf` need `REVOKER_ROLE`; any other
+///      caller gets OpenZeppelin's `AccessControlUnauthorizedAccount(account, role)`. The documentation
+///      of every external function, error and event is in `ITanjiAnchorRegistry`.
 contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
     /// @notice Role allowed to anchor batch roots.
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
@@ -31,11 +35,7 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
         _grantRole(REVOKER_ROLE, admin);
     }
 
-    /// @notice Anchor the root of a batch of `recordCount` leaves.
-    /// @dev Emits `RootAnchored`; the anchoring transaction's sender is the issuer a verifier trusts.
-    /// @param root StandardMerkleTree root of the batch; never zero, never anchored twice.
-    /// @param recordCount Number of leaves in the batch (at least one).
-    /// @param batchRef The registry's reference of the batch (emitted, not stored).
+    /// @inheritdoc ITanjiAnchorRegistry
     function anchor(bytes32 root, uint64 recordCount, bytes32 batchRef) external onlyRole(ANCHORER_ROLE) {
         if (root == bytes32(0)) revert TanjiZeroRoot();
         if (recordCount == 0) revert TanjiEmptyBatch();
@@ -45,9 +45,7 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
         emit RootAnchored(root, batchRef, recordCount, uint64(block.timestamp));
     }
 
-    /// @notice Revoke every leaf of an anchored root. Revocation is final: a root is never un-revoked.
-    /// @param root An anchored root not yet revoked.
-    /// @param reason Non-zero reason code (docs/PROTOCOL.md, "Revocation reasons").
+    /// @inheritdoc ITanjiAnchorRegistry
     function revokeRoot(bytes32 root, uint16 reason) external onlyRole(REVOKER_ROLE) {
         if (reason == 0) revert TanjiInvalidReason(reason);
         Anchor storage a = _requireAnchored(root);
@@ -56,12 +54,7 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
         emit RootRevoked(root, reason);
     }
 
-    /// @notice Revoke one leaf of an anchored root, proven to be in it. Final, like `revokeRoot`.
-    /// @dev Allowed on a revoked root too, so that a leaf's own reason is kept on record.
-    /// @param root An anchored root.
-    /// @param leaf The StandardMerkleTree leaf hash.
-    /// @param proof Sibling hashes from leaf to root (OpenZeppelin MerkleProof, sorted pairs).
-    /// @param reason Non-zero reason code.
+    /// @inheritdoc ITanjiAnchorRegistry
     function revokeLeaf(bytes32 root, bytes32 leaf, bytes32[] calldata proof, uint16 reason)
         external
         onlyRole(REVOKER_ROLE)
@@ -75,21 +68,17 @@ contract TanjiAnchorRegistry is ITanjiAnchorRegistry, AccessControl {
         emit LeafRevoked(root, leaf, reason);
     }
 
-    /// @notice What is known of `root`: a zero block number means never anchored.
+    /// @inheritdoc ITanjiAnchorRegistry
     function anchorOf(bytes32 root) external view returns (Anchor memory) {
         return _anchors[root];
     }
 
-    /// @notice Reason code of a revoked leaf of `root`, zero if it is not revoked.
+    /// @inheritdoc ITanjiAnchorRegistry
     function leafRevokedReason(bytes32 root, bytes32 leaf) external view returns (uint16) {
         return _revokedLeaves[root][leaf];
     }
 
-    /// @notice One call that tells a verifier whether `leaf` is anchored under `root` and active.
-    /// @dev Never reverts on bad input: an unknown root or a wrong proof is reported in the fields.
-    /// @param root The batch root claimed by a bundle.
-    /// @param leaf The StandardMerkleTree leaf hash.
-    /// @param proof Sibling hashes from leaf to root.
+    /// @inheritdoc ITanjiAnchorRegistry
     function check(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (Status memory s) {
         Anchor memory a = _anchors[root];
         s.anchored = a.blockNumber != 0;
