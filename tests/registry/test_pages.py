@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -147,9 +148,10 @@ async def test_pending_label_page_in_chinese_by_default(
     assert "1,200" in page.of("comparison")
     assert f"/api/v1/labels/{label['id']}/bundle" in page.links
     assert page.attrs_by_id["lang-switch"]["href"] == f"/l/{label['id']}?lang=en"
-    # Mobile first and light: viewport set, no script, small page.
+    # Mobile first and light: viewport set, small page. This process does not anchor, so it
+    # holds no trust of its own to hand a browser: no in-browser check, no script.
     assert any(m.get("name") == "viewport" for m in page.meta)
-    assert page.scripts == 0
+    assert "tanji-verify" not in page.attrs_by_id and page.scripts == 0
     assert len(reply.content) < 20_000
 
 
@@ -186,6 +188,38 @@ async def test_anchored_label_page_shows_block_and_transaction(
         assert page.of("block") == str(anchor["blockNumber"])
         assert page.of("tx") == anchor["txHash"]
         assert "UTC" in page.of("anchor")
+        assert text["device_check"] in page.of("device-check")
+
+
+async def test_anchored_label_page_hands_the_browser_this_deployments_trust(
+    anchoring_client: tuple[httpx.AsyncClient, Keys],
+) -> None:
+    """The in-browser verifier gets the chain, contract and sender the registry really anchors
+    with (read back from the chain: the anchoring transaction's receipt), not the bundle's."""
+    client, keys = anchoring_client
+    label = await issue(client, keys)
+    await wait_anchored(client, label["id"])
+    anchor = (await client.get(f"/api/v1/labels/{label['id']}/bundle")).json()["anchor"]
+
+    async def rpc(method: str, *params: Any) -> Any:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        return (await client.post("/rpc", json=body)).json()["result"]
+
+    receipt = await rpc("eth_getTransactionReceipt", anchor["txHash"])
+    chain_id = int(await rpc("eth_chainId"), 16)
+    page = Page((await client.get(f"/l/{label['id']}?lang=en")).text)
+    element = page.attrs_by_id["tanji-verify"]
+    assert element["data-bundle-url"] == f"/api/v1/labels/{label['id']}/bundle"
+    assert element["data-rpc-url"] == "/rpc"  # embedded chain: the registry's own node
+    assert element["data-chain-id"] == str(chain_id)
+    assert str(element["data-contracts"]).lower() == receipt["to"].lower()
+    assert str(element["data-issuers"]).lower() == receipt["from"].lower()
+    assert page.scripts == 2  # ethers (deferred) and the verifier module
+    # Labelled in both languages as the reader's own check, apart from the registry's status.
+    assert f"{EN['device_check']} {ZH['device_check']}" in page.of("device-check")
+    assert page.attrs_by_id["status"]["data-status"] == "anchored"
+    for static in ("/static/verify/tanji-verify-page.js", "/static/vendor/ethers.umd.min.js"):
+        assert (await client.get(static)).status_code == 200
 
 
 async def test_revoked_and_superseded_labels_say_so(client: httpx.AsyncClient, keys: Keys) -> None:

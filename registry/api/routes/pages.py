@@ -1,6 +1,9 @@
 """Public, server-rendered pages and media of a label.
 
-- ``GET /l/{label_id}``: the consumer page a QR code opens (zh/en, mobile first, no script);
+- ``GET /l/{label_id}``: the consumer page a QR code opens (zh/en, mobile first). Its content is
+  server-rendered; its only scripts are the in-browser verifier's (``registry/static/verify/``),
+  which checks the label's bundle against a chain node on the reader's device (in a process that
+  holds the chain, see :func:`_device_check`);
 - (the GS1 Digital Link resolver that redirects a scanned ``/01/{gtin}/21/{serial}`` here lives
   in ``registry.api.routes.resolver``);
 - ``GET /api/v1/labels/{id}/artwork.svg``, ``qr.png``, ``qr.svg``: printable media.
@@ -14,6 +17,7 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +33,7 @@ from sqlmodel import Session
 from registry.api.deps import SessionDep, SettingsDep
 from registry.artwork import format_amount, render_label_svg, unit_text
 from registry.catalogue import get_category, unit_name
+from registry.chain import ChainHandle
 from registry.config import Settings
 from registry.crud.attestations import label_supply_chain
 from registry.errors import InvalidInputError, NotFoundError
@@ -124,6 +129,39 @@ def _round_km(km: float) -> str:
         digits = len(str(int(km))) - 2
         return f"{round(km, -digits):,.0f}"
     return f"{km:.1f}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCheck:
+    """What the page's in-browser verifier is given: the bundle and this deployment's trust."""
+
+    bundle_url: str
+    rpc_url: str
+    chain_id: int
+    contracts: list[str]
+    issuers: list[str]
+
+
+def _device_check(request: Request, label_id: str) -> DeviceCheck | None:
+    """The page's in-browser verification settings, or ``None`` when this process has no chain.
+
+    The trust is the deployment's own (the ``tanji-trust/1`` document ``tanji demo`` writes as
+    trust.json), never the bundle's claimed anchor. A process that does not anchor holds no
+    chain handle, so it has no trust of its own to hand out and the page goes without.
+    """
+    chain: ChainHandle | None = request.app.state.chain
+    if chain is None:
+        return None
+    settings: Settings = request.app.state.settings
+    trust = chain.trust_document(rpc_url=settings.browser_rpc_url, name="Tanji registry")
+    (entry,) = trust["chains"]
+    return DeviceCheck(
+        bundle_url=f"/api/v1/labels/{label_id}/bundle",
+        rpc_url=entry["rpcUrl"],
+        chain_id=entry["chainId"],
+        contracts=list(entry["contracts"]),
+        issuers=[issuer["address"] for issuer in trust["issuers"]],
+    )
 
 
 def _status(view: LabelView) -> str:
@@ -268,6 +306,7 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         if view.declared_unit == category.typical_unit
         else unit_name(category.typical_unit, language, category),
         status=_status(view),
+        device_check=_device_check(request, view.label_id),
         supply_chain=supply_chain,
         reason_text=t["reason_1"]
         if reason == REASON_SUPERSEDED
