@@ -12,7 +12,12 @@ from anchoring import ledger
 from anchoring.errors import LedgerError
 from registry.catalogue import CATEGORIES
 from registry.crud.footprints import footprint_digest, salt_bytes
-from registry.errors import ConflictError, NotFoundError, PermissionDeniedError
+from registry.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from registry.grading import grade_footprint
 from registry.ids import new_master_salt, new_record_id
 from registry.models.footprints import Footprint
@@ -215,18 +220,57 @@ def revoke_label(
 
 
 def supersede_label(session: Session, *, old: Label, org: Organisation, body: LabelCreate) -> Label:
-    """Issue a label for a corrected footprint and revoke ``old`` with reason 1 (no commit)."""
+    """Issue a label for a corrected footprint and revoke ``old`` with reason 1 (no commit).
+
+    The corrected footprint must be the same enterprise's footprint of the same product;
+    otherwise :class:`InvalidInputError` (``supersede_other_enterprise`` or
+    ``supersede_other_product``, field ``footprint_id``).
+    """
     _check_issuer(old, org)
     if old.status != ACTIVE:
         raise ConflictError(
             f"label {old.id} is already {old.status}", code="already_revoked", field="label_id"
         )
+    replacement = session.get(Footprint, body.footprint_id)
+    if replacement is None:
+        raise NotFoundError(f"footprint {body.footprint_id} does not exist", field="footprint_id")
+    _check_same_product(old, replacement)
     new = issue_label(session, certifier=org, body=body, supersedes=old)
     old.superseded_by = new.id
     revoke_label(
         session, label=old, org=org, reason=REASON_SUPERSEDED, note=f"superseded by {new.id}"
     )
     return new
+
+
+def _check_same_product(old: Label, replacement: Footprint) -> None:
+    # A supersede tells every verifier "this label now reads as that one": pointing company A's
+    # label at company B's footprint, or at another product, would move a label between them.
+    if replacement.org_id != old.enterprise_org_id:
+        raise InvalidInputError(
+            f"footprint {replacement.id} belongs to another enterprise than label {old.id}",
+            code="supersede_other_enterprise",
+            field="footprint_id",
+        )
+    was, now = old.record["product"], replacement.data
+    if now["category"] != was["category"] or not _same_product_ids(was, now):
+        raise InvalidInputError(
+            f"footprint {replacement.id} is not of the product labelled by {old.id}",
+            code="supersede_other_product",
+            field="footprint_id",
+            details=[{"label_id": old.id, "gtin": was.get("gtin"), "category": was["category"]}],
+        )
+
+
+def _same_product_ids(was: dict[str, Any], now: dict[str, Any]) -> bool:
+    """The product's identity: its GTIN where it has one, else a product id in common, else
+    its name (in either language, so that a correction of the other one still matches)."""
+    if was.get("gtin"):
+        return bool(now.get("gtin") == was["gtin"])
+    if was.get("product_ids"):
+        return bool(set(was["product_ids"]) & set(now.get("product_ids") or []))
+    name, new_name = was["name"], now["product_name"]
+    return bool(name["zh"] == new_name["zh"] or name["en"] == new_name["en"])
 
 
 def _request_on_chain(session: Session, label: Label) -> bool:

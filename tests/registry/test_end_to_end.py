@@ -25,8 +25,9 @@ from fastapi import FastAPI
 from registry.app import create_app
 from registry.chain import deploy_contract, load_account
 from registry.config import load_settings
+from registry.models.labels import REASON_SUPERSEDED
 from tests.nodes import HARDHAT_KEY_0, free_port
-from tests.registry.factories import Orgs, bearer, footprint, make_orgs
+from tests.registry.factories import Orgs, bearer, footprint, make_orgs, numbered
 from verifier.cli import main as verify_main
 
 #: Reason code used for a revocation in this test (docs/PROTOCOL.md: 2 = withdrawn by certifier).
@@ -184,6 +185,48 @@ async def run_label_lifecycle(
     assert not_revoked["data"]["reasonCode"] == REASON
 
 
+async def run_supersede(d: Deployment, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    c, orgs = d.client, d.orgs
+    validity = {"valid_from": "2026-01-01", "valid_until": "2028-12-31"}
+    r = await c.post("/api/v1/footprints", json=footprint(), headers=bearer(orgs.enterprise))
+    assert r.status_code == 201, r.text
+    r = await c.post(
+        "/api/v1/labels",
+        json={"footprint_id": r.json()["id"], **validity},
+        headers=bearer(orgs.certifier),
+    )
+    assert r.status_code == 201, r.text
+    old_id = r.json()["id"]
+    await wait_for(c, f"/api/v1/labels/{old_id}", lambda b: b["anchor_status"] == "anchored")
+    old_bundle = (await c.get(f"/api/v1/labels/{old_id}/bundle")).json()
+    assert verify(tmp_path, old_bundle, d, "old-before") == 0, capsys.readouterr().out
+    capsys.readouterr()
+
+    # The enterprise corrects its footprint; the certification body supersedes the label.
+    r = await c.post("/api/v1/footprints", json=numbered(7), headers=bearer(orgs.enterprise))
+    assert r.status_code == 201, r.text
+    r = await c.post(
+        f"/api/v1/labels/{old_id}/supersede",
+        json={"footprint_id": r.json()["id"], **validity},
+        headers=bearer(orgs.certifier),
+    )
+    assert r.status_code == 201, r.text
+    new_id = r.json()["id"]
+    await wait_for(c, f"/api/v1/labels/{old_id}", lambda b: b["revocation_status"] == "anchored")
+
+    # The bundle the consumer already holds now reads INVALID, with the supersede reason.
+    assert verify(tmp_path, old_bundle, d, "old-after") == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "INVALID"
+    not_revoked = _check(report, "not_revoked")
+    assert (not_revoked["status"], not_revoked["code"]) == ("INVALID", 501)
+    assert not_revoked["data"]["reasonCode"] == REASON_SUPERSEDED == 1
+    new = await wait_for(c, f"/api/v1/labels/{new_id}", lambda b: b["anchor_status"] == "anchored")
+    assert new["supersedes"] == old_id
+    new_bundle = (await c.get(f"/api/v1/labels/{new_id}/bundle")).json()
+    assert verify(tmp_path, new_bundle, d, "new") == 0, capsys.readouterr().out
+
+
 def _check(report: Any, name: str) -> Any:
     """The named check in the verifier's JSON report, wherever the report nests its checks."""
     if isinstance(report, dict):
@@ -212,3 +255,9 @@ async def test_label_lifecycle_on_hardhat(
     hardhat: Deployment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await run_label_lifecycle(hardhat, tmp_path, capsys)
+
+
+async def test_superseded_label_reads_invalid_on_embedded_chain(
+    embedded: Deployment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await run_supersede(embedded, tmp_path, capsys)

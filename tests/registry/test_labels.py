@@ -148,6 +148,43 @@ async def test_supersede_links_both_labels(client: httpx.AsyncClient, orgs: Orgs
         assert len(session.exec(select(Label)).all()) == 2
 
 
+async def test_supersede_refuses_another_enterprise_or_product(
+    client: httpx.AsyncClient,
+    orgs: Orgs,
+    app,  # type: ignore[no-untyped-def]
+) -> None:
+    old = await issue(client, orgs, await submit(client, orgs))
+    other_company = await client.post(
+        "/api/v1/footprints",
+        json=footprint(company_name="Liangjiang Motors"),
+        headers=bearer(orgs.other_enterprise),
+    )
+    other_gtin = await submit(client, orgs, footprint(gtin="06901234567908"))
+    no_gtin = await submit(client, orgs, footprint(gtin=None))
+    for footprint_id, code in [
+        (other_company.json()["id"], "supersede_other_enterprise"),
+        (other_gtin, "supersede_other_product"),
+        (no_gtin, "supersede_other_product"),
+    ]:
+        r = await client.post(
+            f"/api/v1/labels/{old['id']}/supersede",
+            json={"footprint_id": footprint_id, **VALIDITY},
+            headers=bearer(orgs.certifier),
+        )
+        assert r.status_code == 422, r.text
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, "footprint_id")
+    r = await client.post(
+        f"/api/v1/labels/{old['id']}/supersede",
+        json={"footprint_id": "fp-none", **VALIDITY},
+        headers=bearer(orgs.certifier),
+    )
+    assert r.status_code == 404 and r.json()["error"]["field"] == "footprint_id"
+    # Nothing changed: the old label is still active and no other label exists.
+    assert (await client.get(f"/api/v1/labels/{old['id']}")).json()["status"] == "active"
+    with Session(app.state.engine) as session:
+        assert [label.id for label in session.exec(select(Label)).all()] == [old["id"]]
+
+
 async def test_label_listing_scopes(client: httpx.AsyncClient, orgs: Orgs) -> None:
     label = await issue(client, orgs, await submit(client, orgs))
     for key, expected in [
