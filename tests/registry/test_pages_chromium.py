@@ -3,10 +3,16 @@
 Chromium renders ``/l/<id>`` at a phone's size (390 x 844) with its Accept-Language set to
 Chinese and to English (the page picks its language from it); the screenshots are kept under
 ``test-artifacts/`` and the rendered DOM is checked for what a consumer must see.
+
+The page's in-browser verifier runs for real: it fetches the label's bundle from the same server
+and asks the embedded chain through the server's ``/rpc``. Anchored reads Genuine, revoked (on
+chain) and a record tampered with in the registry's own database read Not genuine, a label not
+yet anchored reads Pending, and a chain node that is down reads Could not verify.
 """
 
 from __future__ import annotations
 
+import copy
 import shutil
 import subprocess
 import threading
@@ -18,14 +24,20 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlmodel import Session, select
 
+from anchoring.ledger import AnchorRecord, leaf_hash_hex
 from registry.app import create_app
 from registry.config import load_settings
+from registry.crud.footprints import salt_bytes
 from registry.i18n import messages
+from registry.models.labels import Label
 from tests.nodes import ROOT, free_port, require_tool
 from tests.registry.factories import bearer, footprint
 from tests.registry.labels_data import make_keys
+from tests.registry.test_browser_verify import _verdict_section
 from tests.registry.test_pages import Page
+from verifier.record import record_leaf_value
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +53,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
+# Lets the page's in-browser verification finish (virtual time waits while requests are open)
+# before the DOM is dumped or the screenshot taken.
+SETTLE = "--virtual-time-budget=15000"
 
 
 def chromium() -> str:
@@ -64,7 +79,8 @@ def run_chromium(args: list[str], profile: Path) -> str:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The service on 127.0.0.1 (embedded chain, anchoring on): an anchored and a revoked label."""
+    """The service on 127.0.0.1 (embedded chain, anchoring on): anchored, revoked (on chain too),
+    to-be-tampered and pending labels."""
     chromium()
     tmp = tmp_path_factory.mktemp("chromium")
     port = free_port()
@@ -86,8 +102,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     try:
         keys = make_keys(app.state.engine)
         with httpx.Client(base_url=base, timeout=60) as client:
-            ids = []
-            for total in (212.5, 260.0):
+
+            def issue(total: float) -> str:
                 reply = client.post(
                     "/api/v1/footprints",
                     json=footprint(kg_co2e_per_unit=total, fossil_kg_co2e=total - 2.5),
@@ -103,21 +119,39 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                     headers=bearer(keys.certifier),
                 )
                 assert reply.status_code == 201, reply.text
-                ids.append(reply.json()["id"])
-            while any(
-                client.get(f"/api/v1/labels/{i}").json()["anchor_status"] != "anchored" for i in ids
-            ):
-                if time.monotonic() > deadline + 120:
-                    raise AssertionError("labels were not anchored")
-                time.sleep(0.1)
+                return str(reply.json()["id"])
+
+            def wait(label_id: str, key: str) -> None:
+                while client.get(f"/api/v1/labels/{label_id}").json()[key] != "anchored":
+                    if time.monotonic() > deadline + 120:
+                        raise AssertionError(f"{label_id}: {key} never became anchored")
+                    time.sleep(0.1)
+
+            ids = [issue(total) for total in (212.5, 260.0, 215.0)]
+            for i in ids:
+                wait(i, "anchor_status")
             reply = client.post(
                 f"/api/v1/labels/{ids[1]}/revoke",
                 json={"reason_code": 2, "note": "audit found a data error"},
                 headers=bearer(keys.certifier),
             )
             assert reply.status_code == 200, reply.text
+            wait(ids[1], "revocation_status")  # the browser reads revocation from the chain
             anchor = client.get(f"/api/v1/labels/{ids[0]}/bundle").json()["anchor"]
-        yield {"base": base, "anchored": ids[0], "revoked": ids[1], "anchor": anchor, "tmp": tmp}
+            # With the anchoring loop stopped the next label stays pending (the chain and /rpc
+            # stay up); the lifespan's own stop at shut-down is then a no-op.
+            assert app.state.loop.stop()
+            pending = issue(230.0)
+        yield {
+            "base": base,
+            "app": app,
+            "anchored": ids[0],
+            "revoked": ids[1],
+            "tampered": ids[2],
+            "pending": pending,
+            "anchor": anchor,
+            "tmp": tmp,
+        }
     finally:
         server.should_exit = True
         thread.join(60)
@@ -135,7 +169,7 @@ def test_anchored_label_renders_on_a_phone(
 ) -> None:
     url = f"{served['base']}/l/{served['anchored']}"
     profile = served["tmp"] / f"profile-{lang}"
-    dom = run_chromium([f"--accept-lang={browser_lang}", "--dump-dom", url], profile)
+    dom = run_chromium([f"--accept-lang={browser_lang}", SETTLE, "--dump-dom", url], profile)
     page = Page(dom)
     t = messages(lang)  # type: ignore[arg-type]
     assert page.lang == ("zh-CN" if lang == "zh" else "en")
@@ -147,12 +181,26 @@ def test_anchored_label_renders_on_a_phone(
     assert t["status_anchored"] in page.of("status")
     assert page.of("block") == str(served["anchor"]["blockNumber"])
     assert page.of("tx") == served["anchor"]["txHash"]
+    # The browser's own check, beside the registry's status and labelled as such.
+    assert t["device_check"] in page.of("device-check")
+    section = _verdict_section(dom)
+    assert 'data-state="done"' in section and 'data-verdict="VALID"' in section, section
+    assert "真实有效" in section and "Genuine" in section
+    for check in ("format", "integrity", "inclusion", "anchored", "not_revoked", "issuer"):
+        assert f'data-check="{check}" data-status="VALID"' in section, section
+    assert '<code class="tv-rpc">/rpc</code>' in section  # asked through the registry's own node
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"label-page-{lang}.png"
     shot.unlink(missing_ok=True)
     run_chromium(
-        [f"--accept-lang={browser_lang}", f"--screenshot={shot}", "--window-size=390,844", url],
+        [
+            f"--accept-lang={browser_lang}",
+            SETTLE,
+            f"--screenshot={shot}",
+            "--window-size=390,844",
+            url,
+        ],
         profile,
     )
     assert shot.stat().st_size > 10_000
@@ -161,16 +209,106 @@ def test_anchored_label_renders_on_a_phone(
 
 def test_revoked_label_renders_revoked(served: dict[str, Any]) -> None:
     url = f"{served['base']}/l/{served['revoked']}?lang=en"
-    dom = run_chromium(["--dump-dom", url], served["tmp"] / "profile-revoked")
+    dom = run_chromium([SETTLE, "--dump-dom", url], served["tmp"] / "profile-revoked")
     page = Page(dom)
     assert page.attrs_by_id["status"]["data-status"] == "revoked"
     assert "Revoked" in page.of("status")
     assert "audit found a data error" in page.of("status")
+    # The browser finds the revocation on chain by itself.
+    section = _verdict_section(dom)
+    assert 'data-state="done"' in section and 'data-verdict="INVALID"' in section, section
+    # Reason 2 (withdrawn by the issuer) as the chain records it, in both languages.
+    assert 'data-check="not_revoked" data-status="INVALID" data-code="501"' in section, section
+    assert "发证方已撤回" in section and "withdrawn by the issuer" in section
+    assert 'data-check="integrity" data-status="VALID"' in section, section
     shot = ARTIFACTS / "label-page-revoked-en.png"
     run_chromium(
-        [f"--screenshot={shot}", "--window-size=390,844", url], served["tmp"] / "profile-revoked"
+        [SETTLE, f"--screenshot={shot}", "--window-size=390,844", url],
+        served["tmp"] / "profile-revoked",
     )
     assert shot.stat().st_size > 10_000
+
+
+def test_record_tampered_in_the_registry_database_reads_not_genuine(
+    served: dict[str, Any],
+) -> None:
+    """Someone with write access to our database greenwashes an anchored label. The server
+    renders the new number as anchored; only the reader's own check can tell."""
+    label_id = served["tampered"]
+    url = f"{served['base']}/l/{label_id}?lang=en"
+    profile = served["tmp"] / "profile-tampered"
+    with Session(served["app"].state.engine) as session:
+        label = session.get(Label, label_id)
+        assert label is not None
+        record = copy.deepcopy(label.record)
+        assert record["footprint"]["kg_co2e_per_unit"] == 215.0
+        record["footprint"]["kg_co2e_per_unit"] = 21.5
+        label.record = record  # a new object, so the JSON column is written
+        session.add(label)
+        session.commit()
+        salt = salt_bytes(label.master_salt)
+
+    # 1. Only the record changed: our bundle route notices it no longer matches its anchored
+    # leaf and refuses (503), so the browser has nothing to check: never Genuine.
+    section = _verdict_section(run_chromium([SETTLE, "--dump-dom", url], profile))
+    assert 'data-state="done"' in section and 'data-verdict="ERROR"' in section, section
+    assert 'data-check="format" data-status="ERROR"' in section and "HTTP 503" in section
+
+    # 2. The attacker also rewrites the ledger's leaf to match (the protocol is public), so our
+    # server serves the bundle without complaint: record and leaf agree, the leaf is not in the
+    # tree whose root is on chain.
+    with Session(served["app"].state.engine) as session:
+        row = session.exec(select(AnchorRecord).where(AnchorRecord.record_id == label_id)).one()
+        row.leaf_value = record_leaf_value(record, salt)
+        row.leaf_hash = leaf_hash_hex(row.leaf_value)
+        session.add(row)
+        session.commit()
+    with httpx.Client(base_url=served["base"]) as client:
+        served_bundle = client.get(f"/api/v1/labels/{label_id}/bundle")
+    assert served_bundle.status_code == 200, served_bundle.text
+    assert served_bundle.json()["record"]["footprint"]["kg_co2e_per_unit"] == 21.5
+
+    dom = run_chromium([SETTLE, "--dump-dom", url], profile)
+    page = Page(dom)
+    # Our server's word, which is what the attacker changed...
+    assert page.of("footprint-value") == "21.5"
+    assert page.attrs_by_id["status"]["data-status"] == "anchored"
+    # ...and the reader's own check, which it cannot change.
+    section = _verdict_section(dom)
+    assert 'data-state="done"' in section and 'data-verdict="INVALID"' in section, section
+    assert "无效" in section and "Not genuine" in section
+    assert 'data-check="integrity" data-status="VALID"' in section, section
+    assert 'data-check="inclusion" data-status="INVALID"' in section, section
+
+    shot = ARTIFACTS / "label-page-tampered-en.png"
+    shot.unlink(missing_ok=True)
+    run_chromium([SETTLE, f"--screenshot={shot}", "--window-size=390,844", url], profile)
+    assert shot.stat().st_size > 10_000
+
+
+def test_pending_label_reads_pending(served: dict[str, Any]) -> None:
+    url = f"{served['base']}/l/{served['pending']}?lang=zh"
+    dom = run_chromium([SETTLE, "--dump-dom", url], served["tmp"] / "profile-pending")
+    page = Page(dom)
+    assert page.attrs_by_id["status"]["data-status"] == "pending"
+    section = _verdict_section(dom)
+    assert 'data-state="done"' in section and 'data-verdict="PENDING"' in section, section
+    assert "待上链" in section and "Pending" in section
+    assert 'data-check="integrity" data-status="VALID"' in section, section
+    assert 'data-check="anchored" data-status="SKIPPED"' in section, section
+
+
+def test_readers_own_node_that_is_down_reads_could_not_verify(served: dict[str, Any]) -> None:
+    """`?rpc=` names the reader's node; when it does not answer the page says it could not
+    verify (an outage), never that the label is forged."""
+    down = f"http://127.0.0.1:{free_port()}"
+    url = f"{served['base']}/l/{served['anchored']}?lang=en&rpc={down}"
+    dom = run_chromium([SETTLE, "--dump-dom", url], served["tmp"] / "profile-down")
+    section = _verdict_section(dom)
+    assert 'data-state="done"' in section and 'data-verdict="ERROR"' in section, section
+    assert "Could not verify" in section and "Your chosen chain node" in section
+    assert 'data-check="integrity" data-status="VALID"' in section, section
+    assert 'data-check="anchored" data-status="ERROR"' in section, section
 
 
 def test_unknown_label_renders_the_bilingual_404(served: dict[str, Any]) -> None:
