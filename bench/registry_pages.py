@@ -265,7 +265,7 @@ def main() -> None:
         base = load(api, args.clients, args.seconds)
         result = load(page, args.clients, args.seconds)
         cold = load(page, args.clients, args.seconds, unique=True)
-    print(f"page size: {size} bytes (HTML with inline CSS, no script)")
+    print(f"page size: {size} bytes (HTML with inline CSS; the verifier's scripts not counted)")
     print(f"{'route':<26}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>10}")
     for name, row in (
         ("GET /api/v1/labels/{id}", base),
