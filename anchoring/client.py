@@ -8,6 +8,7 @@ persist), :meth:`AnchorClient.send_raw` (idempotent) and :meth:`AnchorClient.wai
 from __future__ import annotations
 
 import ast
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,9 +22,11 @@ from eth_account.signers.local import LocalAccount
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import ValidationError, function_abi_to_4byte_selector, to_checksum_address
 from web3 import Web3
+from web3._utils.http import DEFAULT_HTTP_TIMEOUT
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.providers.rpc.utils import check_if_retry_on_failure
 
 from anchoring.artifacts import load_anchor_artifact
 from anchoring.errors import (
@@ -34,6 +37,7 @@ from anchoring.errors import (
     ContractRevertError,
     NonceConsumedError,
 )
+from verifier.chain import redacted_url
 
 T = TypeVar("T")
 
@@ -162,7 +166,7 @@ class AnchorClient:
             receipt_timeout=receipt_timeout,
             poll_interval=poll_interval,
         )
-        with _chain_errors(w3):
+        with _chain_errors(w3, "deploying TanjiAnchorRegistry"):
             nonce = int(w3.eth.get_transaction_count(account.address, "pending"))
             tx: dict[str, Any] = {
                 "from": account.address,
@@ -170,7 +174,10 @@ class AnchorClient:
                 "chainId": sender.chain_id,
                 "data": ctor.data_in_transaction,
             }
-            gas = sender._call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            gas = sender._call(
+                lambda: w3.eth.estimate_gas(tx),  # type: ignore[arg-type]
+                "deployment gas estimate",
+            )
             tx["gas"] = gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN
             tx.update(_fees(w3))
         signed = account.sign_transaction(tx)
@@ -227,7 +234,7 @@ class AnchorClient:
     def anchor_receipt(self, receipt: Any) -> AnchorReceipt:
         """Summarise a receipt, with its block's timestamp."""
         block_number = int(receipt["blockNumber"])
-        with _chain_errors(self.w3):
+        with _chain_errors(self.w3, f"block {block_number} of the receipt"):
             block = self.w3.eth.get_block(block_number)
         return AnchorReceipt(
             tx_hash=_hex(receipt["transactionHash"]),
@@ -263,14 +270,16 @@ class AnchorClient:
 
     def _sign(self, call: ContractFunction, nonce: int | None) -> SignedTx:
         sender = self.account.address
-        with self._nonce_lock, _chain_errors(self.w3):
+        with self._nonce_lock, _chain_errors(self.w3, f"signing {call.fn_name}"):
             if nonce is None:
                 # The node's pending count can lag behind transactions we just sent; the local
                 # counter keeps back-to-back signing from reusing a nonce.
                 nonce = int(self.w3.eth.get_transaction_count(sender, "pending"))
                 if self._next_nonce is not None:
                     nonce = max(nonce, self._next_nonce)
-            gas = self._call(lambda: call.estimate_gas({"from": sender}))
+            gas = self._call(
+                lambda: call.estimate_gas({"from": sender}), f"{call.fn_name} gas estimate"
+            )
             params: Any = {
                 "from": sender,
                 "nonce": nonce,
@@ -296,7 +305,7 @@ class AnchorClient:
         Raises :class:`NonceConsumedError` when the nonce was used by a different transaction.
         """
         try:
-            with _chain_errors(self.w3):
+            with _chain_errors(self.w3, f"sending {signed.tx_hash}"):
                 self.w3.eth.send_raw_transaction(signed.raw)
         except (Web3RPCError, ValueError, ValidationError) as exc:
             message = str(exc).lower()
@@ -345,7 +354,7 @@ class AnchorClient:
             raise self._replay_revert(tx_hash, receipt)
         target = int(receipt["blockNumber"]) + self.confirmations
         while self.confirmations:
-            with _chain_errors(self.w3):
+            with _chain_errors(self.w3, f"confirmations of {tx_hash}"):
                 head = int(self.w3.eth.block_number)
             if head >= target:
                 # A reorg may have dropped the transaction while we waited.
@@ -370,13 +379,13 @@ class AnchorClient:
 
     def _receipt_or_none(self, tx_hash: str) -> Any:
         try:
-            with _chain_errors(self.w3):
+            with _chain_errors(self.w3, f"receipt of {tx_hash}"):
                 return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
         except TransactionNotFound:
             return None
 
     def _replay_revert(self, tx_hash: str, receipt: Any) -> ContractRevertError:
-        with _chain_errors(self.w3):
+        with _chain_errors(self.w3, f"replaying reverted {tx_hash}"):
             tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
             call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "gas": tx["gas"]}
             try:
@@ -390,7 +399,7 @@ class AnchorClient:
     def anchor_of(self, root: bytes) -> AnchorInfo | None:
         """The anchor of ``root``, or ``None`` when it was never anchored."""
         block, timestamp, count, reason = self._call(
-            lambda: self.contract.functions.anchorOf(root).call()
+            lambda: self.contract.functions.anchorOf(root).call(), "anchorOf(root)"
         )
         if block == 0:
             return None
@@ -400,12 +409,20 @@ class AnchorClient:
 
     def check(self, root: bytes, leaf: bytes, proof: Sequence[bytes]) -> LeafStatus:
         """Ask the contract whether ``leaf`` is in an anchored, unrevoked ``root``."""
-        values = self._call(lambda: self.contract.functions.check(root, leaf, list(proof)).call())
+        values = self._call(
+            lambda: self.contract.functions.check(root, leaf, list(proof)).call(),
+            "check(root, leaf, proof)",
+        )
         return LeafStatus(*values)
 
     def leaf_revoked_reason(self, root: bytes, leaf: bytes) -> int:
         """Reason code of a leaf's revocation (0 when not revoked)."""
-        return int(self._call(lambda: self.contract.functions.leafRevokedReason(root, leaf).call()))
+        return int(
+            self._call(
+                lambda: self.contract.functions.leafRevokedReason(root, leaf).call(),
+                "leafRevokedReason(root, leaf)",
+            )
+        )
 
     def has_role(self, role: str, account: str) -> bool:
         """Whether ``account`` holds ``role`` (``"ANCHORER_ROLE"``, ``"REVOKER_ROLE"``, ...)."""
@@ -414,11 +431,11 @@ class AnchorClient:
             role_id = getattr(self.contract.functions, role)().call()
             return bool(self.contract.functions.hasRole(role_id, account).call())
 
-        return self._call(read)
+        return self._call(read, f"hasRole({role})")
 
-    def _call(self, fn: Callable[[], T]) -> T:
+    def _call(self, fn: Callable[[], T], call: str) -> T:
         try:
-            with _chain_errors(self.w3):
+            with _chain_errors(self.w3, call):
                 return fn()
         except REVERTS as exc:
             raise self._decode_revert(exc) from exc
@@ -502,11 +519,64 @@ def _hex(value: Any) -> str:
 
 
 @contextmanager
-def _chain_errors(w3: Web3) -> Iterator[None]:
-    """Turn transport failures into :class:`ChainUnavailableError`."""
+def _chain_errors(w3: Web3, call: str | None = None) -> Iterator[None]:
+    """Turn transport failures into :class:`ChainUnavailableError`.
+
+    The message names the node (without credentials), the JSON-RPC method that failed, what the
+    client was doing (``call``: a contract call, a transaction) and, for a timeout, the limit.
+    """
     try:
         yield
-    except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-        endpoint = getattr(w3.provider, "endpoint_uri", None) or type(w3.provider).__name__
-        reason = type(exc).__name__
-        raise ChainUnavailableError(f"chain node {endpoint} is unreachable: {reason}") from exc
+    except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
+        uri = getattr(w3.provider, "endpoint_uri", None)
+        endpoint = redacted_url(str(uri)) if uri else type(w3.provider).__name__
+        method = _rpc_method(exc)
+        what = method or "a request"
+        if call:
+            what = f"{what} ({call})"
+        if isinstance(exc, requests.Timeout | TimeoutError):
+            raise ChainUnavailableError(
+                f"chain node {endpoint} did not answer {what} within {_timeout_of(w3, method)} "
+                f"(timed out: {type(exc).__name__})"
+            ) from exc
+        raise ChainUnavailableError(
+            f"chain node {endpoint} is unreachable ({what}): {type(exc).__name__}"
+        ) from exc
+
+
+def _rpc_method(exc: BaseException) -> str | None:
+    """The JSON-RPC method(s) of the request that failed, read from the request requests sent."""
+    body = getattr(getattr(exc, "request", None), "body", None)
+    if not body:
+        return None
+    try:
+        payload = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    calls = payload if isinstance(payload, list) else [payload]
+    methods = [c.get("method") for c in calls if isinstance(c, dict)]
+    named = [m for m in methods if isinstance(m, str)]
+    return ", ".join(named) if named else None
+
+
+def _timeout_of(w3: Web3, method: str | None) -> str:
+    """The provider's HTTP time limit as text ("10 s"), with web3's retries when they apply."""
+    provider = w3.provider
+    kwargs = getattr(provider, "get_request_kwargs", None)
+    limit: Any = dict(kwargs()).get("timeout", DEFAULT_HTTP_TIMEOUT) if kwargs else None
+    if isinstance(limit, tuple) and len(limit) == 2:
+        text = f"{limit[0]:g} s to connect, {limit[1]:g} s to read"
+    elif isinstance(limit, int | float):
+        text = f"{limit:g} s"
+    else:
+        return "its time limit"
+    # web3's HTTPProvider retries read methods by default: the wait was that many times longer.
+    retry = getattr(provider, "exception_retry_configuration", None)
+    if (
+        retry is not None
+        and method is not None
+        and any(issubclass(requests.Timeout, e) for e in retry.errors or ())
+        and check_if_retry_on_failure(method, retry.method_allowlist)  # type: ignore[arg-type]
+    ):
+        text += f" per attempt, {retry.retries} attempts"
+    return text

@@ -2,7 +2,9 @@
 
 Every failure to get a well-formed answer (refused connection, timeout, HTTP error, JSON-RPC error,
 undecodable result) raises ``ChainUnavailableError`` or its leaf ``ChainResponseError``, which the
-checks report as ERROR: a node that does not answer says nothing about a label.
+checks report as ERROR: a node that does not answer says nothing about a label. The message names
+the node (without credentials, see ``redacted_url``), the JSON-RPC method or contract call that
+failed and, for a timeout, the time limit.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from eth_abi import decode as abi_decode
@@ -22,6 +25,26 @@ from verifier.errors import ChainResponseError, ChainUnavailableError
 
 DEFAULT_TIMEOUT: Final = 10.0
 _T = TypeVar("_T")
+_CHECK_CALL: Final = "eth_call check(bytes32,bytes32,bytes32[])"
+
+
+def redacted_url(url: str) -> str:
+    """``url`` fit for messages and reports: user, password, query and fragment removed.
+
+    Node URLs often carry credentials (``https://user:key@node``, ``?apikey=...``); a verification
+    report is meant to be shared, a key is not. A key in the path (``/v3/<key>``) is kept: it
+    cannot be told from a path such as ``/rpc``.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:  # not a URL we can take apart: show nothing of it rather than a secret
+        return "<unparsable node URL>"
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +93,8 @@ class ChainReader:
     def __init__(self, rpc_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Connect lazily to ``rpc_url``; every request gives up after ``timeout`` seconds."""
         self.rpc_url = rpc_url
+        self.timeout = timeout
+        self._shown_url = redacted_url(rpc_url)
         # No retries: a verifier must answer promptly, and ERROR is the honest answer to an outage.
         provider = HTTPProvider(
             rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
@@ -85,9 +110,9 @@ class ChainReader:
     def chain_id(self) -> int:
         """The node's chain id (``eth_chainId``), asked once per reader."""
         if self._chain_id is None:
-            value = self._call(lambda: self._w3.eth.chain_id)
+            value = self._call("eth_chainId", lambda: self._w3.eth.chain_id)
             if not isinstance(value, int):
-                raise ChainResponseError(f"{self.rpc_url}: eth_chainId answered {value!r}")
+                raise ChainResponseError(f"{self._shown_url}: eth_chainId answered {value!r}")
             self._chain_id = value
         return self._chain_id
 
@@ -101,11 +126,14 @@ class ChainReader:
                 address=Web3.to_checksum_address(contract), abi=ANCHOR_REGISTRY_ABI
             )
             self._contracts[contract] = registry
-        answer = self._call(lambda: registry.functions.check(root, leaf, list(proof)).call())
+        answer = self._call(
+            f"{_CHECK_CALL} on {contract}",
+            lambda: registry.functions.check(root, leaf, list(proof)).call(),
+        )
         try:
             anchored, included, active, block, timestamp, root_reason, leaf_reason = answer
         except (TypeError, ValueError) as exc:
-            raise ChainResponseError(f"{self.rpc_url}: check() answered {answer!r}") from exc
+            raise ChainResponseError(f"{self._shown_url}: check() answered {answer!r}") from exc
         return AnchorStatus(
             anchored=bool(anchored),
             included=bool(included),
@@ -119,8 +147,14 @@ class ChainReader:
     def transaction(self, tx_hash: bytes) -> AnchoringTransaction | None:
         """The mined transaction ``tx_hash`` with its RootAnchored events; None if unknown."""
         try:
-            tx = self._call(lambda: self._w3.eth.get_transaction(HexBytes(tx_hash)))
-            receipt = self._call(lambda: self._w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+            tx = self._call(
+                f"eth_getTransactionByHash 0x{tx_hash.hex()}",
+                lambda: self._w3.eth.get_transaction(HexBytes(tx_hash)),
+            )
+            receipt = self._call(
+                f"eth_getTransactionReceipt 0x{tx_hash.hex()}",
+                lambda: self._w3.eth.get_transaction_receipt(HexBytes(tx_hash)),
+            )
         except _NotFound:
             return None
         try:
@@ -134,19 +168,29 @@ class ChainReader:
                 events=tuple(e for e in map(_root_anchored, receipt["logs"]) if e is not None),
             )
         except Exception as exc:  # missing keys, wrong types, undecodable log data
-            raise ChainResponseError(f"{self.rpc_url}: malformed transaction or receipt") from exc
+            raise ChainResponseError(
+                f"{self._shown_url}: malformed transaction or receipt"
+            ) from exc
 
-    def _call(self, fn: Callable[[], _T]) -> _T:
+    def _call(self, what: str, fn: Callable[[], _T]) -> _T:
+        # ``what`` names the JSON-RPC method (and contract call) in every message: "timed out"
+        # alone does not tell an operator which request or which limit to look at.
         try:
             return fn()
         except TransactionNotFound as exc:
             raise _NotFound from exc
-        except (requests.RequestException, ProviderConnectionError, TimeExhausted, OSError) as exc:
+        except (requests.Timeout, TimeExhausted, TimeoutError) as exc:
             raise ChainUnavailableError(
-                f"{self.rpc_url}: node unreachable ({_describe(exc)})"
+                f"{self._shown_url}: {what} timed out (no answer within {self.timeout:g} s)"
+            ) from exc
+        except (requests.RequestException, ProviderConnectionError, OSError) as exc:
+            raise ChainUnavailableError(
+                f"{self._shown_url}: {what}: node unreachable ({_describe(exc)})"
             ) from exc
         except Exception as exc:  # JSON-RPC errors, undecodable answers: the node is no use to us
-            raise ChainResponseError(f"{self.rpc_url}: bad answer ({_describe(exc)})") from exc
+            raise ChainResponseError(
+                f"{self._shown_url}: {what}: bad answer ({_describe(exc)})"
+            ) from exc
 
 
 class _NotFound(Exception):
@@ -168,12 +212,13 @@ def _root_anchored(log: Any) -> RootAnchoredEvent | None:
 
 
 def _describe(exc: BaseException) -> str:
-    # requests' messages run to several lines of pool internals; say what happened in a few words.
-    if isinstance(exc, requests.Timeout | TimeoutError):
-        return "timed out"
+    # requests' messages run to several lines of pool internals (and the URL with its credentials);
+    # say what happened in a few words.
     if isinstance(exc, requests.ConnectionError):
         return "connection refused" if "Errno 111" in str(exc) else "connection failed"
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         return f"HTTP {exc.response.status_code}"
+    if isinstance(exc, requests.RequestException):  # its text names the URL as given
+        return type(exc).__name__
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from eth_account import Account
 from web3 import Web3
 
 from anchoring.client import AnchorClient, AnchorInfo, SignedTx
@@ -42,6 +43,59 @@ def test_errors_share_one_root() -> None:
         assert issubclass(cls, AnchoringError)
     assert issubclass(ChainTimeoutError, TimeoutError)
     assert issubclass(InvalidProofError, ContractRevertError)
+
+
+def test_node_that_never_answers_names_the_call_and_the_limit_without_credentials() -> None:
+    import socket
+
+    account = Account.from_key("0x" + "11" * 32)
+    with socket.socket() as silent:  # accepts connections (backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        url = f"http://ops:s3cret@127.0.0.1:{port}/?apikey=k3y"
+        provider = Web3.HTTPProvider(
+            url, request_kwargs={"timeout": 0.5}, exception_retry_configuration=None
+        )
+        client = AnchorClient(Web3(provider), "0x" + "11" * 20, account)
+        shown = f"chain node http://127.0.0.1:{port}/ did not answer"
+        # web3's validation middleware asks eth_chainId before an eth_call: that is the request
+        # left unanswered, and the message names it with the contract call it was made for.
+        for call, named in (
+            (lambda: client.anchor_of(random_root()), "eth_chainId (anchorOf(root))"),
+            (lambda: client.chain_id, "eth_chainId"),
+            (
+                lambda: client.sign_anchor(random_root(), 1, bytes(32)),
+                "eth_getTransactionCount (signing anchor)",
+            ),
+        ):
+            with pytest.raises(ChainUnavailableError) as info:
+                call()
+            message = str(info.value)
+            assert message == f"{shown} {named} within 0.5 s (timed out: ReadTimeout)"
+            assert not any(secret in message for secret in ("ops", "s3cret", "k3y"))
+        # web3's default provider retries read methods; the message says so.
+        retrying = AnchorClient(
+            Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 0.2})), "0x" + "11" * 20, account
+        )
+        with pytest.raises(ChainUnavailableError) as info:
+            retrying.leaf_revoked_reason(random_root(), random_root())
+        assert (
+            "eth_chainId (leafRevokedReason(root, leaf)) within 0.2 s per attempt, 5 attempts"
+            in str(info.value)
+        )
+
+
+def test_refused_connection_names_the_call_without_credentials() -> None:
+    port = free_port()
+    w3 = Web3(Web3.HTTPProvider(f"http://ops:s3cret@127.0.0.1:{port}/rpc?apikey=k3y"))
+    client = AnchorClient(w3, "0x" + "11" * 20, Account.from_key("0x" + "11" * 32))
+    with pytest.raises(ChainUnavailableError) as info:
+        client.check(random_root(), random_root(), [])
+    assert str(info.value) == (
+        f"chain node http://127.0.0.1:{port}/rpc is unreachable "
+        "(eth_chainId (check(root, leaf, proof))): ConnectionError"
+    )
 
 
 class ChainClientTests:

@@ -425,4 +425,4 @@ def test_node_that_never_answers_times_out_as_error(dep: Deployment) -> None:
     assert report.status is Verdict.ERROR
     anchored = result(report, "anchored")
     assert (anchored.status, anchored.code) == (Status.ERROR, Code.CHAIN_UNAVAILABLE)
-    assert "timed out" in anchored.reason
+    assert "eth_chainId timed out (no answer within 1 s)" in anchored.reason
