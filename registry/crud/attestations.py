@@ -203,7 +203,7 @@ def push(
 
     verifying_contract = domain(chain_id=chain_id, contract=contract)["verifyingContract"]
     rows: list[dict[str, Any]] = []
-    ledger_rows: list[dict[str, Any]] = []
+    leaves: list[tuple[str, str, list[str]]] = []
     for c in candidates:
         outcome = _admit(c, keys, known_ids, used_nonces, upstream, units, now)
         if outcome is not None:
@@ -245,16 +245,7 @@ def push(
                 "received_at": now,
             }
         )
-        ledger_rows.append(
-            {
-                "record_type": RECORD_TYPE,
-                "record_id": c.digest,
-                "leaf_value": leaf_value,
-                "leaf_hash": ledger.leaf_hash_hex(leaf_value),
-                "status": ledger.RECORD_PENDING,
-                "created_at": now,
-            }
-        )
+        leaves.append((RECORD_TYPE, c.digest, leaf_value))
         # Later items of the same request may cite this one, and may not repeat it.
         known_ids.add(c.digest)
         used_nonces.add((key.org_id, m["nonce"]))
@@ -262,11 +253,11 @@ def push(
         units.setdefault((key.org_id, m["componentId"]), m["declaredUnit"])
         results[c.index] = AttestationItemResult(index=c.index, status="created", id=c.digest)
     if rows:
-        # Executemany inserts: a per-row ORM flush (ledger.enqueue) is ~10x slower in bulk.
+        # Multi-row inserts: a per-row ORM flush (ledger.enqueue) is ~10x slower in bulk.
         # These are new records (ids checked above), so enqueue's conflict check cannot apply.
         try:
             session.execute(sa.insert(Attestation), rows)
-            session.execute(sa.insert(ledger.AnchorRecord), ledger_rows)
+            ledger.enqueue_new(session, leaves)
         except IntegrityError:
             # Another request stored one of these (same id or nonce) after our checks; nothing
             # of this request is kept (the caller's transaction rolls back) and a retry answers

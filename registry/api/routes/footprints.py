@@ -46,7 +46,7 @@ def create_footprint(
         key=idempotency_key,
         method="POST",
         path=request.url.path,
-        body=body.model_dump(mode="json"),
+        body=body,
         create=create,
     )
 
@@ -76,7 +76,7 @@ def create_footprints_bulk(
         key=idempotency_key,
         method="POST",
         path=request.url.path,
-        body=body.model_dump(mode="json"),
+        body=body,
         create=create,
     )
 
