@@ -7,7 +7,8 @@ from datetime import UTC
 
 import pytest
 from sqlalchemy import Engine, inspect
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
 
 from anchoring import ledger
 from anchoring.errors import LedgerError
@@ -48,6 +49,30 @@ def test_enqueue_rejects_a_leaf_of_another_record(engine: Engine) -> None:
     with Session(engine) as session, pytest.raises(LedgerError) as info:
         ledger.enqueue(session, record_type="label", record_id="L-2", leaf_value=_leaf("L-3"))
     assert info.value.code == "invalid_leaf"
+
+
+def test_enqueue_new_queues_many_in_one_insert(engine: Engine) -> None:
+    leaves = [("footprint", f"F-{i}", _leaf(f"F-{i}", "footprint")) for i in range(1200)]
+    with Session(engine) as session:
+        ledger.enqueue_new(session, leaves)
+        ledger.enqueue_new(session, [])
+        session.commit()
+    with Session(engine) as session:
+        assert ledger.pending_count(session) == 1200
+        row = session.exec(select(AnchorRecord).where(AnchorRecord.record_id == "F-7")).one()
+        assert row.status == "pending" and row.leaf_value == leaves[7][2]
+        assert row.leaf_hash == "0x" + leaf_hash(LEAF_ENCODING, leaves[7][2]).hex()
+        assert row.created_at.utcoffset() == UTC.utcoffset(None)
+        # A record already queued fails the insert; the transaction keeps none of the batch.
+        with pytest.raises(IntegrityError):
+            ledger.enqueue_new(
+                session, [("footprint", "F-new", _leaf("F-new", "footprint")), *leaves[:1]]
+            )
+        session.rollback()
+        assert ledger.record_status(session, record_type="footprint", record_id="F-new") is None
+        with pytest.raises(LedgerError) as info:
+            ledger.enqueue_new(session, [("footprint", "F-x", _leaf("F-y", "footprint"))])
+        assert info.value.code == "invalid_leaf"
 
 
 def test_functions_do_not_commit(engine: Engine) -> None:
