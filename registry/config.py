@@ -92,17 +92,18 @@ class Settings(BaseSettings):
         return self.rpc_url is None
 
     @property
-    def browser_rpc_url(self) -> str:
-        """The chain node label pages name for in-browser verification.
+    def browser_rpc_url(self) -> str | None:
+        """The chain node label pages name for in-browser verification, if any.
 
         ``public_rpc_url`` when set; else the registry's own ``/rpc`` on the embedded chain (a
-        path, so it stays same-origin behind any proxy); else ``rpc_url``. Set
-        ``public_rpc_url`` when ``rpc_url`` carries an API key or is only reachable from the
-        server: the page shows the URL to every reader.
+        path, so it stays same-origin behind any proxy); else none: ``rpc_url`` is never shown
+        to readers on its own, since it may carry an API key or be reachable only from the
+        server. Without one the page goes without the in-browser check (readers can still run
+        ``tanji verify`` against a node of their own).
         """
         if self.public_rpc_url:
             return self.public_rpc_url
-        return "/rpc" if self.rpc_url is None else self.rpc_url
+        return "/rpc" if self.rpc_url is None else None
 
     def uses_dev_keystore_password(self, env: dict[str, str] | None = None) -> bool:
         """True when the anchoring key would be protected by a generated development password."""

@@ -19,11 +19,12 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_browser_rpc_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The node label pages send browsers to: public_rpc_url, else own /rpc, else rpc_url."""
+    """The node label pages send browsers to: public_rpc_url, else own /rpc, else none."""
     monkeypatch.chdir(tmp_path)
     assert load_settings().browser_rpc_url == "/rpc"
-    node = "http://10.0.0.5:8545"
-    assert load_settings(rpc_url=node).browser_rpc_url == node
+    # The server's own node URL may carry an API key: never published unless asked for.
+    node = "https://mainnet.example-provider.io/v3/0123456789abcdef"
+    assert load_settings(rpc_url=node).browser_rpc_url is None
     monkeypatch.setenv("TANJI_PUBLIC_RPC_URL", "https://rpc.besu.example.cn")
     assert load_settings(rpc_url=node).browser_rpc_url == "https://rpc.besu.example.cn"
     assert load_settings().browser_rpc_url == "https://rpc.besu.example.cn"

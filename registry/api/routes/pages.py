@@ -147,13 +147,16 @@ def _device_check(request: Request, label_id: str) -> DeviceCheck | None:
 
     The trust is the deployment's own (the ``tanji-trust/1`` document ``tanji demo`` writes as
     trust.json), never the bundle's claimed anchor. A process that does not anchor holds no
-    chain handle, so it has no trust of its own to hand out and the page goes without.
+    chain handle, so it has no trust of its own to hand out, and one on an outside chain names no
+    node unless ``TANJI_PUBLIC_RPC_URL`` is set (see ``Settings.browser_rpc_url``): the page then
+    goes without.
     """
     chain: ChainHandle | None = request.app.state.chain
-    if chain is None:
-        return None
     settings: Settings = request.app.state.settings
-    trust = chain.trust_document(rpc_url=settings.browser_rpc_url, name="Tanji registry")
+    rpc_url = settings.browser_rpc_url
+    if chain is None or rpc_url is None:
+        return None
+    trust = chain.trust_document(rpc_url=rpc_url, name="Tanji registry")
     (entry,) = trust["chains"]
     return DeviceCheck(
         bundle_url=f"/api/v1/labels/{label_id}/bundle",
