@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from anchoring.batcher import Batcher
@@ -27,6 +30,7 @@ from anchoring.ledger import (
     AnchorRecord,
     AnchorRevocation,
 )
+from registry.chain import chain_error_code
 from registry.crud.attestations import queue_due_attestation_revocations
 from registry.crud.labels import queue_due_revocations
 
@@ -78,14 +82,19 @@ class AnchoringLoop:
         max_batch: int,
         max_wait_seconds: float,
         poll_interval: float = 0.5,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
+        """``redact`` takes secrets (the node URL's key) out of error text before it is kept."""
         self.engine = engine
         self.batcher = Batcher(engine, client, max_batch=max_batch)
         self.max_batch = max_batch
         self.max_wait_seconds = max_wait_seconds
         self.poll_interval = poll_interval
         self.batches_anchored = 0
+        #: The last cycle's error: a stable code (safe to show anyone) and the redacted text.
+        self.last_error_code: str | None = None
         self.last_error: str | None = None
+        self._redact = redact or (lambda text: text)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -162,11 +171,18 @@ class AnchoringLoop:
         while not self._stop.is_set():
             try:
                 ran = self.run_cycle()
-                self.last_error = None
+                self.last_error = self.last_error_code = None
                 backoff = ERROR_BACKOFF_SECONDS
             except Exception as exc:  # the loop must outlive a node outage
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("anchoring cycle failed; retrying in %.0f s", backoff)
+                self.last_error_code = cycle_error_code(exc)
+                self.last_error = self._redact(f"{type(exc).__name__}: {exc}")
+                # Not log.exception: the traceback quotes the node URL, so it is redacted too.
+                log.error(
+                    "anchoring cycle failed (%s); retrying in %.0f s\n%s",
+                    self.last_error_code,
+                    backoff,
+                    self._redact("".join(traceback.format_exception(exc))).rstrip(),
+                )
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_ERROR_BACKOFF_SECONDS)
                 continue
@@ -174,6 +190,13 @@ class AnchoringLoop:
                 continue  # more may be due: a full backlog drains batch after batch
             self._wake.wait(self.poll_interval)
             self._wake.clear()
+
+
+def cycle_error_code(exc: BaseException) -> str:
+    """A stable code for what made an anchoring cycle fail."""
+    if isinstance(exc, SQLAlchemyError):
+        return "database_error"
+    return chain_error_code(exc)
 
 
 def backlog_summary(engine: Engine) -> dict[str, object]:

@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 max_batch=settings.batch_max_size,
                 max_wait_seconds=settings.batch_max_wait_seconds,
                 poll_interval=settings.poll_interval_seconds,
+                redact=chain.redact,
             )
             app.state.loop = loop
             loop.start()

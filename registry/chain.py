@@ -5,6 +5,10 @@ encrypted keystore in the data dir, funded at genesis, the contract deployed on 
 ``rpc_url`` set → that node; the signer from ``TANJI_SIGNER_KEY`` or a keystore, the contract at
 ``anchor_address`` (or the one this data dir deployed there before).
 Deployments are remembered in ``<data_dir>/deployments.json`` per chain id.
+
+A hosted node's URL often carries an API key (in its path, query or user info), and exception
+messages quote the URL: :func:`redact_url_secrets` takes those parts out of any text before it
+is logged, and :func:`chain_error_code` turns an exception into a stable code to show publicly.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_hex_address, to_checksum_address
@@ -40,6 +46,12 @@ class ChainHandle:
     client: AnchorClient
     account: LocalAccount = field(repr=False)
     embedded: EmbeddedChain | None = None
+    #: The node's JSON-RPC URL (``None``: the embedded chain); may hold credentials.
+    rpc_url: str | None = field(default=None, repr=False)
+
+    def redact(self, text: str) -> str:
+        """``text`` without the secret parts of this chain's node URL (for logs)."""
+        return redact_url_secrets(text, self.rpc_url)
 
     @property
     def chain_id(self) -> int:
@@ -115,7 +127,50 @@ def open_chain(settings: Settings, *, allow_deploy: bool | None = None) -> Chain
         if embedded is not None:
             embedded.close()
         raise
-    return ChainHandle(w3=w3, client=client, account=account, embedded=embedded)
+    return ChainHandle(
+        w3=w3, client=client, account=account, embedded=embedded, rpc_url=settings.rpc_url
+    )
+
+
+#: Secrets shorter than this are not replaced on their own (``v2``, ``rpc`` are path words).
+_MIN_SECRET_LENGTH = 6
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
+REDACTED = "<redacted>"
+
+
+def redact_url_secrets(text: str, url: str | None) -> str:
+    """``text`` with the path, query, fragment and user info of ``url`` replaced.
+
+    Exception messages quote the URL whole (``http://host/v2/<key>``) or only its path
+    (urllib3: ``Max retries exceeded with url: /v2/<key>``), so both forms and each longer path
+    segment and query value are replaced. User info of any other URL in ``text`` goes too.
+    """
+    if url:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        public = f"{parts.scheme}://{host}"
+        secret_path = parts.path not in ("", "/")
+        text = text.replace(url, public + (f"/{REDACTED}" if secret_path or parts.query else ""))
+        secrets = [parts.path if secret_path else "", parts.query, parts.fragment]
+        secrets += [parts.username or "", parts.password or ""]
+        secrets += parts.path.split("/")
+        secrets += [value for _, value in parse_qsl(parts.query)]
+        for secret in sorted({s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}, key=len)[::-1]:
+            text = text.replace(secret, REDACTED)
+    return _USERINFO.sub(rf"\g<scheme>{REDACTED}@", text)
+
+
+def chain_error_code(exc: BaseException) -> str:
+    """A stable code for an error met talking to the chain (its message may quote the URL)."""
+    if isinstance(exc, AnchoringError):  # the client wraps most transport errors in these
+        return exc.code
+    if isinstance(exc, TimeoutError):
+        return "chain_timeout"
+    if isinstance(exc, OSError):  # requests' and urllib3's connection errors are OSErrors
+        return "chain_unavailable"
+    return "chain_error"
 
 
 def deploy_contract(settings: Settings, w3: Web3, account: LocalAccount) -> AnchorClient:
