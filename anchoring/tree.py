@@ -24,7 +24,7 @@ from sha3 import keccak_256
 
 from anchoring.errors import TreeError
 from verifier.errors import BundleFormatError
-from verifier.merkle import HASH_BYTES, hash_pair, leaf_hash, verify_proof
+from verifier.merkle import HASH_BYTES, hash_pair, leaf_hash, leaf_hashes, verify_proof
 
 DUMP_FORMAT: Final = "standard-v1"
 _HEX_NODE_CHARS: Final = 2 + 2 * HASH_BYTES
@@ -89,24 +89,32 @@ class MerkleTree:
             raise TreeError(
                 "a Merkle tree needs at least one value", code="empty_tree", field="values"
             )
-        copied: list[list[Any]] = []
-        hashes: list[bytes] = []
-        for i, value in enumerate(values):
-            if not isinstance(value, (list, tuple)) or len(value) != len(enc):
-                raise TreeError(
-                    f"value {i} must be a list of {len(enc)} items matching {list(enc)}",
-                    code="invalid_value",
-                    field=f"values[{i}]",
-                )
-            try:
-                hashes.append(leaf_hash(enc, value))
-            except BundleFormatError as exc:
-                raise TreeError(
-                    f"value {i}: {exc}", code="invalid_value", field=f"values[{i}]"
-                ) from exc
-            copied.append(list(value))
+        width = len(enc)
+        # Checked over the whole list in C (map) first; the loop below only names the bad value.
+        if not set(map(type, values)) <= {list, tuple} or set(map(len, values)) != {width}:
+            bad = next(
+                i
+                for i, v in enumerate(values)
+                if not isinstance(v, (list, tuple)) or len(v) != width
+            )
+            raise TreeError(
+                f"value {bad} must be a list of {width} items matching {list(enc)}",
+                code="invalid_value",
+                field=f"values[{bad}]",
+            )
+        try:
+            hashes = leaf_hashes(enc, values)
+        except BundleFormatError:
+            for i, value in enumerate(values):
+                try:
+                    leaf_hash(enc, value)
+                except BundleFormatError as exc:
+                    raise TreeError(
+                        f"value {i}: {exc}", code="invalid_value", field=f"values[{i}]"
+                    ) from exc
+            raise
         tree, tree_index = _layout(hashes, sort_leaves)
-        return cls(tree, tree_index, enc, copied)
+        return cls(tree, tree_index, enc, list(map(list, values)))
 
     @classmethod
     def from_leaf_hashes(cls, hashes: Sequence[bytes], *, sort_leaves: bool = True) -> MerkleTree:

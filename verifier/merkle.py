@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from eth_abi import encode as abi_encode
 from eth_abi.exceptions import EncodingError
+from sha3 import keccak_256  # the bulk path calls it directly (verifier.hashing wraps it)
 
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
@@ -66,35 +67,56 @@ def verify_proof(root: bytes, leaf: bytes, proof: Sequence[bytes]) -> bool:
     return hmac.compare_digest(process_proof(leaf, proof), root)
 
 
+def leaf_hashes(encoding: Sequence[str], values: Sequence[Sequence[Any]]) -> list[bytes]:
+    """:func:`leaf_hash` of every value, in order: the same bytes, faster in bulk.
+
+    Raises :class:`BundleFormatError` when any value does not match ``encoding`` (the first bad
+    one, as :func:`leaf_hash` would).
+    """
+    if tuple(encoding) != _TANJI_ENCODING:
+        return [leaf_hash(encoding, value) for value in values]
+    # Locals: this loop runs once per leaf of a batch, up to millions of times.
+    encode, hash_ = _encode_tanji_leaf, keccak_256
+    hashes = [hash_(hash_(e).digest()).digest() if e else b"" for e in map(encode, values)]
+    if b"" in hashes:  # some value needs eth-abi's verdict: its exact error, or its encoding
+        return [h or leaf_hash(encoding, v) for h, v in zip(hashes, values, strict=True)]
+    return hashes
+
+
+# abi.encode(string, string, bytes32): the head is the offset of the first string (always 96),
+# the offset of the second, then the bytes32 in place; the tail is each string's byte length and
+# its bytes right-padded to whole words.
+_FIRST_OFFSET: Final = (3 * _WORD).to_bytes(_WORD, "big")
+_PADDING: Final = b"\0" * _WORD
+
+
 def _encode_tanji_leaf(values: Sequence[Any]) -> bytes | None:
     """``abi.encode(string, string, bytes32)`` of well-formed values; None: let eth-abi decide."""
     if len(values) != 3:
         return None
     first, second, digest = values
-    if not (isinstance(first, str) and isinstance(second, str) and isinstance(digest, str)):
+    if type(first) is not str or type(second) is not str or type(digest) is not str:
         return None
-    if len(digest) != 2 + 2 * _WORD or not digest.startswith("0x"):
+    if len(digest) != 2 + 2 * _WORD or digest[:2] != "0x":
         return None
     try:
         digest_bytes = bytes.fromhex(digest[2:])
         a, b = first.encode("utf-8"), second.encode("utf-8")
     except (ValueError, UnicodeEncodeError):
         return None
-    # Head: offset of a, offset of b, the bytes32 in place; tail: each string's length, then its
-    # bytes right-padded to a whole word.
-    padded_a = a + b"\0" * (-len(a) % _WORD)
-    padded_b = b + b"\0" * (-len(b) % _WORD)
-    offset_a = 3 * _WORD
-    offset_b = offset_a + _WORD + len(padded_a)
+    len_a, len_b = len(a), len(b)
+    pad_a = -len_a % _WORD
     return b"".join(
         (
-            offset_a.to_bytes(_WORD, "big"),
-            offset_b.to_bytes(_WORD, "big"),
+            _FIRST_OFFSET,
+            (4 * _WORD + len_a + pad_a).to_bytes(_WORD, "big"),
             digest_bytes,
-            len(a).to_bytes(_WORD, "big"),
-            padded_a,
-            len(b).to_bytes(_WORD, "big"),
-            padded_b,
+            len_a.to_bytes(_WORD, "big"),
+            a,
+            _PADDING[:pad_a],
+            len_b.to_bytes(_WORD, "big"),
+            b,
+            _PADDING[: -len_b % _WORD],
         )
     )
 
