@@ -164,7 +164,12 @@ def label(pack_id: str | None) -> dict[str, Any]:
         record=footprint_record(footprint_id="fp-bench", org=enterprise, data=data),
         master_salt="0x" + salt.hex(),
     )
-    grade = grade_footprint(category="laptop", kg_co2e_per_unit=212.5, declared_unit="unit")
+    grade = grade_footprint(
+        category="laptop",
+        kg_co2e_per_unit=212.5,
+        declared_unit="unit",
+        system_boundary=data["system_boundary"],
+    )
     return label_record(
         label_id="lbl-" + secrets.token_hex(6),
         certificate_number="CQ-CFL-2026-000123",

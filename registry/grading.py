@@ -4,6 +4,11 @@ Thresholds are versioned data (``registry/data/grade_thresholds.json``), not cod
 keeps the scheme version it was graded under and a new version can be published without a
 release. Each category's entry carries its source; entries without an official benchmark behind
 them are marked ``illustrative`` and the consumer page and label artwork say so.
+
+Each category's thresholds hold for one system boundary (``boundary``): a cradle-to-grave
+benchmark includes use and end of life, which a cradle-to-gate footprint leaves out, so a
+footprint is graded only against thresholds of its own boundary (``boundary_mismatch``
+otherwise) rather than get a grade that compares unlike things.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from registry.catalogue import UnknownCategoryError, get_category
 from registry.errors import InvalidInputError
+from registry.models.footprints import SystemBoundary
 
 __all__ = [
     "GRADES",
@@ -39,6 +45,8 @@ GRADE_COLOURS: dict[str, str] = {
     "C": "#f2a900",
     "D": "#d7261e",
 }
+#: The system boundaries a threshold (and a footprint) may have.
+BOUNDARIES: tuple[str, ...] = get_args(SystemBoundary)
 # How a value per ``from`` unit becomes a value per ``to`` unit (multiply by the factor).
 _UNIT_CONVERSIONS: dict[tuple[str, str], float] = {
     ("kWp", "Wp"): 1e-3,
@@ -67,6 +75,8 @@ class GradeResult:
     unit: str
     value: float
     thresholds: tuple[tuple[str, float], ...]
+    #: The system boundary of the thresholds (and so of the footprint graded).
+    boundary: str
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe form (for API responses and records)."""
@@ -80,6 +90,7 @@ class GradeResult:
             "unit": self.unit,
             "value": self.value,
             "thresholds": {grade: bound for grade, bound in self.thresholds},
+            "boundary": self.boundary,
         }
 
 
@@ -140,12 +151,16 @@ def load_scheme(version: str | None = None) -> GradingScheme:
         bounds = tuple((grade, float(spec["bounds"][grade])) for grade in GRADES[:-1])
         if any(a[1] >= b[1] for a, b in itertools.pairwise(bounds)):
             raise GradingError("bad_thresholds", code, f"{code}: bounds must increase A+ to C")
+        if spec.get("boundary") not in BOUNDARIES:
+            raise GradingError(
+                "bad_thresholds", code, f"{code}: boundary must be one of {', '.join(BOUNDARIES)}"
+            )
         categories[code] = CategoryThresholds(
             unit=spec["unit"],
             bounds=bounds,
             illustrative=bool(spec["illustrative"]),
             source=spec["source"],
-            boundary=spec.get("boundary", ""),
+            boundary=spec["boundary"],
         )
     return GradingScheme(
         scheme=data["scheme"],
@@ -162,12 +177,15 @@ def grade_footprint(
     category: str,
     kg_co2e_per_unit: float,
     declared_unit: str,
+    system_boundary: str,
     scheme_version: str | None = None,
 ) -> GradeResult:
     """Grade a footprint of ``kg_co2e_per_unit`` kg CO2e per ``declared_unit`` of ``category``.
 
-    Raises :class:`GradingError` (code ``unknown_category``, ``unit_mismatch``, ``invalid_value``,
-    ``no_thresholds`` or ``unknown_scheme_version``) with the offending field.
+    ``system_boundary`` is the footprint's; it must be the thresholds' boundary. Raises
+    :class:`GradingError` (code ``unknown_category``, ``unit_mismatch``, ``invalid_value``,
+    ``no_thresholds``, ``boundary_mismatch`` or ``unknown_scheme_version``) with the offending
+    field.
     """
     try:
         cat = get_category(category)
@@ -199,6 +217,13 @@ def grade_footprint(
             "category",
             f"grading scheme {scheme.version} has no thresholds for {category}",
         )
+    if system_boundary != spec.boundary:
+        raise GradingError(
+            "boundary_mismatch",
+            "system_boundary",
+            f"grading scheme {scheme.version} grades {category} {spec.boundary}; a "
+            f"{system_boundary} footprint cannot be graded against it",
+        )
     value = float(kg_co2e_per_unit)
     if declared_unit != spec.unit:
         factor = _UNIT_CONVERSIONS.get((declared_unit, spec.unit))
@@ -225,4 +250,5 @@ def grade_footprint(
         unit=spec.unit,
         value=value,
         thresholds=spec.bounds,
+        boundary=spec.boundary,
     )

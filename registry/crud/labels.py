@@ -141,6 +141,7 @@ def issue_label(
         category=data["category"],
         kg_co2e_per_unit=data["kg_co2e_per_unit"],
         declared_unit=data["declared_unit"],
+        system_boundary=data["system_boundary"],
     )
     enterprise = session.get(Organisation, footprint.org_id)
     assert enterprise is not None  # FK

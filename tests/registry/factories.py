@@ -23,7 +23,8 @@ LAPTOP: dict[str, Any] = {
     "kg_co2e_per_unit": 212.5,
     "fossil_kg_co2e": 210.0,
     "biogenic_kg_co2e": 2.5,
-    "system_boundary": "cradle-to-gate",
+    # The boundary the laptop grade thresholds are for (registry/data/grade_thresholds.json).
+    "system_boundary": "cradle-to-grave",
     "reference_period": {"start": "2025-01-01", "end": "2025-12-31"},
     "geography": {"country": "CN", "subdivision": "CN-CQ"},
     "standards": ["ISO 14067:2018", "GB/T 24067-2024"],

@@ -21,6 +21,7 @@ CEMENT: dict[str, Any] = {
     "kg_co2e_per_unit": 610.0,
     "fossil_kg_co2e": 610.0,
     "biogenic_kg_co2e": 0.0,
+    "system_boundary": "cradle-to-gate",  # as cement's grade thresholds
     "company_name": "Demo Fuling Cement Co. (fictional)",
 }
 

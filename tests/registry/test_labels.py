@@ -45,7 +45,7 @@ async def test_issued_label_is_self_contained(client: httpx.AsyncClient, orgs: O
     assert record["company"]["name"] == "Chongqing Bishan Computing Co., Ltd."
     assert record["footprint"]["kg_co2e_per_unit"] == 212.5
     assert record["footprint"]["declared_unit"] == "unit"
-    assert record["footprint"]["system_boundary"] == "cradle-to-gate"
+    assert record["footprint"]["system_boundary"] == "cradle-to-grave"
     assert record["grade"]["grade"] == label["grade"]
     assert {"scheme", "schemeVersion", "source"} <= set(record["grade"])
     assert record["certifier"]["name"] == "Chongqing Carbon Label Center"
@@ -102,6 +102,28 @@ async def test_label_errors(client: httpx.AsyncClient, orgs: Orgs) -> None:
     assert r.status_code == 409 and r.json()["error"]["code"] == "already_labelled"
     r = await client.get("/api/v1/labels/nosuchlabel")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+async def test_no_label_graded_against_thresholds_of_another_boundary(
+    client: httpx.AsyncClient,
+    orgs: Orgs,
+    app,  # type: ignore[no-untyped-def]
+) -> None:
+    # Laptop thresholds are cradle-to-grave (use phase included); a cradle-to-gate laptop
+    # footprint would compare unlike things and always look better than it is.
+    fp_id = await submit(client, orgs, footprint(system_boundary="cradle-to-gate"))
+    r = await client.post(
+        "/api/v1/labels", json={"footprint_id": fp_id, **VALIDITY}, headers=bearer(orgs.certifier)
+    )
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert (error["code"], error["field"]) == ("boundary_mismatch", "system_boundary")
+    assert "cradle-to-grave" in error["message"]
+    with Session(app.state.engine) as session:
+        assert session.exec(select(Label)).all() == []
+    # Of the thresholds' boundary, the same footprint is graded and labelled.
+    label = await issue(client, orgs, await submit(client, orgs))
+    assert label["record"]["grade"]["boundary"] == "cradle-to-grave"
 
 
 async def test_only_the_issuer_revokes(client: httpx.AsyncClient, orgs: Orgs) -> None:
