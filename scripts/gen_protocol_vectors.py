@@ -2,7 +2,11 @@
 
 Commitments and leaves come from ``verifier.record`` / ``verifier.merkle``; the tree root and proofs
 come from ``@openzeppelin/merkle-tree`` itself (run with Node), and the script fails if the two
-disagree. Run from the repository root: ``python scripts/gen_protocol_vectors.py``.
+disagree. The attestation is a supplier's EIP-712 statement signed with a key derived from a public
+seed, as a record of the shape the registry stores (``registry.crud.attestations.push``: the seven
+signed members and the ``supplierName`` annotation); its EIP-712 hashing is spelt out step by step
+here and must agree with eth-account's. Run from the repository root:
+``python scripts/gen_protocol_vectors.py``.
 """
 
 from __future__ import annotations
@@ -17,9 +21,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from eth_account import Account  # noqa: E402
+
+from verifier.attestation import (  # noqa: E402
+    ATTESTATION_STRUCT,
+    attestation_record,
+    attestation_typed_data,
+    verify_attestation_record,
+)
 from verifier.canonical import canonicalize  # noqa: E402
+from verifier.contract_abi import ROOT_ANCHORED_TOPIC  # noqa: E402
+from verifier.eip712 import typed_data_digest  # noqa: E402
 from verifier.hashing import keccak  # noqa: E402
 from verifier.merkle import leaf_hash, process_proof  # noqa: E402
+from verifier.recognition import RECOGNITION_STRUCT, WITHDRAWAL_STRUCT  # noqa: E402
 from verifier.record import (  # noqa: E402
     LEAF_ENCODING,
     commitments_digest,
@@ -28,6 +43,7 @@ from verifier.record import (  # noqa: E402
     jcs_order,
     record_leaf_value,
 )
+from verifier.signature import recover_address  # noqa: E402
 
 OUT = ROOT / "tests" / "assets" / "protocol_vectors.json"
 # Vector salts are derived from public strings so anyone can reproduce them; real salts are random.
@@ -48,19 +64,148 @@ LABEL: dict[str, Any] = {
     "issuer": "Chongqing Carbon Label Center",
     "issuedAt": "2026-11-20T08:00:00Z",
 }
+CHAIN_ID = 31337
+CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+
+
+def vector_key(label: str) -> bytes:
+    """A test key from a public seed (docs/ATTESTATIONS.md, section 5): worthless outside tests."""
+    return keccak(f"tanji/vectors/{label}".encode())
+
+
+def signed_attestations() -> list[dict[str, Any]]:
+    """A1 (a cell supplier) and A2 (the pack maker citing A1 upstream) as registry records."""
+    cell_key, pack_key = vector_key("cell-supplier"), vector_key("pack-supplier")
+    cell_message = {
+        "supplier": Account.from_key(cell_key).address,
+        "componentId": "CQ-CELL-21700-A",
+        "productId": "BSH-LT14-2026",
+        "declaredUnit": "unit",
+        "kgCo2ePerUnit": "0.482",
+        "systemBoundary": "cradle-to-gate",
+        "periodStart": 1735689600,
+        "periodEnd": 1767225600,
+        "upstream": [],
+        "nonce": "0x" + keccak(b"tanji/vectors/nonce/1").hex(),
+        "expiry": 1798761600,
+    }
+    records = []
+    for key, message, name in (
+        (cell_key, cell_message, "重庆电芯有限公司"),
+        (pack_key, None, "重庆某电池有限公司"),
+    ):
+        if message is None:
+            message = {
+                **cell_message,
+                "supplier": Account.from_key(pack_key).address,
+                "componentId": "CQ-PACK-56WH",
+                "kgCo2ePerUnit": "31.07",
+                "upstream": [records[0]["id"]],
+                "nonce": "0x" + keccak(b"tanji/vectors/nonce/2").hex(),
+            }
+        typed = attestation_typed_data(message, chain_id=CHAIN_ID, contract=CONTRACT)
+        signature = Account.sign_typed_data(key, full_message=typed).signature
+        records.append(attestation_record(typed, bytes(signature), supplier_name=name))
+    return records
+
+
+def _word(kind: str, value: Any) -> bytes:
+    """EIP-712 ``encodeData`` of one member of an atomic, string or bytes32[] type."""
+    if kind == "address":
+        return bytes(12) + bytes.fromhex(value[2:])
+    if kind == "string":
+        return keccak(value.encode("utf-8"))
+    if kind == "bytes32":
+        return bytes.fromhex(value[2:])
+    if kind == "bytes32[]":
+        return keccak(b"".join(bytes.fromhex(v[2:]) for v in value))
+    if kind.startswith("uint"):
+        return int(value).to_bytes(32, "big")
+    raise ValueError(f"no encoding for {kind}")
+
+
+def encode_type(primary: str, struct: tuple[dict[str, str], ...]) -> str:
+    """EIP-712 ``encodeType`` of a struct without nested struct members."""
+    return f"{primary}(" + ",".join(f"{m['type']} {m['name']}" for m in struct) + ")"
+
+
+def domain_vector() -> dict[str, Any]:
+    """The domain separator of chain 31337 and contract 0x5FbDB2315678..., word by word."""
+    words = [
+        ("typeHash", DOMAIN_TYPE, keccak(DOMAIN_TYPE.encode())),
+        ("name", "Tanji", keccak(b"Tanji")),
+        ("version", "1", keccak(b"1")),
+        ("chainId", CHAIN_ID, _word("uint256", CHAIN_ID)),
+        ("verifyingContract", CONTRACT, _word("address", CONTRACT)),
+    ]
+    return {
+        "encodeType": DOMAIN_TYPE,
+        "typeHash": hx(keccak(DOMAIN_TYPE.encode())),
+        "domain": {
+            "name": "Tanji",
+            "version": "1",
+            "chainId": CHAIN_ID,
+            "verifyingContract": CONTRACT,
+        },
+        "encodeData": [{"member": m, "value": v, "word": hx(w)} for m, v, w in words],
+        "separator": hx(keccak(b"".join(w for _, _, w in words))),
+    }
+
+
+def statement_vector(record: dict[str, Any], separator: str) -> dict[str, Any]:
+    """Every step from an attestation record to its EIP-712 digest (= id) and its signer."""
+    message = record["message"]
+    type_string = encode_type("Attestation", ATTESTATION_STRUCT)
+    type_hash = keccak(type_string.encode())
+    words = [type_hash] + [_word(m["type"], message[m["name"]]) for m in ATTESTATION_STRUCT]
+    struct_hash = keccak(b"".join(words))
+    signed = b"\x19\x01" + bytes.fromhex(separator[2:]) + struct_hash
+    digest = keccak(signed)
+    typed = attestation_typed_data(message, chain_id=record["chainId"], contract=CONTRACT)
+    assert hx(digest) == hx(typed_data_digest(typed)) == record["id"], "EIP-712 digest differs"
+    signature = bytes.fromhex(record["signature"][2:])
+    assert recover_address(digest, signature) == record["signer"] == message["supplier"]
+    assert verify_attestation_record(record) == record["signer"]
+    return {
+        "record": record,
+        "typedData": typed,
+        "encodeType": type_string,
+        "typeHash": hx(type_hash),
+        "encodeData": [{"member": "typeHash", "type": "bytes32", "word": hx(type_hash)}]
+        + [
+            {"member": m["name"], "type": m["type"], "word": hx(w)}
+            for m, w in zip(ATTESTATION_STRUCT, words[1:], strict=True)
+        ],
+        "structHash": hx(struct_hash),
+        "signingInput": hx(signed),
+        "digest": hx(digest),
+        "signature": {
+            "r": hx(signature[:32]),
+            "s": hx(signature[32:64]),
+            "v": signature[64],
+        },
+        "signer": record["signer"],
+    }
+
+
+ATTESTATIONS = signed_attestations()
 OTHERS: list[dict[str, Any]] = [
+    # A plain record with confidential fields: the generic redaction example (PROTOCOL.md 13.3).
     {
-        "type": "attestation",
-        "id": "CQ-ATT-2026-000045",
+        "type": "footprint",
+        "id": "CQ-FP-2026-000045",
         "supplier": "重庆某电池有限公司",
         "component": "battery pack 56 Wh",
         "footprint": {"value": 18.42, "unit": "kg CO2e"},
         "unitCostCny": 182.5,
         "process": "NMC cell assembly, line 3",
     },
-    {"type": "footprint", "id": "CQ-FP-2026-000777", "product": "USB-C charger 65 W", "value": 4.1},
+    # A2, the record the registry stores for a pack maker's signed statement (PROTOCOL.md 13.4).
+    ATTESTATIONS[1],
     {"type": "revocation", "id": "CQ-REV-2026-000002", "target": "CQ-LBL-2026-000099", "reason": 1},
 ]
+COMPONENT, ATTESTATION = 1, 2  # their places in the tree's records
 ANCHOR = {
     "chainId": 31337,
     "contract": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
@@ -69,6 +214,10 @@ ANCHOR = {
     "timestamp": 1764000000,
 }
 HIDDEN = ["process", "unitCostCny"]
+# What ``GET /api/v1/labels/{id}/bundle?hide=supplierName`` hides: the unsigned annotation, so the
+# signature still checks; hiding ``message`` too makes it uncheckable for that reader.
+HIDDEN_ANNOTATION = ["supplierName"]
+HIDDEN_MESSAGE = ["message", "supplierName"]
 
 _OZ_SCRIPT = r"""
 const { StandardMerkleTree } = require("@openzeppelin/merkle-tree");
@@ -152,6 +301,7 @@ def build() -> dict[str, Any]:
         assert hx(process_proof(bytes.fromhex(v["leafHash"][2:]), proof)) == oz["root"]
 
     def bundle(i: int) -> dict[str, Any]:
+        # The members and their order as anchoring.bundle.build_bundle writes them.
         return {
             "format": "tanji-bundle/1",
             "record": copy.deepcopy(records[i]),
@@ -161,22 +311,43 @@ def build() -> dict[str, Any]:
             "proof": oz["proofs"][i],
             "root": oz["root"],
             "anchor": ANCHOR,
+            "attestations": [],
+            "recognitions": [],
         }
 
-    redacted = bundle(1)
-    del redacted["salt"]
-    attestation = vectors[1]
-    redacted["disclosure"] = {
-        "salts": {f["name"]: f["salt"] for f in attestation["fields"] if f["name"] not in HIDDEN},
-        "hidden": {
-            f["name"]: f["commitment"] for f in attestation["fields"] if f["name"] in HIDDEN
-        },
-    }
-    for name in HIDDEN:
-        del redacted["record"][name]
+    def redacted(i: int, hide: list[str]) -> dict[str, Any]:
+        full, fields = bundle(i), vectors[i]["fields"]
+        return {
+            "format": full["format"],
+            "record": {k: v for k, v in full["record"].items() if k not in hide},
+            # No master salt: a salt for each disclosed field, a commitment for each hidden one.
+            "disclosure": {
+                "salts": {f["name"]: f["salt"] for f in fields if f["name"] not in hide},
+                "hidden": {f["name"]: f["commitment"] for f in fields if f["name"] in hide},
+            },
+            **{k: v for k, v in full.items() if k not in ("format", "record", "salt")},
+        }
+
+    domain = domain_vector()
     return {
         "description": "Tanji protocol test vectors (docs/PROTOCOL.md); generated by "
         "scripts/gen_protocol_vectors.py; tree from @openzeppelin/merkle-tree",
+        "constants": {
+            "keccak256Empty": hx(keccak(b"")),
+            "checkSelector": hx(keccak(b"check(bytes32,bytes32,bytes32[])")[:4]),
+            "rootAnchoredTopic": hx(ROOT_ANCHORED_TOPIC),
+            "typeHashes": {
+                "EIP712Domain": hx(keccak(DOMAIN_TYPE.encode())),
+                **{
+                    primary: hx(keccak(encode_type(primary, struct).encode()))
+                    for primary, struct in (
+                        ("Attestation", ATTESTATION_STRUCT),
+                        ("Recognition", RECOGNITION_STRUCT),
+                        ("Withdrawal", WITHDRAWAL_STRUCT),
+                    )
+                },
+            },
+        },
         "records": vectors,
         "tree": {
             "format": "standard-v1",
@@ -185,7 +356,17 @@ def build() -> dict[str, Any]:
             "root": oz["root"],
             "proofs": oz["proofs"],
         },
-        "bundles": {"full": bundle(0), "redacted": redacted},
+        "eip712": {
+            "domain": domain,
+            "attestations": [statement_vector(r, domain["separator"]) for r in ATTESTATIONS],
+        },
+        "bundles": {
+            "full": bundle(0),
+            "redacted": redacted(COMPONENT, HIDDEN),
+            "attestation": bundle(ATTESTATION),
+            "attestationRedacted": redacted(ATTESTATION, HIDDEN_ANNOTATION),
+            "attestationHiddenMessage": redacted(ATTESTATION, HIDDEN_MESSAGE),
+        },
     }
 
 
