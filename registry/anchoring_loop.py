@@ -98,13 +98,30 @@ class AnchoringLoop:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        # Work for whoever is last: the worker when it outlives stop(), else the caller.
+        self._finish_lock = threading.Lock()
+        self._finished = True
+        self._on_finish: list[Callable[[], None]] = []
 
     def start(self) -> None:
         """Start the worker thread (once)."""
         if self._thread is not None:
             return
+        self._finished = False
         self._thread = threading.Thread(target=self._run, name="tanji-anchoring", daemon=True)
         self._thread.start()
+
+    def when_finished(self, release: Callable[[], None]) -> None:
+        """Run ``release`` once the worker thread has finished: now if it has, else when it does.
+
+        For what the worker's cycle uses (the chain, the engine) when :meth:`stop` timed out:
+        closing it under a running cycle would fail that cycle halfway.
+        """
+        with self._finish_lock:
+            if not self._finished:
+                self._on_finish.append(release)
+                return
+        release()
 
     def wake(self) -> None:
         """Look at the ledger now instead of at the next poll."""
@@ -167,6 +184,19 @@ class AnchoringLoop:
         return anchored
 
     def _run(self) -> None:
+        try:
+            self._work()
+        finally:
+            with self._finish_lock:
+                self._finished = True
+                releases, self._on_finish = self._on_finish, []
+            for release in releases:
+                try:
+                    release()
+                except Exception:
+                    log.exception("releasing %r after the anchoring loop stopped failed", release)
+
+    def _work(self) -> None:
         backoff = ERROR_BACKOFF_SECONDS
         while not self._stop.is_set():
             try:

@@ -1,7 +1,8 @@
 """``create_app``: the registry's FastAPI application.
 
 Start-up (lifespan): migrate the database, open the chain (embedded or ``rpc_url``) and start the
-background anchoring loop. Shut-down: stop the loop after its current cycle, release the chain.
+background anchoring loop. Shut-down: stop the loop after its current cycle, release the chain
+(a cycle still running when the wait ends releases it itself once it ends).
 Shared objects live on ``app.state``: ``settings``, ``engine``, ``chain`` (a
 :class:`registry.chain.ChainHandle` or ``None`` when this process does not anchor) and ``loop``.
 """
@@ -43,8 +44,18 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application for ``settings`` (default: read from the environment)."""
+#: How long shut-down waits for the anchoring loop's current cycle (a batch being mined).
+SHUTDOWN_WAIT_SECONDS = 60.0
+
+
+def create_app(
+    settings: Settings | None = None, *, shutdown_wait_seconds: float = SHUTDOWN_WAIT_SECONDS
+) -> FastAPI:
+    """Build the application for ``settings`` (default: read from the environment).
+
+    Shut-down waits up to ``shutdown_wait_seconds`` for the anchoring loop's cycle; a cycle
+    still running then keeps the chain and the database until it ends (the loop releases them).
+    """
     settings = settings or load_settings()
     engine = make_engine(settings)
 
@@ -68,13 +79,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            if app.state.loop is not None:
-                await run_in_threadpool(app.state.loop.stop)
-                app.state.loop = None
-            if app.state.chain is not None:
-                app.state.chain.close()
-                app.state.chain = None
-            engine.dispose()
+            loop, chain = app.state.loop, app.state.chain
+            app.state.loop = app.state.chain = None
+            if loop is not None:
+                await run_in_threadpool(loop.stop, shutdown_wait_seconds)
+            # A cycle that outlived the wait still uses the chain (mid-transaction, perhaps):
+            # the loop closes it when the cycle ends. The process may exit first; that is a
+            # crash, which the batcher and the embedded chain recover from.
+            release = loop.when_finished if loop is not None else (lambda close: close())
+            if chain is not None:
+                release(chain.close)
+            release(engine.dispose)
 
     app = FastAPI(
         title="Tanji registry",
