@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -102,6 +103,17 @@ def wait_until_idle(url: str) -> dict:
         time.sleep(0.1)
 
 
+def ledger_states(data_dir: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """Record and batch counts per status, read straight from the stopped server's database."""
+    conn = sqlite3.connect(data_dir / "registry.sqlite3")
+    try:
+        records = dict(conn.execute("SELECT status, COUNT(*) FROM anchor_record GROUP BY status"))
+        batches = dict(conn.execute("SELECT status, COUNT(*) FROM anchor_batch GROUP BY status"))
+    finally:
+        conn.close()
+    return records, batches
+
+
 def test_sigterm_stops_gracefully_and_kill_9_loses_nothing(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "serve.log"
     key = create_enterprise(data)
@@ -134,6 +146,11 @@ def test_sigterm_stops_gracefully_and_kill_9_loses_nothing(tmp_path: Path) -> No
         # uvicorn shuts down (lifespan: the loop finishes its cycle), then re-raises the signal.
         assert proc.wait(WAIT_SECONDS) in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in log.read_text()
+    # Before anything restarts: every record is pending or anchored, no batch half-way.
+    records, batches = ledger_states(data)
+    assert set(records) <= {"pending", "anchored"}, records
+    assert sum(records.values()) == 45
+    assert set(batches) == {"anchored"}, batches
     # The lock on the embedded chain was released, and nothing accepted was lost.
     with serve(data, log) as (proc, url):
         body = wait_until_idle(url)
