@@ -67,7 +67,7 @@ def baseline(path: Path, batches: list[list[dict[str, Any]]]) -> float:
     """Seconds to insert the same rows with raw sqlite3, one commit per batch."""
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA synchronous=FULL")  # as registry.db
     conn.execute(
         "CREATE TABLE footprint (id TEXT PRIMARY KEY, org_id TEXT, content_hash TEXT,"
         " category TEXT, gtin TEXT, data TEXT, created_at TEXT)"

@@ -31,9 +31,23 @@ def test_sqlite_pragmas_and_migrations(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
     assert (tmp_path / "data" / "registry.sqlite3").exists()
+    engine.dispose()
+
+
+def test_a_database_from_a_newer_tanji_is_refused(tmp_path: Path) -> None:
+    from registry.errors import ConfigError
+
+    engine = make_engine(load_settings(data_dir=tmp_path / "data"))
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE tanji_schema SET version = :v"), {"v": len(MIGRATIONS) + 1})
+    with pytest.raises(ConfigError) as info:
+        migrate(engine)
+    assert (info.value.code, info.value.field) == ("schema_too_new", "database_url")
+    assert schema_version(engine) == len(MIGRATIONS) + 1  # left as it was
     engine.dispose()
 
 
