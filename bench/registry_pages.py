@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,17 +77,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(data_dir: Path, *, anchoring: bool = True) -> Iterator[str]:
-    """``uvicorn registry.app:create_app --factory`` in a subprocess on a free loopback port."""
+def server(
+    data_dir: Path, *, anchoring: bool = True, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``uvicorn registry.app:create_app --factory`` in a subprocess on a free loopback port.
+
+    ``env`` adds or overrides ``TANJI_*`` settings of the served process.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
+    served_env = {
         **os.environ,
         "TANJI_DATA_DIR": str(data_dir),
         "TANJI_BASE_URL": url,
         "TANJI_BATCH_MAX_WAIT_SECONDS": "0",
         "TANJI_POLL_INTERVAL_SECONDS": "0.5",  # the default: an idle loop polls rarely
         "TANJI_ANCHORING": "true" if anchoring else "false",
+        **(env or {}),
     }
     proc = subprocess.Popen(
         [
@@ -105,7 +111,7 @@ def server(data_dir: Path, *, anchoring: bool = True) -> Iterator[str]:
             "--no-access-log",
         ],
         cwd=ROOT,
-        env=env,
+        env=served_env,
     )
     try:
         deadline = time.monotonic() + 120
