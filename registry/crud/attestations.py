@@ -25,7 +25,7 @@ from anchoring.bundle import build_bundle
 from anchoring.errors import LedgerError
 from registry.attestation_hash import attestation_digest
 from registry.catalogue import UNITS
-from registry.crud.suppliers import is_active
+from registry.crud.suppliers import not_in_force
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.ids import new_master_salt
 from registry.models.attestations import (
@@ -287,21 +287,9 @@ def _admit(
             f"{c.signer} is not a registered supplier key",
             "message.supplier",
         )
-    if not is_active(key, now):
-        if key.revoked_at is not None and key.revoked_at <= now:
-            return _error(
-                c.index,
-                "revoked_key",
-                f"key {c.signer} was revoked ({key.revocation_reason}) from "
-                f"{key.revoked_at.isoformat()}",
-                "message.supplier",
-            )
-        return _error(
-            c.index,
-            "key_not_yet_valid",
-            f"key {c.signer} is valid only from {key.valid_from.isoformat()}",
-            "message.supplier",
-        )
+    refused = not_in_force(key, at=now, field="message.supplier")
+    if refused is not None:
+        return _error(c.index, refused.code, refused.message, refused.field)
     if c.digest in known_ids:
         return AttestationItemResult(index=c.index, status="duplicate", id=c.digest)
     m = c.message

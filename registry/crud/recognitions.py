@@ -2,10 +2,11 @@
 
 Intake checks, in order: the typed data is exactly Tanji's ``Recognition`` and signed for this
 deployment (chain and anchor contract); the signature recovers to ``message.recognizer``; that
-address is an active registered key of the calling organisation; the recognition is not already
-over; and its subject is something this registry knows (a label's anchored leaf, or the scheme the
-caller names). Every failure is an :class:`InvalidInputError` with the verifier's code and the
-member's path (``typedData.message.subject``); nothing is stored then.
+address is a registered key of the calling organisation in force at intake (refused as attestation
+intake refuses it: ``revoked_key``, ``key_not_yet_valid``); the recognition is not already over;
+and its subject is something this registry knows (a label's anchored leaf, or the scheme the
+caller names). Every failure is a :class:`RegistryError` with a code (the verifier's where it has
+one) and the member's path (``typedData.message.subject``); nothing is stored then.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from anchoring import ledger
 from anchoring.errors import LedgerError
 from registry.crud.footprints import salt_bytes
 from registry.crud.labels import ACTIVE as LABEL_ACTIVE
-from registry.crud.suppliers import is_active
+from registry.crud.suppliers import not_in_force
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.ids import new_master_salt
 from registry.models.labels import Label
@@ -83,12 +84,9 @@ def _check_key(session: Session, *, org: Organisation, signer: str, now: datetim
             code="unregistered_key",
             field="typedData.message.recognizer",
         )
-    if not is_active(key, now):
-        raise PermissionDeniedError(
-            f"signing key {signer} is not in force (revoked or not yet valid)",
-            code="key_not_active",
-            field="typedData.message.recognizer",
-        )
+    refused = not_in_force(key, at=now, field="typedData.message.recognizer")
+    if refused is not None:
+        raise refused
 
 
 def label_for_leaf(session: Session, leaf_hash: str) -> Label | None:

@@ -1,4 +1,5 @@
-"""Supplier signing keys: register (with proof of possession), rotate, revoke, look up.
+"""Signing keys (suppliers' and partner certifiers'): register with proof of possession, rotate,
+revoke, look up.
 
 Proof of possession: the key signs, with EIP-191 ``personal_sign`` (what every wallet offers),
 a registration message naming the registry and the organisation. Naming the organisation means a
@@ -14,7 +15,13 @@ from sqlmodel import Session, col, select
 
 from anchoring import ledger
 from anchoring.errors import LedgerError
-from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from registry.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RegistryError,
+)
 from registry.models.attestations import ACTIVE, REVOKED, Attestation
 from registry.models.common import utcnow
 from registry.models.orgs import Organisation
@@ -204,6 +211,29 @@ def revoke_key(
 def is_active(key: SupplierKey, at: datetime) -> bool:
     """Whether ``key`` is in force at ``at``: ``valid_from <= at < revoked_at``."""
     return key.valid_from <= at and (key.revoked_at is None or at < key.revoked_at)
+
+
+def not_in_force(key: SupplierKey, *, at: datetime, field: str) -> RegistryError | None:
+    """Why a statement signed by ``key`` and taken in at ``at`` is refused; None if in force.
+
+    ``revoked_key`` (409: state, the key was stopped) or ``key_not_yet_valid`` (422). Every
+    intake of signed statements (attestations, recognitions, withdrawals) asks this, so a
+    rotated or revoked key is refused with the same codes wherever it signs.
+    """
+    if is_active(key, at):
+        return None
+    if key.revoked_at is not None and key.revoked_at <= at:
+        return ConflictError(
+            f"key {key.address} was revoked ({key.revocation_reason}) from "
+            f"{key.revoked_at.isoformat()}",
+            code="revoked_key",
+            field=field,
+        )
+    return InvalidInputError(
+        f"key {key.address} is valid only from {key.valid_from.isoformat()}",
+        code="key_not_yet_valid",
+        field=field,
+    )
 
 
 def list_keys(session: Session, *, org: Organisation) -> list[SupplierKey]:
