@@ -78,6 +78,11 @@ def require_role(*roles: OrgRole) -> Callable[[Organisation], Organisation]:
 EnterpriseOrg = Annotated[Organisation, Depends(require_role(OrgRole.ENTERPRISE))]
 CertifierOrg = Annotated[Organisation, Depends(require_role(OrgRole.CERTIFICATION_BODY))]
 AdminOrg = Annotated[Organisation, Depends(require_role(OrgRole.ADMIN))]
+#: Organisations that sign statements with registered keys: suppliers (enterprises) sign
+#: attestations, partner certifiers sign recognitions; each manages its own keys.
+SigningOrg = Annotated[
+    Organisation, Depends(require_role(OrgRole.ENTERPRISE, OrgRole.PARTNER_CERTIFIER))
+]
 
 
 def get_idempotency_key(

@@ -3,6 +3,8 @@
 - ``POST /api/v1/recognitions/keys``: a partner certifier registers a signing address, proven by
   an EIP-191 ``personal_sign`` of :func:`registry.crud.suppliers.registration_message` (the same
   key registry suppliers use); ``GET .../keys/challenge?address=`` gives the text to sign.
+  Rotation and revocation are the shared key routes, ``POST /api/v1/suppliers/keys/{address}/
+  rotate|revoke`` (open to partner certifiers for their own keys), not a copy of them here.
 - ``POST /api/v1/recognitions``: a signed ``Recognition`` (EIP-712); stored and queued for
   anchoring in one transaction. ``POST /api/v1/recognitions/{id}/withdraw``: a signed
   ``Withdrawal``; stored, anchored, and the recognition's leaf revoked on chain.

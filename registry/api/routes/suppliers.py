@@ -1,4 +1,9 @@
-"""``/api/v1/suppliers/keys``: a supplier organisation's signing keys (register, rotate, revoke)."""
+"""``/api/v1/suppliers/keys``: an organisation's signing keys (register, rotate, revoke).
+
+For every organisation that signs statements (:data:`~registry.api.deps.SigningOrg`): suppliers
+(enterprises) for attestations and partner certifiers for recognitions, whose keys live in the
+same registry. Each call acts on the caller's own keys only (the crud functions check the owner).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from registry.api.deps import EnterpriseOrg, SessionDep, SettingsDep
+from registry.api.deps import SessionDep, SettingsDep, SigningOrg
 from registry.crud import suppliers as crud
 from registry.models.common import utcnow
 from registry.models.suppliers import (
@@ -25,7 +30,7 @@ router = APIRouter(prefix="/api/v1/suppliers/keys", tags=["suppliers"])
 def registration_challenge(
     address: Annotated[str, Query(description="the address to register")],
     settings: SettingsDep,
-    org: EnterpriseOrg,
+    org: SigningOrg,
 ) -> RegistrationChallenge:
     """The message the key must sign (``personal_sign``) to be registered to your organisation."""
     normal = crud.normal_address(address, "query.address")
@@ -39,7 +44,7 @@ def registration_challenge(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def register_key(
-    body: KeyRegistration, session: SessionDep, settings: SettingsDep, org: EnterpriseOrg
+    body: KeyRegistration, session: SessionDep, settings: SettingsDep, org: SigningOrg
 ) -> SupplierKeyPublic:
     """Register a signing key (with its proof of possession) for your organisation."""
     key = crud.register_key(session, org=org, body=body, base_url=settings.base_url)
@@ -48,7 +53,7 @@ def register_key(
 
 
 @router.get("")
-def list_keys(session: SessionDep, org: EnterpriseOrg) -> SupplierKeysPublic:
+def list_keys(session: SessionDep, org: SigningOrg) -> SupplierKeysPublic:
     """Your organisation's signing keys, oldest first, with their effective windows."""
     keys = crud.list_keys(session, org=org)
     now = utcnow()
@@ -61,7 +66,7 @@ def rotate_key(
     body: KeyRotation,
     session: SessionDep,
     settings: SettingsDep,
-    org: EnterpriseOrg,
+    org: SigningOrg,
 ) -> SupplierKeyPublic:
     """Replace a key with a new one from ``effective_at``; answers with the new key."""
     new = crud.rotate_key(session, org=org, address=address, body=body, base_url=settings.base_url)
@@ -71,7 +76,7 @@ def rotate_key(
 
 @router.post("/{address}/revoke")
 def revoke_key(
-    address: str, body: KeyRevocation, session: SessionDep, org: EnterpriseOrg
+    address: str, body: KeyRevocation, session: SessionDep, org: SigningOrg
 ) -> SupplierKeyPublic:
     """Revoke a key from ``effective_at``: its later signatures are refused (``revoked_key``)."""
     key = crud.revoke_key(session, org=org, address=address, body=body)
