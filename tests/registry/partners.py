@@ -40,21 +40,31 @@ def address_of(key: str) -> str:
     return str(Account.from_key(key).address)
 
 
-async def register_partner(
-    client: httpx.AsyncClient, engine: Engine, *, name: str, key: str
-) -> tuple[str, str]:
-    """Create a partner_certifier org and register ``key``'s address; return (org id, API key)."""
-    with Session(engine, expire_on_commit=False) as session:
-        org, api_key = create_org(session, name=name, role=OrgRole.PARTNER_CERTIFIER)
+def partner_key(name: str) -> str:
+    """A further deterministic test private key (a partner's next key after a rotation)."""
+    return "0x" + keccak(f"tanji/tests/partner-key/{name}".encode()).hex()
+
+
+async def key_registration(client: httpx.AsyncClient, api_key: str, key: str) -> dict[str, str]:
+    """``{address, signature}``: the challenge for ``api_key``'s organisation signed by ``key``."""
     address = address_of(key)
     r = await client.get(
         "/api/v1/recognitions/keys/challenge", params={"address": address}, headers=bearer(api_key)
     )
     assert r.status_code == 200, r.text
     signed = Account.sign_message(encode_defunct(text=r.json()["message"]), private_key=key)
+    return {"address": address, "signature": "0x" + bytes(signed.signature).hex()}
+
+
+async def register_partner(
+    client: httpx.AsyncClient, engine: Engine, *, name: str, key: str
+) -> tuple[str, str]:
+    """Create a partner_certifier org and register ``key``'s address; return (org id, API key)."""
+    with Session(engine, expire_on_commit=False) as session:
+        org, api_key = create_org(session, name=name, role=OrgRole.PARTNER_CERTIFIER)
     r = await client.post(
         "/api/v1/recognitions/keys",
-        json={"address": address, "signature": "0x" + bytes(signed.signature).hex()},
+        json=await key_registration(client, api_key, key),
         headers=bearer(api_key),
     )
     assert r.status_code == 201, r.text

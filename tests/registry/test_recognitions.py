@@ -1,10 +1,13 @@
 """Recognitions through the API on the real embedded chain: intake checks, anchoring, nesting in
-the label bundle, withdrawal (anchored, and the recognition's leaf revoked on chain)."""
+the label bundle, withdrawal (anchored, and the recognition's leaf revoked on chain), and partners
+rotating and revoking their own signing keys (honoured by intake as attestation intake does)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +25,17 @@ from tests.registry.partners import (
     HK_BODY_KEY,
     HK_SCHEME,
     SG_BODY_KEY,
+    address_of,
     issue_label,
+    key_registration,
+    partner_key,
     recognition_message,
     register_partner,
     signed_recognition,
     signed_withdrawal,
     wait_for,
 )
+from tests.registry.supply_chain_data import register_key, supplier_account
 from verifier.merkle import leaf_hash
 from verifier.recognition import scheme_subject
 from verifier.record import LEAF_ENCODING
@@ -327,3 +334,131 @@ async def test_a_recognition_withdrawn_before_anchoring_is_revoked_once_anchored
         c, f"/api/v1/recognitions/{rid}", lambda b: b["revocation_status"] == "anchored"
     )
     assert done["withdrawal_id"]
+
+
+async def _recognise(reg: Registry, leaf: str, key: str, api_key: str, tag: str) -> httpx.Response:
+    body = signed_recognition(
+        key,
+        recognition_message(key, subject=leaf, tag=tag),
+        chain_id=reg.chain_id,
+        contract=reg.contract,
+    )
+    return await reg.client.post("/api/v1/recognitions", json=body, headers=bearer(api_key))
+
+
+def _refused(r: httpx.Response) -> tuple[int, str, str]:
+    error = r.json()["error"]
+    return r.status_code, error["code"], error["field"]
+
+
+async def _rotate(reg: Registry, api_key: str, old: str, new: str, at: datetime) -> httpx.Response:
+    return await reg.client.post(
+        f"/api/v1/suppliers/keys/{address_of(old)}/rotate",
+        json={
+            "new_key": await key_registration(reg.client, api_key, new),
+            "effective_at": at.isoformat(),
+        },
+        headers=bearer(api_key),
+    )
+
+
+async def test_a_partner_rotates_its_key_and_intake_follows_the_effective_time(
+    registry: Registry,
+) -> None:
+    reg, c = registry, registry.client
+    _, leaf = await _label(reg)
+    signer = "typedData.message.recognizer"
+
+    # Hong Kong rotates from tomorrow: until then the old key signs and the new one is refused.
+    hk_next = partner_key("hk-2")
+    r = await _rotate(reg, reg.hk, HK_BODY_KEY, hk_next, datetime.now(UTC) + timedelta(days=1))
+    assert r.status_code == 201, r.text
+    assert r.json()["address"] == address_of(hk_next) and r.json()["active"] is False
+    r = await _recognise(reg, leaf, hk_next, reg.hk, "hk-new")
+    assert _refused(r) == (422, "key_not_yet_valid", signer)
+    r = await _recognise(reg, leaf, HK_BODY_KEY, reg.hk, "hk-old")
+    assert r.status_code == 201, r.text
+
+    # Singapore rotates a moment from now; once that time has passed the old key is refused.
+    sg_next = partner_key("sg-2")
+    at = datetime.now(UTC) + timedelta(seconds=1)
+    r = await _rotate(reg, reg.sg, SG_BODY_KEY, sg_next, at)
+    assert r.status_code == 201, r.text
+    await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.1)
+    r = await _recognise(reg, leaf, SG_BODY_KEY, reg.sg, "sg-old")
+    assert _refused(r) == (409, "revoked_key", signer)
+    r = await _recognise(reg, leaf, sg_next, reg.sg, "sg-new")
+    assert r.status_code == 201, r.text
+    assert r.json()["recognizer"] == address_of(sg_next)
+
+    # Both key routes show the partner's keys: the old one stopped at `at`, replaced by the new.
+    for path in ("/api/v1/recognitions/keys", "/api/v1/suppliers/keys"):
+        listed = (await c.get(path, headers=bearer(reg.sg))).json()
+        keys = {k["address"]: k for k in listed["data"]}
+        old = keys[address_of(SG_BODY_KEY)]
+        assert old["revocation_reason"] == "rotated" and old["active"] is False
+        assert old["replaced_by"] == address_of(sg_next)
+        assert datetime.fromisoformat(old["revoked_at"]) == at
+        assert keys[address_of(sg_next)]["active"] is True
+    assert _stored(reg.app) == (2, 2)  # the refused ones left nothing behind
+
+
+async def test_a_partner_revokes_its_key_and_later_recognitions_by_it_are_refused(
+    registry: Registry,
+) -> None:
+    reg, c = registry, registry.client
+    _, leaf = await _label(reg)
+    url = f"/api/v1/suppliers/keys/{address_of(SG_BODY_KEY)}/revoke"
+    # Retired from next month: it still signs until then.
+    later = datetime.now(UTC) + timedelta(days=30)
+    r = await c.post(
+        url, json={"reason": "retired", "effective_at": later.isoformat()}, headers=bearer(reg.sg)
+    )
+    assert r.status_code == 200 and r.json()["active"] is True, r.text
+    r = await _recognise(reg, leaf, SG_BODY_KEY, reg.sg, "before")
+    assert r.status_code == 201, r.text
+    # Found compromised, revoked from an hour ago: what it signs now is refused.
+    past = datetime.now(UTC) - timedelta(hours=1)
+    compromised = {"reason": "compromised", "effective_at": past.isoformat()}
+    r = await c.post(url, json=compromised, headers=bearer(reg.sg))
+    assert r.status_code == 200, r.text
+    assert r.json()["active"] is False and r.json()["revocation_reason"] == "compromised"
+    r = await _recognise(reg, leaf, SG_BODY_KEY, reg.sg, "after")
+    assert _refused(r) == (409, "revoked_key", "typedData.message.recognizer")
+    assert _stored(reg.app) == (1, 1)
+    # Hong Kong's key is untouched and still signs.
+    r = await _recognise(reg, leaf, HK_BODY_KEY, reg.hk, "hk")
+    assert r.status_code == 201, r.text
+
+
+async def test_only_the_owner_rotates_or_revokes_a_key(registry: Registry) -> None:
+    reg, c = registry, registry.client
+    hk = address_of(HK_BODY_KEY)
+    cells = supplier_account("partner-test-cells")
+    assert (await register_key(c, reg.orgs.enterprise, cells)).status_code == 201
+
+    # Singapore on Hong Kong's key, on an enterprise's key; an enterprise on a partner's key.
+    r = await _rotate(reg, reg.sg, HK_BODY_KEY, partner_key("sg-x"), datetime.now(UTC))
+    assert _refused(r) == (403, "forbidden_org", "address")
+    revoke = {"reason": "compromised"}
+    for api_key, address in ((reg.sg, hk), (reg.sg, cells.address), (reg.orgs.enterprise, hk)):
+        r = await c.post(
+            f"/api/v1/suppliers/keys/{address}/revoke", json=revoke, headers=bearer(api_key)
+        )
+        assert _refused(r) == (403, "forbidden_org", "address"), (api_key, address)
+    # A key nobody registered is 404; a certification body has no signing keys here at all.
+    nobody = address_of(partner_key("nobody"))
+    r = await c.post(f"/api/v1/suppliers/keys/{nobody}/revoke", json=revoke, headers=bearer(reg.sg))
+    assert _refused(r) == (404, "not_found", "address")
+    r = await c.post(
+        f"/api/v1/suppliers/keys/{hk}/revoke", json=revoke, headers=bearer(reg.orgs.certifier)
+    )
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden_role"
+
+    # Nothing changed: Hong Kong's key is in force, the would-be new key was not registered.
+    listed = (await c.get("/api/v1/recognitions/keys", headers=bearer(reg.hk))).json()
+    assert [(k["address"], k["revoked_at"]) for k in listed["data"]] == [(hk, None)]
+    listed = (await c.get("/api/v1/suppliers/keys", headers=bearer(reg.sg))).json()
+    assert [k["address"] for k in listed["data"]] == [address_of(SG_BODY_KEY)]
+    listed = (await c.get("/api/v1/suppliers/keys", headers=bearer(reg.orgs.enterprise))).json()
+    assert [(k["address"], k["active"]) for k in listed["data"]] == [(cells.address, True)]
