@@ -33,6 +33,7 @@ from anchoring.ledger import (
 from registry.chain import chain_error_code
 from registry.crud.attestations import queue_due_attestation_revocations
 from registry.crud.labels import queue_due_revocations
+from registry.crud.recognitions import queue_due_withdrawals
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ class AnchoringLoop:
         with Session(self.engine) as session:
             queue_due_revocations(session)
             queue_due_attestation_revocations(session)
+            queue_due_withdrawals(session)
             backlog = ledger_backlog(session)
         if not self.due(backlog):
             return False
@@ -177,10 +179,11 @@ class AnchoringLoop:
                 outcome.tx_hash,
                 outcome.block_number,
             )
-        # Labels revoked while pending can be revoked on chain now that they are anchored.
+        # Records revoked or withdrawn while pending can be revoked on chain now they are anchored.
         with Session(self.engine) as session:
             queue_due_revocations(session)
             queue_due_attestation_revocations(session)
+            queue_due_withdrawals(session)
         return anchored
 
     def _run(self) -> None:

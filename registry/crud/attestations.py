@@ -25,7 +25,7 @@ from anchoring.bundle import build_bundle
 from anchoring.errors import LedgerError
 from registry.attestation_hash import attestation_digest
 from registry.catalogue import UNITS
-from registry.crud.suppliers import not_in_force
+from registry.crud.suppliers import not_in_force, revoke_leaf_once_anchored
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.ids import new_master_salt
 from registry.models.attestations import (
@@ -668,15 +668,9 @@ def queue_due_attestation_revocations(session: Session) -> int:
     queued = 0
     for row in rows:
         assert row.revocation_reason is not None
-        try:
-            ledger.request_revocation(
-                session, record_type=RECORD_TYPE, record_id=row.id, reason=row.revocation_reason
-            )
-        except LedgerError as exc:
-            if exc.code != "not_anchored":
-                raise
-            continue
-        queued += 1
+        queued += revoke_leaf_once_anchored(
+            session, record_type=RECORD_TYPE, record_id=row.id, reason=row.revocation_reason
+        )
     if queued:
         session.commit()
     return queued

@@ -7,6 +7,11 @@ intake refuses it: ``revoked_key``, ``key_not_yet_valid``); the recognition is n
 and its subject is something this registry knows (a label's anchored leaf, or the scheme the
 caller names). Every failure is a :class:`RegistryError` with a code (the verifier's where it has
 one) and the member's path (``typedData.message.subject``); nothing is stored then.
+
+A recognition ends by its recognizer's signed withdrawal (``withdrawn``, leaf revoked on chain
+with reason 2) or by the revocation of its key from a time at or before its intake
+(``key_revoked``, reason 6; ``registry.crud.suppliers.revoke_key``). Either way it leaves label
+bundles, and its leaf is revoked on chain as soon as it is anchored.
 """
 
 from __future__ import annotations
@@ -17,16 +22,21 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
-from anchoring.errors import LedgerError
 from registry.crud.footprints import salt_bytes
 from registry.crud.labels import ACTIVE as LABEL_ACTIVE
-from registry.crud.suppliers import not_in_force
+from registry.crud.suppliers import (
+    REASON_KEY_COMPROMISE,
+    not_in_force,
+    revoke_leaf_once_anchored,
+)
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.ids import new_master_salt
 from registry.models.labels import Label
 from registry.models.orgs import Organisation
 from registry.models.recognitions import (
     ACTIVE,
+    ENDED,
+    KEY_REVOKED,
     WITHDRAWN,
     Recognition,
     RecognitionPublic,
@@ -48,6 +58,8 @@ from verifier.record import record_leaf_value
 
 #: On-chain revocation reason of a withdrawn recognition's leaf (docs/PROTOCOL.md: 2 withdrawn).
 REASON_WITHDRAWN = 2
+#: The on-chain reason follows how the recognition ended.
+ON_CHAIN_REASON = {WITHDRAWN: REASON_WITHDRAWN, KEY_REVOKED: REASON_KEY_COMPROMISE}
 LABEL_RECORD_TYPE = "label"
 
 
@@ -194,6 +206,9 @@ def submit_recognition(
         label_id=label.id if label else None,
         record=record,
         master_salt="0x" + salt.hex(),
+        # The intake time, at which the key was judged in force: a later revocation of the key
+        # from an earlier time withdraws the recognition (suppliers.revoke_key).
+        created_at=now,
     )
     session.add(recognition)
     # Same transaction: a stored recognition always has its leaf queued for anchoring.
@@ -224,9 +239,9 @@ def withdraw_recognition(
             code="not_recognizer",
             field="recognition_id",
         )
-    if recognition.status == WITHDRAWN:
+    if recognition.status != ACTIVE:
         raise ConflictError(
-            f"recognition {recognition.id} is already withdrawn",
+            f"recognition {recognition.id} is already withdrawn ({recognition.status})",
             code="already_withdrawn",
             field="recognition_id",
         )
@@ -259,25 +274,27 @@ def withdraw_recognition(
 
 
 def _request_on_chain(session: Session, recognition: Recognition) -> bool:
-    try:
-        ledger.request_revocation(
-            session, record_type=RECORD_TYPE, record_id=recognition.id, reason=REASON_WITHDRAWN
-        )
-    except LedgerError as exc:
-        if exc.code == "not_anchored":
-            return False  # queued by queue_due_withdrawals once the recognition is anchored
-        raise
-    return True
+    # Not anchored yet: queued by queue_due_withdrawals once it is.
+    return revoke_leaf_once_anchored(
+        session,
+        record_type=RECORD_TYPE,
+        record_id=recognition.id,
+        reason=ON_CHAIN_REASON[recognition.status],
+    )
 
 
 def queue_due_withdrawals(session: Session) -> int:
-    """Queue on-chain revocations of withdrawn recognitions anchored since; commits if any."""
+    """Queue on-chain revocations of ended recognitions anchored since; commits if any.
+
+    Withdrawn ones get reason 2, those of a revoked key reason 6. The anchoring loop calls this
+    every cycle (a key revocation has no recognition route to trigger it).
+    """
     requested = select(ledger.AnchorRevocation.record_id).where(
         ledger.AnchorRevocation.record_type == RECORD_TYPE
     )
     rows = session.exec(
         select(Recognition).where(
-            Recognition.status == WITHDRAWN, col(Recognition.id).not_in(requested)
+            col(Recognition.status).in_(ENDED), col(Recognition.id).not_in(requested)
         )
     ).all()
     queued = sum(_request_on_chain(session, row) for row in rows)
@@ -371,7 +388,7 @@ def to_public(session: Session, recognition: Recognition, *, base_url: str) -> R
     ).first()
     revocation = ledger.revocation_of(session, record_type=RECORD_TYPE, record_id=recognition.id)
     revocation_status = None
-    if recognition.status == WITHDRAWN:
+    if recognition.status in ENDED:
         revocation_status = "requested" if revocation is None else revocation.status
     return RecognitionPublic(
         id=recognition.id,

@@ -25,6 +25,8 @@ from registry.errors import (
 from registry.models.attestations import ACTIVE, REVOKED, Attestation
 from registry.models.common import utcnow
 from registry.models.orgs import Organisation
+from registry.models.recognitions import ACTIVE as RECOGNITION_ACTIVE
+from registry.models.recognitions import KEY_REVOKED, Recognition
 from registry.models.suppliers import (
     KeyRegistration,
     KeyRevocation,
@@ -32,12 +34,15 @@ from registry.models.suppliers import (
     SupplierKey,
     SupplierKeyPublic,
 )
+from verifier.attestation import RECORD_TYPE as ATTESTATION_RECORD_TYPE
 from verifier.eip712 import read_address
 from verifier.errors import AttestationError
 from verifier.hashing import keccak
+from verifier.recognition import RECORD_TYPE as RECOGNITION_RECORD_TYPE
 from verifier.signature import recover_address, signature_bytes
 
-#: docs/PROTOCOL.md revocation reason 6: attestations signed with a revoked key are withdrawn.
+#: docs/PROTOCOL.md revocation reason 6: statements (attestations, recognitions) the registry
+#: accepted with a key after its revocation time are withdrawn with it.
 REASON_KEY_COMPROMISE = 6
 
 
@@ -169,8 +174,10 @@ def revoke_key(
     """Revoke a key from ``effective_at`` on (no commit).
 
     A key may be revoked again with an *earlier* time (a rotated key found compromised).
-    Attestations the registry accepted with this key at or after that time are withdrawn: marked
-    revoked, and their leaves revoked on chain (reason 6, key compromise) once anchored.
+    Statements the registry accepted with this key at or after that time and still active are
+    withdrawn: attestations (received then) marked ``revoked``, partners' recognitions (created
+    then) ``key_revoked``; their leaves are revoked on chain (reason 6, key compromise) once
+    anchored.
     """
     key = own_key(session, org=org, address=address)
     effective = _aware(body.effective_at, utcnow())
@@ -183,29 +190,55 @@ def revoke_key(
     key.revoked_at = effective
     key.revocation_reason = body.reason
     session.add(key)
-    affected = session.exec(
+    withdrawn: list[tuple[str, Attestation | Recognition]] = []
+    for attestation in session.exec(
         select(Attestation).where(
             Attestation.signer == key.address,
             col(Attestation.received_at) >= effective,
             Attestation.status == ACTIVE,
         )
-    ).all()
-    for attestation in affected:
+    ).all():
         attestation.status = REVOKED
         attestation.revocation_reason = REASON_KEY_COMPROMISE
-        session.add(attestation)
-        try:
-            ledger.request_revocation(
-                session,
-                record_type="attestation",
-                record_id=attestation.id,
-                reason=REASON_KEY_COMPROMISE,
-            )
-        except LedgerError as exc:
-            if exc.code != "not_anchored":
-                raise
+        withdrawn.append((ATTESTATION_RECORD_TYPE, attestation))
+    # A partner's recognitions can otherwise never be withdrawn: a withdrawal must be signed by
+    # the recognition's own key, which intake now refuses.
+    for recognition in session.exec(
+        select(Recognition).where(
+            Recognition.recognizer == key.address,
+            col(Recognition.created_at) >= effective,
+            Recognition.status == RECOGNITION_ACTIVE,
+        )
+    ).all():
+        recognition.status = KEY_REVOKED
+        withdrawn.append((RECOGNITION_RECORD_TYPE, recognition))
+    for record_type, row in withdrawn:
+        session.add(row)
+        revoke_leaf_once_anchored(
+            session, record_type=record_type, record_id=row.id, reason=REASON_KEY_COMPROMISE
+        )
     session.flush()
     return key
+
+
+def revoke_leaf_once_anchored(
+    session: Session, *, record_type: str, record_id: str, reason: int
+) -> bool:
+    """Queue the on-chain revocation of a record's leaf if it is anchored (no commit).
+
+    False when it is not anchored yet: the anchoring loop's sweeps (``queue_due_*``) queue it
+    once it is, so a record withdrawn while it waited for its batch is revoked on chain all the
+    same.
+    """
+    try:
+        ledger.request_revocation(
+            session, record_type=record_type, record_id=record_id, reason=reason
+        )
+    except LedgerError as exc:
+        if exc.code != "not_anchored":
+            raise
+        return False
+    return True
 
 
 def is_active(key: SupplierKey, at: datetime) -> bool:

@@ -4,7 +4,9 @@ A recognition is an EIP-712 ``Recognition`` statement (docs/ATTESTATIONS.md, sec
 a registered key of a ``partner_certifier`` organisation; stored here as its Tanji record (type
 ``recognition``, id = the EIP-712 digest) and anchored like every record. A withdrawal is the same
 body's signed ``Withdrawal``, stored and anchored as record type ``withdrawal``; it also revokes
-the recognition's leaf on chain (reason 2, withdrawn) so that verifiers see it.
+the recognition's leaf on chain (reason 2, withdrawn) so that verifiers see it. Revoking the
+recognizer's key from a time at or before the recognition's intake withdraws it too, without a
+signed withdrawal (status ``key_revoked``, leaf revoked with reason 6, key compromise).
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from sqlmodel import SQLModel
 from registry.models.common import StrictInput, UTCDateTime, utcnow
 
 ACTIVE = "active"
+#: Withdrawn by the recognizer's signed ``Withdrawal``.
 WITHDRAWN = "withdrawn"
+#: Withdrawn because the recognizer's key was revoked from a time at or before its intake.
+KEY_REVOKED = "key_revoked"
+#: The statuses of a recognition that no longer holds; it is never active again.
+ENDED = (WITHDRAWN, KEY_REVOKED)
 
 
 class Recognition(SQLModel, table=True):
