@@ -1,11 +1,15 @@
 """Recognitions through the API on the real embedded chain: intake checks, anchoring, nesting in
 the label bundle, withdrawal (anchored, and the recognition's leaf revoked on chain), and partners
-rotating and revoking their own signing keys (honoured by intake as attestation intake does)."""
+rotating and revoking their own signing keys (honoured by intake as attestation intake does; a
+revocation from an earlier time withdraws the recognitions accepted since, checked with the real
+verifier against a Hardhat node)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,11 +19,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, func, select
+from web3 import Web3
 
-from anchoring.ledger import AnchorRecord
+from anchoring.ledger import AnchorRecord, AnchorRevocation
 from registry.app import create_app
+from registry.chain import deploy_contract, load_account
 from registry.config import load_settings
 from registry.models.recognitions import Recognition
+from tests.nodes import HARDHAT_KEY_0
 from tests.registry.factories import Orgs, bearer, footprint, make_orgs
 from tests.registry.partners import (
     HK_BODY_KEY,
@@ -29,6 +36,7 @@ from tests.registry.partners import (
     issue_label,
     key_registration,
     partner_key,
+    profile,
     recognition_message,
     register_partner,
     signed_recognition,
@@ -36,6 +44,7 @@ from tests.registry.partners import (
     wait_for,
 )
 from tests.registry.supply_chain_data import register_key, supplier_account
+from verifier.cli import main as verify_main
 from verifier.merkle import leaf_hash
 from verifier.recognition import scheme_subject
 from verifier.record import LEAF_ENCODING
@@ -53,8 +62,11 @@ class Registry:
     hk: str
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def registry(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Registry]:
+@asynccontextmanager
+async def _running(
+    request: pytest.FixtureRequest, tmp_path: Path, **chain: Any
+) -> AsyncIterator[Registry]:
+    """The registry with its anchoring loop, on SQLite or PostgreSQL (``request.param``)."""
     database_url = None
     if request.param == "postgresql":
         database_url = request.getfixturevalue("postgres_database")
@@ -64,6 +76,7 @@ async def registry(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         batch_max_wait_seconds=0,
         poll_interval_seconds=0.05,
         base_url="https://tanji.test",
+        **chain,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -78,6 +91,26 @@ async def registry(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
             )
             chain = app.state.chain
             yield Registry(c, app, orgs, chain.chain_id, chain.address, sg, hk)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def registry(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Registry]:
+    """On the embedded chain."""
+    async with _running(request, tmp_path) as reg:
+        yield reg
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def hardhat_registry(
+    request: pytest.FixtureRequest, tmp_path: Path, hardhat_url: str
+) -> AsyncIterator[Registry]:
+    """On a fresh contract on the Hardhat node, anchored by account 0: the issuer the example
+    partner profiles trust, so ``tanji verify --trust <sg profile>`` checks against the node."""
+    chain: dict[str, Any] = {"rpc_url": hardhat_url, "signer_key": HARDHAT_KEY_0}
+    first = load_settings(data_dir=tmp_path / "data", **chain)
+    contract = deploy_contract(first, Web3(Web3.HTTPProvider(hardhat_url)), load_account(first))
+    async with _running(request, tmp_path, anchor_address=contract.address, **chain) as reg:
+        yield reg
 
 
 async def _label(reg: Registry, **changes: Any) -> tuple[dict[str, Any], str]:
@@ -462,3 +495,83 @@ async def test_only_the_owner_rotates_or_revokes_a_key(registry: Registry) -> No
     assert [k["address"] for k in listed["data"]] == [address_of(SG_BODY_KEY)]
     listed = (await c.get("/api/v1/suppliers/keys", headers=bearer(reg.orgs.enterprise))).json()
     assert [(k["address"], k["active"]) for k in listed["data"]] == [(cells.address, True)]
+
+
+@pytest.mark.hardhat
+async def test_revoking_a_partner_key_from_an_earlier_time_withdraws_its_later_recognitions(
+    hardhat_registry: Registry,
+    hardhat_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reg, c = hardhat_registry, hardhat_registry.client
+    label, leaf = await _label(reg)
+    r = await _recognise(reg, leaf, SG_BODY_KEY, reg.sg, "before")
+    assert r.status_code == 201, r.text
+    kept = r.json()["id"]
+    # t0 strictly between the two intakes (timestamps are stored to the microsecond).
+    await asyncio.sleep(0.05)
+    t0 = datetime.now(UTC)
+    await asyncio.sleep(0.05)
+    r = await _recognise(reg, leaf, SG_BODY_KEY, reg.sg, "after")
+    assert r.status_code == 201, r.text
+    lost = r.json()["id"]
+    assert datetime.fromisoformat(r.json()["created_at"]) > t0
+    for rid in (kept, lost):
+        await wait_for(c, f"/api/v1/recognitions/{rid}", lambda b: b["anchor_status"] == "anchored")
+    await wait_for(c, f"/api/v1/labels/{label['id']}", lambda b: b["anchor_status"] == "anchored")
+    # The proof file a partner saved while both recognitions held.
+    saved = (await c.get(f"/api/v1/labels/{label['id']}/bundle")).json()
+    assert [b["record"]["id"] for b in saved["recognitions"]] == [kept, lost]
+    bundle_file = tmp_path / "label.json"
+    bundle_file.write_text(json.dumps(saved), "utf-8")
+
+    # Singapore finds its key compromised since t0 (after the first recognition).
+    r = await c.post(
+        f"/api/v1/suppliers/keys/{address_of(SG_BODY_KEY)}/revoke",
+        json={"reason": "compromised", "effective_at": t0.isoformat()},
+        headers=bearer(reg.sg),
+    )
+    assert r.status_code == 200, r.text
+    now = (await c.get(f"/api/v1/recognitions/{lost}")).json()
+    assert now["status"] == "key_revoked" and now["revocation_status"] is not None
+    done = await wait_for(
+        c, f"/api/v1/recognitions/{lost}", lambda b: b["revocation_status"] == "anchored"
+    )
+    assert done["status"] == "key_revoked" and done["withdrawal_id"] is None
+    still = (await c.get(f"/api/v1/recognitions/{kept}")).json()
+    assert (still["status"], still["revocation_status"]) == ("active", None)
+    listed = (await c.get("/api/v1/recognitions", params={"label_id": label["id"]})).json()
+    assert {b["id"]: b["status"] for b in listed["data"]} == {kept: "active", lost: "key_revoked"}
+    with Session(reg.app.state.engine) as session:
+        revocations = session.exec(
+            select(AnchorRevocation).where(AnchorRevocation.record_type == "recognition")
+        ).all()
+        assert [(row.record_id, row.reason) for row in revocations] == [(lost, 6)]
+    # Like a withdrawn one, it no longer travels in the label's bundle, and cannot be withdrawn.
+    fresh = (await c.get(f"/api/v1/labels/{label['id']}/bundle")).json()
+    assert [b["record"]["id"] for b in fresh["recognitions"]] == [kept]
+    withdrawal = signed_withdrawal(SG_BODY_KEY, lost, chain_id=reg.chain_id, contract=reg.contract)
+    r = await c.post(
+        f"/api/v1/recognitions/{lost}/withdraw", json=withdrawal, headers=bearer(reg.sg)
+    )
+    assert _refused(r) == (409, "already_withdrawn", "recognition_id")
+
+    # The saved file, checked by the real verifier against the node with Singapore's profile:
+    # the later recognition's leaf is revoked for key compromise, the earlier one holds.
+    trust_file = tmp_path / "sg-trust.json"
+    trust_file.write_text(
+        json.dumps(profile("sg", contract=reg.contract, rpc_url=hardhat_url)), "utf-8"
+    )
+    capsys.readouterr()
+    code = verify_main([str(bundle_file), "--trust", str(trust_file), "--json"])
+    out = capsys.readouterr().out
+    checks = {check["name"]: check for check in json.loads(out)["checks"]}
+    assert code == 1, out
+    revoked = checks["recognitions[1].not_revoked"]
+    assert (revoked["status"], revoked["code"]) == ("INVALID", 501), revoked
+    assert revoked["data"]["reasonCode"] == 6
+    assert revoked["data"]["reasonName"] == "key_compromise"
+    for name in ("recognition", "not_revoked", "anchored", "issuer"):
+        assert checks[f"recognitions[0].{name}"]["status"] == "VALID", name
+    assert checks["not_revoked"]["status"] == "VALID"  # the label itself stands
