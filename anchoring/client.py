@@ -37,7 +37,7 @@ from anchoring.errors import (
     ContractRevertError,
     NonceConsumedError,
 )
-from verifier.chain import redacted_url
+from verifier.redaction import redacted_url
 
 T = TypeVar("T")
 

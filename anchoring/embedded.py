@@ -23,11 +23,33 @@ embedded chain holds no private keys, so it cannot fund an address later: reopen
 ``fund`` address that has no balance raises :class:`ChainFundingError` (start a new data dir, or
 sign with an address that was funded at genesis).
 
-Thread safety: one re-entrant lock per chain (``chain.lock``) guards every use of the py-evm
-chain and the SQLite connection: each request through ``.w3`` (the provider takes it), each
-request of :mod:`anchoring.rpc` (it holds the lock across the whole request) and
-:meth:`EmbeddedChain.close`. A background anchoring thread and HTTP request handlers may
-therefore share one ``EmbeddedChain``; their requests run one at a time.
+Thread safety: one re-entrant lock per chain (``chain.lock``) guards every use of the writer's
+py-evm chain and its SQLite connection: each request through ``.w3`` (the provider takes it)
+and :meth:`EmbeddedChain.close`. The background anchoring thread and the registry's own reads
+share it; their requests run one at a time.
+
+The read-only view (``chain.view``, :class:`ChainView`) serves the anonymous JSON-RPC endpoint
+(:mod:`anchoring.rpc`) without ever taking that lock, so a call, however long, cannot delay
+anchoring (before the view, 5 looping calls of 30M gas held the lock for 37 s and delayed a
+batch by 26 s). The view has its own SQLite connection to the same file, opened read-only, its
+own py-evm chain object and backend (:class:`CappedCallBackend`) and its own lock. This is
+sound because of how the chain is stored:
+
+- SQLite in WAL mode lets one connection read while another commits. Each request on the view
+  runs in one read transaction (``BEGIN`` ... ``COMMIT``), so it sees one committed snapshot,
+  never half a block, and it never blocks the writer (nor does the writer block it).
+- The writer commits a block's state before the header and canonical head that point at it,
+  each py-evm batch in one SQLite transaction, and everything a call reads (trie nodes,
+  headers, bodies, receipts) is addressed by hash and never rewritten (one node: no reorgs).
+- At the start of each request the view builds its pending block on the head committed then
+  (``ensure_header``), so ``latest`` and ``pending`` follow the writer. Calls run in a
+  py-evm snapshot that is reverted; nothing is ever written through the view (its connection
+  is ``mode=ro``, a write raises).
+
+The view's lock lets one request read at a time: at most one call competes with anchoring for
+the interpreter (py-evm is pure Python and holds the GIL; the anchoring thread still gets its
+share, and the gas cap bounds each call to a fraction of a second). A request waits a bounded
+time for the view and is told the server is busy after that (:class:`ChainBusyError`).
 
 Durability is against power loss too (SQLite ``synchronous=FULL``); about 40 anchors a second
 through web3 here (``bench/embedded_chain.py``). Block timestamps must rise by at least one
@@ -40,18 +62,20 @@ from __future__ import annotations
 import copy
 import fcntl
 import os
+import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final, Self, cast
+from typing import IO, Any, Final, NoReturn, Self, cast
 
-from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI
+from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
-from eth.exceptions import CanonicalHeadNotFound, Revert
+from eth.exceptions import CanonicalHeadNotFound, OutOfGas, Revert
 from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
 from eth.vm.forks import PragueVM
 from eth.vm.spoof import SpoofTransaction
@@ -135,6 +159,29 @@ class CallReverted(EmbeddedChainError):
         super().__init__("execution reverted" + reason)
 
 
+class CallFailed(EmbeddedChainError):
+    """A call on a :class:`ChainView` failed other than by a revert (an invalid opcode, say)."""
+
+    code = "call_failed"
+
+
+class CallOutOfGas(CallFailed):
+    """A call on a :class:`ChainView` ran out of gas: ``gas`` was all it was given."""
+
+    code = "call_out_of_gas"
+
+    def __init__(self, message: str, *, gas: int, gas_cap: int) -> None:
+        super().__init__(message)
+        self.gas = gas
+        self.gas_cap = gas_cap
+
+
+class ChainBusyError(EmbeddedChainError):
+    """The chain view stayed busy with other calls for longer than the caller would wait."""
+
+    code = "chain_busy"
+
+
 def _chain_class(chain_id: int) -> type[MiningChain]:
     """eth-tester's tester chain (Prague from genesis, constant gas limit) with our chain id."""
 
@@ -206,15 +253,7 @@ class IndexedPyEVMBackend(PyEVMBackend):
         """eth-tester's ``call`` with raw revert data and no fee check when no fee is named."""
         transaction = dict(transaction)
         transaction.setdefault("gas", self._max_available_gas())
-        spoofed = self._spoofed(transaction, block_number)
-        block = _get_block_by_number(self.chain, block_number)
-        state = self.chain.get_vm(at_header=block.header).state
-        snapshot = state.snapshot()
-        try:
-            self._afford(state, transaction, spoofed, spoofed.gas)
-            computation = state.apply_transaction(cast(SignedTransactionAPI, spoofed))
-        finally:
-            state.revert(snapshot)
+        computation = self._apply_call(transaction, block_number)
         if computation.is_error:
             error = computation.error
             if isinstance(error, Revert):
@@ -222,24 +261,39 @@ class IndexedPyEVMBackend(PyEVMBackend):
             raise TransactionFailed(str(error))
         return bytes(computation.output)
 
+    def _apply_call(self, transaction: dict[str, Any], block_number: Any) -> ComputationAPI:
+        """Run ``transaction`` at ``block_number`` with its ``gas``; the state is left unchanged."""
+        spoofed = self._spoofed(transaction, block_number)
+        block = _get_block_by_number(self.chain, block_number)
+        state = self.chain.get_vm(at_header=block.header).state
+        snapshot = state.snapshot()
+        try:
+            self._afford(state, transaction, spoofed, spoofed.gas)
+            return state.apply_transaction(cast(SignedTransactionAPI, spoofed))
+        finally:
+            state.revert(snapshot)
+
     def estimate_gas(self, transaction: dict[str, Any], block_number: Any = "latest") -> int:
         """eth-tester's ``estimate_gas`` with raw revert data and no fee check when unnamed."""
         transaction = dict(transaction)
         spoofed = self._spoofed({**transaction, "gas": 21000}, block_number)
         if block_number == "pending":
             raise NotImplementedError('"pending" block identifier is unsupported in eth-tester')
-        if block_number in ("latest", "safe", "finalized"):
-            header = self.chain.get_canonical_head()
-        elif block_number == "earliest":
-            header = self.chain.get_canonical_block_header_by_number(BlockNumber(0))
-        else:
-            header = self.chain.get_canonical_block_header_by_number(BlockNumber(block_number))
+        header = self._estimate_header(block_number)
         try:
             with self.chain.get_vm(header).in_costless_state() as state:
                 self._afford(state, transaction, spoofed, header.gas_limit)
                 return int(self.chain.gas_estimator(state, cast(SignedTransactionAPI, spoofed)))
         except Revert as error:
             raise CallReverted(bytes(error.args[0]) if error.args else b"") from None
+
+    def _estimate_header(self, block_number: Any) -> BlockHeaderAPI:
+        """The header an estimate at ``block_number`` builds on (the head for the tags)."""
+        if block_number in ("latest", "safe", "finalized", "pending"):
+            return self.chain.get_canonical_head()
+        if block_number == "earliest":
+            return self.chain.get_canonical_block_header_by_number(BlockNumber(0))
+        return self.chain.get_canonical_block_header_by_number(BlockNumber(block_number))
 
     def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:
         block, transaction, index = self._find_transaction(transaction_hash)
@@ -253,6 +307,194 @@ class IndexedPyEVMBackend(PyEVMBackend):
         return serialize_transaction_receipt(
             block, receipts, transaction, index, is_pending, self.chain.get_vm()
         )
+
+
+class CappedCallBackend(IndexedPyEVMBackend):
+    """The backend of a :class:`ChainView`: calls and estimates get at most ``gas_cap`` gas.
+
+    ``eth_call`` runs with ``min(its gas, gas_cap)``, all of the cap when it names none (geth's
+    ``RPCGasCap`` does the same). ``eth_estimateGas`` searches for the least gas that succeeds
+    below ``min(its gas, gas_cap)`` and stops once it has run the call with
+    :data:`ESTIMATE_BUDGET` times that much gas in total, answering the least gas found to
+    succeed so far (an estimate errs high, never low). A failure other than a revert raises
+    :class:`CallOutOfGas` or :class:`CallFailed` (the base backend raises eth-tester's
+    ``TransactionFailed`` with a string only).
+    """
+
+    def __init__(self, chain: MiningChain, gas_cap: int) -> None:
+        super().__init__(chain)
+        self.gas_cap = gas_cap
+
+    def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
+        """Run the call with at most ``gas_cap`` gas; its output, or the failure raised."""
+        transaction = dict(transaction)
+        asked = transaction.get("gas")
+        gas = min(self._max_available_gas() if asked is None else asked, self.gas_cap)
+        computation = self._apply_call({**transaction, "gas": gas}, block_number)
+        if computation.is_error:
+            self._fail(computation.error, gas, "out of gas (supplied gas {gas}{cap})")
+        return bytes(computation.output)
+
+    def estimate_gas(self, transaction: dict[str, Any], block_number: Any = "latest") -> int:
+        """The least gas (within 1.5 %) the call needs, searched below the cap."""
+        transaction = dict(transaction)
+        header = self._estimate_header(block_number)
+        asked = transaction.get("gas")
+        high = min(header.gas_limit if asked is None else asked, self.gas_cap)
+        base = self._spoofed({**transaction, "gas": high}, block_number)
+        with self.chain.get_vm(header).in_costless_state() as state:
+            self._afford(state, transaction, base, high)
+            error, used, refund = _run_at(state, base, high)
+            if error is not None:
+                self._fail(error, high, "gas required exceeds allowance ({gas}{cap})")
+            return _least_gas(state, base, high, used, refund, budget=ESTIMATE_BUDGET * high)
+
+    def _fail(self, error: Exception, gas: int, out_of_gas: str) -> NoReturn:
+        if isinstance(error, Revert):
+            raise CallReverted(bytes(error.args[0]) if error.args else b"")
+        if isinstance(error, OutOfGas):
+            cap = ", the gas cap of this endpoint" if gas == self.gas_cap else ""
+            raise CallOutOfGas(out_of_gas.format(gas=gas, cap=cap), gas=gas, gas_cap=self.gas_cap)
+        raise CallFailed(f"execution failed: {error}")
+
+
+#: Most gas an ``eth_estimateGas`` on a :class:`ChainView` runs, over all of its runs, as a
+#: multiple of the gas it may use (its cap): one run to see that the call succeeds, one or two
+#: more to narrow the estimate.
+ESTIMATE_BUDGET: Final = 2
+#: The estimate search stops within this fraction of the answer (as geth's estimator does).
+_ESTIMATE_TOLERANCE: Final = 0.015
+#: Gas a ``CALL`` with value must still have for the callee (the EVM's call stipend).
+_CALL_STIPEND: Final = 2300
+
+
+def _run_at(state: Any, transaction: SpoofTransaction, gas: int) -> tuple[Any, int, int]:
+    """Run ``transaction`` with ``gas`` in a snapshot: ``(error or None, gas used, refund)``."""
+    snapshot = state.snapshot()
+    try:
+        # A spoof of a spoof, as py-evm's own estimator makes one.
+        target = cast(SignedTransactionAPI, transaction)
+        spoofed = cast(SignedTransactionAPI, SpoofTransaction(target, gas=gas))
+        computation = state.apply_transaction(spoofed)
+    finally:
+        state.revert(snapshot)
+    error = computation.error if computation.is_error else None
+    return error, gas - computation.get_gas_remaining(), computation.get_gas_refund()
+
+
+def _least_gas(
+    state: Any, transaction: SpoofTransaction, high: int, used: int, refund: int, *, budget: int
+) -> int:
+    """Binary search for the least gas below ``high`` with which ``transaction`` succeeds.
+
+    It succeeded with ``high`` using ``used`` gas (so less than that fails): first try what
+    geth tries, the gas used plus refund and stipend with the 63/64 rule's margin, then halve
+    the interval until it is within :data:`_ESTIMATE_TOLERANCE` or the runs would pass ``budget``.
+    """
+    spent = used
+    failing, succeeding = used - 1, high
+    guess = (used + refund + _CALL_STIPEND) * 64 // 63
+    while succeeding - failing > max(1, int(succeeding * _ESTIMATE_TOLERANCE)):
+        if not failing < guess < succeeding:
+            guess = (failing + succeeding) // 2
+        if spent + guess > budget:
+            break
+        error, gas_used, _ = _run_at(state, transaction, guess)
+        spent += gas_used
+        if error is None:
+            succeeding = guess
+        else:
+            failing = guess
+        guess = (failing + succeeding) // 2
+    return succeeding
+
+
+class _ReadOnlyChainDB(SqliteChainDB):
+    """A second, read-only connection to the chain's SQLite file (for a :class:`ChainView`).
+
+    SQLite in WAL mode lets it read while the writer's connection commits: between ``BEGIN``
+    and ``COMMIT`` it sees one committed snapshot, never a block half written. Any write
+    through it fails (the connection is opened ``mode=ro``).
+    """
+
+    def __init__(self, path: Path) -> None:
+        # Not SqliteChainDB.__init__: that sets the journal mode and creates the table (writes).
+        self.path = path
+        self._conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+
+    def close(self) -> None:
+        """Close the connection (idempotent; a reader has nothing to checkpoint)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class ChainView:
+    """A read-only view of an :class:`EmbeddedChain` with its own connection, chain and lock.
+
+    The JSON-RPC endpoint (:mod:`anchoring.rpc`) reads through it, so its requests, however
+    long, never take the writer's lock; see the module docstring. Use :meth:`reading`.
+    """
+
+    def __init__(self, path: Path, chain_class: type[MiningChain], chain_id: int) -> None:
+        self.chain_id = chain_id
+        #: Held by one request at a time: at most one call runs on the view.
+        self.lock = threading.RLock()
+        self._db = _ReadOnlyChainDB(path)
+        self._closed = False
+        try:
+            chain = chain_class(self._db)
+        except BaseException:
+            self._db.close()
+            raise
+        self._backend = CappedCallBackend(chain, gas_cap=chain.get_canonical_head().gas_limit)
+        self.tester = EthereumTester(self._backend, auto_mine_transactions=True)
+        provider = _LockedTesterProvider(
+            self.tester, _endpoints(chain_id), self.lock, lambda: self._closed
+        )
+        self.w3 = Web3(provider)
+
+    @property
+    def backend(self) -> CappedCallBackend:
+        """The eth-tester backend over the view's own py-evm chain object."""
+        return self._backend
+
+    @contextmanager
+    def reading(self, *, gas_cap: int, wait_seconds: float) -> Iterator[Self]:
+        """Hold the view for one request: one snapshot of the chain, calls capped at ``gas_cap``.
+
+        Waits up to ``wait_seconds`` for another request to finish (:class:`ChainBusyError`
+        after that). Inside, ``latest`` is the head committed when the request began.
+        """
+        if not self.lock.acquire(timeout=wait_seconds):
+            raise ChainBusyError(f"the chain view was busy for {wait_seconds:g} s")
+        try:
+            if self._closed:
+                raise ChainClosedError("the embedded chain is closed")
+            connection = self._db.connection
+            connection.execute("BEGIN")
+            try:
+                chain = self._backend.chain
+                # The pending block on top of the head now (the writer has mined since).
+                chain.header = chain.ensure_header()
+                self._backend.gas_cap = gas_cap
+                yield self
+            finally:
+                connection.execute("COMMIT")
+        finally:
+            self.lock.release()
+
+    def close(self) -> None:
+        """Close the view's connection once the request in progress (if any) has ended."""
+        with self.lock:
+            if not self._closed:
+                self._closed = True
+                self._db.close()
 
 
 class _LockedTesterProvider(EthereumTesterProvider):
@@ -367,10 +609,12 @@ class EmbeddedChain:
         backend: IndexedPyEVMBackend,
         chain_id: int,
         lock_handle: IO[str],
+        view: ChainView,
     ) -> None:
         self._db = db
         self._backend = backend
         self._lock_handle: IO[str] | None = lock_handle
+        self._view = view
         self.chain_id = chain_id
         self.lock = threading.RLock()
         self.tester = EthereumTester(backend, auto_mine_transactions=True)
@@ -404,6 +648,7 @@ class EmbeddedChain:
             db = SqliteChainDB(chain_dir / _CHAIN_FILE)
             try:
                 chain = _open_chain(db, chain_id=chain_id, fund=fund)
+                view = ChainView(db.path, type(chain), chain_id)
             except BaseException:
                 db.close()
                 raise
@@ -411,13 +656,22 @@ class EmbeddedChain:
             lock_handle.close()
             raise
         return cls(
-            db=db, backend=IndexedPyEVMBackend(chain), chain_id=chain_id, lock_handle=lock_handle
+            db=db,
+            backend=IndexedPyEVMBackend(chain),
+            chain_id=chain_id,
+            lock_handle=lock_handle,
+            view=view,
         )
 
     @property
     def backend(self) -> IndexedPyEVMBackend:
         """The eth-tester backend (for its ``index_hits`` counter and raw chain access)."""
         return self._backend
+
+    @property
+    def view(self) -> ChainView:
+        """The read-only view the JSON-RPC endpoint reads through (never this chain's lock)."""
+        return self._view
 
     @property
     def path(self) -> Path:
@@ -443,7 +697,9 @@ class EmbeddedChain:
             self.tester.mine_blocks(count)
 
     def close(self) -> None:
-        """Checkpoint the SQLite WAL, close the database and release the data dir's lock."""
+        """Close the view, checkpoint the SQLite WAL, close the database, release the lock."""
+        # The view first: its read snapshot (a call in progress) would hold the checkpoint back.
+        self._view.close()
         with self.lock:
             if self._lock_handle is None:
                 return

@@ -278,8 +278,29 @@ def request_revocation(
         leaf_hash=leaf.leaf_hash,
         reason=reason,
     )
-    session.add(row)
-    session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite serialises writers: nobody can queue the same revocation between our read and
+        # our insert (and pysqlite's savepoints are unreliable).
+        session.add(row)
+        session.flush()
+        return row
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except sa.exc.IntegrityError:
+        # Another transaction queued it after our read (an API revocation racing the anchoring
+        # loop's sweep): theirs stands, if it says the same.
+        existing = revocation_of(session, record_type=record_type, record_id=record_id)
+        if existing is None:
+            raise
+        if existing.reason != reason:
+            raise LedgerError(
+                f"{record_type} {record_id} is already revoked with reason {existing.reason}",
+                code="already_revoked",
+                field="reason",
+            ) from None
+        return existing
     return row
 
 

@@ -11,8 +11,23 @@ requests answer ``-32600`` (not a request), ``-32602`` (bad params) or ``-32700`
 a revert in ``eth_call`` / ``eth_estimateGas`` answers ``3`` with the revert data, as geth does.
 Unexpected failures answer ``-32603`` without internals; no traceback ever leaves this module.
 
-Every request runs under the chain's lock (see :class:`anchoring.embedded.EmbeddedChain`), so
-the handler may be called from many HTTP worker threads while the anchoring thread writes.
+Requests read the chain through its read-only view (:class:`anchoring.embedded.ChainView`), one
+at a time and never under the lock the anchoring thread writes with: the handler may be called
+from many HTTP worker threads while the anchoring thread writes, and no call can hold it up.
+
+Limits (:class:`anchoring.rpc_limits.RpcLimits`, where the defaults are measured and argued):
+
+- ``eth_call`` runs with at most ``gas_cap`` gas (all of it when the call names none, as geth's
+  ``RPCGasCap``); running out answers ``-32000`` "out of gas (supplied gas N, the gas cap of
+  this endpoint)". ``eth_estimateGas`` searches below the cap ("gas required exceeds allowance
+  (N...)" past it) and runs the call with at most twice the cap in total. Other failures of
+  the EVM answer ``-32000`` "execution failed: ...".
+- A batch of more than ``max_batch`` requests is refused whole: one ``-32600`` error whose
+  ``data`` is ``{"maxBatch": N}``.
+- A request waits at most ``wait_seconds`` for the view while other calls run, then answers
+  ``-32005`` (server busy). Methods that need no chain (chain id, client version) never wait.
+
+Requests per client are limited by the HTTP route (``registry.api.routes.rpc``).
 """
 
 from __future__ import annotations
@@ -32,13 +47,24 @@ from eth_utils.exceptions import ValidationError as EthValidationError
 from web3.exceptions import BlockNotFound, ContractLogicError, TransactionNotFound
 from web3.types import BlockIdentifier
 
-from anchoring.embedded import CLIENT_VERSION, ChainClosedError, EmbeddedChain
+from anchoring.embedded import (
+    CLIENT_VERSION,
+    CallFailed,
+    CallOutOfGas,
+    ChainBusyError,
+    ChainClosedError,
+    ChainView,
+    EmbeddedChain,
+)
+from anchoring.rpc_limits import DEFAULT_MAX_BATCH, RpcLimits
 
 logger = logging.getLogger(__name__)
 
 JSONRPC_VERSION: Final = "2.0"
-#: Most requests one batch may hold.
-MAX_BATCH: Final = 100
+#: Most requests one batch may hold unless :class:`RpcLimits` says otherwise.
+MAX_BATCH: Final = DEFAULT_MAX_BATCH
+#: The limits of a request when the caller names none.
+DEFAULT_LIMITS: Final = RpcLimits()
 #: Widest ``eth_getLogs`` block range (every header in the range is read: ~1.5 s for the widest).
 MAX_LOG_BLOCK_RANGE: Final = 20_000
 
@@ -143,7 +169,7 @@ def _bool(value: Any, field: str) -> bool:
     return value
 
 
-def _block_id(chain: EmbeddedChain, value: Any, field: str = "block") -> BlockIdentifier:
+def _block_id(chain: ChainView, value: Any, field: str = "block") -> BlockIdentifier:
     """A block tag, hex number or EIP-1898 ``{"blockNumber"|"blockHash": ...}`` object."""
     if value is None:
         return "latest"
@@ -187,7 +213,7 @@ def _call_object(value: Any) -> dict[str, Any]:
     return call
 
 
-def _log_filter(chain: EmbeddedChain, value: Any) -> dict[str, Any]:
+def _log_filter(chain: ChainView, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _bad("the log filter must be a JSON object")
     unknown = set(value) - {"fromBlock", "toBlock", "address", "topics", "blockHash"}
@@ -313,18 +339,18 @@ def _encode_receipt(receipt: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- methods --------------------------------------------------------------------------------
 
-Method = Callable[[EmbeddedChain, list[Any]], Any]
+Method = Callable[[ChainView, list[Any]], Any]
 
 
-def _no_params(result: Callable[[EmbeddedChain], Any], name: str) -> Method:
-    def method(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _no_params(result: Callable[[ChainView], Any], name: str) -> Method:
+    def method(chain: ChainView, params: list[Any]) -> Any:
         _positional(params, name, 0)
         return result(chain)
 
     return method
 
 
-def _get_block_by_number(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _get_block_by_number(chain: ChainView, params: list[Any]) -> Any:
     block, full = _positional(params, "eth_getBlockByNumber", 1, 1)
     block_id = _block_id(chain, block)
     try:
@@ -333,7 +359,7 @@ def _get_block_by_number(chain: EmbeddedChain, params: list[Any]) -> Any:
         return None
 
 
-def _get_block_by_hash(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _get_block_by_hash(chain: ChainView, params: list[Any]) -> Any:
     block_hash, full = _positional(params, "eth_getBlockByHash", 1, 1)
     block_hash = _hash32(block_hash, "blockHash")
     try:
@@ -342,7 +368,7 @@ def _get_block_by_hash(chain: EmbeddedChain, params: list[Any]) -> Any:
         return None
 
 
-def _get_transaction(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _get_transaction(chain: ChainView, params: list[Any]) -> Any:
     (tx_hash,) = _positional(params, "eth_getTransactionByHash", 1)
     try:
         tx = chain.w3.eth.get_transaction(_hash32(tx_hash, "transactionHash"))
@@ -351,7 +377,7 @@ def _get_transaction(chain: EmbeddedChain, params: list[Any]) -> Any:
     return _encode_transaction(tx)
 
 
-def _get_receipt(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _get_receipt(chain: ChainView, params: list[Any]) -> Any:
     (tx_hash,) = _positional(params, "eth_getTransactionReceipt", 1)
     try:
         receipt = chain.w3.eth.get_transaction_receipt(_hash32(tx_hash, "transactionHash"))
@@ -360,7 +386,7 @@ def _get_receipt(chain: EmbeddedChain, params: list[Any]) -> Any:
     return _encode_receipt(receipt)
 
 
-def _get_logs(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _get_logs(chain: ChainView, params: list[Any]) -> Any:
     (log_filter,) = _positional(params, "eth_getLogs", 1)
     parsed = _log_filter(chain, log_filter)
     if parsed.get("empty"):
@@ -391,27 +417,27 @@ def _bloom_may_match(bloom: BloomFilter, parsed: Mapping[str, Any]) -> bool:
     return True
 
 
-def _call(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _call(chain: ChainView, params: list[Any]) -> Any:
     call, block = _positional(params, "eth_call", 1, 1)
     return _encode(chain.w3.eth.call(_call_object(call), _block_id(chain, block)))  # type: ignore[arg-type]
 
 
-def _estimate_gas(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _estimate_gas(chain: ChainView, params: list[Any]) -> Any:
     call, block = _positional(params, "eth_estimateGas", 1, 1)
     return _encode(chain.w3.eth.estimate_gas(_call_object(call), _block_id(chain, block)))  # type: ignore[arg-type]
 
 
 def _account_read(
-    name: str, read: Callable[[EmbeddedChain, ChecksumAddress, BlockIdentifier], Any]
+    name: str, read: Callable[[ChainView, ChecksumAddress, BlockIdentifier], Any]
 ) -> Method:
-    def method(chain: EmbeddedChain, params: list[Any]) -> Any:
+    def method(chain: ChainView, params: list[Any]) -> Any:
         address, block = _positional(params, name, 1, 1)
         return _encode(read(chain, _address(address, "address"), _block_id(chain, block)))
 
     return method
 
 
-def _get_storage_at(chain: EmbeddedChain, params: list[Any]) -> Any:
+def _get_storage_at(chain: ChainView, params: list[Any]) -> Any:
     address, slot, block = _positional(params, "eth_getStorageAt", 2, 1)
     value = chain.w3.eth.get_storage_at(
         _address(address, "address"), _quantity(slot, "slot"), _block_id(chain, block)
@@ -447,6 +473,12 @@ READ_METHODS: Final[dict[str, Method]] = {
     "eth_getStorageAt": _get_storage_at,
 }
 
+#: Methods answered without reading the chain (not queued behind calls on the view).
+CONSTANT_METHODS: Final = frozenset(
+    {"eth_chainId", "net_version", "net_listening", "web3_clientVersion", "eth_syncing"}
+    | {"eth_accounts"}
+)
+
 
 # --- dispatch -------------------------------------------------------------------------------
 
@@ -460,7 +492,7 @@ def _response(request_id: Any, *, result: Any = None, error: RpcError | None = N
     return response
 
 
-def _run(chain: EmbeddedChain, method: str, params: list[Any]) -> Any:
+def _run(chain: EmbeddedChain, method: str, params: list[Any], limits: RpcLimits) -> Any:
     handler = READ_METHODS.get(method)
     if handler is None:
         if method in WRITE_METHODS:
@@ -470,11 +502,25 @@ def _run(chain: EmbeddedChain, method: str, params: list[Any]) -> Any:
                 "transactions reach the embedded chain only through the registry)",
             )
         raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
+    view = chain.view
     try:
-        with chain.lock:
-            return handler(chain, params)
+        if method in CONSTANT_METHODS:
+            return handler(view, params)
+        # The view, not the chain: a request never takes the lock the anchoring loop writes
+        # under, and at most one request reads at a time (see anchoring.embedded).
+        with view.reading(gas_cap=limits.gas_cap, wait_seconds=limits.wait_seconds):
+            return handler(view, params)
     except RpcError:
         raise
+    except CallOutOfGas as out_of_gas:
+        raise RpcError(SERVER_ERROR, str(out_of_gas)) from None
+    except CallFailed as failed:
+        raise RpcError(SERVER_ERROR, str(failed)) from None
+    except ChainBusyError:
+        raise RpcError(
+            LIMIT_EXCEEDED,
+            f"server busy: other calls held the chain for {limits.wait_seconds:g} s; retry later",
+        ) from None
     except ContractLogicError as reverted:
         data = reverted.data if isinstance(reverted.data, str) else None
         # web3 puts the raw data in a custom error's message; clients (ethers) look for
@@ -491,7 +537,7 @@ def _run(chain: EmbeddedChain, method: str, params: list[Any]) -> Any:
         raise RpcError(SERVER_ERROR, "the embedded chain is closed") from None
 
 
-def _handle_one(chain: EmbeddedChain, request: Any) -> dict | None:
+def _handle_one(chain: EmbeddedChain, request: Any, limits: RpcLimits) -> dict | None:
     if not isinstance(request, dict):
         return _response(None, error=RpcError(INVALID_REQUEST, "invalid request: not an object"))
     request_id = request.get("id")
@@ -511,7 +557,7 @@ def _handle_one(chain: EmbeddedChain, request: Any) -> dict | None:
         # A notification: the reply is suppressed, and reading has no effect worth running.
         return None
     try:
-        return _response(request_id, result=_run(chain, method, params))
+        return _response(request_id, result=_run(chain, method, params, limits))
     except RpcError as error:
         return _response(request_id, error=error)
     except Exception:
@@ -519,27 +565,47 @@ def _handle_one(chain: EmbeddedChain, request: Any) -> dict | None:
         return _response(request_id, error=RpcError(INTERNAL_ERROR, "internal error"))
 
 
-def handle_rpc(chain: EmbeddedChain, request: Any) -> dict | list | None:
-    """Answer one JSON-RPC 2.0 request object or a batch (a list of them).
+def handle_rpc(
+    chain: EmbeddedChain, request: Any, limits: RpcLimits = DEFAULT_LIMITS
+) -> dict | list | None:
+    """Answer one JSON-RPC 2.0 request object or a batch (a list of them) within ``limits``.
 
     Returns the response object, the list of responses for a batch, or ``None`` when nothing
-    must be sent back (a notification, or a batch of notifications only: HTTP 204).
+    must be sent back (a notification, or a batch of notifications only: HTTP 204). A batch of
+    more than ``limits.max_batch`` requests is refused whole, with one ``-32600`` error.
     """
     if isinstance(request, list):
         if not request:
             return _response(None, error=RpcError(INVALID_REQUEST, "invalid request: empty batch"))
-        if len(request) > MAX_BATCH:
-            error = RpcError(INVALID_REQUEST, f"invalid request: batch of more than {MAX_BATCH}")
+        if len(request) > limits.max_batch:
+            error = RpcError(
+                INVALID_REQUEST,
+                f"invalid request: batch of {len(request)} requests; "
+                f"this endpoint answers at most {limits.max_batch} per batch",
+                {"maxBatch": limits.max_batch},
+            )
             return _response(None, error=error)
-        responses = [r for r in (_handle_one(chain, item) for item in request) if r is not None]
+        answers = (_handle_one(chain, item, limits) for item in request)
+        responses = [r for r in answers if r is not None]
         return responses or None
-    return _handle_one(chain, request)
+    return _handle_one(chain, request, limits)
 
 
-def handle_rpc_body(chain: EmbeddedChain, body: bytes | str) -> dict | list | None:
-    """Parse an HTTP request body as JSON and answer it (``-32700`` when it is not JSON)."""
+def handle_rpc_body(
+    chain: EmbeddedChain,
+    body: bytes | str,
+    limits: RpcLimits = DEFAULT_LIMITS,
+    admit: Callable[[Any], None] | None = None,
+) -> dict | list | None:
+    """Parse an HTTP request body as JSON and answer it (``-32700`` when it is not JSON).
+
+    ``admit``, when given, sees the parsed request before it is answered and may refuse it by
+    raising (the HTTP route charges a batch's calls to the client's rate limit so).
+    """
     try:
         request = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _response(None, error=RpcError(PARSE_ERROR, "parse error: body is not JSON"))
-    return handle_rpc(chain, request)
+    if admit is not None:
+        admit(request)
+    return handle_rpc(chain, request, limits)

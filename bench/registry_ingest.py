@@ -36,6 +36,7 @@ from sqlmodel import Session
 
 from registry.config import load_settings
 from registry.crud.orgs import create_org
+from registry.crud.prefixes import grant_prefix
 from registry.db import make_engine
 from registry.models.orgs import OrgRole
 
@@ -111,7 +112,10 @@ def main() -> None:
         with server(data_dir, anchoring=False) as url:
             engine = make_engine(load_settings(data_dir=data_dir))
             with Session(engine) as session:
-                _, key = create_org(session, name="Bench enterprise", role=OrgRole.ENTERPRISE)
+                org, key = create_org(session, name="Bench enterprise", role=OrgRole.ENTERPRISE)
+                # The footprints' GTIN is under the GS1 company prefix it holds.
+                grant_prefix(session, org_id=org.id, prefix="200000100002")
+                session.commit()
             engine.dispose()
             headers = {"Authorization": f"Bearer {key}"}
             with httpx.Client(base_url=url, timeout=300, headers=headers) as client:

@@ -46,6 +46,7 @@ from sqlmodel import Session  # noqa: E402
 
 from registry.config import load_settings  # noqa: E402
 from registry.crud.orgs import create_org  # noqa: E402
+from registry.crud.prefixes import grant_prefix  # noqa: E402
 from registry.db import make_engine  # noqa: E402
 from registry.models.orgs import OrgRole  # noqa: E402
 
@@ -141,7 +142,9 @@ def issue_label(url: str, data_dir: Path) -> str:
     settings = load_settings(data_dir=data_dir)
     engine = make_engine(settings)
     with Session(engine) as session:
-        _, ent = create_org(session, name="Bench enterprise", role=OrgRole.ENTERPRISE)
+        org, ent = create_org(session, name="Bench enterprise", role=OrgRole.ENTERPRISE)
+        grant_prefix(session, org_id=org.id, prefix="200000100001")  # FOOTPRINT's GTIN
+        session.commit()
         _, cert = create_org(session, name="Bench certifier", role=OrgRole.CERTIFICATION_BODY)
     engine.dispose()
     with httpx.Client(base_url=url, timeout=60) as client:

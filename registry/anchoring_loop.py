@@ -5,6 +5,11 @@ waited ``batch_max_wait_seconds``, or when there is chain work to finish (a revo
 an earlier run left sealed or sent). Stopping sets an event: the loop finishes the cycle it is
 in — the batcher commits every step before touching the chain, so even a kill mid-cycle leaves
 records pending or anchored, never lost — and takes no new one.
+
+After a failed cycle (the node down, the database locked) the loop waits, doubling the wait up to
+:data:`MAX_ERROR_BACKOFF_SECONDS`; :meth:`AnchoringLoop.retry_now` ends the wait early (the chain
+monitor calls it when the node answers again). New records do not: during an outage every write
+would otherwise start a cycle that is bound to fail.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
-from anchoring.batcher import Batcher
+from anchoring.batcher import Batcher, BatchOutcome
 from anchoring.client import AnchorClient
 from anchoring.ledger import (
     BATCH_ANCHORED,
@@ -84,8 +89,10 @@ class AnchoringLoop:
         max_wait_seconds: float,
         poll_interval: float = 0.5,
         redact: Callable[[str], str] | None = None,
+        on_anchored: Callable[[BatchOutcome], None] | None = None,
     ) -> None:
-        """``redact`` takes secrets (the node URL's key) out of error text before it is kept."""
+        """``redact`` takes secrets (the node URL's key) out of error text before it is kept;
+        ``on_anchored`` hears of each batch anchored (the chain monitor notes its block)."""
         self.engine = engine
         self.batcher = Batcher(engine, client, max_batch=max_batch)
         self.max_batch = max_batch
@@ -96,8 +103,10 @@ class AnchoringLoop:
         self.last_error_code: str | None = None
         self.last_error: str | None = None
         self._redact = redact or (lambda text: text)
+        self._on_anchored = on_anchored
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._retry = threading.Event()
         self._thread: threading.Thread | None = None
         # Work for whoever is last: the worker when it outlives stop(), else the caller.
         self._finish_lock = threading.Lock()
@@ -128,10 +137,16 @@ class AnchoringLoop:
         """Look at the ledger now instead of at the next poll."""
         self._wake.set()
 
+    def retry_now(self) -> None:
+        """End the wait after a failed cycle: what failed (the node) is back."""
+        self._retry.set()
+        self._wake.set()
+
     def stop(self, timeout: float = 60.0) -> bool:
         """Take no new batch; wait up to ``timeout`` for the current one. True if it stopped."""
         self._stop.set()
         self._wake.set()
+        self._retry.set()
         if self._thread is None:
             return True
         self._thread.join(timeout)
@@ -179,6 +194,8 @@ class AnchoringLoop:
                 outcome.tx_hash,
                 outcome.block_number,
             )
+            if self._on_anchored is not None:
+                self._on_anchored(outcome)
         # Records revoked or withdrawn while pending can be revoked on chain now they are anchored.
         with Session(self.engine) as session:
             queue_due_revocations(session)
@@ -216,7 +233,8 @@ class AnchoringLoop:
                     backoff,
                     self._redact("".join(traceback.format_exception(exc))).rstrip(),
                 )
-                self._stop.wait(backoff)
+                self._retry.wait(backoff)
+                self._retry.clear()
                 backoff = min(backoff * 2, MAX_ERROR_BACKOFF_SECONDS)
                 continue
             if ran:

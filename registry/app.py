@@ -1,10 +1,14 @@
 """``create_app``: the registry's FastAPI application.
 
 Start-up (lifespan): migrate the database, open the chain (embedded or ``rpc_url``) and start the
-background anchoring loop. Shut-down: stop the loop after its current cycle, release the chain
-(a cycle still running when the wait ends releases it itself once it ends).
+background anchoring loop. A node that cannot be reached does not stop the start: the server
+runs degraded (writes wait as pending) while the chain monitor (:mod:`registry.chain_monitor`)
+keeps trying to open it, and starts the loop when it opens. Shut-down: stop the monitor, stop the
+loop after its current cycle, release the chain (a cycle still running when the wait ends
+releases it itself once it ends).
 Shared objects live on ``app.state``: ``settings``, ``engine``, ``chain`` (a
-:class:`registry.chain.ChainHandle` or ``None`` when this process does not anchor) and ``loop``.
+:class:`registry.chain.ChainHandle`, or ``None`` when this process does not anchor or its node has
+not answered yet), ``loop``, ``chain_monitor`` and ``database_probe`` (for ``/healthz``).
 """
 
 from __future__ import annotations
@@ -20,8 +24,15 @@ from fastapi.staticfiles import StaticFiles
 
 from registry.anchoring_loop import AnchoringLoop
 from registry.api.errors import install_error_handlers
+from registry.api.headers import install_security_headers
+from registry.api.limits import BodyLimits, RequestLimits
+from registry.api.nul import RefuseNul
+from registry.api.openapi import install_openapi
+from registry.api.ratelimit import TokenBuckets
 from registry.api.routes import (
+    api_keys,
     attestations,
+    audit,
     batches,
     disclosure,
     footprints,
@@ -30,14 +41,23 @@ from registry.api.routes import (
     orgs,
     pact,
     pages,
+    prefixes,
     recognitions,
     resolver,
     rpc,
     suppliers,
 )
-from registry.chain import open_chain
+from registry.chain import (
+    TRANSIENT_SETUP_CODES,
+    ChainHandle,
+    open_chain,
+    redact_url_secrets,
+)
+from registry.chain_monitor import ChainMonitor
 from registry.config import Settings, load_settings
+from registry.database_probe import DatabaseProbe
 from registry.db import make_engine, migrate
+from registry.errors import ChainSetupError
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +79,54 @@ def create_app(
     settings = settings or load_settings()
     engine = make_engine(settings)
 
+    def start_anchoring(chain: ChainHandle) -> None:
+        loop = AnchoringLoop(
+            engine,
+            chain.client,
+            max_batch=settings.batch_max_size,
+            max_wait_seconds=settings.batch_max_wait_seconds,
+            poll_interval=settings.poll_interval_seconds,
+            redact=chain.redact,
+            on_anchored=lambda outcome: monitor.saw_block(outcome.block_number),
+        )
+        app.state.loop = loop
+        app.state.chain = chain
+        loop.start()
+        log.info("anchoring on chain %d, contract %s", chain.chain_id, chain.address)
+
+    def retry_anchoring() -> None:
+        loop: AnchoringLoop | None = app.state.loop
+        if loop is not None:
+            loop.retry_now()
+
+    monitor = ChainMonitor(
+        current=lambda: app.state.chain,
+        opener=(lambda: open_chain(settings)) if settings.anchoring else None,
+        on_open=start_anchoring,
+        on_recover=retry_anchoring,
+        redact=lambda text: redact_url_secrets(text, settings.rpc_url),
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(migrate, engine)
         if settings.anchoring:
-            chain = await run_in_threadpool(open_chain, settings)
-            app.state.chain = chain
-            loop = AnchoringLoop(
-                engine,
-                chain.client,
-                max_batch=settings.batch_max_size,
-                max_wait_seconds=settings.batch_max_wait_seconds,
-                poll_interval=settings.poll_interval_seconds,
-                redact=chain.redact,
-            )
-            app.state.loop = loop
-            loop.start()
-            log.info("anchoring on chain %d, contract %s", chain.chain_id, chain.address)
+            try:
+                chain = await run_in_threadpool(open_chain, settings)
+            except ChainSetupError as exc:
+                if exc.code not in TRANSIENT_SETUP_CODES:
+                    raise
+                # The node is down: serve (writes wait as pending) and open it when it is up.
+                monitor.opening_failed(exc)
+            else:
+                start_anchoring(chain)
+                await run_in_threadpool(monitor.probe, chain)
+        monitor.start()
         try:
             yield
         finally:
+            # First: no chain is opened (and no loop started) behind this shut-down's back.
+            await run_in_threadpool(monitor.stop)
             loop, chain = app.state.loop, app.state.chain
             app.state.loop = app.state.chain = None
             if loop is not None:
@@ -101,11 +149,32 @@ def create_app(
     app.state.engine = engine
     app.state.chain = None
     app.state.loop = None
+    app.state.auth_failures = TokenBuckets(
+        rate_per_second=1 / settings.auth_failure_refill_seconds,
+        burst=settings.auth_failure_burst,
+        what="failed authentications",
+        code="too_many_failed_auth",
+    )
+    app.state.chain_monitor = monitor
+    app.state.database_probe = DatabaseProbe(engine)
     install_error_handlers(app)
+    app.add_middleware(
+        RequestLimits,
+        limits=BodyLimits(
+            max_body_bytes=settings.max_body_bytes,
+            max_json_depth=settings.max_json_depth,
+            per_prefix={"/rpc": settings.rpc_max_body_bytes},
+        ),
+    )
+    app.add_middleware(RefuseNul)
+    install_security_headers(app, settings)  # outermost: refusals carry the headers too
+    install_openapi(app)
     # Before `pages`: the GS1 Digital Link paths are answered here (redirect or linkset).
     app.include_router(resolver.router)
     for module in (
         health,
+        api_keys,  # before orgs: /api/v1/orgs/me/keys is not /api/v1/orgs/{org_id}/keys
+        prefixes,  # likewise /api/v1/orgs/me/id-prefixes
         orgs,
         footprints,
         labels,
@@ -117,7 +186,7 @@ def create_app(
         attestations,
     ):
         app.include_router(module.router)
-    for module in (recognitions, pact):
+    for module in (recognitions, pact, audit):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

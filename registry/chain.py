@@ -9,6 +9,15 @@ Deployments are remembered in ``<data_dir>/deployments.json`` per chain id.
 A hosted node's URL often carries an API key (in its path, query or user info), and exception
 messages quote the URL: :func:`redact_url_secrets` takes those parts out of any text before it
 is logged, and :func:`chain_error_code` turns an exception into a stable code to show publicly.
+
+**Time limits on a node.** web3's ``HTTPProvider`` by default waits 10 s (30 s as this module
+used to set it) per call and retries read calls five times, so a stalled node held a caller for
+minutes. :func:`node_provider` bounds both: a call fails once :data:`RPC_READ_TIMEOUT_SECONDS`
+pass without an answer (no retry: a node that stalls once is asked again by the anchoring loop,
+with backoff), and only a refused or reset connection is tried again, :data:`RPC_ATTEMPTS` times
+in all. Nothing is lost by failing early: the batcher commits each step before it touches the
+chain and finishes an interrupted batch on its next run. Health probes
+(:meth:`ChainHandle.probe`) use a separate client with :data:`PROBE_TIMEOUT_SECONDS` and no retry.
 """
 
 from __future__ import annotations
@@ -16,15 +25,17 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_hex_address, to_checksum_address
+from requests import ConnectionError as RequestsConnectionError
+from requests import Timeout as RequestsTimeout
 from web3 import Web3
+from web3.providers.rpc import HTTPProvider
+from web3.providers.rpc.utils import ExceptionRetryConfiguration
 
 from anchoring.client import AnchorClient
 from anchoring.embedded import EmbeddedChain
@@ -32,10 +43,42 @@ from anchoring.errors import AnchoringError
 from anchoring.signer import ENV_KEY, ENV_PASSWORD, dev_signer, load_signer
 from registry.config import Settings
 from registry.errors import ChainSetupError
+from verifier.redaction import redact_secrets
 
 log = logging.getLogger(__name__)
 
 DEPLOYMENTS_FILE = "deployments.json"
+
+#: Seconds to connect to a node, and to wait for its answer to one JSON-RPC call.
+RPC_CONNECT_TIMEOUT_SECONDS = 5.0
+RPC_READ_TIMEOUT_SECONDS = 10.0
+#: Tries of a read call whose connection was refused or reset (timeouts are never retried).
+RPC_ATTEMPTS = 2
+#: The health probe's limit for one call (connect and answer); it is never retried.
+PROBE_TIMEOUT_SECONDS = 2.0
+#: Set-up errors that a node coming (back) up fixes: the server starts without the chain, reports
+#: degraded and keeps trying to open it (:mod:`registry.chain_monitor`). Others (a bad key, no
+#: contract at the configured address) stop the start-up with their message.
+TRANSIENT_SETUP_CODES = frozenset({"chain_unavailable", "chain_timeout"})
+
+
+def node_provider(
+    url: str,
+    *,
+    timeout: float | tuple[float, float] = (RPC_CONNECT_TIMEOUT_SECONDS, RPC_READ_TIMEOUT_SECONDS),
+    attempts: int = RPC_ATTEMPTS,
+) -> HTTPProvider:
+    """An HTTP provider for ``url`` with bounded time limits (see the module docstring)."""
+    retry = (
+        ExceptionRetryConfiguration(
+            errors=(RequestsConnectionError,), retries=attempts, backoff_factor=0.25
+        )
+        if attempts > 1
+        else None
+    )
+    return HTTPProvider(
+        url, request_kwargs={"timeout": timeout}, exception_retry_configuration=retry
+    )
 
 
 @dataclass
@@ -48,6 +91,7 @@ class ChainHandle:
     embedded: EmbeddedChain | None = None
     #: The node's JSON-RPC URL (``None``: the embedded chain); may hold credentials.
     rpc_url: str | None = field(default=None, repr=False)
+    _probe_w3: Web3 | None = field(default=None, init=False, repr=False)
 
     def redact(self, text: str) -> str:
         """``text`` without the secret parts of this chain's node URL (for logs)."""
@@ -66,6 +110,20 @@ class ChainHandle:
     def head(self) -> int:
         """The latest block number."""
         return int(self.w3.eth.block_number)
+
+    def probe(self) -> int:
+        """The latest block number, asked within :data:`PROBE_TIMEOUT_SECONDS` and never retried.
+
+        For health checks, on a thread of their own. The embedded chain answers in-process (it
+        may wait for its lock while a batch is mined; the caller bounds that wait).
+        """
+        if self.rpc_url is None:
+            return self.head()
+        if self._probe_w3 is None:
+            self._probe_w3 = Web3(
+                node_provider(self.rpc_url, timeout=PROBE_TIMEOUT_SECONDS, attempts=1)
+            )
+        return int(self._probe_w3.eth.block_number)
 
     def trust_document(self, *, rpc_url: str, name: str) -> dict[str, Any]:
         """A ``tanji-trust/1`` file trusting this deployment (for ``tanji verify --trust``)."""
@@ -112,7 +170,7 @@ def open_chain(settings: Settings, *, allow_deploy: bool | None = None) -> Chain
             embedded = EmbeddedChain.open(settings.data_dir, fund=[account.address])
             w3 = embedded.w3
         else:
-            w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+            w3 = Web3(node_provider(settings.rpc_url))
         client = _connect(
             settings,
             w3,
@@ -123,6 +181,16 @@ def open_chain(settings: Settings, *, allow_deploy: bool | None = None) -> Chain
         if embedded is not None:
             embedded.close()
         raise ChainSetupError(str(exc), code=exc.code) from None
+    except OSError as exc:  # requests' transport errors: the node is down or does not answer
+        if embedded is not None:
+            embedded.close()
+        if settings.rpc_url is None:
+            raise
+        message = redact_url_secrets(
+            f"the chain node {settings.rpc_url} cannot be reached: {type(exc).__name__}: {exc}",
+            settings.rpc_url,
+        )
+        raise ChainSetupError(message, code=chain_error_code(exc)) from None
     except BaseException:
         if embedded is not None:
             embedded.close()
@@ -132,41 +200,16 @@ def open_chain(settings: Settings, *, allow_deploy: bool | None = None) -> Chain
     )
 
 
-#: Secrets shorter than this are not replaced on their own (``v2``, ``rpc`` are path words).
-_MIN_SECRET_LENGTH = 6
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
-REDACTED = "<redacted>"
-
-
 def redact_url_secrets(text: str, url: str | None) -> str:
-    """``text`` with the path, query, fragment and user info of ``url`` replaced.
-
-    Exception messages quote the URL whole (``http://host/v2/<key>``) or only its path
-    (urllib3: ``Max retries exceeded with url: /v2/<key>``), so both forms and each longer path
-    segment and query value are replaced. User info of any other URL in ``text`` goes too.
-    """
-    if url:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.port is not None:
-            host = f"{host}:{parts.port}"
-        public = f"{parts.scheme}://{host}"
-        secret_path = parts.path not in ("", "/")
-        text = text.replace(url, public + (f"/{REDACTED}" if secret_path or parts.query else ""))
-        secrets = [parts.path if secret_path else "", parts.query, parts.fragment]
-        secrets += [parts.username or "", parts.password or ""]
-        secrets += parts.path.split("/")
-        secrets += [value for _, value in parse_qsl(parts.query)]
-        for secret in sorted({s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}, key=len)[::-1]:
-            text = text.replace(secret, REDACTED)
-    return _USERINFO.sub(rf"\g<scheme>{REDACTED}@", text)
+    """``text`` without the secrets of node URLs (:func:`verifier.redaction.redact_secrets`)."""
+    return redact_secrets(text, url)
 
 
 def chain_error_code(exc: BaseException) -> str:
     """A stable code for an error met talking to the chain (its message may quote the URL)."""
     if isinstance(exc, AnchoringError):  # the client wraps most transport errors in these
         return exc.code
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError | RequestsTimeout):
         return "chain_timeout"
     if isinstance(exc, OSError):  # requests' and urllib3's connection errors are OSErrors
         return "chain_unavailable"
@@ -209,6 +252,12 @@ def _connect(
             field="anchor_address",
         )
     return deploy_contract(settings, w3, account)
+
+
+def anchor_address(settings: Settings, chain_id: int) -> str | None:
+    """The anchor contract this deployment uses on ``chain_id``: the configured address, else
+    the one the data dir deployed there (``None``: none known)."""
+    return settings.anchor_address or _remembered(settings.data_dir, chain_id)
 
 
 def _remembered(data_dir: Path, chain_id: int) -> str | None:

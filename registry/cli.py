@@ -23,7 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from anchoring.errors import AnchoringError
 from registry.config import Settings, load_settings
 from registry.errors import InvalidInputError, RegistryError
+from registry.logs import install_redaction
 from registry.models.orgs import OrgRole
+from verifier.redaction import redact_secrets, redacted_url
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -85,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=[role.value for role in OrgRole])
     create.add_argument("--address", help="postal address (shown on labels a certifier issues)")
+    create.add_argument(
+        "--gs1-prefix",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="an enterprise's GS1 company prefix, confirmed by you, the operator (repeatable)",
+    )
     create.set_defaults(run=cmd_org_create)
     org_list = org_commands.add_parser("list", parents=[common], help="list organisations")
     org_list.set_defaults(run=cmd_org_list)
@@ -96,6 +105,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("org_id")
     revoke.set_defaults(run=cmd_org_revoke_keys)
+    prefix = org_commands.add_parser(
+        "prefix", parents=[common], help="GS1 company prefixes an enterprise numbers GTINs with"
+    )
+    prefix_commands = prefix.add_subparsers(
+        dest="prefix_command", required=True, metavar="PREFIX_COMMAND"
+    )
+    prefix_add = prefix_commands.add_parser(
+        "add", parents=[common], help="claim a prefix for an enterprise (--confirm: confirm it)"
+    )
+    prefix_add.add_argument("--org", required=True, help="the enterprise's org id")
+    prefix_add.add_argument("--prefix", required=True, help="GS1 company prefix, 6-12 digits")
+    prefix_add.add_argument(
+        "--confirm", action="store_true", help="confirm it too, as the server operator"
+    )
+    prefix_add.add_argument("--evidence", help="what proves it (e.g. a GS1 certificate number)")
+    prefix_add.set_defaults(run=cmd_org_prefix_add)
+    prefix_list = prefix_commands.add_parser(
+        "list", parents=[common], help="list prefixes (of one organisation with --org)"
+    )
+    prefix_list.add_argument("--org", help="only this organisation's")
+    prefix_list.set_defaults(run=cmd_org_prefix_list)
 
     anchor = commands.add_parser(
         "anchor", parents=[common], help="anchor pending records now (until none is pending)"
@@ -136,6 +166,27 @@ def build_parser() -> argparse.ArgumentParser:
     pact_import.add_argument("--category", help="product category, if the document has none")
     pact_import.add_argument("--name-zh", help="Chinese product name, if the document has none")
     pact_import.set_defaults(run=cmd_pact_import)
+
+    audit = commands.add_parser("audit", parents=[common], help="the audit log of state changes")
+    audit_commands = audit.add_subparsers(
+        dest="audit_command", required=True, metavar="AUDIT_COMMAND"
+    )
+    audit_verify = audit_commands.add_parser(
+        "verify",
+        parents=[common],
+        help="recompute the audit log's hash chain and check its anchored roots on chain "
+        "(exit 0 intact, 1 tampered, 2 chain not reachable)",
+    )
+    audit_verify.add_argument(
+        "--rpc-url", help="node to check roots on (default: the data dir's chain, embedded)"
+    )
+    audit_verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    audit_verify.set_defaults(run=cmd_audit_verify)
+    audit_list = audit_commands.add_parser("list", parents=[common], help="recent audit entries")
+    audit_list.add_argument("--limit", type=int, default=20, help="how many (newest first)")
+    audit_list.add_argument("--org", help="only the entries of this organisation")
+    audit_list.add_argument("--json", action="store_true", help="print the entries as JSON")
+    audit_list.set_defaults(run=cmd_audit_list)
     return parser
 
 
@@ -160,7 +211,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stderr.print(
         f"Tanji registry on http://{_url_host(args.host)}:{args.port} (data {settings.data_dir})"
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    config = uvicorn.Config(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # uvicorn.Config configured its loggers' handlers; a node URL's key never reaches them.
+    install_redaction(settings.rpc_url)
+    uvicorn.Server(config).run()
     return EXIT_OK
 
 
@@ -181,7 +235,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from registry.chain import open_chain
 
         # With --rpc-url and no address: deploy there first (or reuse this data dir's contract).
-        with stderr.status(f"deploying the anchor contract on {settings.rpc_url} ..."):
+        with stderr.status(
+            f"deploying the anchor contract on {redacted_url(settings.rpc_url)} ..."
+        ):
             open_chain(settings, allow_deploy=True).close()
     with stderr.status("seeding the demo ...") as status:
 
@@ -202,11 +258,11 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     """Deploy the anchor contract on ``--rpc-url``; print its address last."""
     from web3 import Web3
 
-    from registry.chain import deploy_contract, load_account
+    from registry.chain import deploy_contract, load_account, node_provider
 
     settings = _settings(args, rpc_url=args.rpc_url, keystore=args.keystore)
     account = load_account(settings)
-    w3 = Web3(Web3.HTTPProvider(args.rpc_url, request_kwargs={"timeout": 30}))
+    w3 = Web3(node_provider(args.rpc_url))
     with stderr.status(f"deploying from {account.address} ..."):
         client = deploy_contract(settings, w3, account)
     print(f"deployed TanjiAnchorRegistry on chain {client.chain_id}; admin {account.address}")
@@ -217,24 +273,36 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def _session(settings: Settings) -> Any:
     from sqlmodel import Session
 
+    from registry.audit import CLI, set_actor
     from registry.db import make_engine, migrate
 
     engine = make_engine(settings)
     migrate(engine)
-    return Session(engine, expire_on_commit=False)
+    session = Session(engine, expire_on_commit=False)
+    set_actor(session, CLI)  # the server's operator: audit entries say "cli"
+    return session
 
 
 def cmd_org_create(args: argparse.Namespace) -> int:
     """Create an organisation; the API key is the last line of output."""
     from registry.crud.orgs import create_org
+    from registry.crud.prefixes import grant_prefix, read_prefix
 
     if not args.name.strip():
         raise InvalidInputError("the name must not be empty", field="name")
+    prefixes = [read_prefix(p, field="gs1_prefix") for p in args.gs1_prefix]
+    if prefixes and args.role != OrgRole.ENTERPRISE.value:
+        raise InvalidInputError("only enterprises hold GS1 company prefixes", field="gs1_prefix")
     with _session(_settings(args)) as session:
         org, key = create_org(
             session, name=args.name.strip(), role=OrgRole(args.role), address=args.address
         )
+        for prefix in prefixes:
+            grant_prefix(session, org_id=org.id, prefix=prefix)
+        session.commit()
     print(f"created organisation {org.id} ({org.name}, {org.role.value})")
+    for prefix in prefixes:
+        print(f"GS1 company prefix {prefix} confirmed")
     print("API key (shown once; store it now):")
     print(key)
     return EXIT_OK
@@ -271,6 +339,35 @@ def cmd_org_revoke_keys(args: argparse.Namespace) -> int:
         get_org(session, org_id=args.org_id)
         count = revoke_api_keys(session, org_id=args.org_id)
     print(f"revoked {count} API key(s) of {args.org_id}")
+    return EXIT_OK
+
+
+def cmd_org_prefix_add(args: argparse.Namespace) -> int:
+    """Claim (and with ``--confirm`` confirm) a GS1 company prefix for an enterprise."""
+    from registry.crud.orgs import get_org
+    from registry.crud.prefixes import claim_prefix, confirm_prefix
+    from registry.plaintext import check_text
+
+    evidence = args.evidence and check_text(args.evidence, field="evidence")
+    with _session(_settings(args)) as session:
+        org = get_org(session, org_id=args.org)
+        row, _ = claim_prefix(session, org=org, prefix=args.prefix, evidence=evidence)
+        if args.confirm:
+            row, _ = confirm_prefix(session, org_id=org.id, prefix=row.prefix, confirmer=None)
+        session.commit()
+        print(f"{row.prefix}\t{row.status}\t{org.id} ({org.name})")
+    return EXIT_OK
+
+
+def cmd_org_prefix_list(args: argparse.Namespace) -> int:
+    """List GS1 company prefixes: prefix, status, organisation."""
+    from registry.crud.prefixes import list_prefixes
+
+    with _session(_settings(args)) as session:
+        rows, count = list_prefixes(session, org_id=args.org, offset=0, limit=100_000)
+    for row in rows:
+        print(f"{row.prefix}\t{row.status}\t{row.org_id}")
+    stderr.print(f"{count} prefix(es)")
     return EXIT_OK
 
 
@@ -387,6 +484,72 @@ def cmd_pact_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Check the audit log; exit 0 intact, 1 tampering found, 2 roots not checkable on chain."""
+    import json
+    from functools import partial
+
+    from registry.audit_verify import open_root_reader, redactor, verify_log
+    from verifier.cli import EXIT_ERROR, EXIT_INVALID, EXIT_VALID
+
+    settings = _settings(args)
+    with _session(settings) as session:
+        report = verify_log(
+            session,
+            reader=partial(open_root_reader, settings, args.rpc_url),
+            redact=redactor(settings, args.rpc_url),
+        )
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        checked = f"; roots checked on chain {report.chain_id}" if report.chain_id else ""
+        print(
+            f"audit log: {report.entries} entries, {report.anchored} anchored in "
+            f"{report.batches} batch(es), {report.pending} pending{checked}"
+        )
+        first = report.first_bad
+        if first is not None:
+            where = f"first bad entry {first.entry_id}" if first.entry_id else "the log"
+            print(f"FAIL: {where}: {first.code}: {first.message}")
+            for finding in report.findings[1:]:
+                print(f"  entry {finding.entry_id}: {finding.code}: {finding.message}")
+            if report.finding_count > len(report.findings):
+                print(f"  ... {report.finding_count - len(report.findings)} more")
+        if report.chain_error:
+            print(f"ERROR: the roots could not be checked on chain: {report.chain_error}")
+        if report.status == "valid":
+            print("OK: every entry's digest and link hold, and every anchored root is on chain")
+    return {"valid": EXIT_VALID, "invalid": EXIT_INVALID}.get(report.status, EXIT_ERROR)
+
+
+def cmd_audit_list(args: argparse.Namespace) -> int:
+    """Print the newest audit entries (all, or one organisation's)."""
+    import json
+
+    from registry.crud.audit import list_entries, to_public
+
+    if not 1 <= args.limit <= 10_000:
+        raise InvalidInputError("--limit must be between 1 and 10000", field="limit")
+    with _session(_settings(args)) as session:
+        if args.org:
+            from registry.crud.orgs import get_org
+
+            get_org(session, org_id=args.org)
+        rows, count = list_entries(session, org_id=args.org, offset=0, limit=args.limit)
+        entries = to_public(session, rows)
+    if args.json:
+        print(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
+        return EXIT_OK
+    for e in entries:
+        actor = f"{e.org_id or '-'}/{e.key_id or '-'} ({e.via})"
+        print(
+            f"{e.id}\t{e.at.isoformat(timespec='seconds')}\t{actor}\t{e.action}\t"
+            f"{e.subject_type}:{e.subject_id}\t{e.anchor_status or '-'}"
+        )
+    stderr.print(f"{len(entries)} of {count} entr{'y' if count == 1 else 'ies'}")
+    return EXIT_OK
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -416,18 +579,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     except (RegistryError, AnchoringError) as exc:
-        if verbose:
-            traceback.print_exc()
         message = exc.message if isinstance(exc, RegistryError) else str(exc)
         culprit = getattr(exc, "field", None)
         field = f" (field {culprit})" if culprit else ""
-        print(f"error: {exc.code}: {message}{field}", file=sys.stderr)
+        _fail(args, exc, f"{exc.code}: {message}{field}", verbose=verbose)
         return EXIT_FAILURE
     except Exception as exc:
-        if verbose:
-            traceback.print_exc()
-        print(f"error: internal_error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _fail(args, exc, f"internal_error: {type(exc).__name__}: {exc}", verbose=verbose)
         return EXIT_FAILURE
+
+
+def _fail(args: argparse.Namespace, exc: BaseException, message: str, *, verbose: bool) -> None:
+    """Print an error line (and with ``--verbose`` the traceback) without node-URL secrets."""
+    node_url = getattr(args, "rpc_url", None) or os.environ.get("TANJI_RPC_URL")
+    if verbose:
+        trace = "".join(traceback.format_exception(exc))
+        print(redact_secrets(trace, node_url), file=sys.stderr, end="")
+    print(f"error: {redact_secrets(message, node_url)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

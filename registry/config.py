@@ -20,6 +20,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from anchoring.rpc_limits import (
+    DEFAULT_GAS_CAP,
+    DEFAULT_MAX_BATCH,
+    DEFAULT_RATE_BURST,
+    DEFAULT_RATE_PER_SECOND,
+)
 from registry.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("tanji-data")
@@ -54,6 +60,27 @@ class Settings(BaseSettings):
     anchoring: bool = True
     #: How often the anchoring loop looks at the ledger when idle.
     poll_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    #: Largest request body (413 ``body_too_large`` past it): a bulk upload of 10,000 signed
+    #: attestations is about 12 MiB.
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    #: Largest body of an anonymous ``/rpc`` request.
+    rpc_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: ``/rpc``: most gas one ``eth_call`` / ``eth_estimateGas`` may use (why this default:
+    #: anchoring.rpc_limits); a verifier's ``check`` needs at most 41,188.
+    rpc_gas_cap: int = Field(default=DEFAULT_GAS_CAP, ge=21_000, le=30_000_000)
+    #: ``/rpc``: most calls one JSON-RPC batch may hold.
+    rpc_max_batch: int = Field(default=DEFAULT_MAX_BATCH, ge=1, le=1000)
+    #: ``/rpc``: requests a second each client address may make on average (then 429)...
+    rpc_rate_per_second: float = Field(default=DEFAULT_RATE_PER_SECOND, gt=0, le=100_000)
+    #: ...and in a burst after a quiet spell.
+    rpc_rate_burst: int = Field(default=DEFAULT_RATE_BURST, ge=1, le=1_000_000)
+    #: Deepest JSON nesting of a request body (422 ``json_too_deep`` past it); a label bundle
+    #: with its supply chain and recognitions nests at most 96 deep (verifier.bundle).
+    max_json_depth: int = Field(default=128, ge=8, le=1000)
+    #: Failed authentications a client may make in a row (then 429 until a token is back)...
+    auth_failure_burst: int = Field(default=10, ge=1, le=10_000)
+    #: ...and one more every this many seconds.
+    auth_failure_refill_seconds: float = Field(default=6.0, gt=0, le=3600)
 
     @field_validator("base_url")
     @classmethod

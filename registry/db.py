@@ -22,11 +22,14 @@ holds one row with the applied version. Models of ``registry`` and ``anchoring.l
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlmodel import Session, SQLModel, create_engine
 
 from registry.config import Settings
@@ -34,13 +37,33 @@ from registry.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-#: How long a SQLite writer waits for another writer before giving up (ms).
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: How long a SQLite writer waits for another writer before giving up (ms). Ample for this
+#: process's own writers (each holds the lock only for its inserts and commit, the anchoring loop
+#: never across a chain call), short enough that a request held up by an outside lock gets its 503
+#: ``database_busy`` in seconds rather than holding a worker thread for long; the anchoring loop
+#: retries a cycle that met the lock.
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+#: PostgreSQL: seconds to open a connection, and to wait for a pooled one when all are in use.
+PG_CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 10.0
+
+#: What a route answers when the database fails (see :func:`database_fault`): busy (locked, a
+#: lock or serialisation conflict, no pooled connection free) or unavailable (down, restarting,
+#: the connection lost), with the ``Retry-After`` seconds to send.
+DATABASE_BUSY = "database_busy"
+DATABASE_UNAVAILABLE = "database_unavailable"
+RETRY_AFTER_SECONDS = {DATABASE_BUSY: 1, DATABASE_UNAVAILABLE: 5}
+#: PostgreSQL SQLSTATEs of a conflict that a retry resolves: lock_not_available,
+#: serialization_failure, deadlock_detected, query_canceled (statement_timeout).
+_PG_BUSY_STATES = frozenset({"55P03", "40001", "40P01", "57014"})
+#: SQLite messages of a file that cannot be used at all (vs. locked, which is busy).
+_SQLITE_UNAVAILABLE = ("unable to open", "disk i/o error", "database or disk is full")
 
 
 def _import_models() -> None:
     # Importing registers every table on SQLModel.metadata before create_all runs.
     import anchoring.ledger  # noqa: F401
+    import registry.audit
     import registry.models  # noqa: F401
 
 
@@ -54,9 +77,15 @@ def create_missing_tables(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, checkfirst=True)
 
 
+def add_label_reissue_of(conn: Connection) -> None:
+    """Step 2: ``label.reissue_of``, the revoked label an explicit reissue replaces (once)."""
+    conn.execute(text("ALTER TABLE label ADD COLUMN reissue_of VARCHAR REFERENCES label (id)"))
+    conn.execute(text("CREATE UNIQUE INDEX ix_label_reissue_of ON label (reissue_of)"))
+
+
 #: Migration ``i`` upgrades the schema from version ``i`` to ``i + 1`` by changing tables that
 #: exist (see the module docstring). Append only; never edit or reorder a step that has shipped.
-MIGRATIONS: list[Callable[[Connection], None]] = [create_missing_tables]
+MIGRATIONS: list[Callable[[Connection], None]] = [create_missing_tables, add_label_reissue_of]
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -71,8 +100,53 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS},
+        )
     raise ConfigError("database_url must be a sqlite:// or postgresql:// URL", field="database_url")
+
+
+def database_fault(exc: BaseException) -> str | None:
+    """:data:`DATABASE_BUSY`, :data:`DATABASE_UNAVAILABLE`, or ``None`` for any other error.
+
+    Only faults of the database itself count; an error in a statement (no such table, a
+    constraint) is a bug or a conflict, answered elsewhere.
+    """
+    if isinstance(exc, SATimeoutError):  # no pooled connection became free in time
+        return DATABASE_BUSY
+    if not isinstance(exc, DBAPIError):
+        return None
+    if exc.connection_invalidated:
+        return DATABASE_UNAVAILABLE
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None)
+    if isinstance(state, str):
+        if state in _PG_BUSY_STATES or state.startswith("53"):  # 53: too many connections, ...
+            return DATABASE_BUSY
+        # connection_exception, admin_shutdown, crash_shutdown, cannot_connect_now
+        if state.startswith("08") or state in ("57P01", "57P02", "57P03"):
+            return DATABASE_UNAVAILABLE
+        return None
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None
+    message = str(orig).lower()
+    if isinstance(orig, sqlite3.Error):
+        if "locked" in message or "busy" in message:
+            return DATABASE_BUSY
+        return DATABASE_UNAVAILABLE if message.startswith(_SQLITE_UNAVAILABLE) else None
+    # psycopg: a failed connection or a broken one carries no SQLSTATE.
+    return DATABASE_UNAVAILABLE
+
+
+def fault_text(exc: BaseException) -> str:
+    """One line on what failed, for the log: the driver's own message, without the statement."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    source = orig if orig is not None else exc
+    lines = str(source).strip().splitlines()
+    return f"{type(source).__name__}: {lines[0] if lines else ''}"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,7 +8,9 @@ code and artwork are fetched from the API and written to the output directory wi
 deployment's trust file.
 
 The products (``registry/data/demo_products.json``) are fictional companies with illustrative
-values; running the demo again on the same data directory reuses what is already there.
+values; each company with a GTIN claims the GS1 company prefix of its GTIN (``gs1_prefix``) and
+the certification body confirms it. Running the demo again on the same data directory reuses
+what is already there.
 """
 
 from __future__ import annotations
@@ -154,6 +156,11 @@ def run_demo(
     app = create_app(settings)
     with TestClient(app, base_url=settings.base_url) as client:
         chain = app.state.chain
+        if chain is None:  # the server would wait for the node; the demo cannot
+            raise DemoError(
+                "the chain node cannot be reached; start it (or drop --rpc-url) and run again",
+                code="chain_unavailable",
+            )
         say(f"chain {chain.chain_id}, contract {chain.address}")
         with Session(app.state.engine) as session:
             certifier = products["certifier"]
@@ -185,6 +192,8 @@ def run_demo(
                 **product["footprint"],
             }
             headers = _auth(company_keys[product["company"]])
+            if product.get("gs1_prefix"):
+                _hold_prefix(client, headers, _auth(certifier_key), product["gs1_prefix"])
             reply = client.post("/api/v1/footprints", json=body, headers=headers)
             footprint_id = _conflict_id(reply, "duplicate_footprint", "id") or str(
                 _check(reply, f"submitting the {product['key']} footprint")["id"]
@@ -276,6 +285,27 @@ def run_demo(
     _write_summary(summary, products["note"])
     say(f"wrote {len(demo_labels)} bundles, QR codes and artworks to {out_dir}")
     return summary
+
+
+def _hold_prefix(
+    client: TestClient, enterprise: dict[str, str], certifier: dict[str, str], prefix: str
+) -> None:
+    """The enterprise claims its GS1 company prefix; the certification body confirms it."""
+    claim = _check(
+        client.post(
+            "/api/v1/orgs/me/id-prefixes",
+            json={"prefix": prefix, "evidence": "demo: GS1 restricted-circulation number"},
+            headers=enterprise,
+        ),
+        f"claiming the GS1 company prefix {prefix}",
+    )
+    if claim["status"] != "confirmed":
+        _check(
+            client.post(
+                f"/api/v1/orgs/{claim['org_id']}/id-prefixes/{prefix}/confirm", headers=certifier
+            ),
+            f"confirming the GS1 company prefix {prefix}",
+        )
 
 
 def _years_later(day: date, years: int) -> date:

@@ -89,3 +89,14 @@ class ChainSetupError(RegistryError):
 
     code = "chain_setup_error"
     status_code = 503
+
+
+class RateLimitedError(RegistryError):
+    """Too many requests (or failed attempts) from one client; try again after ``retry_after``."""
+
+    code = "rate_limited"
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, details=[{"retry_after": retry_after}])
+        self.retry_after = retry_after

@@ -174,7 +174,7 @@ def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
         gtin=label.gtin,
         serial=label.serial,
         category=product["category"],
-        company_name=record["company"]["name"],
+        company_name=_company_name(session, label),
         company_org=label.enterprise_org_id,
         kg_co2e_per_unit=float(footprint["kg_co2e_per_unit"]),
         declared_unit=footprint["declared_unit"],
@@ -206,21 +206,35 @@ def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
     )
 
 
+def _company_name(session: Session, label: Label) -> str:
+    """The labelled enterprise's registered name (its organisation record), never free text.
+
+    Labels issued since the record took its company from the organisation hold the same name;
+    older ones carried the footprint's submitted ``company_name``, which is not shown.
+    """
+    org = session.get(Organisation, label.enterprise_org_id)
+    assert org is not None  # foreign key
+    return org.name
+
+
 def load_label_view(session: Session, label_id: str, *, base_url: str) -> LabelView | None:
     """The public view of label ``label_id``; ``None`` when there is no such label."""
     label = session.get(Label, label_id)
     return None if label is None else _view(session, label, base_url=base_url)
 
 
-def find_label_by_gs1(session: Session, *, gtin14: str, serial: str) -> str | None:
-    """The id of the label a GS1 Digital Link ``/01/<gtin14>/21/<serial>`` names.
+def find_label_by_gs1(
+    session: Session, *, gtin14: str, serial: str, enterprise_org_id: str
+) -> str | None:
+    """The id of the label a GS1 Digital Link ``/01/<gtin14>/21/<serial>`` names, among the
+    labels of ``enterprise_org_id`` (the holder of the GTIN's company prefix).
 
     The serial is the label's own serial when it has one, else the label id (see
     :func:`registry.qr.label_url`).
     """
     label = session.exec(
         select(Label)
-        .where(Label.gtin == gtin14)
+        .where(Label.gtin == gtin14, Label.enterprise_org_id == enterprise_org_id)
         .where(
             or_(
                 col(Label.serial) == serial,

@@ -2,6 +2,7 @@
 
 Each error becomes ``{"code", "message", "field"}``: ``field`` is a JSON path such as
 ``reference_period.end`` or ``items[3].gtin``; ``code`` is ``missing_field``, ``unknown_field``,
+``too_many_items``, ``invalid_json`` (a body that is not JSON; its field is ``body``),
 the custom code a validator raised (``invalid_gtin``, ``unknown_category``, ...), or
 ``invalid_field``. A model-level validator names its field with a ``loc`` context entry.
 """
@@ -14,6 +15,8 @@ from typing import Any
 _GENERIC = {
     "missing": "missing_field",
     "extra_forbidden": "unknown_field",
+    # A list past its bound: a bulk request with more items than one request may carry.
+    "too_long": "too_many_items",
 }
 #: Codes our validators raise (PydanticCustomError types); anything else is invalid_field.
 CUSTOM_CODES = frozenset(
@@ -26,6 +29,8 @@ CUSTOM_CODES = frozenset(
         "invalid_validity",
         "invalid_country",
         "invalid_subdivision",
+        "bad_text",  # registry.plaintext: control, bidi or zero-width characters
+        "invalid_prefix",
     }
 )
 
@@ -45,7 +50,7 @@ def validation_error_details(
     errors: Sequence[Any], *, strip: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
     """Map pydantic's ``errors()`` to registry error details (``strip`` drops a loc prefix)."""
-    details = []
+    details: list[dict[str, Any]] = []
     for error in errors:
         loc = list(error.get("loc", ()))
         if loc and loc[0] in strip:
@@ -54,6 +59,13 @@ def validation_error_details(
         if isinstance(ctx.get("loc"), str):
             loc.append(ctx["loc"])
         kind = str(error.get("type", ""))
+        if kind == "json_invalid":
+            # loc is ("body", character offset): the field is the body, the offset goes in text.
+            at = f" at character {loc[-1]}" if loc else ""
+            reason = ctx.get("error") or "not JSON"
+            message = f"the request body is not valid JSON: {reason}{at}"
+            details.append({"code": "invalid_json", "message": message, "field": "body"})
+            continue
         code = _GENERIC.get(kind) or (kind if kind in CUSTOM_CODES else "invalid_field")
         message = str(error.get("msg", "invalid value"))
         details.append({"code": code, "message": message, "field": json_path(loc)})

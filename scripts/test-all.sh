@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 export ETH_HASH_BACKEND=pysha3
 PY="${PYTHON:-python3}"
 
-echo "== install (pip, npm)"
+echo "== install (pip, npm: from the hashed locks)"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+# requirements/dev.lock (scripts/lock.sh) pins every package, pip and the build backend included,
+# with hashes; tanji itself is then built from the tree with nothing fetched.
+.venv/bin/python -m pip install -q --require-hashes -r requirements/dev.lock
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 npm ci --no-audit --no-fund --loglevel=error
 
 echo "== lint and types"

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,11 +52,39 @@ def rpc(url: str, method: str, params: list[object] | None = None, timeout: floa
         return json.loads(resp.read())["result"]
 
 
+@dataclass(frozen=True)
+class HardhatNode:
+    """A running `hardhat node`: its URL, and its process group (npx and the node under it)."""
+
+    url: str
+    pgid: int
+
+    def pause(self) -> None:
+        """Freeze the node (SIGSTOP to the whole group): connections open, nothing answers."""
+        os.killpg(self.pgid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused node run again (SIGCONT)."""
+        os.killpg(self.pgid, signal.SIGCONT)
+
+
 @contextmanager
-def hardhat_node(startup_timeout: float = 60.0) -> Iterator[str]:
-    """Start `npx hardhat node` on a free loopback port; yield its URL; stop it."""
+def hardhat_node(startup_timeout: float = 60.0, *, port: int | None = None) -> Iterator[str]:
+    """Start `npx hardhat node` on ``port`` (default: a free loopback port); yield its URL."""
+    with hardhat_process(startup_timeout, port=port) as node:
+        yield node.url
+
+
+@contextmanager
+def hardhat_process(
+    startup_timeout: float = 60.0, *, port: int | None = None
+) -> Iterator[HardhatNode]:
+    """Start `npx hardhat node` on ``port`` (default: a free one); yield it; stop it.
+
+    ``npx`` starts the node as a child in its own session, so signals go to the process group.
+    """
     require_tool("npx")
-    port = free_port()
+    port = free_port() if port is None else port
     url = f"http://127.0.0.1:{port}"
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -81,12 +111,14 @@ def hardhat_node(startup_timeout: float = 60.0) -> Iterator[str]:
                         f"hardhat node did not answer on {url} in {startup_timeout}s"
                     ) from None
                 time.sleep(0.2)
-        yield url
+        yield HardhatNode(url=url, pgid=proc.pid)
     finally:
-        os.killpg(proc.pid, 15)
+        with suppress(ProcessLookupError):  # the group is gone if the node failed to start
+            os.killpg(proc.pid, signal.SIGCONT)  # a paused node would not act on SIGTERM
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()

@@ -14,5 +14,9 @@ import os
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
 from verifier.errors import BundleFormatError, VerifierError
+from verifier.runtime import import_ethereum_libraries_safely
+
+# Before anything imports py_ecc (eth-account, py-evm): keep Python's recursion limit sane.
+import_ethereum_libraries_safely()
 
 __all__ = ["BundleFormatError", "VerifierError"]

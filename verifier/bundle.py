@@ -9,7 +9,6 @@ the other checks' work.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -34,8 +33,6 @@ MAX_NESTED: Final = 256
 MAX_LEAF_ARITY: Final = 16
 # JSON nesting of the whole document (bundles within bundles, records' own objects).
 MAX_JSON_DEPTH: Final = 96
-# Strings (skipped whole, escapes included) or single brackets.
-_JSON_TOKENS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _ANCHOR_KEYS: Final = frozenset({"chainId", "contract", "txHash", "blockNumber", "timestamp"})
 _DISCLOSURE_KEYS: Final = frozenset({"salts", "hidden"})
 NESTED_KEYS: Final = ("attestations", "recognitions")
@@ -316,22 +313,11 @@ def _bounded_list(obj: dict[str, Any], name: str, path: str, limit: int) -> list
 
 def _check_nesting(data: bytes | bytearray | str) -> None:
     # CPython's C JSON scanner can crash the interpreter after hitting the recursion limit on
-    # hostile input ("[[[[..."), so depth is bounded before json.loads ever sees it. Fewer brackets
-    # than the limit cannot nest deeper than it: the common case costs two C-speed counts.
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
-    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
-        return
-    depth = 0
-    for token in _JSON_TOKENS.findall(raw):
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise BundleFormatError(
-                    f"bundle JSON is nested more than {MAX_JSON_DEPTH} deep",
-                    code=Code.FORMAT_TOO_DEEP,
-                )
-        elif token in (b"]", b"}"):
-            depth -= 1
+    # hostile input ("[[[[..."), so depth is bounded before json.loads ever sees it.
+    if wire.json_depth_exceeds(data, MAX_JSON_DEPTH):
+        raise BundleFormatError(
+            f"bundle JSON is nested more than {MAX_JSON_DEPTH} deep", code=Code.FORMAT_TOO_DEEP
+        )
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

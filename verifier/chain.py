@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from eth_abi import decode as abi_decode
@@ -22,29 +21,11 @@ from web3.exceptions import ProviderConnectionError, TimeExhausted, TransactionN
 
 from verifier.contract_abi import ANCHOR_REGISTRY_ABI, ROOT_ANCHORED_TOPIC
 from verifier.errors import ChainResponseError, ChainUnavailableError
+from verifier.redaction import redacted_url
 
 DEFAULT_TIMEOUT: Final = 10.0
 _T = TypeVar("_T")
 _CHECK_CALL: Final = "eth_call check(bytes32,bytes32,bytes32[])"
-
-
-def redacted_url(url: str) -> str:
-    """``url`` fit for messages and reports: user, password, query and fragment removed.
-
-    Node URLs often carry credentials (``https://user:key@node``, ``?apikey=...``); a verification
-    report is meant to be shared, a key is not. A key in the path (``/v3/<key>``) is kept: it
-    cannot be told from a path such as ``/rpc``.
-    """
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:  # not a URL we can take apart: show nothing of it rather than a secret
-        return "<unparsable node URL>"
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = f"{host}:{port}" if port is not None else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @dataclass(frozen=True, slots=True)

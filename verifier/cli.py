@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Final, TextIO, cast
 
 import httpx
 
@@ -21,6 +21,7 @@ from verifier.chain import DEFAULT_TIMEOUT
 from verifier.checks import CheckResult, Status
 from verifier.codes import Code
 from verifier.errors import BundleFetchError, TrustConfigError
+from verifier.redaction import redact_secrets
 from verifier.trust import TrustConfig, load_trust
 from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
 
@@ -79,6 +80,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         args_list = args_list[1:]
     args = build_parser().parse_args(args_list)
     zh = args.lang == "zh"
+    # Node URLs may carry API keys: nothing this command prints shows them.
+    redacting = _RedactingOut(out, [args.rpc_url] if args.rpc_url else [])
+    out = cast(TextIO, redacting)
 
     verifier: Verifier | None = None
     if not args.offline:
@@ -89,6 +93,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         except _CliError as exc:
             _fail(out, exc, args.json)
             return EXIT_ERROR
+        redacting.node_urls += [c.rpc_url for c in verifier.trust.chains if c.rpc_url]
 
     reports: list[VerificationReport] = []
     codes: list[int] = []
@@ -115,6 +120,23 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     if EXIT_INVALID in codes:
         return EXIT_INVALID
     return EXIT_ERROR if EXIT_ERROR in codes else EXIT_VALID
+
+
+class _RedactingOut:
+    """A text stream that takes node-URL secrets out of everything written to it."""
+
+    def __init__(self, out: TextIO, node_urls: list[str]) -> None:
+        self.out = out
+        self.node_urls = node_urls
+
+    def write(self, text: str) -> int:
+        text = redact_secrets(text)
+        for url in self.node_urls:
+            text = redact_secrets(text, url)
+        return self.out.write(text)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def exit_code(report: VerificationReport) -> int:

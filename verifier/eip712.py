@@ -30,6 +30,7 @@ from verifier.canonical import canonicalize
 from verifier.errors import AttestationError, BundleFormatError
 from verifier.hashing import keccak
 from verifier.signature import checksum_address, recover_address, signature_bytes
+from verifier.text import hidden_character
 
 DOMAIN_NAME: Final = "Tanji"
 DOMAIN_VERSION: Final = "1"
@@ -44,9 +45,6 @@ MAX_JSON_INT: Final = 2**53 - 1
 MAX_TEXT: Final = 256
 
 _HEX: Final = re.compile(r"0x[0-9a-fA-F]*")
-# Control (Cc), format (Cf: bidi overrides, zero-width), line/paragraph separators, surrogates:
-# they make a wallet show something other than what is signed ("Trojan Source").
-_HIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 # Canonical decimal: no sign on zero, no "+", no exponent, no leading zeros, no trailing
 # fractional zeros; at most 18 integer and 12 fractional digits. One value, one spelling.
 _DECIMAL: Final = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{0,11}[1-9])?")
@@ -227,9 +225,8 @@ def read_text(value: Any, field: str, *, allow_empty: bool = False, max_len: int
         raise AttestationError(
             f"{field} is longer than {max_len} characters", code="too_long", field=field
         )
-    if value != value.strip() or any(
-        unicodedata.category(char) in _HIDDEN_CATEGORIES for char in value
-    ):
+    # Control and format characters (verifier.text): a wallet would show other text than signed.
+    if value != value.strip() or hidden_character(value) is not None:
         raise AttestationError(
             f"{field} has control or format characters, or leading/trailing whitespace",
             code="bad_text",

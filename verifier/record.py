@@ -41,8 +41,14 @@ def field_salt(master_salt: bytes, name: str) -> bytes:
 
 def field_commitment(name: str, value: Any, salt: bytes) -> bytes:
     """Commit to one field: ``keccak256(salt || JCS([name, value]))``."""
+    return canonical_field_commitment(canonicalize([name, value]), salt, name=name)
+
+
+def canonical_field_commitment(canonical: bytes, salt: bytes, *, name: str) -> bytes:
+    """:func:`field_commitment` of a field whose ``JCS([name, value])`` is already computed
+    (many records sharing a field's value canonicalise it once)."""
     _check_salt(salt, f"salts.{name}")
-    return keccak(salt + canonicalize([name, value]))
+    return keccak(salt + canonical)
 
 
 def commitments_digest(commitments: Mapping[str, bytes]) -> bytes:

@@ -11,6 +11,8 @@ from verifier.codes import Code
 from verifier.errors import BundleFormatError
 
 _HEX: Final = re.compile(r"0x[0-9a-fA-F]*")
+# Strings (skipped whole, escapes included) or single brackets.
+_JSON_TOKENS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 ADDRESS_BYTES: Final = 20
 # Integers on the wire (chain ids, block numbers, timestamps) must fit an EVM uint64.
 MAX_UINT64: Final = 2**64 - 1
@@ -96,3 +98,25 @@ def json_list(value: Any, field: str) -> list[Any]:
             f"{field} must be a JSON array", field=field, code=Code.FORMAT_WRONG_TYPE
         )
     return value
+
+
+def json_depth_exceeds(data: bytes | bytearray | str, limit: int) -> bool:
+    """True when the JSON text ``data`` nests arrays/objects more than ``limit`` deep.
+
+    Run before any JSON parser sees untrusted input: CPython's C parser recurses once per level.
+    Brackets inside strings do not count. Fewer brackets than the limit cannot nest deeper than
+    it, so the common case costs two C-speed counts; otherwise one regex pass over the tokens.
+    Malformed JSON is not judged here (the parser refuses it).
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.findall(raw):
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False

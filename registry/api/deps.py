@@ -6,14 +6,19 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
+from registry.api.ratelimit import TokenBuckets
+from registry.audit import Actor, set_actor
 from registry.config import Settings
 from registry.crud.idempotency import check_key
 from registry.crud.orgs import org_for_key
 from registry.errors import AuthenticationError, PermissionDeniedError
 from registry.models.orgs import Organisation, OrgRole
+from registry.security import key_id_of
 
 
 def get_settings(request: Request) -> Settings:
@@ -35,11 +40,52 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+class _BearerHeader(HTTPBearer):
+    """The ``bearer`` security scheme in the OpenAPI; at run time the raw ``Authorization`` header.
+
+    FastAPI's own :class:`HTTPBearer` answers a missing and a malformed header alike (``None``
+    or its own 403); :func:`get_current_org` tells them apart with the registry's codes.
+    """
+
+    async def __call__(self, request: HTTPConnection) -> str | None:  # type: ignore[override]
+        return request.headers.get("Authorization")
+
+
+bearer_scheme = _BearerHeader(
+    scheme_name="bearer",
+    bearerFormat="API key",
+    description="An organisation's API key: `Authorization: Bearer <key>`.",
+    auto_error=False,
+)
+
+
+def client_address(request: Request) -> str:
+    """The client as the server sees it (``X-Forwarded-For`` only from a trusted proxy)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 def get_current_org(
+    request: Request,
     session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Depends(bearer_scheme)] = None,
 ) -> Organisation:
-    """The organisation whose API key is in ``Authorization: Bearer <key>``."""
+    """The organisation whose API key is in ``Authorization: Bearer <key>``.
+
+    A client that failed too often is answered 429 before its key is looked at
+    (:mod:`registry.api.ratelimit`); a wrong or malformed key takes one of its attempts.
+    """
+    limiter: TokenBuckets = request.app.state.auth_failures
+    client = client_address(request)
+    limiter.check(client)
+    try:
+        return _authenticate(session, authorization)
+    except AuthenticationError as exc:
+        if exc.code != "missing_api_key":
+            limiter.spend(client)
+        raise
+
+
+def _authenticate(session: Session, authorization: str | None) -> Organisation:
     if not authorization:
         raise AuthenticationError(
             "this endpoint needs an API key: send Authorization: Bearer <key>",
@@ -53,7 +99,10 @@ def get_current_org(
             code="invalid_authorization",
             field="header.Authorization",
         )
-    return org_for_key(session, plaintext=key.strip())
+    org = org_for_key(session, plaintext=key.strip())
+    # Who acts in this request's session: every audit entry its changes make names them.
+    set_actor(session, Actor(org_id=org.id, key_id=key_id_of(key.strip())))
+    return org
 
 
 CurrentOrg = Annotated[Organisation, Depends(get_current_org)]
@@ -94,13 +143,29 @@ def get_idempotency_key(
 IdempotencyKey = Annotated[str | None, Depends(get_idempotency_key)]
 
 
+#: The largest integer a database column or parameter holds (SQLite and PostgreSQL ``bigint``):
+#: every integer a request carries to the database is bounded by it (or less).
+DB_INT_MAX = 2**63 - 1
+#: The largest id of an auto-numbered ``INTEGER`` key (``int4`` in PostgreSQL, which refuses a
+#: larger parameter compared with it): the bound of such an id in a path.
+SERIAL_ID_MAX = 2**31 - 1
+#: The largest ``offset`` of a list: deeper pages are refused with a 422 before any query.
+MAX_OFFSET = 1_000_000_000
+#: The largest ``limit`` of a list.
+MAX_LIMIT = 1000
+
+Offset = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description=f"rows to skip (at most {MAX_OFFSET:,})")
+]
+
+
 class Page:
-    """``offset``/``limit`` query parameters."""
+    """``offset``/``limit`` query parameters, bounded so no paging value overflows a query."""
 
     def __init__(
         self,
-        offset: Annotated[int, Query(ge=0)] = 0,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Offset = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     ) -> None:
         self.offset = offset
         self.limit = limit

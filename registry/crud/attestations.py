@@ -24,6 +24,7 @@ from anchoring import ledger
 from anchoring.bundle import build_bundle
 from anchoring.errors import LedgerError
 from registry.attestation_hash import attestation_digest
+from registry.audit import record_audit, record_audit_many
 from registry.catalogue import UNITS
 from registry.crud.suppliers import not_in_force, revoke_leaf_once_anchored
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -37,6 +38,7 @@ from registry.models.attestations import (
     AttestationPublic,
     AttestationPush,
 )
+from registry.models.labels import Label
 from registry.models.orgs import Organisation, OrgRole
 from registry.models.suppliers import SupplierKey
 from registry.validation import validation_error_details
@@ -266,7 +268,21 @@ def push(
                 "another request stored some of these attestations at the same time; retry",
                 code="concurrent_push",
             ) from None
+        record_audit_many(
+            session,
+            action="attestation.push",
+            subject_type=RECORD_TYPE,
+            changes=[(row["id"], None, audit_snapshot(row)) for row in rows],
+        )
     return [results[i] for i in sorted(results)]
+
+
+def audit_snapshot(attestation: dict[str, Any] | Attestation) -> dict[str, Any]:
+    """An attestation's state as its audit entries commit to it (the id is its signed digest)."""
+    names = ("id", "supplier_org_id", "signer", "pushed_by_org_id", "status", "revocation_reason")
+    if isinstance(attestation, dict):
+        return {name: attestation[name] for name in names}
+    return {name: getattr(attestation, name) for name in names}
 
 
 def _admit(
@@ -573,18 +589,74 @@ def attestation_bundles(
     return [bundle(i) for i in ids]
 
 
+def may_revoke(session: Session, *, attestation: Attestation, org: Organisation) -> bool:
+    """Who may withdraw an attestation: its signer, or the certification body of its scheme.
+
+    The signer is the supplier organisation owning the signing key (``supplier_org_id``). An
+    attestation names no certification scheme of its own: it enters one when a footprint cites
+    it (directly, or upstream of a cited attestation) and a certification body labels that
+    footprint under its label scheme. That body, having relied on it, may withdraw it too (an
+    audit found it false). The enterprise that merely pushed it may not: pushing is delivery.
+    """
+    if org.id == attestation.supplier_org_id:
+        return True
+    if org.role != OrgRole.CERTIFICATION_BODY:
+        return False
+    cited = _downstream(session, attestation.id)
+    return bool(_labels_citing(session, certifier_org_id=org.id, attestation_ids=cited))
+
+
+def _json_mentions(column: Any, ids: Collection[str]) -> Any:
+    """Rows whose JSON ``column`` mentions one of ``ids`` (hex digests: no LIKE wildcards);
+    a pre-filter, each hit is checked in Python."""
+    text = sa.cast(column, sa.String)
+    return sa.or_(*(text.like(f"%{i}%") for i in ids))
+
+
+def _downstream(session: Session, attestation_id: str) -> set[str]:
+    """``attestation_id`` and every attestation resting on it through ``upstream`` links."""
+    found = {attestation_id}
+    frontier = {attestation_id}
+    for _ in range(MAX_CHAIN_DEPTH):
+        if not frontier:
+            break
+        rows = session.exec(
+            select(Attestation).where(_json_mentions(Attestation.upstream, frontier))
+        ).all()
+        frontier = {row.id for row in rows if frontier & set(row.upstream)} - found
+        found |= frontier
+    return found
+
+
+def _labels_citing(session: Session, *, certifier_org_id: str, attestation_ids: set[str]) -> bool:
+    """Whether the certification body issued a label whose components cite one of the ids."""
+    for chunk in _chunks(attestation_ids):
+        rows = session.exec(
+            select(Label).where(
+                Label.certifier_org_id == certifier_org_id,
+                _json_mentions(Label.record, chunk),
+            )
+        ).all()
+        for label in rows:
+            components = label.record.get("components") or []
+            if any(c.get("attestation_id") in attestation_ids for c in components):
+                return True
+    return False
+
+
 def revoke_attestation(
     session: Session, *, attestation: Attestation, org: Organisation, reason: int
 ) -> Attestation:
-    """Withdraw an attestation (the pushing enterprise or the supplier), on chain once anchored.
+    """Withdraw an attestation, on chain once anchored (see :func:`may_revoke` for who may).
 
     One still waiting for its batch is revoked on chain right after it is anchored
     (:func:`queue_due_attestation_revocations`); the registry reports it revoked at once.
     """
-    if org.id not in (attestation.pushed_by_org_id, attestation.supplier_org_id):
+    if not may_revoke(session, attestation=attestation, org=org):
         raise PermissionDeniedError(
-            "only the enterprise that pushed an attestation, or its supplier, may revoke it",
-            code="forbidden_org",
+            "only the supplier that signed an attestation (the organisation of its signing "
+            "key), or a certification body that labelled a product resting on it, may revoke it",
+            code="not_signer",
             field="attestation_id",
         )
     if attestation.status != ACTIVE:
@@ -600,9 +672,18 @@ def revoke_attestation(
     except LedgerError as exc:
         if exc.code != "not_anchored":
             raise ConflictError(str(exc), code=exc.code, field="attestation_id") from None
+    before = audit_snapshot(attestation)
     attestation.status = REVOKED
     attestation.revocation_reason = reason
     session.add(attestation)
+    record_audit(
+        session,
+        action="attestation.revoke",
+        subject_type=RECORD_TYPE,
+        subject_id=attestation.id,
+        before=before,
+        after=audit_snapshot(attestation),
+    )
     return attestation
 
 

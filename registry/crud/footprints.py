@@ -11,7 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
+from registry.audit import record_audit, record_audit_many
 from registry.crud.attestations import check_footprint_components
+from registry.crud.prefixes import check_gtin_owned, confirmed_prefixes
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.ids import new_master_salt, new_record_id
 from registry.models.common import utcnow
@@ -61,9 +63,12 @@ def find_duplicate(session: Session, *, org_id: str, digest: str) -> Footprint |
 def add_footprint(session: Session, *, org: Organisation, item: FootprintCreate) -> Footprint:
     """Add a footprint and its ledger row to the session (no commit: the caller's transaction).
 
-    Raises :class:`ConflictError` (``duplicate_footprint``) when the org already has it.
+    Raises :class:`ConflictError` (``duplicate_footprint``) when the org already has it, and
+    :class:`PermissionDeniedError` (``gtin_not_owned``) for a GTIN outside the org's prefixes.
     """
     data = item.model_dump(mode="json")
+    if data.get("gtin"):
+        check_gtin_owned(session, org_id=org.id, gtin14=data["gtin"])
     check_footprint_components(session, data)
     digest = content_hash(data)
     existing = find_duplicate(session, org_id=org.id, digest=digest)
@@ -82,7 +87,22 @@ def _insert(session: Session, *, org: Organisation, data: dict[str, Any], digest
     session.add(footprint)
     # Same transaction as the footprint row: the record is never stored without its leaf.
     ledger.enqueue(session, record_type=RECORD_TYPE, record_id=leaf[1], leaf_value=leaf[2])
+    record_audit(
+        session,
+        action="footprint.create",
+        subject_type=RECORD_TYPE,
+        subject_id=footprint.id,
+        after=audit_snapshot(row),
+    )
     return footprint
+
+
+def audit_snapshot(footprint: dict[str, Any] | Footprint) -> dict[str, Any]:
+    """A footprint's state as its audit entries commit to it (its record is anchored itself)."""
+    names = ("id", "org_id", "status", "content_hash")
+    if isinstance(footprint, dict):
+        return {name: footprint[name] for name in names}
+    return {name: getattr(footprint, name) for name in names}
 
 
 def _new_footprint(
@@ -115,6 +135,7 @@ def add_bulk(session: Session, *, org: Organisation, items: list[Any]) -> list[B
     """
     results: list[BulkItemResult] = []
     valid: list[tuple[int, dict[str, Any], str]] = []
+    prefixes = confirmed_prefixes(session, org_id=org.id)
     for index, raw in enumerate(items):
         try:
             item = FootprintCreate.model_validate(raw)
@@ -131,8 +152,10 @@ def add_bulk(session: Session, *, org: Organisation, items: list[Any]) -> list[B
             continue
         data = item.model_dump(mode="json")
         try:
+            if data.get("gtin"):
+                check_gtin_owned(session, org_id=org.id, gtin14=data["gtin"], prefixes=prefixes)
             check_footprint_components(session, data)
-        except InvalidInputError as exc:
+        except (InvalidInputError, PermissionDeniedError) as exc:
             error = {"code": exc.code, "message": exc.message, "field": exc.field}
             results.append(BulkItemResult(index=index, status="error", error=error))
             continue
@@ -172,6 +195,13 @@ def add_bulk(session: Session, *, org: Organisation, items: list[Any]) -> list[B
                 "another request stored some of these footprints at the same time; retry",
                 code="concurrent_update",
             ) from None
+        # One entry per footprint, written with the commit in one multi-row insert.
+        record_audit_many(
+            session,
+            action="footprint.create",
+            subject_type=RECORD_TYPE,
+            changes=[(row["id"], None, audit_snapshot(row)) for row in rows],
+        )
     results.sort(key=lambda result: result.index)
     return results
 

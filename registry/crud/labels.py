@@ -6,12 +6,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
 from anchoring.errors import LedgerError
+from registry.audit import record_audit
 from registry.catalogue import CATEGORIES
+from registry.crud.footprints import RECORD_TYPE as FOOTPRINT_RECORD_TYPE
+from registry.crud.footprints import audit_snapshot as footprint_audit_snapshot
 from registry.crud.footprints import footprint_digest, salt_bytes
+from registry.crud.prefixes import check_gtin_owned
 from registry.errors import (
     ConflictError,
     InvalidInputError,
@@ -22,7 +27,13 @@ from registry.grading import grade_footprint
 from registry.ids import new_master_salt, new_record_id
 from registry.models.footprints import Footprint
 from registry.models.idempotency import CertificateCounter
-from registry.models.labels import REASON_SUPERSEDED, Label, LabelCreate, LabelPublic
+from registry.models.labels import (
+    REASON_SUPERSEDED,
+    Label,
+    LabelCreate,
+    LabelPublic,
+    LabelReissue,
+)
 from registry.models.orgs import Organisation, OrgRole
 from registry.qr import label_url
 from verifier.record import record_leaf_value
@@ -64,8 +75,13 @@ def build_record(
     grade: dict[str, Any],
     supersedes: str | None,
     issued_at: datetime,
+    reissue_of: str | None = None,
 ) -> dict[str, Any]:
-    """The label record: self-contained, so its bundle alone tells a consumer what was certified."""
+    """The label record: self-contained, so its bundle alone tells a consumer what was certified.
+
+    The company is the enterprise's organisation record (its registered name), never the
+    footprint's free-text ``company_name``: a label names who the registry knows submitted it.
+    """
     data = footprint.data
     category = CATEGORIES[data["category"]]
     return {
@@ -80,7 +96,7 @@ def build_record(
             "category": category.code,
             "category_name": {"zh": category.name_zh, "en": category.name_en},
         },
-        "company": {"name": data["company_name"], "org": enterprise.id},
+        "company": {"name": enterprise.name, "org": enterprise.id},
         "footprint": {
             "id": footprint.id,
             "digest": footprint_digest(footprint),
@@ -107,6 +123,8 @@ def build_record(
         "issued_at": issued_at.isoformat(timespec="seconds"),
         # Supplier components and their attestation ids (issue 4); absent when there are none.
         **({"components": data["components"]} if data.get("components") else {}),
+        # The revoked label an explicit reissue replaces; absent otherwise.
+        **({"reissue_of": reissue_of} if reissue_of else {}),
     }
 
 
@@ -116,12 +134,16 @@ def issue_label(
     certifier: Organisation,
     body: LabelCreate,
     supersedes: Label | None = None,
+    reissue_of: Label | None = None,
 ) -> Label:
     """Certify a footprint and add its label and ledger row to the session (no commit).
 
     Raises :class:`NotFoundError` for an unknown footprint, :class:`ConflictError`
-    (``already_labelled``) when the footprint already has an active label, and
-    :class:`registry.grading.GradingError` when it cannot be graded.
+    (``already_labelled``) when the footprint already has an active label,
+    (``footprint_label_revoked``) when a label of it was revoked (only :func:`reissue_label`
+    labels it again), :class:`PermissionDeniedError` (``gtin_not_owned``) when its GTIN is not
+    under a prefix confirmed for its enterprise, and :class:`registry.grading.GradingError` when
+    it cannot be graded.
     """
     footprint = session.get(Footprint, body.footprint_id)
     if footprint is None:
@@ -136,6 +158,10 @@ def issue_label(
             field="footprint_id",
             details=[{"label_id": active.id}],
         )
+    if reissue_of is None:
+        _check_not_revoked(session, footprint, superseding=supersedes is not None)
+    if footprint.gtin:
+        _check_gtin_owner(session, footprint)
     data = footprint.data
     grade = grade_footprint(
         category=data["category"],
@@ -159,6 +185,7 @@ def issue_label(
         grade=grade.as_dict(),
         supersedes=supersedes.id if supersedes else None,
         issued_at=issued_at,
+        reissue_of=reissue_of.id if reissue_of else None,
     )
     label = Label(
         id=label_id,
@@ -174,19 +201,132 @@ def issue_label(
         record=record,
         master_salt="0x" + salt.hex(),
         supersedes=supersedes.id if supersedes else None,
+        reissue_of=reissue_of.id if reissue_of else None,
         created_at=issued_at,
     )
     session.add(label)
     session.flush()  # before any row (a superseded label) references it
+    footprint_before = footprint_audit_snapshot(footprint)
     footprint.status = "certified"
     session.add(footprint)
-    ledger.enqueue(
+    leaf_value = record_leaf_value(record, salt)
+    ledger.enqueue(session, record_type=RECORD_TYPE, record_id=label_id, leaf_value=leaf_value)
+    record_audit(
         session,
-        record_type=RECORD_TYPE,
-        record_id=label_id,
-        leaf_value=record_leaf_value(record, salt),
+        action="label.issue",
+        subject_type=RECORD_TYPE,
+        subject_id=label_id,
+        after={**audit_snapshot(label), "record_digest": leaf_value[2]},
     )
+    if footprint_before["status"] != footprint.status:
+        record_audit(
+            session,
+            action="footprint.certify",
+            subject_type=FOOTPRINT_RECORD_TYPE,
+            subject_id=footprint.id,
+            before=footprint_before,
+            after=footprint_audit_snapshot(footprint),
+        )
     return label
+
+
+def audit_snapshot(label: Label) -> dict[str, Any]:
+    """A label's state as its audit entries commit to it (its record is anchored itself)."""
+    return {
+        "id": label.id,
+        "footprint_id": label.footprint_id,
+        "certifier_org_id": label.certifier_org_id,
+        "certificate_number": label.certificate_number,
+        "grade": label.grade,
+        "status": label.status,
+        "revocation_reason": label.revocation_reason,
+        "revocation_note": label.revocation_note,
+        "revoked_at": label.revoked_at.isoformat() if label.revoked_at else None,
+        "supersedes": label.supersedes,
+        "superseded_by": label.superseded_by,
+        "reissue_of": label.reissue_of,
+    }
+
+
+def _check_not_revoked(session: Session, footprint: Footprint, *, superseding: bool) -> None:
+    """A footprint whose label was revoked stays unlabelled: another certification body must not
+    replace a revocation. (A superseded label's footprint was corrected away: it gets no fresh
+    label either; superseding onto it stays possible, as onto any footprint of the product.)"""
+    ended = (REVOKED,) if superseding else (REVOKED, SUPERSEDED)
+    earlier = session.exec(
+        select(Label)
+        .where(Label.footprint_id == footprint.id, col(Label.status).in_(ended))
+        .order_by(col(Label.created_at).desc())
+    ).first()
+    if earlier is None:
+        return
+    raise ConflictError(
+        f"footprint {footprint.id} had the label {earlier.id}, {earlier.status}: a new label "
+        "needs a new footprint, or the revoking certification body's reissue "
+        f"(POST /api/v1/labels/{earlier.id}/reissue)",
+        code="footprint_label_revoked",
+        field="footprint_id",
+        details=[
+            {
+                "label_id": earlier.id,
+                "status": earlier.status,
+                "certifier_org_id": earlier.certifier_org_id,
+            }
+        ],
+    )
+
+
+def _check_gtin_owner(session: Session, footprint: Footprint) -> None:
+    """The footprint's GTIN must (still) be under a prefix confirmed for its enterprise."""
+    assert footprint.gtin is not None
+    try:
+        check_gtin_owned(session, org_id=footprint.org_id, gtin14=footprint.gtin)
+    except PermissionDeniedError as exc:
+        exc.field = "footprint_id"
+        raise
+
+
+def reissue_label(session: Session, *, old: Label, org: Organisation, body: LabelReissue) -> Label:
+    """Label a revoked label's footprint again, by the body that revoked it (no commit).
+
+    The new label's record and row name the revoked one (``reissue_of``) and an audit entry
+    records the decision. A label is reissued at most once (``already_reissued``); a label that
+    is not revoked (``not_revoked``) or whose footprint has an active label again
+    (``already_labelled``) is refused.
+    """
+    _check_issuer(old, org)  # only the issuer revokes, so the issuer is the revoking body
+    if old.status != REVOKED:
+        raise ConflictError(
+            f"label {old.id} is {old.status}; only a revoked label is reissued",
+            code="not_revoked",
+            field="label_id",
+        )
+    again = session.exec(select(Label).where(Label.reissue_of == old.id)).first()
+    if again is not None:
+        raise ConflictError(
+            f"label {old.id} was already reissued as {again.id}",
+            code="already_reissued",
+            field="label_id",
+            details=[{"label_id": again.id}],
+        )
+    create = LabelCreate(footprint_id=old.footprint_id, **body.model_dump())
+    try:
+        new = issue_label(session, certifier=org, body=create, reissue_of=old)
+    except IntegrityError:  # a concurrent reissue of the same label (unique reissue_of)
+        raise ConflictError(
+            f"label {old.id} was reissued by another request at the same time",
+            code="already_reissued",
+            field="label_id",
+        ) from None
+    record_audit(
+        session,
+        action="label.reissue",
+        subject_type=RECORD_TYPE,
+        subject_id=new.id,
+        before=audit_snapshot(old),
+        after=audit_snapshot(new),
+    )
+    return new
 
 
 def _check_issuer(label: Label, org: Organisation) -> None:
@@ -211,12 +351,21 @@ def revoke_label(
         raise ConflictError(
             f"label {label.id} is already {label.status}", code="already_revoked", field="label_id"
         )
+    before = audit_snapshot(label)
     label.status = SUPERSEDED if reason == REASON_SUPERSEDED and label.superseded_by else REVOKED
     label.revocation_reason = reason
     label.revocation_note = note
     label.revoked_at = datetime.now(UTC)
     session.add(label)
     _request_on_chain(session, label)
+    record_audit(
+        session,
+        action="label.supersede" if label.status == SUPERSEDED else "label.revoke",
+        subject_type=RECORD_TYPE,
+        subject_id=label.id,
+        before=before,
+        after=audit_snapshot(label),
+    )
     return label
 
 
@@ -363,6 +512,7 @@ def to_public(session: Session, label: Label, *, base_url: str) -> LabelPublic:
         revoked_at=label.revoked_at,
         supersedes=label.supersedes,
         superseded_by=label.superseded_by,
+        reissue_of=label.reissue_of,
         created_at=label.created_at,
     )
 

@@ -2,38 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlmodel import Session, col, func, select
 
+from registry.audit import record_audit
+from registry.crud.api_keys import issue_key_row, revoke_key_row
 from registry.errors import AuthenticationError, NotFoundError
 from registry.ids import new_record_id
 from registry.models.orgs import ApiKey, Organisation, OrgRole
-from registry.security import generate_api_key, key_id_of, key_matches
+from registry.plaintext import check_text
+from registry.security import key_id_of, key_matches
 
 
 def create_org(
     session: Session, *, name: str, role: OrgRole, address: str | None = None
 ) -> tuple[Organisation, str]:
     """Create an organisation with one API key; commits. Returns the org and the plaintext key."""
+    check_text(name, field="name")
+    if address is not None:
+        check_text(address, field="address")
     org = Organisation(id=new_record_id("org"), name=name, role=role, address=address)
     session.add(org)
     session.flush()  # the key row references it; the unit of work does not order by FK alone
-    key = generate_api_key()
-    session.add(ApiKey(org_id=org.id, key_id=key.key_id, key_hash=key.key_hash))
+    record_audit(
+        session,
+        action="org.create",
+        subject_type="organisation",
+        subject_id=org.id,
+        after=org_snapshot(org),
+    )
+    plaintext = _new_key(session, org.id)
     session.commit()
     session.refresh(org)
-    return org, key.plaintext
+    return org, plaintext
+
+
+def org_snapshot(org: Organisation) -> dict[str, str | None]:
+    """An organisation as its audit entries commit to it."""
+    return {"id": org.id, "name": org.name, "role": org.role.value, "address": org.address}
+
+
+def _new_key(session: Session, org_id: str) -> str:
+    """Add a new API key of ``org_id`` and its audit entry; returns the plaintext."""
+    return issue_key_row(session, org_id)[1].plaintext
 
 
 def add_api_key(session: Session, *, org_id: str) -> str:
     """Issue another API key for an organisation; commits. Returns the plaintext key."""
     if session.get(Organisation, org_id) is None:
         raise NotFoundError(f"organisation {org_id} does not exist", field="org_id")
-    key = generate_api_key()
-    session.add(ApiKey(org_id=org_id, key_id=key.key_id, key_hash=key.key_hash))
+    plaintext = _new_key(session, org_id)
     session.commit()
-    return key.plaintext
+    return plaintext
 
 
 def org_for_key(session: Session, *, plaintext: str) -> Organisation:
@@ -54,8 +73,7 @@ def revoke_api_keys(session: Session, *, org_id: str) -> int:
         select(ApiKey).where(ApiKey.org_id == org_id, col(ApiKey.revoked_at).is_(None))
     ).all()
     for row in rows:
-        row.revoked_at = datetime.now(UTC)
-        session.add(row)
+        revoke_key_row(session, row)
     session.commit()
     return len(rows)
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from anchoring import ledger
 from anchoring.bundle import build_bundle
+from registry.audit import record_audit
 from registry.crud.footprints import RECORD_TYPE, add_footprint, salt_bytes
 from registry.errors import InvalidInputError
 from registry.models.footprints import Footprint, FootprintCreate
@@ -82,4 +83,17 @@ def import_footprint(
             field=first.get("field"),
             details=details,
         ) from None
-    return add_footprint(session, org=org, item=item), bundle
+    footprint = add_footprint(session, org=org, item=item)
+    pact_id = doc.get("id")
+    record_audit(
+        session,
+        action="pact.import",
+        subject_type=RECORD_TYPE,
+        subject_id=footprint.id,
+        after={
+            "footprint_id": footprint.id,
+            "pact_id": None if pact_id is None else str(pact_id),
+            "proof_root": None if bundle is None else str(bundle.get("root")),
+        },
+    )
+    return footprint, bundle

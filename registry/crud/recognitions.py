@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
+from registry.audit import record_audit
 from registry.crud.footprints import salt_bytes
 from registry.crud.labels import ACTIVE as LABEL_ACTIVE
 from registry.crud.suppliers import (
@@ -218,7 +219,27 @@ def submit_recognition(
         record_id=record["id"],
         leaf_value=record_leaf_value(record, salt),
     )
+    record_audit(
+        session,
+        action="recognition.create",
+        subject_type=RECORD_TYPE,
+        subject_id=recognition.id,
+        after=audit_snapshot(recognition),
+    )
     return recognition, True
+
+
+def audit_snapshot(recognition: Recognition) -> dict[str, Any]:
+    """A recognition's state as its audit entries commit to it (the id is its signed digest)."""
+    return {
+        "id": recognition.id,
+        "org_id": recognition.org_id,
+        "recognizer": recognition.recognizer,
+        "subject_type": recognition.subject_type,
+        "subject": recognition.subject,
+        "label_id": recognition.label_id,
+        "status": recognition.status,
+    }
 
 
 def withdraw_recognition(
@@ -267,9 +288,18 @@ def withdraw_recognition(
         record_id=record["id"],
         leaf_value=record_leaf_value(record, salt),
     )
+    before = audit_snapshot(recognition)
     recognition.status = WITHDRAWN
     session.add(recognition)
     _request_on_chain(session, recognition)
+    record_audit(
+        session,
+        action="recognition.withdraw",
+        subject_type=RECORD_TYPE,
+        subject_id=recognition.id,
+        before=before,
+        after={**audit_snapshot(recognition), "withdrawal_id": withdrawal.id},
+    )
     return withdrawal
 
 

@@ -10,11 +10,13 @@ address is registered once, ever, so a replayed registration cannot revive a rev
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from anchoring import ledger
 from anchoring.errors import LedgerError
+from registry.audit import record_audit
 from registry.errors import (
     ConflictError,
     InvalidInputError,
@@ -44,6 +46,8 @@ from verifier.signature import recover_address, signature_bytes
 #: docs/PROTOCOL.md revocation reason 6: statements (attestations, recognitions) the registry
 #: accepted with a key after its revocation time are withdrawn with it.
 REASON_KEY_COMPROMISE = 6
+#: The audit log's subject type of a signing key (its id is the address).
+KEY_SUBJECT = "supplier_key"
 
 
 def registration_message(*, base_url: str, org_id: str, address: str) -> str:
@@ -123,7 +127,27 @@ def _new_key(
         valid_from=_aware(body.valid_from, utcnow()),
     )
     session.add(key)
+    record_audit(
+        session,
+        action="supplier_key.register",
+        subject_type=KEY_SUBJECT,
+        subject_id=address,
+        after=audit_snapshot(key),
+    )
     return key
+
+
+def audit_snapshot(key: SupplierKey) -> dict[str, Any]:
+    """A signing key's state as its audit entries commit to it."""
+    return {
+        "address": key.address,
+        "org_id": key.org_id,
+        "label": key.label,
+        "valid_from": key.valid_from.isoformat(),
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+        "revocation_reason": key.revocation_reason,
+        "replaced_by": key.replaced_by,
+    }
 
 
 def register_key(
@@ -159,11 +183,20 @@ def rotate_key(
         )
     effective = _aware(body.effective_at, utcnow())
     new_body = body.new_key.model_copy(update={"valid_from": effective})
+    before = audit_snapshot(old)
     new = _new_key(session, org=org, body=new_body, base_url=base_url, field="new_key.")
     old.revoked_at = effective
     old.revocation_reason = "rotated"
     old.replaced_by = new.address
     session.add(old)
+    record_audit(
+        session,
+        action="supplier_key.rotate",
+        subject_type=KEY_SUBJECT,
+        subject_id=old.address,
+        before=before,
+        after=audit_snapshot(old),
+    )
     session.flush()
     return new
 
@@ -179,6 +212,9 @@ def revoke_key(
     then) ``key_revoked``; their leaves are revoked on chain (reason 6, key compromise) once
     anchored.
     """
+    from registry.crud.attestations import audit_snapshot as attestation_snapshot
+    from registry.crud.recognitions import audit_snapshot as recognition_snapshot
+
     key = own_key(session, org=org, address=address)
     effective = _aware(body.effective_at, utcnow())
     if key.revoked_at is not None and key.revoked_at <= effective:
@@ -187,9 +223,18 @@ def revoke_key(
             code="already_revoked",
             field="address",
         )
+    before = audit_snapshot(key)
     key.revoked_at = effective
     key.revocation_reason = body.reason
     session.add(key)
+    record_audit(
+        session,
+        action="supplier_key.revoke",
+        subject_type=KEY_SUBJECT,
+        subject_id=key.address,
+        before=before,
+        after=audit_snapshot(key),
+    )
     withdrawn: list[tuple[str, Attestation | Recognition]] = []
     for attestation in session.exec(
         select(Attestation).where(
@@ -198,9 +243,18 @@ def revoke_key(
             Attestation.status == ACTIVE,
         )
     ).all():
+        was = attestation_snapshot(attestation)
         attestation.status = REVOKED
         attestation.revocation_reason = REASON_KEY_COMPROMISE
         withdrawn.append((ATTESTATION_RECORD_TYPE, attestation))
+        record_audit(
+            session,
+            action="attestation.revoke",
+            subject_type=ATTESTATION_RECORD_TYPE,
+            subject_id=attestation.id,
+            before=was,
+            after=attestation_snapshot(attestation),
+        )
     # A partner's recognitions can otherwise never be withdrawn: a withdrawal must be signed by
     # the recognition's own key, which intake now refuses.
     for recognition in session.exec(
@@ -210,8 +264,17 @@ def revoke_key(
             Recognition.status == RECOGNITION_ACTIVE,
         )
     ).all():
+        was = recognition_snapshot(recognition)
         recognition.status = KEY_REVOKED
         withdrawn.append((RECOGNITION_RECORD_TYPE, recognition))
+        record_audit(
+            session,
+            action="recognition.key_revoked",
+            subject_type=RECOGNITION_RECORD_TYPE,
+            subject_id=recognition.id,
+            before=was,
+            after=recognition_snapshot(recognition),
+        )
     for record_type, row in withdrawn:
         session.add(row)
         revoke_leaf_once_anchored(

@@ -5,6 +5,7 @@ from registry.models.footprints import Footprint, FootprintCreate, FootprintPubl
 from registry.models.idempotency import CertificateCounter, IdempotencyEntry
 from registry.models.labels import Label, LabelCreate, LabelPublic, LabelsPublic
 from registry.models.orgs import ApiKey, Organisation, OrgCreate, OrgPublic, OrgRole, OrgsPublic
+from registry.models.prefixes import IdPrefix
 from registry.models.recognitions import Recognition, RecognitionWithdrawal
 from registry.models.suppliers import SupplierKey
 
@@ -16,6 +17,7 @@ __all__ = [
     "FootprintCreate",
     "FootprintPublic",
     "FootprintsPublic",
+    "IdPrefix",
     "IdempotencyEntry",
     "Label",
     "LabelCreate",

@@ -31,6 +31,7 @@ from sqlmodel import SQLModel
 from registry.catalogue import CATEGORIES
 from registry.errors import InvalidInputError
 from registry.models.common import StrictInput, UTCDateTime, utcnow
+from registry.plaintext import MultilineText, PlainText
 from registry.qr import normalize_gtin
 
 SPLIT_RELATIVE_TOLERANCE: Final = 1e-3
@@ -40,8 +41,8 @@ SystemBoundary = Literal["cradle-to-gate", "cradle-to-grave", "gate-to-gate"]
 
 
 class LocalizedName(StrictInput):
-    zh: str = Field(min_length=1, max_length=200)
-    en: str = Field(min_length=1, max_length=200)
+    zh: PlainText = Field(min_length=1, max_length=200)
+    en: PlainText = Field(min_length=1, max_length=200)
 
 
 class ReferencePeriod(StrictInput):
@@ -66,7 +67,7 @@ class Geography(StrictInput):
     def _country(cls, value: str) -> str:
         if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
             raise PydanticCustomError(
-                "invalid_country", "{value!r} is not an ISO 3166-1 alpha-2 code", {"value": value}
+                "invalid_country", "'{value}' is not an ISO 3166-1 alpha-2 code", {"value": value}
             )
         return value.upper()
 
@@ -79,7 +80,7 @@ class Geography(StrictInput):
         if found is None or found.country_code != self.country:
             raise PydanticCustomError(
                 "invalid_subdivision",
-                "{value!r} is not an ISO 3166-2 subdivision of {country}",
+                "'{value}' is not an ISO 3166-2 subdivision of {country}",
                 {"value": self.subdivision, "country": self.country},
             )
         self.subdivision = code
@@ -89,9 +90,9 @@ class Geography(StrictInput):
 class FootprintComponent(StrictInput):
     """A component of a traceable footprint: how much of it, backed by a supplier attestation."""
 
-    component_id: str = Field(min_length=1, max_length=256)
+    component_id: PlainText = Field(min_length=1, max_length=256)
     quantity: float = Field(gt=0, allow_inf_nan=False)
-    unit: str = Field(min_length=1, max_length=32)
+    unit: PlainText = Field(min_length=1, max_length=32)
     attestation_id: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
 
     @field_validator("attestation_id")
@@ -104,7 +105,7 @@ class FootprintCreate(StrictInput):
     """A product carbon footprint as an enterprise submits it."""
 
     gtin: str | None = Field(default=None, description="GS1 GTIN-8/12/13/14, check digit verified")
-    product_ids: list[str] = Field(default_factory=list, max_length=20)
+    product_ids: list[PlainText] = Field(default_factory=list, max_length=20)
     product_name: LocalizedName
     category: str
     declared_unit: str
@@ -115,11 +116,11 @@ class FootprintCreate(StrictInput):
     system_boundary: SystemBoundary
     reference_period: ReferencePeriod
     geography: Geography
-    standards: list[str] = Field(min_length=1, max_length=10)
+    standards: list[PlainText] = Field(min_length=1, max_length=10)
     primary_data_share: float = Field(ge=0, le=100, allow_inf_nan=False)
     data_quality_rating: int = Field(ge=1, le=5)
-    company_name: str = Field(min_length=1, max_length=200)
-    notes: str | None = Field(default=None, max_length=2000)
+    company_name: PlainText = Field(min_length=1, max_length=200)
+    notes: MultilineText | None = Field(default=None, max_length=2000)
     #: Supplier components (registry.crud.attestations.check_components); omitted when None.
     components: list[FootprintComponent] | None = Field(default=None, max_length=200)
 
@@ -157,7 +158,7 @@ class FootprintCreate(StrictInput):
         if value not in CATEGORIES:
             raise PydanticCustomError(
                 "unknown_category",
-                "unknown product category {value!r}",
+                "unknown product category '{value}'",
                 {"value": value, "known": sorted(CATEGORIES)},
             )
         return value
@@ -168,7 +169,7 @@ class FootprintCreate(StrictInput):
         if self.declared_unit not in category.declared_units:
             raise PydanticCustomError(
                 "invalid_declared_unit",
-                "declared unit {unit!r} is not allowed for {category}; allowed: {allowed}",
+                "declared unit '{unit}' is not allowed for {category}; allowed: {allowed}",
                 {
                     "unit": self.declared_unit,
                     "category": self.category,

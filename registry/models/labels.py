@@ -12,6 +12,7 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from registry.models.common import StrictInput, UTCDateTime, utcnow
+from registry.plaintext import MultilineText
 
 #: Reason code of a label replaced by a corrected one (docs/PROTOCOL.md reason codes).
 REASON_SUPERSEDED = 1
@@ -36,7 +37,7 @@ class LabelCreate(Validity):
     footprint_id: str = Field(min_length=1, max_length=64)
     #: Serial of the labelled item or lot (GS1 AI 21) for the Digital Link; optional.
     serial: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[!-~]+$")
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: MultilineText | None = Field(default=None, max_length=2000)
 
 
 class LabelSupersede(Validity):
@@ -44,14 +45,24 @@ class LabelSupersede(Validity):
 
     footprint_id: str = Field(min_length=1, max_length=64)
     serial: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[!-~]+$")
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: MultilineText | None = Field(default=None, max_length=2000)
+
+
+class LabelReissue(Validity):
+    """Body of ``POST /api/v1/labels/{id}/reissue``: a new label for a revoked label's footprint.
+
+    Only the certification body that revoked the label may reissue it, once.
+    """
+
+    serial: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[!-~]+$")
+    notes: MultilineText | None = Field(default=None, max_length=2000)
 
 
 class LabelRevoke(StrictInput):
     """Body of ``POST /api/v1/labels/{id}/revoke``."""
 
     reason_code: int = Field(ge=1, le=65535, description="uint16 reason code, non-zero")
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultilineText | None = Field(default=None, max_length=2000)
 
 
 class Label(SQLModel, table=True):
@@ -76,6 +87,8 @@ class Label(SQLModel, table=True):
     revoked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     supersedes: str | None = SQLField(default=None, foreign_key="label.id")
     superseded_by: str | None = SQLField(default=None, foreign_key="label.id")
+    #: The revoked label this one reissues (its revoking body's explicit decision); once each.
+    reissue_of: str | None = SQLField(default=None, foreign_key="label.id", unique=True, index=True)
     created_at: datetime = SQLField(default_factory=utcnow, index=True, sa_type=UTCDateTime)
 
 
@@ -99,6 +112,7 @@ class LabelPublic(BaseModel):
     revoked_at: datetime | None
     supersedes: str | None
     superseded_by: str | None
+    reissue_of: str | None = None
     created_at: datetime
 
 

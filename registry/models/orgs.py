@@ -10,6 +10,7 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from registry.models.common import StrictInput, UTCDateTime, utcnow
+from registry.plaintext import PlainText
 
 
 class OrgRole(StrEnum):
@@ -50,9 +51,9 @@ class ApiKey(SQLModel, table=True):
 class OrgCreate(StrictInput):
     """Body of ``POST /api/v1/orgs``."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     role: OrgRole
-    address: str | None = Field(default=None, max_length=500)
+    address: PlainText | None = Field(default=None, max_length=500)
 
 
 class OrgPublic(BaseModel):

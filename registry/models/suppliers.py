@@ -17,6 +17,7 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from registry.models.common import StrictInput, UTCDateTime, utcnow
+from registry.plaintext import PlainText
 
 RevocationReason = Literal["compromised", "retired"]
 
@@ -46,7 +47,7 @@ class KeyRegistration(StrictInput):
         "from GET /api/v1/suppliers/keys/challenge"
     )
     valid_from: datetime | None = Field(default=None, description="default: now")
-    label: str | None = Field(default=None, max_length=200)
+    label: PlainText | None = Field(default=None, max_length=200)
 
 
 class KeyRotation(StrictInput):

@@ -6,11 +6,22 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import FastAPI
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
+from registry.audit import AuditEntry
 from registry.crud.orgs import create_org
+from registry.crud.prefixes import grant_prefix
 from registry.models.orgs import OrgRole
+
+#: The test enterprise's registered name: labels show it (LAPTOP's company_name says the same).
+ENTERPRISE_NAME = "Chongqing Bishan Computing Co., Ltd."
+#: The GS1 company prefix confirmed for the test enterprise: LAPTOP's GTIN falls under it.
+ENTERPRISE_PREFIX = "690123456"
+#: The second enterprise's prefix, and a GTIN of its own under it.
+OTHER_ENTERPRISE_PREFIX = "690987654"
+OTHER_ENTERPRISE_GTIN = "06909876543212"
 
 # A laptop assembled in Chongqing (GTIN with a valid GS1 check digit).
 LAPTOP: dict[str, Any] = {
@@ -30,7 +41,7 @@ LAPTOP: dict[str, Any] = {
     "standards": ["ISO 14067:2018", "GB/T 24067-2024"],
     "primary_data_share": 62.5,
     "data_quality_rating": 2,
-    "company_name": "Chongqing Bishan Computing Co., Ltd.",
+    "company_name": "Chongqing Bishan Computing Co., Ltd.",  # = ENTERPRISE_NAME
     "notes": "Assembly in Bishan; panels and cells from suppliers' primary data.",
 }
 
@@ -65,6 +76,7 @@ class Orgs:
     enterprise: str
     enterprise_id: str
     other_enterprise: str
+    other_enterprise_id: str
     certifier: str
     certifier_id: str
     other_certifier: str
@@ -72,11 +84,18 @@ class Orgs:
 
 
 def make_orgs(engine: Engine) -> Orgs:
-    """Create one organisation per role (and a second enterprise and certifier)."""
+    """Create one organisation per role (and a second enterprise and certifier).
+
+    Each enterprise holds a confirmed GS1 company prefix (:data:`ENTERPRISE_PREFIX`, under which
+    LAPTOP's GTIN falls, and :data:`OTHER_ENTERPRISE_PREFIX`).
+    """
     with Session(engine, expire_on_commit=False) as session:
         _, admin = create_org(session, name="Tanji admin", role=OrgRole.ADMIN)
-        ent, ent_key = create_org(session, name="Bishan Computing", role=OrgRole.ENTERPRISE)
-        _, other_ent = create_org(session, name="Liangjiang Motors", role=OrgRole.ENTERPRISE)
+        ent, ent_key = create_org(session, name=ENTERPRISE_NAME, role=OrgRole.ENTERPRISE)
+        other, other_ent = create_org(session, name="Liangjiang Motors", role=OrgRole.ENTERPRISE)
+        grant_prefix(session, org_id=ent.id, prefix=ENTERPRISE_PREFIX)
+        grant_prefix(session, org_id=other.id, prefix=OTHER_ENTERPRISE_PREFIX)
+        session.commit()
         cert, cert_key = create_org(
             session,
             name="Chongqing Carbon Label Center",
@@ -90,6 +109,7 @@ def make_orgs(engine: Engine) -> Orgs:
         enterprise=ent_key,
         enterprise_id=ent.id,
         other_enterprise=other_ent,
+        other_enterprise_id=other.id,
         certifier=cert_key,
         certifier_id=cert.id,
         other_certifier=other_cert,
@@ -100,3 +120,9 @@ def make_orgs(engine: Engine) -> Orgs:
 def bearer(key: str) -> dict[str, str]:
     """The Authorization header for ``key``."""
     return {"Authorization": f"Bearer {key}"}
+
+
+def audit_entries(app: FastAPI) -> int:
+    """How many audit entries the app's database holds (each is queued for anchoring too)."""
+    with Session(app.state.engine) as session:
+        return int(session.exec(select(func.count()).select_from(AuditEntry)).one())

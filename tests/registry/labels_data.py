@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registry.crud.orgs import create_org
+from registry.crud.prefixes import grant_prefix
 from registry.models.orgs import OrgRole
-from tests.registry.factories import bearer, footprint
+from tests.registry.factories import ENTERPRISE_PREFIX, bearer, footprint
 
 WAIT_SECONDS = 120  # bound on waiting for the anchoring loop (normally well under a second)
 
@@ -27,11 +28,20 @@ class Keys:
     certifier: str
 
 
-def make_keys(engine: Engine, *, enterprise: str = "Bishan Computing (demo)") -> Keys:
-    """Create an enterprise and a certification body; return their API keys."""
+def make_keys(
+    engine: Engine,
+    *,
+    enterprise: str = "Bishan Computing (demo)",
+    prefix: str | None = ENTERPRISE_PREFIX,
+) -> Keys:
+    """Create an enterprise (holding the GS1 company ``prefix``, under which the factory laptop's
+    GTIN falls) and a certification body; return their API keys."""
     with Session(engine) as session:
         ent, ent_key = create_org(session, name=enterprise, role=OrgRole.ENTERPRISE)
         ent_id = ent.id
+        if prefix is not None:
+            grant_prefix(session, org_id=ent_id, prefix=prefix)
+            session.commit()
         _, cert_key = create_org(
             session, name="Chongqing Carbon Label Center (demo)", role=OrgRole.CERTIFICATION_BODY
         )

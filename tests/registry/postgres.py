@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.nodes import free_port, require_tool
@@ -26,9 +27,57 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
+@dataclass(frozen=True)
+class PostgresServer:
+    """A test server's URL (``postgresql://postgres@127.0.0.1:<port>``), stoppable mid-test."""
+
+    url: str
+    data: Path
+    base: Path
+    port: int
+
+    def start(self) -> None:
+        """Start the server (again) on its port; wait until it accepts connections."""
+        subprocess.run(
+            _as_server_user(
+                [
+                    "pg_ctl",
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.base / "server.log"),
+                    "-o",
+                    f"-h 127.0.0.1 -p {self.port} -k {self.base} -F",
+                    "-w",
+                    "-t",
+                    str(STARTUP_SECONDS),
+                    "start",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``fast``: roll back open transactions, close connections)."""
+        subprocess.run(
+            _as_server_user(["pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop"]),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Yield ``postgresql://postgres@127.0.0.1:<port>`` of a fresh server; stop and delete it."""
+    with postgres_instance() as server:
+        yield server.url
+
+
+@contextmanager
+def postgres_instance() -> Iterator[PostgresServer]:
+    """A fresh server of its own (to stop and start in a test); stopped and deleted on exit."""
     require_tool("initdb")
     require_tool("pg_ctl")
     base = Path(tempfile.mkdtemp(prefix="tanji-pg-"))
@@ -37,39 +86,19 @@ def postgres_server() -> Iterator[str]:
         user = pwd.getpwnam("postgres")
         os.chown(base, user.pw_uid, user.pw_gid)
     port = free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
+    server = PostgresServer(f"postgresql://postgres@127.0.0.1:{port}", data, base, port)
     try:
         subprocess.run(
             _as_server_user(["initdb", "-D", str(data), "-U", "postgres", "-A", "trust"]),
             check=True,
-            **quiet,  # type: ignore[arg-type]
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
-        subprocess.run(
-            _as_server_user(
-                [
-                    "pg_ctl",
-                    "-D",
-                    str(data),
-                    "-l",
-                    str(base / "server.log"),
-                    "-o",
-                    f"-h 127.0.0.1 -p {port} -k {base} -F",
-                    "-w",
-                    "-t",
-                    str(STARTUP_SECONDS),
-                    "start",
-                ]
-            ),
-            check=True,
-            **quiet,  # type: ignore[arg-type]
-        )
-        yield f"postgresql://postgres@127.0.0.1:{port}"
+        server.start()
+        yield server
     finally:
         if data.exists():
-            subprocess.run(
-                _as_server_user(["pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"]),
-                **quiet,  # type: ignore[arg-type]
-            )
+            server.stop()
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -48,7 +48,9 @@ def submit(engine: Engine, start: int, count: int) -> None:
     with Session(engine, expire_on_commit=False) as session:
         org, _ = create_org(session, name=f"E{start}", role=OrgRole.ENTERPRISE)
         for i in range(start, start + count):
-            add_footprint(session, org=org, item=FootprintCreate.model_validate(numbered(i)))
+            # No GTIN: these enterprises hold no GS1 company prefix.
+            item = FootprintCreate.model_validate({**numbered(i), "gtin": None})
+            add_footprint(session, org=org, item=item)
         session.commit()
 
 
@@ -64,19 +66,21 @@ def test_due_rules(setup: tuple[Engine, ChainHandle]) -> None:
 def test_size_threshold_on_chain(setup: tuple[Engine, ChainHandle]) -> None:
     engine, chain = setup
     loop = loop_for(engine, chain)
-    submit(engine, 0, 4)
+    # Each change queues its audit entry's leaf too: an org is 2 records (org, API key), a
+    # footprint 2 (footprint, entry).
+    submit(engine, 0, 1)
     assert loop.run_cycle() is False  # 4 < 5 and younger than 60 s: nothing sent
     with Session(engine) as session:
         assert ledger_backlog(session).pending_records == 4
     head = chain.head()
-    submit(engine, 4, 7)
-    assert loop.run_cycle() is True  # 11 pending: one full batch of 5
+    submit(engine, 1, 3)
+    assert loop.run_cycle() is True  # 12 pending: one full batch of 5
     assert chain.head() == head + 1
     with Session(engine) as session:
         statuses = [row.status for row in session.query(AnchorRecord).all()]
-    assert statuses.count(RECORD_ANCHORED) == 5 and statuses.count(RECORD_PENDING) == 6
+    assert statuses.count(RECORD_ANCHORED) == 5 and statuses.count(RECORD_PENDING) == 7
     assert loop.run_cycle() is True  # still a full batch waiting
-    assert loop.run_cycle() is False  # 1 left, young
+    assert loop.run_cycle() is False  # 2 left, young
     zero_wait = loop_for(engine, chain, max_wait_seconds=0)
     assert zero_wait.run_cycle() is True
     with Session(engine) as session:

@@ -14,7 +14,14 @@ from fastapi import FastAPI
 
 from registry.app import create_app
 from registry.config import load_settings
-from tests.registry.factories import Orgs, bearer, footprint, make_orgs, numbered
+from tests.registry.factories import (
+    Orgs,
+    audit_entries,
+    bearer,
+    footprint,
+    make_orgs,
+    numbered,
+)
 
 VALIDITY = {"valid_from": "2026-01-01", "valid_until": "2028-12-31"}
 WAIT_SECONDS = 120
@@ -86,7 +93,8 @@ async def test_loop_anchors_batches_and_reports_them(
         ).json()
         assert got["anchor_status"] == "anchored"
     batches = (await c.get("/api/v1/batches", headers=bearer(chain_orgs.enterprise))).json()
-    assert sum(b["record_count"] for b in batches["data"]) == 130
+    # The footprints and the audit entries of every change (the orgs' and the footprints').
+    assert sum(b["record_count"] for b in batches["data"]) == 130 + audit_entries(chain_app)
     assert all(b["record_count"] <= 64 for b in batches["data"])
     one = batches["data"][0]
     detail = (

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from eth_utils import is_checksum_address
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from registry.audit import AuditEntry
 from registry.cli import main
 from registry.config import load_settings
 from registry.crud.footprints import add_footprint
@@ -17,8 +18,9 @@ from registry.crud.orgs import org_for_key
 from registry.db import make_engine
 from registry.errors import AuthenticationError
 from registry.models.footprints import FootprintCreate
+from registry.models.prefixes import IdPrefix
 from tests.nodes import HARDHAT_KEY_0
-from tests.registry.factories import footprint
+from tests.registry.factories import ENTERPRISE_PREFIX, footprint
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], str]:
@@ -78,15 +80,18 @@ def test_verify_is_delegated(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_anchor_command_and_chain_lock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
     code, lines, _ = run(
-        capsys, "org", "create", "--name", "E", "--role", "enterprise", "--data-dir", str(data)
-    )
+        capsys, "org", "create", "--name", "E", "--role", "enterprise", "--gs1-prefix",
+        ENTERPRISE_PREFIX, "--data-dir", str(data),
+    )  # fmt: skip
+    assert f"GS1 company prefix {ENTERPRISE_PREFIX} confirmed" in lines
     engine = make_engine(load_settings(data_dir=data))
     with Session(engine) as session:
         org = org_for_key(session, plaintext=lines[-1])
         add_footprint(session, org=org, item=FootprintCreate.model_validate(footprint()))
         session.commit()
     code, lines, _ = run(capsys, "anchor", "--data-dir", str(data))
-    assert code == 0 and lines[-1].startswith("anchored 1 record(s) on chain ")
+    # The footprint, and the audit entries of the organisation, its key and its prefix.
+    assert code == 0 and lines[-1].startswith("anchored 6 record(s) on chain ")
     assert lines[-1].endswith("; 0 pending")
     # While another holder has the embedded chain open, the command fails with one clear line.
     from anchoring.embedded import EmbeddedChain
@@ -94,6 +99,50 @@ def test_anchor_command_and_chain_lock(tmp_path: Path, capsys: pytest.CaptureFix
     with EmbeddedChain.open(data):
         code, _, err = run(capsys, "anchor", "--data-dir", str(data))
     assert code == 1 and err.strip().splitlines()[-1].startswith("error: chain_locked: ")
+
+
+def test_org_prefix_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "data")
+    ids = []
+    for name in ("A", "B"):
+        code, lines, _ = run(
+            capsys, "org", "create", "--name", name, "--role", "enterprise", "--data-dir", data
+        )
+        ids.append(lines[0].split()[2])
+    a, b = ids
+    code, lines, _ = run(
+        capsys, "org", "prefix", "add", "--org", a, "--prefix", "690123", "--data-dir", data
+    )
+    assert code == 0 and lines[-1].startswith("690123\tclaimed\t" + a)
+    code, lines, _ = run(
+        capsys, "org", "prefix", "add", "--org", a, "--prefix", "690123", "--confirm",
+        "--data-dir", data,
+    )  # fmt: skip
+    assert code == 0 and lines[-1].startswith("690123\tconfirmed\t" + a)
+    # An overlapping prefix for another organisation: one error line with its code.
+    code, _, err = run(
+        capsys, "org", "prefix", "add", "--org", b, "--prefix", "69012345", "--data-dir", data
+    )
+    assert code == 1 and err.strip().startswith("error: prefix_taken: ")
+    code, _, err = run(
+        capsys, "org", "prefix", "add", "--org", b, "--prefix", "69x", "--data-dir", data
+    )
+    assert code == 1 and err.strip().startswith("error: invalid_prefix: ")
+    code, lines, _ = run(capsys, "org", "prefix", "list", "--data-dir", data)
+    assert lines == [f"690123\tconfirmed\t{a}"]
+    # Who confirmed is on record: the operator, through the CLI.
+    engine = make_engine(load_settings(data_dir=Path(data)))
+    with Session(engine) as session:
+        row = session.exec(select(IdPrefix)).one()
+        assert (row.confirmed_via, row.confirmed_by_org_id) == ("cli", None)
+        entries = session.exec(
+            select(AuditEntry).where(AuditEntry.subject_type == "id_prefix")
+        ).all()
+        assert [(e.action, e.via) for e in entries] == [
+            ("id_prefix.claim", "cli"),
+            ("id_prefix.confirm", "cli"),
+        ]
+    engine.dispose()
 
 
 def test_keystore_create(

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
 from registry.config import Settings, load_settings
-from registry.db import MIGRATIONS, make_engine, migrate, schema_version
+from registry.db import MIGRATIONS, SQLITE_BUSY_TIMEOUT_MS, make_engine, migrate, schema_version
 from registry.models.attestations import Attestation
 from registry.models.orgs import Organisation, OrgRole
 from registry.models.recognitions import Recognition, RecognitionWithdrawal
@@ -32,7 +32,7 @@ def test_sqlite_pragmas_and_migrations(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
-        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
     assert (tmp_path / "data" / "registry.sqlite3").exists()
     engine.dispose()
 
@@ -84,7 +84,13 @@ V1_TABLES = {
     "label",
     "organisation",
 }
-ADDED_SINCE_V1 = {"attestation", "supplier_key", "recognition", "recognition_withdrawal"}
+ADDED_SINCE_V1 = {
+    "attestation",
+    "supplier_key",
+    "recognition",
+    "recognition_withdrawal",
+    "id_prefix",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -143,6 +149,13 @@ def test_a_version_1_database_gets_every_table_added_since(
     migrate(new)
     assert columns(old) == columns(new)
     assert set(columns(old)) >= ADDED_SINCE_V1
+    # Step 2 added label.reissue_of with its unique index, as a new database has it.
+    assert "reissue_of" in columns(old)["label"]
+    for engine in (old, new):
+        (index,) = [
+            i for i in inspect(engine).get_indexes("label") if i["name"] == "ix_label_reissue_of"
+        ]
+        assert index["column_names"] == ["reissue_of"] and index["unique"]
 
     # The added tables work (foreign keys to the version-1 rows included), and old rows stay.
     now = datetime.now(UTC)

@@ -23,6 +23,7 @@ from PIL import Image
 from registry.app import create_app
 from registry.catalogue import CATEGORIES
 from registry.config import Settings, load_settings
+from registry.crud.prefixes import covers
 from registry.demo import DEMO_PRODUCTS_FILE, run_demo
 from registry.qr import normalize_gtin
 from tests.nodes import free_port
@@ -81,6 +82,11 @@ def test_demo_products_cover_the_plan_and_are_marked_demo() -> None:
         if "gtin" in footprint:
             # GS1 restricted-circulation numbers: never a real trade item.
             assert normalize_gtin(footprint["gtin"]).startswith("02")
+            # The company holds the GS1 company prefix its GTIN is under.
+            assert covers(product["gs1_prefix"], normalize_gtin(footprint["gtin"]))
+    prefixes = [p["gs1_prefix"] for p in products if "gs1_prefix" in p]
+    assert len(prefixes) == len(set(prefixes))
+    assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
 
 
 def test_demo_seeds_anchors_and_exports_verifiable_labels(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ CEMENT: dict[str, Any] = {
 async def labels(app: FastAPI, client: httpx.AsyncClient) -> dict[str, Any]:
     """Two laptops (grades A and D) by one enterprise, one cement by another; one revoked."""
     laptops = make_keys(app.state.engine, enterprise="Bishan Computing (demo)")
-    cement = make_keys(app.state.engine, enterprise="Fuling Cement (demo)")
+    cement = make_keys(app.state.engine, enterprise="Fuling Cement (demo)", prefix=None)
     good = await issue(client, laptops)
     bad = await issue(client, laptops, kg_co2e_per_unit=500.0, fossil_kg_co2e=497.5)
     slab = await issue(client, cement, **CEMENT)
@@ -84,7 +84,8 @@ async def test_json_item_shape(client: httpx.AsyncClient, labels: dict[str, Any]
     body = (await client.get("/api/v1/disclosures", params={"category": "cement"})).json()
     (item,) = body["data"]
     assert item["product_name"] == CEMENT["product_name"]
-    assert item["company"]["name"] == CEMENT["company_name"]
+    # The organisation's registered name, not the footprint's free-text company_name.
+    assert item["company"]["name"] == "Fuling Cement (demo)" != CEMENT["company_name"]
     assert item["kg_co2e_per_unit"] == 610.0 and item["declared_unit"] == "t"
     assert item["grade"]["grade"] == "B" and item["grade"]["illustrative"] is True
     assert item["anchor_status"] == "pending" and item["anchor"] is None

@@ -6,11 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from anchoring.ledger import AnchorRecord
+from registry.audit import AuditEntry
 from registry.models.footprints import Footprint
-from tests.registry.factories import Orgs, bearer, footprint, numbered
+from tests.registry.factories import OTHER_ENTERPRISE_GTIN, Orgs, bearer, footprint, numbered
 from verifier.record import record_leaf_value
 
 BAD_FIELDS: list[tuple[str, dict[str, Any], str, str]] = [
@@ -83,7 +84,8 @@ async def test_not_json_is_422(client: httpx.AsyncClient, orgs: Orgs) -> None:
         headers={**bearer(orgs.enterprise), "Content-Type": "application/json"},
     )
     assert r.status_code == 422
-    assert r.json()["error"]["code"] == "invalid_field"
+    assert r.json()["error"]["code"] == "invalid_json"
+    assert r.json()["error"]["field"] == "body"
 
 
 async def test_nothing_stored_for_invalid_input(client: httpx.AsyncClient, orgs: Orgs, app) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +94,14 @@ async def test_nothing_stored_for_invalid_input(client: httpx.AsyncClient, orgs:
     )
     with Session(app.state.engine) as session:
         assert session.exec(select(Footprint)).all() == []
-        assert session.exec(select(AnchorRecord)).all() == []
+        assert (
+            session.exec(select(AnchorRecord).where(AnchorRecord.record_type != "audit")).all()
+            == []
+        )
+        assert (
+            session.exec(select(AuditEntry).where(AuditEntry.subject_type == "footprint")).all()
+            == []
+        )
 
 
 async def test_created_footprint_is_a_record_queued_for_anchoring(
@@ -149,7 +158,7 @@ async def test_idempotency_key_replays_and_conflicts(client: httpx.AsyncClient, 
     # Keys are per organisation: another enterprise may use the same key string.
     mine = await client.post(
         "/api/v1/footprints",
-        json=footprint(),
+        json=footprint(gtin=OTHER_ENTERPRISE_GTIN),
         headers={**bearer(orgs.other_enterprise), "Idempotency-Key": "upload-2026-11-25-001"},
     )
     assert mine.status_code == 201
@@ -164,8 +173,11 @@ async def test_bad_idempotency_key_is_422(client: httpx.AsyncClient, orgs: Orgs)
 
 
 async def test_enterprises_are_isolated(client: httpx.AsyncClient, orgs: Orgs) -> None:
+    # Without a GTIN: a GTIN belongs to the holder of its GS1 company prefix.
     mine = (
-        await client.post("/api/v1/footprints", json=footprint(), headers=bearer(orgs.enterprise))
+        await client.post(
+            "/api/v1/footprints", json=footprint(gtin=None), headers=bearer(orgs.enterprise)
+        )
     ).json()
     r = await client.get(f"/api/v1/footprints/{mine['id']}", headers=bearer(orgs.other_enterprise))
     assert r.status_code == 403
@@ -174,7 +186,7 @@ async def test_enterprises_are_isolated(client: httpx.AsyncClient, orgs: Orgs) -
     assert theirs == {"data": [], "count": 0}
     # The same content from another enterprise is its own footprint, not a duplicate of ours.
     r = await client.post(
-        "/api/v1/footprints", json=footprint(), headers=bearer(orgs.other_enterprise)
+        "/api/v1/footprints", json=footprint(gtin=None), headers=bearer(orgs.other_enterprise)
     )
     assert r.status_code == 201
     # Certification bodies see every submitted footprint (they certify them).
@@ -236,9 +248,25 @@ async def test_bulk_of_1000_with_bad_items(client: httpx.AsyncClient, orgs: Orgs
     assert (body["created"], body["duplicates"], body["errors"]) == (996, 1, 3)
     with Session(app.state.engine) as session:
         stored = {row.id for row in session.exec(select(Footprint)).all()}
-        queued = {row.record_id for row in session.exec(select(AnchorRecord)).all()}
+        queued = {
+            row.record_id
+            for row in session.exec(
+                select(AnchorRecord).where(AnchorRecord.record_type == "footprint")
+            )
+        }
+        audited = [
+            (row.action, row.subject_id, row.org_id)
+            for row in session.exec(
+                select(AuditEntry)
+                .where(AuditEntry.subject_type == "footprint")
+                .order_by(col(AuditEntry.id))
+            )
+        ]
     created = {res["id"] for res in results if res["status"] == "created"}
     assert stored == created == queued
+    # One audit entry per created footprint, by the enterprise, in the order of the items.
+    created_in_order = [res["id"] for res in results if res["status"] == "created"]
+    assert audited == [("footprint.create", i, orgs.enterprise_id) for i in created_in_order]
     # Re-sending the same good items reports them as duplicates and stores nothing new.
     again = await client.post(
         "/api/v1/footprints/bulk", json={"items": items[:10]}, headers=bearer(orgs.enterprise)

@@ -21,7 +21,7 @@ from registry.app import create_app
 from registry.chain import ChainHandle, redact_url_secrets
 from registry.config import load_settings
 from tests.nodes import free_port
-from tests.registry.factories import bearer, footprint, make_orgs
+from tests.registry.factories import audit_entries, bearer, footprint, make_orgs
 
 WAIT_SECONDS = 60
 
@@ -36,8 +36,9 @@ def api_key() -> str:
 async def unreachable_app(tmp_path: Path, api_key: str) -> AsyncIterator[FastAPI]:
     """The app anchoring through a node URL that carries ``api_key`` and where nobody listens.
 
-    Start-up refuses a chain it cannot reach, so the chain handle and the loop are set up here
-    the way the lifespan does it, on a real, closed loopback port.
+    The chain handle and the loop are set up here the way the lifespan does it once a chain is
+    open (then the node went away), on a real, closed loopback port; the chain monitor probes
+    whatever chain the app holds.
     """
     rpc_url = f"http://127.0.0.1:{free_port()}/v2/{api_key}"
     app = create_app(load_settings(data_dir=tmp_path / "data", anchoring=False))
@@ -74,22 +75,28 @@ async def test_healthz_hides_the_node_url_and_logs_it_redacted(
         while app.state.loop.last_error_code is None:  # the loop tried the chain and failed
             assert time.monotonic() < deadline, "the anchoring cycle never failed"
             await asyncio.sleep(0.05)
-        r = await c.get("/healthz")
+        # The chain monitor probes on its own thread, every few seconds; /healthz shows its cache.
+        while (r := await c.get("/healthz")).json()["chain"]["ok"] is not False:
+            assert time.monotonic() < deadline, r.text
+            await asyncio.sleep(0.1)
     assert r.status_code == 503
     body = r.json()
     assert body["status"] == "degraded"
-    assert body["chain"] == {
+    chain = body["chain"]
+    assert chain["age_seconds"] >= 0 and chain["checked_at"]
+    assert {k: v for k, v in chain.items() if k not in ("age_seconds", "checked_at")} == {
         "ok": False,
         "code": "chain_unavailable",
         "message": "the chain node cannot be reached",
     }
     assert body["anchoring"]["last_error"]["code"] == "chain_unavailable"
-    assert body["anchoring"]["pending"] == 1
+    # The footprint and the audit entries of the orgs and the footprint, none anchored.
+    assert body["anchoring"]["pending"] == 1 + audit_entries(app)
     assert api_key not in r.text and "/v2/" not in r.text and "127.0.0.1" not in r.text
     # The server log keeps the details (what failed and where), without the key.
     chain_logs = [rec for rec in caplog.records if rec.name.startswith("registry")]
     text = "\n".join(rec.getMessage() + (rec.exc_text or "") for rec in chain_logs)
-    assert "healthz: the chain check failed (chain_unavailable)" in text
+    assert "chain probe failed (chain_unavailable)" in text
     assert "anchoring cycle failed (chain_unavailable)" in text
     assert "Connection refused" in text or "ConnectionError" in text
     assert "<redacted>" in text
@@ -106,7 +113,7 @@ def test_redaction_of_node_url_secrets() -> None:
     clean = redact_url_secrets(quoted, url)
     for secret in ("tk_live_0123456789", "qqqqqqqq", "pa55-w0rd", "ops:"):
         assert secret not in clean
-    assert "node https://eth.example.com/<redacted> is unreachable" in clean
+    assert "node https://eth.example.com/v2/<redacted>?<redacted> is unreachable" in clean
     # A URL with nothing secret in it stays readable.
     plain = "http://127.0.0.1:8545"
     assert redact_url_secrets(f"node {plain} down", plain) == f"node {plain} down"

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlmodel import Session, select
 
 from anchoring.ledger import AnchorRecord
+from registry.audit import AuditEntry
 from registry.models.labels import Label
-from tests.registry.factories import Orgs, bearer, footprint, numbered
+from tests.registry.factories import OTHER_ENTERPRISE_GTIN, Orgs, bearer, footprint, numbered
 from verifier.record import record_digest
 
 VALIDITY = {"valid_from": "2026-01-01", "valid_until": "2028-12-31"}
@@ -178,7 +180,7 @@ async def test_supersede_refuses_another_enterprise_or_product(
     old = await issue(client, orgs, await submit(client, orgs))
     other_company = await client.post(
         "/api/v1/footprints",
-        json=footprint(company_name="Liangjiang Motors"),
+        json=footprint(company_name="Liangjiang Motors", gtin=OTHER_ENTERPRISE_GTIN),
         headers=bearer(orgs.other_enterprise),
     )
     other_gtin = await submit(client, orgs, footprint(gtin="06901234567908"))
@@ -223,11 +225,16 @@ async def test_label_listing_scopes(client: httpx.AsyncClient, orgs: Orgs) -> No
             assert listed["data"][0]["id"] == label["id"]
 
 
-async def test_healthz_without_anchoring(client: httpx.AsyncClient, orgs: Orgs) -> None:
+async def test_healthz_without_anchoring(
+    client: httpx.AsyncClient, orgs: Orgs, app: FastAPI
+) -> None:
     await submit(client, orgs)
     body = (await client.get("/healthz")).json()
     assert body["db"] == {"ok": True}
-    assert body["anchoring"]["pending"] == 1
+    # The footprint and the audit entries of every change so far (orgs, keys, the footprint).
+    with Session(app.state.engine) as session:
+        entries = len(session.exec(select(AuditEntry)).all())
+    assert body["anchoring"]["pending"] == 1 + entries
     assert body["chain"]["ok"] is None
 
 

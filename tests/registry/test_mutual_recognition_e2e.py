@@ -29,9 +29,10 @@ from registry.app import create_app
 from registry.chain import deploy_contract, load_account
 from registry.config import Settings, load_settings
 from registry.crud.orgs import create_org
+from registry.crud.prefixes import grant_prefix
 from registry.models.orgs import OrgRole
 from tests.nodes import HARDHAT_KEY_0, HARDHAT_KEY_1
-from tests.registry.factories import bearer, footprint
+from tests.registry.factories import ENTERPRISE_PREFIX, bearer, footprint
 from tests.registry.partners import (
     CQ_BODY_KEY,
     HK_BODY_KEY,
@@ -81,8 +82,10 @@ async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
 
 def _orgs(app: FastAPI, *, certifier_name: str) -> tuple[str, str]:
     with Session(app.state.engine, expire_on_commit=False) as session:
-        _, enterprise = create_org(session, name="Enterprise", role=OrgRole.ENTERPRISE)
+        ent, enterprise = create_org(session, name="Enterprise", role=OrgRole.ENTERPRISE)
         _, certifier = create_org(session, name=certifier_name, role=OrgRole.CERTIFICATION_BODY)
+        grant_prefix(session, org_id=ent.id, prefix=ENTERPRISE_PREFIX)  # footprint()'s GTIN
+        session.commit()
     return enterprise, certifier
 
 

@@ -61,11 +61,12 @@ async def registry(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 async def _anchored_footprint(reg: Registry) -> dict[str, Any]:
+    # No GTIN: another enterprise imports it below, and a GTIN belongs to its prefix's holder.
     label = await issue_label(
         reg.client,
         enterprise=reg.orgs.enterprise,
         certifier=reg.orgs.certifier,
-        payload=footprint(),
+        payload=footprint(gtin=None),
     )
     fp = label["footprint_id"]
     await wait_for(
@@ -115,6 +116,20 @@ async def test_round_trip_through_the_api_keeps_the_footprint_and_its_proof(
     # The same document again is a duplicate for that company.
     r = await c.post("/api/v1/pact/footprints", json=doc, headers=bearer(reg.orgs.other_enterprise))
     assert (r.status_code, r.json()["error"]["code"]) == (409, "duplicate_footprint")
+    # A footprint with the first company's GTIN is not imported by another: the GTIN is not
+    # under a GS1 company prefix confirmed for it.
+    r = await c.post(
+        "/api/v1/footprints", json=footprint(notes="GTIN"), headers=bearer(reg.orgs.enterprise)
+    )
+    with_gtin = await c.get(
+        f"/api/v1/pact/footprints/{r.json()['id']}", params=EXTRA, headers=bearer(reg.orgs.admin)
+    )
+    assert with_gtin.json()["productIds"][0] == "urn:gtin:06901234567892"
+    r = await c.post(
+        "/api/v1/pact/footprints", json=with_gtin.json(), headers=bearer(reg.orgs.other_enterprise)
+    )
+    assert r.status_code == 403, r.text
+    assert (r.json()["error"]["code"], r.json()["error"]["field"]) == ("gtin_not_owned", "gtin")
 
 
 async def test_import_of_a_document_written_from_the_specification(registry: Registry) -> None:
@@ -127,11 +142,24 @@ async def test_import_of_a_document_written_from_the_specification(registry: Reg
     assert error["field"] in ("category", "product_name.zh")
     listed = (await c.get("/api/v1/footprints", headers=bearer(orgs.enterprise))).json()
     assert listed["count"] == 0
+    fill = {"category": "lithium_battery_pack", "name_zh": "21700 锂离子电芯"}
+    # Its GTIN (urn:gtin:4006381333931) is under no prefix confirmed for the importer: refused,
+    # until the importer holds the GS1 company prefix 4006381.
     r = await c.post(
-        "/api/v1/pact/footprints",
-        json=doc,
-        params={"category": "lithium_battery_pack", "name_zh": "21700 锂离子电芯"},
-        headers=bearer(orgs.enterprise),
+        "/api/v1/pact/footprints", json=doc, params=fill, headers=bearer(orgs.enterprise)
+    )
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "gtin_not_owned"), r.text
+    r = await c.post(
+        "/api/v1/orgs/me/id-prefixes", json={"prefix": "4006381"}, headers=bearer(orgs.enterprise)
+    )
+    assert r.status_code == 201, r.text
+    r = await c.post(
+        f"/api/v1/orgs/{orgs.enterprise_id}/id-prefixes/4006381/confirm",
+        headers=bearer(orgs.admin),
+    )
+    assert r.status_code == 200, r.text
+    r = await c.post(
+        "/api/v1/pact/footprints", json=doc, params=fill, headers=bearer(orgs.enterprise)
     )
     assert r.status_code == 201, r.text
     data = r.json()["data"]

@@ -135,7 +135,8 @@ async def test_pending_label_page_in_chinese_by_default(
     page = Page(reply.text)
     assert page.lang == "zh-CN"
     assert page.of("product-name") == "14英寸轻薄笔记本电脑"
-    assert page.of("company") == "Chongqing Bishan Computing Co., Ltd."
+    # The enterprise's registered name, not the footprint's free-text company_name.
+    assert page.of("company") == "Bishan Computing (demo)"
     assert page.of("footprint-value") == "212.5"
     assert page.of("footprint-unit") == "kg CO₂e/台"
     assert page.of("grade-badge") == "A"  # 212.5 kg per laptop: A under the 2026.1 thresholds

@@ -6,90 +6,18 @@ start anchors the pending ones and finishes any batch the crash interrupted.
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.nodes import free_port
 from tests.registry.factories import bearer, numbered
+from tests.registry.server import WAIT_SECONDS, create_org, serve
 
-WAIT_SECONDS = 120
 pytestmark = pytest.mark.slow
-
-
-@contextmanager
-def serve(data_dir: Path, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "TANJI_BATCH_MAX_WAIT_SECONDS": "0",
-        "TANJI_BATCH_MAX_SIZE": "16",
-        "TANJI_POLL_INTERVAL_SECONDS": "0.05",
-    }
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "registry.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data_dir),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "tanji serve did not come up"
-            time.sleep(0.1)
-        yield proc, url
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(WAIT_SECONDS)
-
-
-def create_enterprise(data_dir: Path) -> str:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "registry.cli",
-            "org",
-            "create",
-            "--name",
-            "E",
-            "--role",
-            "enterprise",
-            "--data-dir",
-            str(data_dir),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
 
 
 def wait_until_idle(url: str) -> dict:
@@ -114,9 +42,18 @@ def ledger_states(data_dir: Path) -> tuple[dict[str, int], dict[str, int]]:
     return records, batches
 
 
+def audit_entries(data_dir: Path) -> int:
+    """Audit entries in the database (each is a ledger record too)."""
+    conn = sqlite3.connect(data_dir / "registry.sqlite3")
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM audit_entry").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def test_sigterm_stops_gracefully_and_kill_9_loses_nothing(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "serve.log"
-    key = create_enterprise(data)
+    key = create_org(data)
     ids: list[str] = []
     with serve(data, log) as (proc, url):
         for i in range(40):
@@ -137,7 +74,10 @@ def test_sigterm_stops_gracefully_and_kill_9_loses_nothing(tmp_path: Path) -> No
         batches = httpx.get(
             f"{url}/api/v1/batches?limit=1000", headers=bearer(key), timeout=10
         ).json()
-        assert sum(b["record_count"] for b in batches["data"]) == len(ids)
+        # Each footprint once, and the audit entries of every change (orgs, keys, footprints).
+        entries = audit_entries(data)
+        assert entries >= len(ids)
+        assert sum(b["record_count"] for b in batches["data"]) == len(ids) + entries
         for i in range(40, 45):
             httpx.post(
                 f"{url}/api/v1/footprints", json=numbered(i), headers=bearer(key), timeout=30
@@ -149,7 +89,7 @@ def test_sigterm_stops_gracefully_and_kill_9_loses_nothing(tmp_path: Path) -> No
     # Before anything restarts: every record is pending or anchored, no batch half-way.
     records, batches = ledger_states(data)
     assert set(records) <= {"pending", "anchored"}, records
-    assert sum(records.values()) == 45
+    assert sum(records.values()) == 45 + audit_entries(data)  # footprints and audit entries
     assert set(batches) == {"anchored"}, batches
     # The lock on the embedded chain was released, and nothing accepted was lost.
     with serve(data, log) as (proc, url):

@@ -265,12 +265,19 @@ async def test_supply_chain_label_verifies_hop_by_hop(
     assert checks["attestations[0].attestation_signature"]["status"] == "INVALID"
     assert checks["attestations[1].attestation_signature"]["status"] == "VALID"
 
-    # 9. The laptop maker withdraws the cell attestation; once the revocation is on chain, the
-    #    very same label bundle reads INVALID at that hop.
+    # 9. The laptop maker only pushed the cell attestation: it may not withdraw it. The
+    #    certification body that labelled the laptop resting on it (through the pack) may; once
+    #    the revocation is on chain, the very same label bundle reads INVALID at that hop.
     r = await c.post(
         f"/api/v1/attestations/{cell_id}/revoke",
         json={"reason_code": REASON_DATA_ERROR},
         headers=bearer(orgs.enterprise),
+    )
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "not_signer")
+    r = await c.post(
+        f"/api/v1/attestations/{cell_id}/revoke",
+        json={"reason_code": REASON_DATA_ERROR},
+        headers=bearer(orgs.certifier),
     )
     assert r.status_code == 200 and r.json()["status"] == "revoked", r.text
 

@@ -118,9 +118,13 @@ def revoke_attestation(
     body: AttestationRevoke,
     request: Request,
     session: SessionDep,
-    org: EnterpriseOrg,
+    org: CurrentOrg,
 ) -> AttestationPublic:
-    """Withdraw an anchored attestation; its leaf is revoked on chain by the anchoring loop."""
+    """Withdraw an attestation; its leaf is revoked on chain by the anchoring loop.
+
+    Only its signer (the supplier organisation owning the signing key) or a certification body
+    that labelled a product resting on it may (``not_signer`` otherwise): not whoever pushed it.
+    """
     found = crud.get_attestation(session, attestation_id=attestation_id)
     crud.revoke_attestation(session, attestation=found, org=org, reason=body.reason_code)
     session.commit()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 from sqlmodel import col, func, select
 
 from anchoring.ledger import AnchorBatch
-from registry.api.deps import CurrentOrg, PageDep, SessionDep
+from registry.api.deps import SERIAL_ID_MAX, CurrentOrg, PageDep, SessionDep
 from registry.errors import NotFoundError
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
@@ -52,7 +53,9 @@ def list_batches(session: SessionDep, org: CurrentOrg, page: PageDep) -> Batches
 
 
 @router.get("/{batch_id}")
-def get_batch(batch_id: int, session: SessionDep, org: CurrentOrg) -> BatchPublic:
+def get_batch(
+    batch_id: Annotated[int, Path(ge=1, le=SERIAL_ID_MAX)], session: SessionDep, org: CurrentOrg
+) -> BatchPublic:
     """One batch: root, transaction, block, record count, status."""
     batch = session.get(AnchorBatch, batch_id)
     if batch is None:

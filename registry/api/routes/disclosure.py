@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from registry.api.deps import SessionDep, SettingsDep
+from registry.api.deps import Offset, SessionDep, SettingsDep
 from registry.api.routes.pages import render_page
 from registry.artwork import format_amount, unit_text
 from registry.catalogue import CATEGORIES, get_category
@@ -94,7 +94,7 @@ def list_disclosures(
     session: SessionDep,
     settings: SettingsDep,
     filters: Annotated[_Filters, Depends()],
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DisclosuresPublic:
     """Issued labels, newest first; filters: ``category``, ``company``, ``grade``, ``status``."""

@@ -21,6 +21,7 @@ from registry.crud.attestations import check_hidden, parse_hide
 from registry.models.labels import (
     LabelCreate,
     LabelPublic,
+    LabelReissue,
     LabelRevoke,
     LabelsPublic,
     LabelSupersede,
@@ -127,6 +128,40 @@ def supersede_label(
     def create() -> tuple[int, Any]:
         old = crud.get_label(session, label_id=label_id)
         new = crud.supersede_label(session, old=old, org=org, body=LabelCreate(**body.model_dump()))
+        return status.HTTP_201_CREATED, crud.to_public(session, new, base_url=settings.base_url)
+
+    response = run_idempotent(
+        session,
+        org=org,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body.model_dump(mode="json"),
+        create=create,
+    )
+    _wake_loop(request)
+    return response
+
+
+@router.post("/{label_id}/reissue", status_code=status.HTTP_201_CREATED, response_model=LabelPublic)
+def reissue_label(
+    label_id: str,
+    body: LabelReissue,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    org: CertifierOrg,
+    idempotency_key: IdempotencyKey,
+) -> JSONResponse:
+    """Label a revoked label's footprint again (the revoking certification body only, once).
+
+    A revoked label's footprint gets no other new label: another body's ``POST /api/v1/labels``
+    is refused with ``footprint_label_revoked``. The new label's ``reissue_of`` names this one.
+    """
+
+    def create() -> tuple[int, Any]:
+        old = crud.get_label(session, label_id=label_id)
+        new = crud.reissue_label(session, old=old, org=org, body=body)
         return status.HTTP_201_CREATED, crud.to_public(session, new, base_url=settings.base_url)
 
     response = run_idempotent(

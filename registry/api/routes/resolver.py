@@ -24,7 +24,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from registry.api.deps import SessionDep, SettingsDep
+from registry.api.openapi import PAGE_OR_ERROR_404
 from registry.api.routes.pages import not_found_page
+from registry.crud.prefixes import gtin_owner
 from registry.errors import InvalidInputError, NotFoundError
 from registry.i18n import choose_language
 from registry.labelview import find_label_by_gs1
@@ -38,16 +40,32 @@ GS1_VOC: Final = "https://gs1.org/voc/"
 LINK_TYPES: Final = ("defaultLink", "pip", "certificationInfo", "sustainabilityInfo")
 
 LinkType = Annotated[str | None, Query(alias="linkType")]
+#: What a Digital Link answers: its linkset, a redirect, or a 404 page (error body for clients).
+RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    200: {
+        "description": "The label's linkset (RFC 9264), for `?linkType=all` or when asked.",
+        "content": {LINKSET_TYPE: {"schema": {"type": "object"}}},
+    },
+    307: {"description": "Redirect to the label's page, or to the link `linkType` names."},
+    404: PAGE_OR_ERROR_404,
+}
 
 
 def find_label(session: Session, *, gtin14: str, serial: str | None) -> Label | None:
-    """The label a Digital Link names: by GTIN and serial, or the GTIN's newest active label."""
+    """The label a Digital Link names: by GTIN and serial, or the GTIN's newest active label.
+
+    Only labels of the organisation holding the GTIN's confirmed GS1 company prefix count: a
+    GTIN is never sent to another company's label (none, when no one holds the prefix).
+    """
+    owner = gtin_owner(session, gtin14=gtin14)
+    if owner is None:
+        return None
     if serial is not None:
-        label_id = find_label_by_gs1(session, gtin14=gtin14, serial=serial)
+        label_id = find_label_by_gs1(session, gtin14=gtin14, serial=serial, enterprise_org_id=owner)
         return None if label_id is None else session.get(Label, label_id)
     return session.exec(
         select(Label)
-        .where(Label.gtin == gtin14)
+        .where(Label.gtin == gtin14, Label.enterprise_org_id == owner)
         .order_by(col(Label.status) != "active", col(Label.created_at).desc())
     ).first()
 
@@ -157,7 +175,7 @@ def _resolve(
     )
 
 
-@router.get("/01/{gtin}", summary="GS1 Digital Link resolver (GTIN only)")
+@router.get("/01/{gtin}", summary="GS1 Digital Link resolver (GTIN only)", responses=RESPONSES)
 def resolve_gtin(
     gtin: str,
     request: Request,
@@ -171,7 +189,9 @@ def resolve_gtin(
     )
 
 
-@router.get("/01/{gtin}/10/{lot}", summary="GS1 Digital Link resolver (GTIN and lot)")
+@router.get(
+    "/01/{gtin}/10/{lot}", summary="GS1 Digital Link resolver (GTIN and lot)", responses=RESPONSES
+)
 def resolve_lot(
     gtin: str,
     lot: str,
@@ -186,7 +206,11 @@ def resolve_lot(
     )
 
 
-@router.get("/01/{gtin}/21/{serial}", summary="GS1 Digital Link resolver (GTIN and serial)")
+@router.get(
+    "/01/{gtin}/21/{serial}",
+    summary="GS1 Digital Link resolver (GTIN and serial)",
+    responses=RESPONSES,
+)
 def resolve_serial(
     gtin: str,
     serial: str,
@@ -201,7 +225,11 @@ def resolve_serial(
     )
 
 
-@router.get("/01/{gtin}/10/{lot}/21/{serial}", summary="GS1 Digital Link resolver (lot, serial)")
+@router.get(
+    "/01/{gtin}/10/{lot}/21/{serial}",
+    summary="GS1 Digital Link resolver (lot, serial)",
+    responses=RESPONSES,
+)
 def resolve_lot_serial(
     gtin: str,
     lot: str,
