@@ -31,6 +31,7 @@ CUSTOM_CODES = frozenset(
         "invalid_subdivision",
         "bad_text",  # registry.plaintext: control, bidi or zero-width characters
         "invalid_prefix",
+        "number_out_of_range",  # registry.models.common.JsonFloat: at or beyond 2**53
     }
 )
 

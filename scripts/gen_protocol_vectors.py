@@ -30,6 +30,7 @@ from verifier.attestation import (  # noqa: E402
     verify_attestation_record,
 )
 from verifier.canonical import canonicalize  # noqa: E402
+from verifier.codes import Code  # noqa: E402
 from verifier.contract_abi import ROOT_ANCHORED_TOPIC  # noqa: E402
 from verifier.eip712 import typed_data_digest  # noqa: E402
 from verifier.hashing import keccak  # noqa: E402
@@ -44,6 +45,7 @@ from verifier.record import (  # noqa: E402
     record_leaf_value,
 )
 from verifier.signature import recover_address  # noqa: E402
+from verifier.verifier import Verdict, verify_offline  # noqa: E402
 
 OUT = ROOT / "tests" / "assets" / "protocol_vectors.json"
 # Vector salts are derived from public strings so anyone can reproduce them; real salts are random.
@@ -219,6 +221,49 @@ HIDDEN = ["process", "unitCostCny"]
 HIDDEN_ANNOTATION = ["supplierName"]
 HIDDEN_MESSAGE = ["message", "supplierName"]
 
+# Numbers are judged by value, not spelling (PROTOCOL.md section 2, "Numbers"): each group spells
+# one accepted value several ways (one digest for all); each refused spelling is out of range.
+NUMBER_RECORD: dict[str, Any] = {
+    "type": "footprint",
+    "id": "CQ-FP-2026-NUMBERS",
+    "footprint": {"value": None, "unit": "kg CO2e"},
+}
+NUMBER_SALT = keccak(b"tanji protocol vector: number salt")
+NUMBER_ACCEPTED: tuple[tuple[str, ...], ...] = (
+    ("1.5", "1.50", "15e-1", "0.15E+1", "1.5e0"),
+    ("100", "1e2", "1E2", "100.0", "1.00e+2"),
+    ("0", "-0", "0.0", "-0.0", "0e10", "1e-400"),
+    ("0.1", "1e-1", "0.10", "1.0E-1"),
+    ("1e-7", "0.0000001", "1E-7"),
+    ("4503599627370495.5", "45035996273704955e-1"),
+    ("9007199254740991", "9.007199254740991e15", "9007199254740991.0"),
+    ("-9007199254740991", "-9.007199254740991E+15"),
+)
+NUMBER_REFUSED: tuple[str, ...] = (
+    "1e20",
+    "1E20",
+    "1.0e20",
+    "100000000000000000000",
+    "9007199254740992",
+    "9.007199254740992e15",
+    "-9007199254740992",
+    "9007199254740993",
+    "1e21",
+    "1.7976931348623157e308",
+    "1e400",
+    "-1e400",
+)
+# Numbers outside the record are held to the same rule: the anchor's block number and timestamp.
+NUMBER_ANCHOR_ACCEPTED: tuple[tuple[str, str], ...] = (
+    ("blockNumber", "2.0"),
+    ("blockNumber", "2e0"),
+)
+NUMBER_ANCHOR_REFUSED: tuple[tuple[str, str], ...] = (
+    ("timestamp", "1e20"),
+    ("timestamp", "100000000000000000000"),
+)
+_SPELT = "@@number@@"
+
 _OZ_SCRIPT = r"""
 const { StandardMerkleTree } = require("@openzeppelin/merkle-tree");
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
@@ -283,6 +328,88 @@ def record_vector(record: dict[str, Any], master: bytes) -> dict[str, Any]:
         "abiEncoded": hx(encoded),
         "leafInner": hx(keccak(encoded)),
         "leafHash": hx(leaf_hash(LEAF_ENCODING, value)),
+    }
+
+
+def _spelt(bundle: dict[str, Any], spelling: str) -> str:
+    """The bundle as JSON text with the placeholder number written as ``spelling``."""
+    text = json.dumps(bundle, ensure_ascii=False)
+    assert text.count(f'"{_SPELT}"') == 1
+    return text.replace(f'"{_SPELT}"', spelling)
+
+
+def _format_result(text: str) -> tuple[str, int, Any]:
+    report = verify_offline(text)
+    result = next(r for r in report.results if r.name == "format")
+    return report.status.value, int(result.code), result.data.get("field")
+
+
+def number_vectors() -> dict[str, Any]:
+    """Bundles (as JSON text) that spell one value several ways, and spellings refused."""
+
+    def one_leaf_bundle(value: Any) -> dict[str, Any]:
+        record = copy.deepcopy(NUMBER_RECORD)
+        record["footprint"]["value"] = value
+        leaf_value = record_leaf_value(record, NUMBER_SALT)
+        root = hx(leaf_hash(LEAF_ENCODING, leaf_value))
+        # A one-leaf StandardMerkleTree: the root is the leaf hash and the proof is empty.
+        assert oz_tree([leaf_value])["root"] == root, "one-leaf root differs from OpenZeppelin"
+        return {
+            "format": "tanji-bundle/1",
+            "record": record,
+            "salt": hx(NUMBER_SALT),
+            "leafEncoding": list(LEAF_ENCODING),
+            "leafValue": leaf_value,
+            "proof": [],
+            "root": root,
+            "anchor": dict(ANCHOR),
+            "attestations": [],
+            "recognitions": [],
+        }
+
+    accepted = []
+    for spellings in NUMBER_ACCEPTED:
+        value = json.loads(spellings[0])
+        bundle = one_leaf_bundle(value)
+        template = copy.deepcopy(bundle)
+        template["record"]["footprint"]["value"] = _SPELT
+        texts = [{"spelling": s, "json": _spelt(template, s)} for s in spellings]
+        for t in texts:
+            assert _format_result(t["json"]) == (Verdict.VALID.value, 0, None), t
+        accepted.append(
+            {
+                "jcs": canonicalize(value).decode(),
+                "fieldJcs": canonicalize(["footprint", bundle["record"]["footprint"]]).decode(),
+                "digest": bundle["leafValue"][2],
+                "bundles": texts,
+            }
+        )
+    base = one_leaf_bundle(1.5)
+    template = copy.deepcopy(base)
+    template["record"]["footprint"]["value"] = _SPELT
+    refused = [
+        {"spelling": s, "field": "record.footprint.value", "json": _spelt(template, s)}
+        for s in NUMBER_REFUSED
+    ]
+    for member, s in NUMBER_ANCHOR_ACCEPTED:
+        anchored = copy.deepcopy(base)
+        anchored["anchor"][member] = _SPELT
+        text = _spelt(anchored, s)
+        assert _format_result(text) == (Verdict.VALID.value, 0, None), text
+        accepted[0]["bundles"].append({"spelling": f"anchor.{member} {s}", "json": text})
+    for member, s in NUMBER_ANCHOR_REFUSED:
+        anchored = copy.deepcopy(base)
+        anchored["anchor"][member] = _SPELT
+        refused.append({"spelling": s, "field": f"anchor.{member}", "json": _spelt(anchored, s)})
+    code = int(Code.FORMAT_NUMBER_OUT_OF_RANGE)
+    for r in refused:
+        assert _format_result(r["json"]) == (Verdict.INVALID.value, code, r["field"]), r
+        r["code"] = code
+    return {
+        "record": NUMBER_RECORD,
+        "masterSalt": hx(NUMBER_SALT),
+        "accepted": accepted,
+        "refused": refused,
     }
 
 
@@ -367,6 +494,7 @@ def build() -> dict[str, Any]:
             "attestationRedacted": redacted(ATTESTATION, HIDDEN_ANNOTATION),
             "attestationHiddenMessage": redacted(ATTESTATION, HIDDEN_MESSAGE),
         },
+        "numbers": number_vectors(),
     }
 
 

@@ -17,10 +17,12 @@ from typing import Any, Final
 from eth_abi import is_encodable_type
 
 from verifier import wire
-from verifier.canonical import canonicalize
+from verifier.attestation import RECORD_TYPE as ATTESTATION_RECORD_TYPE
+from verifier.canonical import canonicalize, check_numbers, read_float, read_int
 from verifier.codes import Code
 from verifier.errors import BundleFormatError
 from verifier.merkle import HASH_BYTES, MAX_PROOF_LENGTH, leaf_hash
+from verifier.recognition import RECORD_TYPE as RECOGNITION_RECORD_TYPE
 from verifier.record import REQUIRED_FIELDS, SALT_BYTES
 
 BUNDLE_FORMAT: Final = "tanji-bundle/1"
@@ -35,7 +37,13 @@ MAX_LEAF_ARITY: Final = 16
 MAX_JSON_DEPTH: Final = 96
 _ANCHOR_KEYS: Final = frozenset({"chainId", "contract", "txHash", "blockNumber", "timestamp"})
 _DISCLOSURE_KEYS: Final = frozenset({"salts", "hidden"})
-NESTED_KEYS: Final = ("attestations", "recognitions")
+# Each nested list holds records of one type (docs/PROTOCOL.md section 6, code 120): a recognition
+# listed as a supply-chain hop, or a label listed as a recognition, would escape the checks of its
+# kind and be counted as what it is not.
+NESTED_RECORD_TYPES: Final[Mapping[str, str]] = MappingProxyType(
+    {"attestations": ATTESTATION_RECORD_TYPE, "recognitions": RECOGNITION_RECORD_TYPE}
+)
+NESTED_KEYS: Final = tuple(NESTED_RECORD_TYPES)
 STATUS_ANCHORED: Final = "anchored"
 STATUS_PENDING: Final = "pending"
 
@@ -98,7 +106,13 @@ def load_json(data: bytes | str) -> Any:
         )
     try:
         _check_nesting(data)
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        return json.loads(
+            data,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_int=read_int,  # numbers are read by value (docs/PROTOCOL.md section 2)
+            parse_float=read_float,
+        )
     except BundleFormatError:
         raise
     except RecursionError as exc:
@@ -112,10 +126,14 @@ def load_json(data: bytes | str) -> Any:
 def parse_bundle(data: Mapping[str, Any] | bytes | str) -> Bundle:
     """Parse a bundle (a decoded JSON object, or its bytes/text) and its nested bundles."""
     obj = load_json(data) if isinstance(data, bytes | bytearray | str) else data
-    return _parse(obj, "", 1)
+    try:
+        check_numbers(obj)  # every number in the document, nested bundles included
+    except RecursionError as exc:
+        raise BundleFormatError("bundle nested too deeply", code=Code.FORMAT_TOO_DEEP) from exc
+    return _parse(obj, "", 1, None)
 
 
-def _parse(obj: Any, path: str, depth: int) -> Bundle:
+def _parse(obj: Any, path: str, depth: int, record_type: str | None) -> Bundle:
     if depth > MAX_DEPTH:
         raise BundleFormatError(
             f"bundles nested more than {MAX_DEPTH} deep",
@@ -131,6 +149,13 @@ def _parse(obj: Any, path: str, depth: int) -> Bundle:
             code=Code.FORMAT_UNKNOWN_VERSION,
         )
     record = _record(wire.member(obj, "record", path), path + "record")
+    if record_type is not None and record["type"] != record_type:
+        raise BundleFormatError(
+            f"{path.rstrip('.')} holds a {record['type']!r} record; only {record_type!r} records"
+            " may be nested there",
+            field=path + "record.type",
+            code=Code.FORMAT_WRONG_RECORD_TYPE,
+        )
     salt, disclosure = _salts(obj, record, path)
     encoding = tuple(
         wire.text(t, f"{path}leafEncoding[{i}]")
@@ -200,7 +225,8 @@ def _parse(obj: Any, path: str, depth: int) -> Bundle:
     for key in NESTED_KEYS:
         items = _bounded_list(obj, key, path, MAX_NESTED) if key in obj else []
         nested[key] = tuple(
-            _parse(item, f"{path}{key}[{i}].", depth + 1) for i, item in enumerate(items)
+            _parse(item, f"{path}{key}[{i}].", depth + 1, NESTED_RECORD_TYPES[key])
+            for i, item in enumerate(items)
         )
     return Bundle(
         record=MappingProxyType(record),

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, Protocol, TypeVar
 
+from verifier.attestation import RECORD_TYPE as ATTESTATION_RECORD_TYPE
 from verifier.attestation import verify_attestation_record
 from verifier.bundle import Bundle
 from verifier.chain import AnchoringTransaction, AnchorStatus, ChainReader
@@ -31,6 +32,7 @@ from verifier.errors import (
 )
 from verifier.merkle import process_proof
 from verifier.recognition import RECOGNITION, scheme_subject
+from verifier.recognition import RECORD_TYPE as RECOGNITION_RECORD_TYPE
 from verifier.record import (
     LEAF_ENCODING,
     commitments_digest,
@@ -640,7 +642,10 @@ class RecognitionCheck:
 
     def applies(self, target: Target) -> bool:
         """Only recognition records get a ``recognition`` result."""
-        return target.bundle is not None and target.bundle.record.get("type") == "recognition"
+        return (
+            target.bundle is not None
+            and target.bundle.record.get("type") == RECOGNITION_RECORD_TYPE
+        )
 
     def skip(self, target: Target) -> CheckResult | None:
         """Skipped for malformed bundles."""
@@ -706,6 +711,17 @@ class RecognitionCheck:
             if mismatch is not None:
                 return make.invalid(
                     Code.RECOGNITION_SUBJECT_MISMATCH, mismatch[0], mismatch[1], **facts
+                )
+            # 4a. Counted once: a genuine recognition listed again under the same label (same
+            # record id, so the same signed statement) is reported, not relied on a second time.
+            first = _first_listing(bundle, parent)
+            if first is not None:
+                return make.skipped(
+                    Code.RECOGNITION_DUPLICATE,
+                    f"the same recognition is listed at recognitions[{first}]: counted once",
+                    f"同一认可声明已列于 recognitions[{first}]：只计一次",
+                    duplicateOf=f"recognitions[{first}]",
+                    **facts,
                 )
         # 5. Relied on only if signed by a body of the trust file. Steps 1-4 hold for anybody's
         # recognition (a forged or misplaced one is INVALID whoever claims to have signed it), but
@@ -811,7 +827,10 @@ class AttestationSignatureCheck:
 
     def applies(self, target: Target) -> bool:
         """Only attestation records get an ``attestation_signature`` result."""
-        return target.bundle is not None and target.bundle.record.get("type") == "attestation"
+        return (
+            target.bundle is not None
+            and target.bundle.record.get("type") == ATTESTATION_RECORD_TYPE
+        )
 
     def skip(self, target: Target) -> CheckResult | None:
         """Skipped for malformed bundles, and when the signed members are redacted."""
@@ -880,12 +899,23 @@ class AttestationSignatureCheck:
         )
 
 
+def _first_listing(bundle: Bundle, parent: Bundle) -> int | None:
+    """The index of an earlier recognition of ``parent`` with ``bundle``'s record id, or None."""
+    record_id = str(bundle.record["id"]).lower()
+    for index, sibling in enumerate(parent.recognitions):
+        if sibling is bundle:
+            return None
+        if str(sibling.record["id"]).lower() == record_id:
+            return index
+    return None
+
+
 def _attestation_linked(attestation_id: str, parent: Bundle | None) -> bool | None:
     """Whether ``parent`` names the attestation; None when that cannot be seen (hidden)."""
     if parent is None:
         return True  # a bundle of the attestation itself
     record = parent.record
-    if record.get("type") == "attestation":
+    if record.get("type") == ATTESTATION_RECORD_TYPE:
         message = record.get("message")
         if not isinstance(message, Mapping):
             return None

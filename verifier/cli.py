@@ -237,11 +237,16 @@ _NOT_RELIED_ON: Final = frozenset(
 )
 
 
+_NOT_COUNTED: Final = frozenset({Code.RECOGNITION_DUPLICATE, Code.SKIPPED_FORMAT_INVALID})
+
+
 def recognitions_summary(results: Sequence[CheckResult], *, zh: bool = False) -> str | None:
     """One line on a report's recognitions (None without any): how many this trust file relies
     on and accepts, by whom (the trust file's names), and how many are by bodies it does not list
     and so are not relied on."""
-    recognitions = [r for r in results if r.name == "recognition"]
+    # A recognition listed twice under the same label (892) counts once; a malformed bundle (901)
+    # has no recognitions to count.
+    recognitions = [r for r in results if r.name == "recognition" and r.code not in _NOT_COUNTED]
     if not recognitions:
         return None
     # What a partner certifier looks for first: which recognitions hold for its profile.

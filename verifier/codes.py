@@ -35,6 +35,10 @@ class Code(IntEnum):
     FORMAT_BAD_VALUE = 117
     FORMAT_TOO_MANY = 118
     FORMAT_UNKNOWN_FIELD = 119
+    FORMAT_WRONG_RECORD_TYPE = 120
+    # A JSON number that is not finite or reaches 2**53 in magnitude, however it is spelt
+    # (I-JSON, docs/PROTOCOL.md section 2 "Numbers").
+    FORMAT_NUMBER_OUT_OF_RANGE = 121
 
     # integrity (2xx): the record does not produce the leaf value
     INTEGRITY_WRONG_ENCODING = 200
@@ -83,6 +87,7 @@ class Code(IntEnum):
     RECOGNITION_REDACTED = 808
     RECOGNITION_NONE_CONFIGURED = 890
     RECOGNITION_RECOGNIZER_NOT_IN_PROFILE = 891
+    RECOGNITION_DUPLICATE = 892
 
     # shared (9xx)
     SKIPPED_PENDING = 900

@@ -26,7 +26,7 @@ from eth_abi.exceptions import EncodingError
 from eth_account.messages import encode_typed_data
 from eth_utils import ValidationError, is_checksum_address
 
-from verifier.canonical import canonicalize
+from verifier.canonical import NUMBER_LIMIT, canonicalize
 from verifier.errors import AttestationError, BundleFormatError
 from verifier.hashing import keccak
 from verifier.signature import checksum_address, recover_address, signature_bytes
@@ -41,7 +41,7 @@ EIP712_DOMAIN_TYPE: Final[list[dict[str, str]]] = [
     {"name": "verifyingContract", "type": "address"},
 ]
 # Integers in messages travel as JSON numbers; above 2^53 - 1 JavaScript and RFC 8785 lose them.
-MAX_JSON_INT: Final = 2**53 - 1
+MAX_JSON_INT: Final = NUMBER_LIMIT - 1
 MAX_TEXT: Final = 256
 
 _HEX: Final = re.compile(r"0x[0-9a-fA-F]*")

@@ -10,14 +10,25 @@ from sqlmodel import Session, select
 from registry.errors import ConflictError, InvalidInputError
 from registry.models.idempotency import IdempotencyEntry
 from verifier.canonical import canonicalize
+from verifier.codes import Code
+from verifier.errors import BundleFormatError
 
 MAX_KEY_LENGTH = 200
 
 
 def request_hash(*, method: str, path: str, body: Any) -> str:
-    """Fingerprint of a request: method, path and the canonical JSON body."""
-    digest = hashlib.sha256(f"{method} {path}\n".encode() + canonicalize(body)).hexdigest()
-    return digest
+    """Fingerprint of a request: method, path and the canonical JSON body.
+
+    Raises :class:`InvalidInputError` for a body without a canonical form: a number no record can
+    carry (``number_out_of_range``, docs/PROTOCOL.md section 2) or a lone surrogate.
+    """
+    try:
+        canonical = canonicalize(body)
+    except BundleFormatError as exc:
+        out_of_range = exc.code == Code.FORMAT_NUMBER_OUT_OF_RANGE
+        code = "number_out_of_range" if out_of_range else "not_canonical"
+        raise InvalidInputError(str(exc), code=code, field=exc.field) from exc
+    return hashlib.sha256(f"{method} {path}\n".encode() + canonical).hexdigest()
 
 
 def check_key(key: str) -> str:

@@ -30,7 +30,7 @@ from sqlmodel import SQLModel
 
 from registry.catalogue import CATEGORIES
 from registry.errors import InvalidInputError
-from registry.models.common import StrictInput, UTCDateTime, utcnow
+from registry.models.common import JsonFloat, StrictInput, UTCDateTime, utcnow
 from registry.plaintext import MultilineText, PlainText
 from registry.qr import normalize_gtin
 
@@ -91,7 +91,7 @@ class FootprintComponent(StrictInput):
     """A component of a traceable footprint: how much of it, backed by a supplier attestation."""
 
     component_id: PlainText = Field(min_length=1, max_length=256)
-    quantity: float = Field(gt=0, allow_inf_nan=False)
+    quantity: JsonFloat = Field(gt=0, allow_inf_nan=False)
     unit: PlainText = Field(min_length=1, max_length=32)
     attestation_id: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
 
@@ -109,10 +109,10 @@ class FootprintCreate(StrictInput):
     product_name: LocalizedName
     category: str
     declared_unit: str
-    declared_amount: float = Field(default=1.0, gt=0, allow_inf_nan=False)
-    kg_co2e_per_unit: float = Field(gt=0, allow_inf_nan=False)
-    fossil_kg_co2e: float = Field(ge=0, allow_inf_nan=False)
-    biogenic_kg_co2e: float = Field(ge=0, allow_inf_nan=False)
+    declared_amount: JsonFloat = Field(default=1.0, gt=0, allow_inf_nan=False)
+    kg_co2e_per_unit: JsonFloat = Field(gt=0, allow_inf_nan=False)
+    fossil_kg_co2e: JsonFloat = Field(ge=0, allow_inf_nan=False)
+    biogenic_kg_co2e: JsonFloat = Field(ge=0, allow_inf_nan=False)
     system_boundary: SystemBoundary
     reference_period: ReferencePeriod
     geography: Geography

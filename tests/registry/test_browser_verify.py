@@ -39,6 +39,8 @@ from anchoring.ledger import AnchoredLeaf, leaf_hash_hex
 from anchoring.tree import MerkleTree
 from tests.nodes import HARDHAT_KEY_0, ROOT, free_port, require_tool
 from verifier.canonical import canonicalize
+from verifier.checks import OFFLINE_CHECKS, RecognitionCheck
+from verifier.codes import Code
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
 from verifier.merkle import leaf_hash
@@ -77,20 +79,22 @@ EDGE_RECORDS: dict[str, dict[str, Any]] = {
         "emptyList": [],
         "deep": [[[[[["bottom"]]]]]],
     },
+    # Within the protocol's range (finite, below 2**53 in magnitude: docs/PROTOCOL.md section 2);
+    # numbers beyond it are in canonical_refusals.
     "numbers": {
         "type": "footprint",
         "id": "CQ-FP-NUMBERS",
-        "big": 1e21,
+        "big": 4503599627370495.5,
         "tenth": 0.1,
         "negZero": -0.0,
         "maxSafe": 2**53 - 1,
         "minSafe": -(2**53 - 1),
         "tiny": 5e-324,
-        "huge": 1.7976931348623157e308,
+        "huge": 9007199254740991.0,
         "small": 1e-7,
         "micro": 0.000001,
-        "e20": 1e20,
-        "notInt": 123456789012345680000.0,
+        "e15": 1e15,
+        "notInt": 1234567890123.4568,
         "one": 1.0,
         "list": [312.5, -1.5e-10, 100, 0, 18.42, 4.35, 1 / 3],
     },
@@ -166,6 +170,20 @@ def canonical_refusals() -> list[dict[str, Any]]:
         with pytest.raises(BundleFormatError):
             canonicalize(json.loads(text))
         out.append({"why": why, "json": text})
+    # Numbers beyond I-JSON's range, however written (docs/PROTOCOL.md section 2, "Numbers").
+    for text in (
+        "1e20",
+        "100000000000000000000",
+        "[1, 9007199254740992]",
+        '{"a": -9007199254740993}',
+        "1e21",
+        "1.7976931348623157e308",
+        "1e400",
+    ):
+        with pytest.raises(BundleFormatError) as err:
+            canonicalize(json.loads(text))
+        assert err.value.code == Code.FORMAT_NUMBER_OUT_OF_RANGE
+        out.append({"why": f"number {text}", "json": text, "code": int(err.value.code)})
     return out
 
 
@@ -173,6 +191,10 @@ def format_cases() -> list[dict[str, Any]]:
     """Malformed bundles (as JSON text) with the Python verifier's ``format`` result for each."""
     vectors = json.loads((ROOT / "tests" / "assets" / "protocol_vectors.json").read_text("utf-8"))
     full, redacted = vectors["bundles"]["full"], vectors["bundles"]["redacted"]
+    attestation = vectors["bundles"]["attestation"]
+    # A hop whose signed message is hidden: its signature is SKIPPED (790), so a chain of them is
+    # VALID offline whatever links its upstream list would need.
+    hop = vectors["bundles"]["attestationHiddenMessage"]
 
     def edit(base: dict[str, Any], change: Any) -> str:
         b = copy.deepcopy(base)
@@ -180,9 +202,10 @@ def format_cases() -> list[dict[str, Any]]:
         return json.dumps(b, ensure_ascii=False)
 
     def nest(depth: int) -> dict[str, Any]:
-        b = copy.deepcopy(full)
+        # Supplier attestations nested in their customers' attestations (lists are typed).
+        b = copy.deepcopy(hop)
         for _ in range(depth - 1):
-            b = {**copy.deepcopy(full), "attestations": [b]}
+            b = {**copy.deepcopy(hop), "attestations": [b]}
         return b
 
     text = json.dumps(full, ensure_ascii=False)
@@ -231,6 +254,14 @@ def format_cases() -> list[dict[str, Any]]:
             edit(full, lambda b: b.update(attestations=[{"format": "tanji-bundle/1"}])),
         ),
         ("nested 9 deep", json.dumps(nest(9))),
+        ("a label as a hop", edit(full, lambda b: b.update(attestations=[copy.deepcopy(full)]))),
+        ("a label as a recognition", edit(full, lambda b: b.update(recognitions=[full]))),
+        ("an attestation as a recognition", edit(full, lambda b: b.update(recognitions=[hop]))),
+        (
+            "a label as an upstream hop",
+            edit(full, lambda b: b.update(attestations=[{**attestation, "attestations": [full]}])),
+        ),
+        ("an attestation as a hop (fine)", edit(full, lambda b: b.update(attestations=[hop]))),
         ("nested 8 deep (fine)", json.dumps(nest(8))),
         ("well formed", text),
     ]
@@ -244,10 +275,37 @@ def format_cases() -> list[dict[str, Any]]:
                 "json": case,
                 "status": result.status.value,
                 "code": int(result.code),
+                "field": result.data.get("field"),
                 "verdict": report.status.value,
             }
         )
+    codes = {c["why"]: c["code"] for c in out}
+    mistyped = ("a label as a hop", "a label as a recognition", "an attestation as a recognition")
+    assert {codes[why] for why in (*mistyped, "a label as an upstream hop")} == {
+        Code.FORMAT_WRONG_RECORD_TYPE
+    }
+    assert codes["an attestation as a hop (fine)"] == codes["nested 8 deep (fine)"] == Code.OK
     return out
+
+
+def duplicate_recognition_case() -> dict[str, Any]:
+    """A label with one genuine recognition listed twice, and the Python ``recognition`` results."""
+    from tests.verifier.test_recognition_checks import NOW, label_bundle, recognition, trust
+
+    bundle = label_bundle(recognition())
+    bundle["recognitions"].append(copy.deepcopy(bundle["recognitions"][0]))
+    checks = [*OFFLINE_CHECKS, RecognitionCheck(clock=lambda: NOW)]
+    report = Verifier(trust=trust(), checks=checks).verify(bundle)
+    recognitions = {
+        r.qualified_name: [r.status.value, int(r.code)]
+        for r in report.results
+        if r.name == "recognition"
+    }
+    assert recognitions == {
+        "recognitions[0].recognition": ["VALID", 0],
+        "recognitions[1].recognition": ["SKIPPED", Code.RECOGNITION_DUPLICATE],
+    }
+    return {"json": json.dumps(bundle, ensure_ascii=False), "recognitions": recognitions}
 
 
 # -- a real chain -------------------------------------------------------------------------------
@@ -456,6 +514,7 @@ def test_node_suite(tmp_path: Path, live_chain: LiveChain) -> None:
         "edgeCases": edge_cases(),
         "canonicalRefusals": canonical_refusals(),
         "formatCases": format_cases(),
+        "duplicateRecognition": duplicate_recognition_case(),
         "chain": {
             "rpcUrl": live_chain.rpc_url,
             "chainId": live_chain.chain_id,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session, col, select
 
+from anchoring.bundle import build_bundle
 from anchoring.ledger import AnchorRecord
 from registry.audit import AuditEntry
 from registry.models.footprints import Footprint
 from tests.registry.factories import OTHER_ENTERPRISE_GTIN, Orgs, bearer, footprint, numbered
 from verifier.record import record_leaf_value
+from verifier.verifier import verify_offline
 
 BAD_FIELDS: list[tuple[str, dict[str, Any], str, str]] = [
     ("gtin check digit", {"gtin": "06901234567891"}, "invalid_gtin", "gtin"),
@@ -57,6 +60,32 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("empty company", {"company_name": ""}, "invalid_field", "company_name"),
     ("product id list item", {"product_ids": ["ok", 7]}, "invalid_field", "product_ids[1]"),
+    # Records are I-JSON: no number at or beyond 2**53, however written (PROTOCOL.md section 2).
+    *(
+        (
+            f"footprint {spelt}",
+            {"kg_co2e_per_unit": value, "fossil_kg_co2e": value, "biogenic_kg_co2e": 0},
+            "number_out_of_range",
+            "kg_co2e_per_unit",
+        )
+        for spelt, value in (("1e20", 1e20), ("10**20", 10**20), ("2**53", 2**53))
+    ),
+    ("declared amount 1e300", {"declared_amount": 1e300}, "number_out_of_range", "declared_amount"),
+    (
+        "component quantity 1e20",
+        {
+            "components": [
+                {
+                    "component_id": "c",
+                    "quantity": 1e20,
+                    "unit": "kg",
+                    "attestation_id": "0x" + "11" * 32,
+                }
+            ]
+        },
+        "number_out_of_range",
+        "components[0].quantity",
+    ),
 ]
 
 
@@ -130,6 +159,29 @@ async def test_created_footprint_is_a_record_queued_for_anchoring(
     assert got.json() == body
 
 
+async def test_largest_number_a_record_carries_is_taken_in_and_bundles_verify(
+    client: httpx.AsyncClient,
+    orgs: Orgs,
+    app,  # type: ignore[no-untyped-def]
+) -> None:
+    # Just below 2**53: accepted, and the footprint's bundle is well formed for every verifier.
+    big = float(2**53 - 1)
+    r = await client.post(
+        "/api/v1/footprints",
+        json=footprint(kg_co2e_per_unit=big, fossil_kg_co2e=big, biogenic_kg_co2e=0),
+        headers=bearer(orgs.enterprise),
+    )
+    assert r.status_code == 201, r.text
+    with Session(app.state.engine) as session:
+        row = session.get(Footprint, r.json()["id"])
+        assert row is not None
+        salt = bytes.fromhex(row.master_salt[2:])
+        bundle = build_bundle(record=row.record, salt=salt, leaf=None)
+    report = verify_offline(json.dumps(bundle))
+    formats = {(x.status.value, int(x.code)) for x in report.results if x.name == "format"}
+    assert formats == {("VALID", 0)}, report.to_json()
+
+
 async def test_same_footprint_twice_is_a_duplicate(client: httpx.AsyncClient, orgs: Orgs) -> None:
     first = await client.post(
         "/api/v1/footprints", json=footprint(), headers=bearer(orgs.enterprise)
@@ -163,6 +215,24 @@ async def test_idempotency_key_replays_and_conflicts(client: httpx.AsyncClient, 
     )
     assert mine.status_code == 201
     assert mine.json()["id"] != first.json()["id"]
+
+
+@pytest.mark.parametrize("spelt", ["1e20", "100000000000000000000"])
+async def test_idempotent_body_with_a_number_out_of_range_is_422(
+    client: httpx.AsyncClient, orgs: Orgs, spelt: str
+) -> None:
+    # A bulk body's items are fingerprinted before each is checked: a number that has no
+    # canonical form (PROTOCOL.md section 2) is the caller's error, not a 500.
+    headers = {
+        **bearer(orgs.enterprise),
+        "Idempotency-Key": f"numbers-{spelt}",
+        "Content-Type": "application/json",
+    }
+    body = '{"items": [{"kg_co2e_per_unit": ' + spelt + "}]}"
+    r = await client.post("/api/v1/footprints/bulk", content=body.encode(), headers=headers)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert (error["code"], error["field"]) == ("number_out_of_range", "items[0].kg_co2e_per_unit")
 
 
 async def test_bad_idempotency_key_is_422(client: httpx.AsyncClient, orgs: Orgs) -> None:

@@ -665,12 +665,6 @@ def test_a_changed_and_resealed_signed_statement_never_verifies(
     assert report.status is not Verdict.VALID, (member, json.dumps(record)[:2000])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the verifier does not require attestations[] to hold attestation records and "
-    "recognitions[] recognition records (docs/PROTOCOL.md section 6 says they do): a re-sealed "
-    "hop whose type is changed escapes the signature checks offline",
-)
 @pytest.mark.parametrize(("index", "record_type"), [(2, "label"), (4, "label")])
 def test_a_nested_bundle_of_another_record_type_is_not_valid(
     world: World, index: int, record_type: str

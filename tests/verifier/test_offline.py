@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.verifier.factories import (
+    Tree,
     anchored_set,
     hx,
     make_bundle,
@@ -20,7 +21,7 @@ from tests.verifier.factories import (
 from verifier.bundle import MAX_BUNDLE_BYTES, MAX_DEPTH, parse_bundle
 from verifier.checks import CheckResult, Status
 from verifier.codes import Code
-from verifier.record import field_commitment, field_salt
+from verifier.record import field_commitment, field_salt, record_leaf_value
 from verifier.verifier import Verdict, VerificationReport, verify_offline
 
 
@@ -169,14 +170,20 @@ MALFORMED: list[tuple[str, Any, Code, str | None]] = [
     (
         "record float",
         _bad(lambda b: b["record"].update(x=float("inf"))),
+        Code.FORMAT_NUMBER_OUT_OF_RANGE,
+        "record.x",
+    ),
+    (
+        "record lone surrogate",
+        _bad(lambda b: b["record"].update(x="\ud800")),
         Code.FORMAT_NOT_CANONICAL,
         "record",
     ),
     (
         "record big int",
         _bad(lambda b: b["record"].update(x=2**60)),
-        Code.FORMAT_NOT_CANONICAL,
-        "record",
+        Code.FORMAT_NUMBER_OUT_OF_RANGE,
+        "record.x",
     ),
     ("root type", _bad(lambda b: b.update(root=5)), Code.FORMAT_WRONG_TYPE, "root"),
     ("root hex", _bad(lambda b: b.update(root="0x" + "zz" * 32)), Code.FORMAT_BAD_HEX, "root"),
@@ -304,7 +311,10 @@ def test_malformed_input_is_a_format_result_not_a_traceback(
 
 
 def test_nested_bundles_are_parsed_recursively_with_paths() -> None:
-    tree, records, salts = anchored_set(3)
+    # A label, its supplier attestation and a recognition of that attestation.
+    records = [make_record(i, t) for i, t in enumerate(("label", "attestation", "recognition"))]
+    salts = [salt_for(f"nested-{i}") for i in range(3)]
+    tree = Tree.of([record_leaf_value(r, s) for r, s in zip(records, salts, strict=True)])
     parent = make_bundle(records[0], salts[0], tree, 0)
     child = make_bundle(records[1], salts[1], tree, 1)
     grandchild = make_bundle(records[2], salts[2], tree, 2)
@@ -314,7 +324,8 @@ def test_nested_bundles_are_parsed_recursively_with_paths() -> None:
     assert report.status is Verdict.VALID
     names = [r.qualified_name for r in report.results]
     assert "attestations[1].recognitions[0].inclusion" in names
-    assert len(names) == 5 * 3
+    # format, integrity, inclusion on each of 5 bundles; attestation_signature on the 2 hops.
+    assert len(names) == 5 * 3 + 2
 
     parent["attestations"][1]["recognitions"][0]["record"]["grade"] = "B"
     report = verify_offline(parent)
@@ -328,7 +339,8 @@ def test_nested_bundles_are_parsed_recursively_with_paths() -> None:
 
 
 def test_nesting_is_bounded() -> None:
-    tree, records, salts = anchored_set(1)
+    # A chain of supplier attestations, each nested in its customer's.
+    tree, records, salts = anchored_set(1, record_type="attestation")
     b = make_bundle(records[0], salts[0], tree, 0)
     for _ in range(MAX_DEPTH):
         b = {**make_bundle(records[0], salts[0], tree, 0), "attestations": [b]}

@@ -275,12 +275,12 @@ def test_nested_bundles_are_checked_on_chain(dep: Deployment) -> None:
     label = copy.deepcopy(dep.batches["label"].bundles[0])
     label["attestations"] = [
         dep.batches["attestation"].bundles[0],
-        dep.batches["footprint"].bundles[0],
+        dep.batches["attestation"].bundles[2],  # its leaf is revoked
     ]
     report = Verifier(trust=dep.trust()).verify(label)
     assert report.status is Verdict.INVALID
     assert codes(report)["attestations[0].not_revoked"] == ("VALID", 0)
-    assert codes(report)["attestations[1].not_revoked"] == ("INVALID", Code.REVOKED_ROOT)
+    assert codes(report)["attestations[1].not_revoked"] == ("INVALID", Code.REVOKED_LEAF)
     assert codes(report)["not_revoked"] == ("VALID", 0)
 
     label["attestations"] = [dep.batches["attestation"].bundles[0]]
@@ -398,7 +398,7 @@ def test_rpc_url_override_is_for_the_outer_bundles_chain_only(dep: Deployment) -
     label = copy.deepcopy(dep.batches["label"].bundles[0])
     foreign = copy.deepcopy(dep.batches["attestation"].bundles[0])
     foreign["anchor"]["chainId"] = 65  # a partner's chain, whose node is down
-    label["recognitions"] = [foreign]
+    label["attestations"] = [foreign]
     trust = dep.trust(
         chains=[
             {"chainId": HARDHAT_CHAIN_ID, "rpcUrl": dead, "contracts": [dep.address]},
@@ -408,7 +408,7 @@ def test_rpc_url_override_is_for_the_outer_bundles_chain_only(dep: Deployment) -
     report = Verifier(trust=trust, rpc_url_override=dep.url, timeout=2).verify(label)
     assert codes(report)["anchored"] == ("VALID", 0)
     # Had --rpc-url been used for chain 65 too, the node would have answered 31337 (INVALID 401).
-    assert codes(report)["recognitions[0].anchored"] == ("ERROR", Code.CHAIN_UNAVAILABLE)
+    assert codes(report)["attestations[0].anchored"] == ("ERROR", Code.CHAIN_UNAVAILABLE)
     assert report.status is Verdict.ERROR
 
 

@@ -23,7 +23,9 @@ from verifier.attestation import (
     attestation_typed_data,
     verify_attestation_record,
 )
+from verifier.bundle import parse_bundle
 from verifier.canonical import canonicalize
+from verifier.codes import Code
 from verifier.contract_abi import ROOT_ANCHORED_TOPIC
 from verifier.eip712 import RECORD_MEMBERS, typed_data_digest
 from verifier.hashing import keccak
@@ -289,3 +291,54 @@ def test_attestations_md_prints_the_same_signed_statement_values() -> None:
         values += [vector["digest"], vector["record"]["signature"], vector["signer"]]
     for value in values:
         assert value in attestations_md, value
+
+
+# --- numbers: judged by value, not spelling (docs/PROTOCOL.md section 2) -------------------------
+
+
+@pytest.mark.parametrize("group", VECTORS["numbers"]["accepted"], ids=lambda g: g["jcs"])
+def test_spellings_of_one_number_are_one_value_with_one_digest(group: dict[str, Any]) -> None:
+    assert len(group["bundles"]) >= 2
+    for spelt in group["bundles"]:
+        text = spelt["json"]
+        report = verify_offline(text)
+        assert report.status is Verdict.VALID, (spelt["spelling"], report.to_json())
+        integrity = next(r for r in report.results if r.name == "integrity")
+        assert integrity.data["digest"] == group["digest"], spelt["spelling"]
+        record = parse_bundle(text).record
+        assert canonicalize(record["footprint"]["value"]).decode() == group["jcs"]
+        assert canonicalize(["footprint", record["footprint"]]).decode() == group["fieldJcs"]
+        assert json.loads(text)["leafValue"][2] == group["digest"]
+
+
+@pytest.mark.parametrize(
+    "refused", VECTORS["numbers"]["refused"], ids=lambda r: f"{r['field']}={r['spelling']}"
+)
+def test_numbers_out_of_range_are_refused_however_written(refused: dict[str, Any]) -> None:
+    assert refused["code"] == Code.FORMAT_NUMBER_OUT_OF_RANGE
+    report = verify_offline(refused["json"])
+    assert report.status is Verdict.INVALID
+    fmt = next(r for r in report.results if r.name == "format")
+    assert (fmt.status.value, fmt.code, fmt.data["field"]) == (
+        "INVALID",
+        Code.FORMAT_NUMBER_OUT_OF_RANGE,
+        refused["field"],
+    )
+    # The same value handed over already decoded (a dict, not text) is refused the same way.
+    decoded = json.loads(refused["json"])
+    fmt = next(r for r in verify_offline(decoded).results if r.name == "format")
+    assert (fmt.code, fmt.data["field"]) == (Code.FORMAT_NUMBER_OUT_OF_RANGE, refused["field"])
+
+
+def test_number_vectors_cover_the_spellings_the_protocol_names() -> None:
+    refused = {r["spelling"] for r in VECTORS["numbers"]["refused"]}
+    assert {
+        "1e20",
+        "1E20",
+        "1.0e20",
+        "100000000000000000000",
+        "9007199254740992",
+        "1e400",
+    } <= refused
+    spellings = {s["spelling"] for g in VECTORS["numbers"]["accepted"] for s in g["bundles"]}
+    assert {"1.5", "1.50", "15e-1", "100", "1e2", "100.0", "-0", "9007199254740991"} <= spellings

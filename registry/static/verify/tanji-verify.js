@@ -32,6 +32,8 @@ export const Code = Object.freeze({
   FORMAT_DUPLICATE_KEY: 116,
   FORMAT_BAD_VALUE: 117,
   FORMAT_TOO_MANY: 118,
+  FORMAT_WRONG_RECORD_TYPE: 120,
+  FORMAT_NUMBER_OUT_OF_RANGE: 121,
   INTEGRITY_WRONG_ENCODING: 200,
   INTEGRITY_LEAF_MISMATCH: 201,
   INTEGRITY_DIGEST_MISMATCH: 202,
@@ -50,6 +52,7 @@ export const Code = Object.freeze({
   ISSUER_UNTRUSTED: 600,
   ISSUER_TX_NOT_FOUND: 601,
   ISSUER_NONE_CONFIGURED: 690,
+  RECOGNITION_DUPLICATE: 892,
   SKIPPED_PENDING: 900,
   SKIPPED_FORMAT_INVALID: 901,
   SKIPPED_ANCHOR_UNTRUSTED: 902,
@@ -76,7 +79,9 @@ const MAX_NESTED = 256;
 const MAX_LEAF_ARITY = 16;
 const MAX_PROOF_LENGTH = 64;
 const MAX_JSON_DEPTH = 96;
-const NESTED_KEYS = ["attestations", "recognitions"];
+// verifier/bundle.py NESTED_RECORD_TYPES: each nested list holds records of one type (code 120).
+const NESTED_RECORD_TYPES = Object.freeze({ attestations: "attestation", recognitions: "recognition" });
+const NESTED_KEYS = Object.keys(NESTED_RECORD_TYPES);
 const DEFAULT_TIMEOUT_MS = 10000;
 
 // The one contract call a verifier needs (ITanjiAnchorRegistry.check); the tests hold its selector
@@ -143,21 +148,50 @@ class NoRpcUrlError extends Error {}
 
 // -- RFC 8785 (JCS) -------------------------------------------------------------------------------
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// verifier/canonical.py: a JSON number is read as its IEEE 754 double (JSON.parse does exactly that)
+// and accepted only when finite and below 2^53 in magnitude (I-JSON, RFC 7493), however it is spelt.
+const NUMBER_LIMIT = 2 ** 53;
+
+function numberInRange(value) {
+  return Number.isFinite(value) && Math.abs(value) < NUMBER_LIMIT;
+}
+
+/**
+ * Refuse the first number outside the protocol's range in a decoded JSON value (verifier/canonical.py
+ * check_numbers): members in RFC 8785 order, arrays in order, so both verifiers name the same field.
+ */
+export function checkNumbers(value, path = "") {
+  if (typeof value === "number") {
+    if (!numberInRange(value)) {
+      throw new BundleFormatError(
+        `${path || "the value"} is ${value}: a JSON number must be finite and below 2^53 in ` +
+          "magnitude (I-JSON, RFC 7493)",
+        { field: path || null, code: Code.FORMAT_NUMBER_OUT_OF_RANGE },
+      );
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => checkNumbers(item, `${path}[${i}]`));
+  } else if (value !== null && typeof value === "object") {
+    for (const name of Object.keys(value).sort()) checkNumbers(value[name], path ? `${path}.${name}` : name);
+  }
+}
 
 /**
  * The RFC 8785 canonical JSON text of a value.
  *
  * ECMAScript's Number.prototype.toString *is* JCS's number format and JSON.stringify its string
  * escaping, so the work left is key order (UTF-16 code units: the default sort) and refusing what
- * JSON cannot carry canonically. Lone surrogates are refused as the Python side refuses them.
+ * JSON cannot carry canonically. Lone surrogates are refused as the Python side refuses them, and
+ * numbers outside the protocol's range (checkNumbers, naming the path) as well.
  */
 export function canonicalize(value) {
+  checkNumbers(value);
+  return jcs(value);
+}
+
+function jcs(value) {
   if (value === null || typeof value === "boolean") return JSON.stringify(value);
-  if (typeof value === "number") {
-    if (!Number.isFinite(value))
-      throw new BundleFormatError(`${value} is not JSON`, { code: Code.FORMAT_NOT_CANONICAL });
-    return JSON.stringify(value); // -0 -> "0", 1e21 -> "1e+21", as RFC 8785 requires
-  }
+  if (typeof value === "number") return JSON.stringify(value); // -0 -> "0", 1e-7 -> "1e-7"
   if (typeof value === "string") {
     if (LONE_SURROGATE.test(value)) {
       throw new BundleFormatError("string contains a lone UTF-16 surrogate", {
@@ -166,10 +200,10 @@ export function canonicalize(value) {
     }
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return "[" + value.map(canonicalize).join(",") + "]";
+  if (Array.isArray(value)) return "[" + value.map(jcs).join(",") + "]";
   if (typeof value === "object") {
     const keys = Object.keys(value).sort();
-    return "{" + keys.map((k) => canonicalize(k) + ":" + canonicalize(value[k])).join(",") + "}";
+    return "{" + keys.map((k) => jcs(k) + ":" + jcs(value[k])).join(",") + "}";
   }
   throw new BundleFormatError(`a ${typeof value} is not a JSON value`, { code: Code.FORMAT_NOT_CANONICAL });
 }
@@ -390,7 +424,8 @@ export function loadJson(textValue) {
  * Parse a decoded tanji-bundle/1 (and its nested bundles) into the shape the checks read, with the
  * leaf hash computed. Throws BundleFormatError with a stable code and the offending field.
  */
-export function parseBundle(obj, path = "", depth = 1) {
+export function parseBundle(obj, path = "", depth = 1, recordType = null) {
+  if (depth === 1) checkNumbers(obj); // every number in the document, nested bundles included
   if (depth > MAX_DEPTH)
     throw new BundleFormatError(`bundles nested more than ${MAX_DEPTH} deep`, {
       field: path.replace(/\.$/, "") || null,
@@ -406,6 +441,13 @@ export function parseBundle(obj, path = "", depth = 1) {
   }
   const record = jsonObject(member(obj, "record", path), path + "record");
   for (const name of ["type", "id"]) text(member(record, name, path + "record."), `${path}record.${name}`);
+  if (recordType !== null && record.type !== recordType) {
+    throw new BundleFormatError(
+      `${path.replace(/\.$/, "")} holds a ${JSON.stringify(record.type)} record; only ` +
+        `${JSON.stringify(recordType)} records may be nested there`,
+      { field: path + "record.type", code: Code.FORMAT_WRONG_RECORD_TYPE },
+    );
+  }
   try {
     canonicalize(record);
   } catch (exc) {
@@ -466,7 +508,9 @@ export function parseBundle(obj, path = "", depth = 1) {
   const nested = {};
   for (const key of NESTED_KEYS) {
     const items = Object.hasOwn(obj, key) ? boundedList(obj, key, path, MAX_NESTED) : [];
-    nested[key] = items.map((item, i) => parseBundle(item, `${path}${key}[${i}].`, depth + 1));
+    nested[key] = items.map((item, i) =>
+      parseBundle(item, `${path}${key}[${i}].`, depth + 1, NESTED_RECORD_TYPES[key]),
+    );
   }
   return {
     record,
@@ -1081,12 +1125,40 @@ export function aggregate(checks, pending = false) {
   return checks.length ? "VALID" : "ERROR";
 }
 
-function* walk(bundle, path) {
-  yield [path, bundle];
+function* walk(bundle, path, parent = null) {
+  yield [path, bundle, parent];
   for (const key of NESTED_KEYS) {
     for (const [i, child] of bundle[key].entries())
-      yield* walk(child, path ? `${path}.${key}[${i}]` : `${key}[${i}]`);
+      yield* walk(child, path ? `${path}.${key}[${i}]` : `${key}[${i}]`, bundle);
   }
+}
+
+/** The index of an earlier recognition of `parent` with `bundle`'s record id, or null. */
+function firstListing(bundle, parent) {
+  const id = String(bundle.record.id).toLowerCase();
+  for (const [i, sibling] of parent.recognitions.entries()) {
+    if (sibling === bundle) return null;
+    if (String(sibling.record.id).toLowerCase() === id) return i;
+  }
+  return null;
+}
+
+// A recognition listed again under the same label (same record id) counts once, as in the Python
+// `recognition` check (892). There it is decided after the signature and subject steps, which this
+// browser leaves to `tanji verify` for the first listing.
+function duplicateRecognition(path, b, parent) {
+  if (!parent || b.record.type !== NESTED_RECORD_TYPES.recognitions) return null;
+  const first = firstListing(b, parent);
+  if (first === null) return null;
+  return result(
+    "recognition",
+    path,
+    "SKIPPED",
+    Code.RECOGNITION_DUPLICATE,
+    `the same recognition is listed at recognitions[${first}]: counted once`,
+    `同一认可声明已列于 recognitions[${first}]：只计一次`,
+    { duplicateOf: `recognitions[${first}]` },
+  );
 }
 
 // Checks of signed statements (EIP-712) that the Python verifier runs on these record types and this
@@ -1135,11 +1207,13 @@ export async function verifyBundle(
   const notChecked = [];
   let pending = false;
   const targets = parsed ? [...walk(parsed, "")] : [["", null]];
-  for (const [path, b] of targets) {
+  for (const [path, b, parent] of targets) {
     pending ||= b?.status === "pending";
+    const duplicate = b && duplicateRecognition(path, b, parent);
     const statementCheck =
       b && Object.hasOwn(STATEMENT_CHECKS, b.record.type) && STATEMENT_CHECKS[b.record.type];
-    if (statementCheck) notChecked.push({ name: path ? `${path}.${statementCheck}` : statementCheck, path });
+    if (statementCheck && !duplicate)
+      notChecked.push({ name: path ? `${path}.${statementCheck}` : statementCheck, path });
     const evidence =
       b && b.status !== "pending"
         ? {
@@ -1152,6 +1226,7 @@ export async function verifyBundle(
         : null;
     const target = { bundle: b, formatError, evidence, trust, path };
     for (const check of CHECKS) checks.push(await runCheck(check, target));
+    if (duplicate) checks.push(duplicate);
   }
   return {
     status: aggregate(checks, pending),

@@ -94,6 +94,36 @@ describe("record and commitment vectors", () => {
   }
 });
 
+describe("numbers are judged by value, not spelling (PROTOCOL.md section 2)", () => {
+  for (const group of protocol.numbers.accepted) {
+    const spellings = group.bundles.map((b) => b.spelling).join(", ");
+    test(`${spellings}: one value ${group.jcs}, one digest`, async () => {
+      for (const spelt of group.bundles) {
+        const report = await tv.verifyBundle(spelt.json, {});
+        const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+        for (const check of ["format", "integrity", "inclusion"])
+          assert.equal(byName[check].status, "VALID", `${spelt.spelling}: ${byName[check].reason_en}`);
+        const record = JSON.parse(spelt.json).record;
+        assert.equal(tv.canonicalize(record.footprint.value), group.jcs, spelt.spelling);
+        assert.equal(tv.canonicalize(["footprint", record.footprint]), group.fieldJcs, spelt.spelling);
+        assert.equal(tv.recordLeafValue(record, protocol.numbers.masterSalt)[2], group.digest, spelt.spelling);
+      }
+    });
+  }
+
+  for (const r of protocol.numbers.refused) {
+    test(`${r.field} = ${r.spelling}: refused with ${r.code}`, async () => {
+      const report = await tv.verifyBundle(r.json, {});
+      const format = report.checks.find((c) => c.name === "format");
+      assert.equal(report.status, "INVALID");
+      assert.equal(format.status, "INVALID");
+      assert.equal(format.code, r.code);
+      assert.equal(format.code, tv.Code.FORMAT_NUMBER_OUT_OF_RANGE);
+      assert.equal(format.data.field, r.field, format.reason_en);
+    });
+  }
+});
+
 describe("contract interface", () => {
   const artifact = readJson("anchoring/artifacts/TanjiAnchorRegistry.json");
 

@@ -343,8 +343,27 @@ describe("format results agree with the Python verifier", () => {
       assert.equal(format.code, code, format.reason_en);
       assert.equal(format.status, code === 0 ? "VALID" : "INVALID");
       if (c.verdict === "INVALID") assert.equal(report.status, "INVALID");
+      // Nested lists are typed: the same code at the same nested path.
+      if (c.code === tv.Code.FORMAT_WRONG_RECORD_TYPE) assert.equal(format.data.field, c.field);
     });
   }
+});
+
+describe("a recognition listed twice counts once, as in the Python verifier", () => {
+  test("the later listing is SKIPPED 892 and only the first is left to tanji verify", { skip: NO_FIXTURE }, async () => {
+    const c = pythonFixture.duplicateRecognition;
+    const report = await tv.verifyBundle(c.json, {});
+    const checks = byName(report);
+    const [status, code] = c.recognitions["recognitions[1].recognition"];
+    assert.equal(code, tv.Code.RECOGNITION_DUPLICATE);
+    assert.equal(checks["recognitions[1].recognition"].status, status);
+    assert.equal(checks["recognitions[1].recognition"].code, code);
+    assert.equal(checks["recognitions[1].recognition"].data.duplicateOf, "recognitions[0]");
+    assert.deepEqual(
+      report.notChecked.map((n) => n.name),
+      ["recognitions[0].recognition"],
+    );
+  });
 });
 
 describe("trust and reachability", () => {
