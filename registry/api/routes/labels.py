@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlmodel import Session
 
 from registry.api.deps import (
     CertifierOrg,
@@ -16,9 +19,11 @@ from registry.api.deps import (
     SettingsDep,
 )
 from registry.api.idempotency import run_idempotent
+from registry.config import Settings
 from registry.crud import labels as crud
 from registry.crud.attestations import check_hidden, parse_hide
 from registry.models.labels import (
+    Label,
     LabelCreate,
     LabelPublic,
     LabelReissue,
@@ -26,6 +31,7 @@ from registry.models.labels import (
     LabelsPublic,
     LabelSupersede,
 )
+from registry.models.orgs import Organisation
 
 router = APIRouter(prefix="/api/v1/labels", tags=["labels"])
 
@@ -125,22 +131,12 @@ def supersede_label(
 ) -> JSONResponse:
     """Issue a label for a corrected footprint and revoke this one with reason 1 (superseded)."""
 
-    def create() -> tuple[int, Any]:
-        old = crud.get_label(session, label_id=label_id)
-        new = crud.supersede_label(session, old=old, org=org, body=LabelCreate(**body.model_dump()))
-        return status.HTTP_201_CREATED, crud.to_public(session, new, base_url=settings.base_url)
+    def replace(old: Label) -> Label:
+        return crud.supersede_label(
+            session, old=old, org=org, body=LabelCreate(**body.model_dump())
+        )
 
-    response = run_idempotent(
-        session,
-        org=org,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body.model_dump(mode="json"),
-        create=create,
-    )
-    _wake_loop(request)
-    return response
+    return _replace_label(request, session, settings, org, idempotency_key, label_id, body, replace)
 
 
 @router.post("/{label_id}/reissue", status_code=status.HTTP_201_CREATED, response_model=LabelPublic)
@@ -159,9 +155,26 @@ def reissue_label(
     is refused with ``footprint_label_revoked``. The new label's ``reissue_of`` names this one.
     """
 
+    def replace(old: Label) -> Label:
+        return crud.reissue_label(session, old=old, org=org, body=body)
+
+    return _replace_label(request, session, settings, org, idempotency_key, label_id, body, replace)
+
+
+def _replace_label(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    idempotency_key: str | None,
+    label_id: str,
+    body: BaseModel,
+    replace: Callable[[Label], Label],
+) -> JSONResponse:
+    """Issue the label ``replace`` makes from label ``label_id``, once per idempotency key."""
+
     def create() -> tuple[int, Any]:
-        old = crud.get_label(session, label_id=label_id)
-        new = crud.reissue_label(session, old=old, org=org, body=body)
+        new = replace(crud.get_label(session, label_id=label_id))
         return status.HTTP_201_CREATED, crud.to_public(session, new, base_url=settings.base_url)
 
     response = run_idempotent(
