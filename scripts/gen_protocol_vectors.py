@@ -30,7 +30,7 @@ from verifier.attestation import (  # noqa: E402
     verify_attestation_record,
 )
 from verifier.canonical import canonicalize  # noqa: E402
-from verifier.codes import Code  # noqa: E402
+from verifier.protocol.codes import Code  # noqa: E402
 from verifier.contract_abi import ROOT_ANCHORED_TOPIC  # noqa: E402
 from verifier.eip712 import typed_data_digest  # noqa: E402
 from verifier.hashing import keccak  # noqa: E402

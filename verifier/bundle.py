@@ -19,7 +19,7 @@ from eth_abi import is_encodable_type
 from verifier import wire
 from verifier.attestation import RECORD_TYPE as ATTESTATION_RECORD_TYPE
 from verifier.canonical import canonicalize, check_numbers, read_float, read_int
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
 from verifier.merkle import HASH_BYTES, MAX_PROOF_LENGTH, leaf_hash
 from verifier.recognition import RECORD_TYPE as RECOGNITION_RECORD_TYPE

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import rfc8785
 
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
 
 #: Every accepted JSON number's magnitude is below this (2**53: integers stay exact as doubles).

@@ -22,7 +22,7 @@ from verifier.attestation import RECORD_TYPE as ATTESTATION_RECORD_TYPE
 from verifier.attestation import verify_attestation_record
 from verifier.bundle import Bundle
 from verifier.chain import AnchoringTransaction, AnchorStatus, ChainReader
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.eip712 import RECORD_MEMBERS
 from verifier.errors import (
     AttestationError,

@@ -19,7 +19,7 @@ import httpx
 from verifier.bundle import MAX_BUNDLE_BYTES
 from verifier.chain import DEFAULT_TIMEOUT
 from verifier.checks import CheckResult, Status
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.errors import BundleFetchError, TrustConfigError
 from verifier.redaction import redact_secrets
 from verifier.trust import TrustConfig, load_trust

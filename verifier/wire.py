@@ -7,7 +7,7 @@ malformed input reads as one clear result and never as a traceback.
 import re
 from typing import Any, Final
 
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
 
 _HEX: Final = re.compile(r"0x[0-9a-fA-F]*")

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from registry.errors import ConflictError, InvalidInputError
 from registry.models.idempotency import IdempotencyEntry
 from verifier.canonical import canonicalize
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
 
 MAX_KEY_LENGTH = 200

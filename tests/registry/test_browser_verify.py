@@ -40,7 +40,7 @@ from anchoring.tree import MerkleTree
 from tests.nodes import HARDHAT_KEY_0, ROOT, free_port, require_tool
 from verifier.canonical import canonicalize
 from verifier.checks import OFFLINE_CHECKS, RecognitionCheck
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
 from verifier.merkle import leaf_hash

@@ -15,7 +15,7 @@ from tests.nodes import free_port
 from tests.verifier.factories import anchored_set, make_bundle
 from verifier.chain import ChainReader, redacted_url
 from verifier.checks import Status
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.errors import ChainUnavailableError
 from verifier.trust import parse_trust
 from verifier.verifier import Verdict, Verifier

@@ -47,7 +47,7 @@ from verifier.canonical import canonicalize
 from verifier.checks import OFFLINE_CHECKS, RecognitionCheck, Status
 from verifier.cli import EXIT_ERROR, EXIT_INVALID, EXIT_VALID
 from verifier.cli import main as cli_main
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.eip712 import RECORD_MEMBERS
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak

@@ -17,7 +17,7 @@ from tests.verifier.test_attestation_checks import bundle_of, records
 from tests.verifier.test_recognition_checks import NOW, label_bundle, recognition, trust
 from verifier.checks import OFFLINE_CHECKS, CheckResult, RecognitionCheck, Status
 from verifier.cli import recognitions_summary
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.record import record_leaf_value
 from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
 

@@ -20,7 +20,7 @@ from tests.verifier.factories import (
 )
 from verifier.bundle import MAX_BUNDLE_BYTES, MAX_DEPTH, parse_bundle
 from verifier.checks import CheckResult, Status
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.record import field_commitment, field_salt, record_leaf_value
 from verifier.verifier import Verdict, VerificationReport, verify_offline
 

@@ -16,7 +16,7 @@ from tests.nodes import HARDHAT_CHAIN_ID, free_port
 from tests.verifier.factories import anchored_set, hx, make_bundle
 from tests.verifier.onchain import Deployment, deploy, make_deployment, send
 from verifier.checks import CheckResult, Status
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
 
 pytestmark = pytest.mark.hardhat

@@ -25,7 +25,7 @@ from verifier.attestation import (
 )
 from verifier.bundle import parse_bundle
 from verifier.canonical import canonicalize
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.contract_abi import ROOT_ANCHORED_TOPIC
 from verifier.eip712 import RECORD_MEMBERS, typed_data_digest
 from verifier.hashing import keccak

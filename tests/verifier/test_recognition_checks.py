@@ -22,7 +22,7 @@ from verifier.checks import (
     run_check,
 )
 from verifier.cli import recognitions_summary
-from verifier.codes import Code
+from verifier.protocol.codes import Code
 from verifier.errors import TrustConfigError
 from verifier.hashing import keccak
 from verifier.merkle import leaf_hash

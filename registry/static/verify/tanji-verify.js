@@ -10,7 +10,7 @@
 // Keccak-256 and ABI coding come from the vendored ethers v6 UMD build (../vendor/), loaded on
 // demand unless the page already loaded it as a classic script.
 
-// -- result codes (verifier/codes.py; stable once published) ---------------------------------------
+// -- result codes (verifier/protocol/codes.py; stable once published) ---------------------------------------
 export const Code = Object.freeze({
   OK: 0,
   FORMAT_NOT_JSON: 100,
