@@ -7,19 +7,12 @@ part), the salts, the leaf, the proof, the root and where the root was anchored.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Final
+from typing import Any
 
 from anchoring.errors import BundleError
 from anchoring.ledger import AnchoredLeaf
-from verifier.record import (
-    LEAF_ENCODING,
-    REQUIRED_FIELDS,
-    field_commitment,
-    field_salt,
-    record_leaf_value,
-)
-
-BUNDLE_FORMAT: Final = "tanji-bundle/1"
+from verifier.protocol.records import BUNDLE_FORMAT, LEAF_ENCODING, REQUIRED_FIELDS
+from verifier.record import field_commitment, field_salt, record_leaf_value
 
 
 def build_bundle(

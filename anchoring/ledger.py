@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from anchoring.errors import LedgerError
@@ -251,10 +253,12 @@ def request_revocation(
     Raises :class:`LedgerError` when the record is not anchored yet, the reason code is not a
     non-zero uint16, or the record was already revoked with another reason.
     """
-    if type(reason) is not int or not 0 < reason <= MAX_REASON:
+    # An int or an IntEnum member (verifier.protocol.reasons.RevocationReason), never a bool.
+    if isinstance(reason, bool) or not isinstance(reason, int) or not 0 < reason <= MAX_REASON:
         raise LedgerError(
             f"reason must be an integer in 1..{MAX_REASON}", code="invalid_reason", field="reason"
         )
+    reason = int(reason)
     existing = revocation_of(session, record_type=record_type, record_id=record_id)
     if existing is not None:
         if existing.reason != reason:
@@ -278,30 +282,25 @@ def request_revocation(
         leaf_hash=leaf.leaf_hash,
         reason=reason,
     )
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite serialises writers: nobody can queue the same revocation between our read and
-        # our insert (and pysqlite's savepoints are unreliable).
-        session.add(row)
-        session.flush()
-        return row
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except sa.exc.IntegrityError:
-        # Another transaction queued it after our read (an API revocation racing the anchoring
-        # loop's sweep): theirs stands, if it says the same.
-        existing = revocation_of(session, record_type=record_type, record_id=record_id)
-        if existing is None:
-            raise
-        if existing.reason != reason:
-            raise LedgerError(
-                f"{record_type} {record_id} is already revoked with reason {existing.reason}",
-                code="already_revoked",
-                field="reason",
-            ) from None
-        return existing
-    return row
+    # Another transaction may queue the same revocation between our read and our insert (an API
+    # revocation racing the anchoring loop's sweep, on either database: pysqlite reads outside a
+    # transaction). INSERT ... ON CONFLICT DO NOTHING lets theirs stand without a savepoint.
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    session.execute(
+        insert(AnchorRevocation)
+        .values(**row.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=["record_type", "record_id"])
+    )
+    stored = revocation_of(session, record_type=record_type, record_id=record_id)
+    if stored is None:  # pragma: no cover - the insert or the other transaction's row is there
+        raise LedgerError(f"{record_type} {record_id}: revocation not stored", field="record_id")
+    if stored.reason != reason:
+        raise LedgerError(
+            f"{record_type} {record_id} is already revoked with reason {stored.reason}",
+            code="already_revoked",
+            field="reason",
+        )
+    return stored
 
 
 def revocation_of(session: Session, *, record_type: str, record_id: str) -> AnchorRevocation | None:

@@ -213,12 +213,8 @@ def _call_object(value: Any) -> dict[str, Any]:
     return call
 
 
-def _log_filter(chain: ChainView, value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _bad("the log filter must be a JSON object")
-    unknown = set(value) - {"fromBlock", "toBlock", "address", "topics", "blockHash"}
-    if unknown:
-        raise _bad(f"unknown log filter member(s) {sorted(unknown)}")
+def _log_range(chain: ChainView, value: dict[str, Any]) -> tuple[int, int]:
+    """The filter's first and last block as numbers (tags resolved against the head)."""
     head = int(chain.w3.eth.block_number)
     if value.get("blockHash") is not None:
         if value.get("fromBlock") is not None or value.get("toBlock") is not None:
@@ -230,6 +226,31 @@ def _log_filter(chain: ChainView, value: Any) -> dict[str, Any]:
     # eth-tester's filters treat tags oddly ("earliest" matches pending logs): resolve to numbers.
     first = start if isinstance(start, int) else (0 if start == "earliest" else head)
     last = min(end if isinstance(end, int) else (0 if end == "earliest" else head), head)
+    return first, last
+
+
+def _log_topics(topics: Any) -> list[Any]:
+    """Up to 4 topic positions: each None (any), one 32-byte hash, or a list of them (any of)."""
+    if not isinstance(topics, list) or len(topics) > 4:
+        raise _bad("topics must be a list of at most 4 entries")
+    parsed: list[Any] = []
+    for i, topic in enumerate(topics):
+        if topic is None:
+            parsed.append(None)
+        elif isinstance(topic, list):
+            parsed.append([_hash32(t, f"topics[{i}]") for t in topic])
+        else:
+            parsed.append(_hash32(topic, f"topics[{i}]"))
+    return parsed
+
+
+def _log_filter(chain: ChainView, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad("the log filter must be a JSON object")
+    unknown = set(value) - {"fromBlock", "toBlock", "address", "topics", "blockHash"}
+    if unknown:
+        raise _bad(f"unknown log filter member(s) {sorted(unknown)}")
+    first, last = _log_range(chain, value)
     if first > last:
         return {"empty": True}
     if last - first + 1 > MAX_LOG_BLOCK_RANGE:
@@ -242,19 +263,8 @@ def _log_filter(chain: ChainView, value: Any) -> dict[str, Any]:
         params["address"] = [_address(a, "address") for a in address]
     elif address is not None:
         params["address"] = _address(address, "address")
-    topics = value.get("topics")
-    if topics is not None:
-        if not isinstance(topics, list) or len(topics) > 4:
-            raise _bad("topics must be a list of at most 4 entries")
-        parsed: list[Any] = []
-        for i, topic in enumerate(topics):
-            if topic is None:
-                parsed.append(None)
-            elif isinstance(topic, list):
-                parsed.append([_hash32(t, f"topics[{i}]") for t in topic])
-            else:
-                parsed.append(_hash32(topic, f"topics[{i}]"))
-        params["topics"] = parsed
+    if value.get("topics") is not None:
+        params["topics"] = _log_topics(value["topics"])
     return params
 
 
@@ -492,16 +502,22 @@ def _response(request_id: Any, *, result: Any = None, error: RpcError | None = N
     return response
 
 
-def _run(chain: EmbeddedChain, method: str, params: list[Any], limits: RpcLimits) -> Any:
+def _handler(method: str) -> Method:
+    """The read method's handler; a write method or an unknown one is ``method not found``."""
     handler = READ_METHODS.get(method)
-    if handler is None:
-        if method in WRITE_METHODS:
-            raise RpcError(
-                METHOD_NOT_FOUND,
-                f"method not found: {method} (this endpoint is read-only; "
-                "transactions reach the embedded chain only through the registry)",
-            )
-        raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
+    if handler is not None:
+        return handler
+    if method in WRITE_METHODS:
+        raise RpcError(
+            METHOD_NOT_FOUND,
+            f"method not found: {method} (this endpoint is read-only; "
+            "transactions reach the embedded chain only through the registry)",
+        )
+    raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
+
+
+def _run(chain: EmbeddedChain, method: str, params: list[Any], limits: RpcLimits) -> Any:
+    handler = _handler(method)
     view = chain.view
     try:
         if method in CONSTANT_METHODS:

@@ -174,40 +174,7 @@ class MerkleTree:
             )
         tree = [_parse_node(node, f"tree[{i}]") for i, node in enumerate(raw_tree)]
 
-        values: list[list[Any]] = []
-        tree_index: list[int] = []
-        seen: set[int] = set()
-        for i, entry in enumerate(raw_values):
-            where = f"values[{i}]"
-            if not isinstance(entry, Mapping):
-                raise TreeError("value entry must be an object", code="invalid_dump", field=where)
-            index = entry.get("treeIndex")
-            if type(index) is not int or not n - 1 <= index <= 2 * n - 2 or index in seen:
-                raise TreeError(
-                    f"treeIndex must be a distinct leaf slot in [{n - 1}, {2 * n - 2}]: {index!r}",
-                    code="invalid_dump",
-                    field=f"{where}.treeIndex",
-                )
-            seen.add(index)
-            value = entry.get("value")
-            if not isinstance(value, list) or len(value) != len(enc):
-                raise TreeError(
-                    f"value must be a list of {len(enc)} items matching {list(enc)}",
-                    code="invalid_dump",
-                    field=f"{where}.value",
-                )
-            try:
-                computed = leaf_hash(enc, value)
-            except BundleFormatError as exc:
-                raise TreeError(str(exc), code="invalid_dump", field=f"{where}.value") from exc
-            if computed != tree[index]:
-                raise TreeError(
-                    f"tree[{index}] is not the leaf hash of this value",
-                    code="corrupted_dump",
-                    field=f"{where}.value",
-                )
-            values.append(list(value))
-            tree_index.append(index)
+        values, tree_index = _load_values(raw_values, tree, enc)
 
         rebuilt = _build(tree[n - 1 :][::-1])
         if rebuilt != tree:
@@ -417,6 +384,48 @@ def _parse_node(node: object, field: str) -> bytes:
         except ValueError:
             pass
     raise TreeError("tree node must be 0x-prefixed 32-byte hex", code="invalid_dump", field=field)
+
+
+def _load_values(
+    raw_values: list[Any], tree: list[bytes], enc: tuple[str, ...]
+) -> tuple[list[list[Any]], list[int]]:
+    """A dump's ``values``, each checked to be the leaf at its distinct ``treeIndex``."""
+    n = len(raw_values)
+    values: list[list[Any]] = []
+    tree_index: list[int] = []
+    seen: set[int] = set()
+    for i, entry in enumerate(raw_values):
+        where = f"values[{i}]"
+        if not isinstance(entry, Mapping):
+            raise TreeError("value entry must be an object", code="invalid_dump", field=where)
+        index = entry.get("treeIndex")
+        if type(index) is not int or not n - 1 <= index <= 2 * n - 2 or index in seen:
+            raise TreeError(
+                f"treeIndex must be a distinct leaf slot in [{n - 1}, {2 * n - 2}]: {index!r}",
+                code="invalid_dump",
+                field=f"{where}.treeIndex",
+            )
+        seen.add(index)
+        value = entry.get("value")
+        if not isinstance(value, list) or len(value) != len(enc):
+            raise TreeError(
+                f"value must be a list of {len(enc)} items matching {list(enc)}",
+                code="invalid_dump",
+                field=f"{where}.value",
+            )
+        try:
+            computed = leaf_hash(enc, value)
+        except BundleFormatError as exc:
+            raise TreeError(str(exc), code="invalid_dump", field=f"{where}.value") from exc
+        if computed != tree[index]:
+            raise TreeError(
+                f"tree[{index}] is not the leaf hash of this value",
+                code="corrupted_dump",
+                field=f"{where}.value",
+            )
+        values.append(list(value))
+        tree_index.append(index)
+    return values, tree_index
 
 
 def _json_value(encoding: tuple[str, ...], value: list[Any]) -> list[Any]:

@@ -39,12 +39,11 @@ from eth_account.messages import encode_defunct
 from registry_pages import server
 from sqlmodel import Session
 
-from registry.attestation_hash import attestation_digest
 from registry.config import load_settings
 from registry.crud.orgs import create_org
 from registry.db import make_engine
 from registry.models.orgs import OrgRole
-from verifier.attestation import validate_attestation
+from verifier.attestation import ATTESTATION, validate_attestation
 from verifier.signature import recover_address
 
 # registry_pages.server, with the anchoring loop told to wait (huge batch size and wait).
@@ -76,7 +75,7 @@ def sign_corpus(
                 "expiry": expiry,
             }
         )
-        digest = attestation_digest(message, chain_id=chain_id, contract=contract)
+        digest = ATTESTATION.digest_of_normal(message, chain_id=chain_id, contract=contract)
         raw = keys[k].sign_recoverable(digest, hasher=None)  # RFC 6979, low-s
         corpus.append((message, digest, raw[:64] + bytes([raw[64] + 27])))
     return corpus

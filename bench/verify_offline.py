@@ -22,6 +22,7 @@ os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
 from verifier.hashing import keccak
 from verifier.merkle import hash_pair, leaf_hash, process_proof
+from verifier.protocol.records import BUNDLE_FORMAT
 from verifier.record import LEAF_ENCODING, record_leaf_value
 from verifier.verifier import Verdict, verify_offline
 
@@ -48,7 +49,7 @@ def make_bundle() -> bytes:
     for sibling in proof:
         node = hash_pair(node, sibling)
     bundle = {
-        "format": "tanji-bundle/1",
+        "format": BUNDLE_FORMAT,
         "record": record,
         "salt": "0x" + salt.hex(),
         "leafEncoding": list(LEAF_ENCODING),

@@ -36,9 +36,7 @@ from anchoring.ledger import (
     AnchorRevocation,
 )
 from registry.chain import chain_error_code
-from registry.crud.attestations import queue_due_attestation_revocations
-from registry.crud.labels import queue_due_revocations
-from registry.crud.recognitions import queue_due_withdrawals
+from registry.records import sweep_revocations
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +174,7 @@ class AnchoringLoop:
     def run_cycle(self) -> bool:
         """One look at the ledger and, when due, one batcher run. True if a batch was anchored."""
         with Session(self.engine) as session:
-            queue_due_revocations(session)
-            queue_due_attestation_revocations(session)
-            queue_due_withdrawals(session)
+            sweep_revocations(session)  # every kind in registry.records.table
             backlog = ledger_backlog(session)
         if not self.due(backlog):
             return False
@@ -198,9 +194,7 @@ class AnchoringLoop:
                 self._on_anchored(outcome)
         # Records revoked or withdrawn while pending can be revoked on chain now they are anchored.
         with Session(self.engine) as session:
-            queue_due_revocations(session)
-            queue_due_attestation_revocations(session)
-            queue_due_withdrawals(session)
+            sweep_revocations(session)
         return anchored
 
     def _run(self) -> None:

@@ -14,13 +14,14 @@ not answered yet), ``loop``, ``chain_monitor`` and ``database_probe`` (for ``/he
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 
 from registry.anchoring_loop import AnchoringLoop
 from registry.api.errors import install_error_handlers
@@ -68,6 +69,50 @@ STATIC_DIR = Path(__file__).parent / "static"
 SHUTDOWN_WAIT_SECONDS = 60.0
 
 
+def _lifespan(
+    settings: Settings,
+    engine: Engine,
+    monitor: ChainMonitor,
+    start_anchoring: Callable[[ChainHandle], None],
+    shutdown_wait_seconds: float,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The application's start-up and shut-down (the module docstring tells what they do)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(migrate, engine)
+        if settings.anchoring:
+            try:
+                chain = await run_in_threadpool(open_chain, settings)
+            except ChainSetupError as exc:
+                if exc.code not in TRANSIENT_SETUP_CODES:
+                    raise
+                # The node is down: serve (writes wait as pending) and open it when it is up.
+                monitor.opening_failed(exc)
+            else:
+                start_anchoring(chain)
+                await run_in_threadpool(monitor.probe, chain)
+        monitor.start()
+        try:
+            yield
+        finally:
+            # First: no chain is opened (and no loop started) behind this shut-down's back.
+            await run_in_threadpool(monitor.stop)
+            loop, chain = app.state.loop, app.state.chain
+            app.state.loop = app.state.chain = None
+            if loop is not None:
+                await run_in_threadpool(loop.stop, shutdown_wait_seconds)
+            # A cycle that outlived the wait still uses the chain (mid-transaction, perhaps):
+            # the loop closes it when the cycle ends. The process may exit first; that is a
+            # crash, which the batcher and the embedded chain recover from.
+            release = loop.when_finished if loop is not None else (lambda close: close())
+            if chain is not None:
+                release(chain.close)
+            release(engine.dispose)
+
+    return lifespan
+
+
 def create_app(
     settings: Settings | None = None, *, shutdown_wait_seconds: float = SHUTDOWN_WAIT_SECONDS
 ) -> FastAPI:
@@ -107,43 +152,11 @@ def create_app(
         redact=lambda text: redact_url_secrets(text, settings.rpc_url),
     )
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(migrate, engine)
-        if settings.anchoring:
-            try:
-                chain = await run_in_threadpool(open_chain, settings)
-            except ChainSetupError as exc:
-                if exc.code not in TRANSIENT_SETUP_CODES:
-                    raise
-                # The node is down: serve (writes wait as pending) and open it when it is up.
-                monitor.opening_failed(exc)
-            else:
-                start_anchoring(chain)
-                await run_in_threadpool(monitor.probe, chain)
-        monitor.start()
-        try:
-            yield
-        finally:
-            # First: no chain is opened (and no loop started) behind this shut-down's back.
-            await run_in_threadpool(monitor.stop)
-            loop, chain = app.state.loop, app.state.chain
-            app.state.loop = app.state.chain = None
-            if loop is not None:
-                await run_in_threadpool(loop.stop, shutdown_wait_seconds)
-            # A cycle that outlived the wait still uses the chain (mid-transaction, perhaps):
-            # the loop closes it when the cycle ends. The process may exit first; that is a
-            # crash, which the batcher and the embedded chain recover from.
-            release = loop.when_finished if loop is not None else (lambda close: close())
-            if chain is not None:
-                release(chain.close)
-            release(engine.dispose)
-
     app = FastAPI(
         title="Tanji registry",
         summary="Blockchain-anchored product carbon footprints and carbon labels",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, engine, monitor, start_anchoring, shutdown_wait_seconds),
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -3,7 +3,9 @@
 The artwork is a pure function of :class:`LabelArtwork`: the same label always gives the same
 bytes, so a printer's proof can be checked against the registry. The QR code is vector (an SVG
 path of its modules, not a raster) so it stays sharp at any print size. Text is bilingual:
-Chinese first, English second, as on Chinese consumer labels.
+the artwork's language first, its companion second (:data:`registry.i18n.COMPANION`): Simplified
+or Traditional Chinese with English, as on Chinese consumer labels, or English with Simplified
+Chinese. Every word comes from the message catalogue (``registry/data/messages.json``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from registry.catalogue import get_category, unit_name
 from registry.grading import GRADE_COLOURS
+from registry.i18n import COMPANION, DEFAULT_LANGUAGE, Language, localized, messages
 from registry.qr import qr_matrix, qr_svg_path
 
 __all__ = ["LabelArtwork", "format_amount", "render_label_svg", "unit_text"]
@@ -20,10 +23,8 @@ __all__ = ["LabelArtwork", "format_amount", "render_label_svg", "unit_text"]
 WIDTH = 640
 HEIGHT = 400
 QR_SIZE = 200  # px of the QR square (with its quiet zone) in the 640 x 400 artboard
-FONT = (
-    "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',"
-    "'WenQuanYi Zen Hei',Arial,sans-serif"
-)
+#: Estimated advance of a character, in ems: CJK glyphs are square, others narrower (bold).
+_WIDE_EM, _NARROW_EM = 1.0, 0.62
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +33,8 @@ class LabelArtwork:
 
     label_id: str
     url: str  # what the QR encodes (see registry.qr.label_url)
-    product_name_zh: str
-    product_name_en: str
+    #: The product's name by language tag, as the label record holds it.
+    product_name: dict[str, str]
     company_name: str
     category: str
     kg_co2e_per_unit: float
@@ -44,6 +45,8 @@ class LabelArtwork:
     valid_from: str  # ISO dates
     valid_until: str
     certifier_name: str
+    #: The language printed first; its companion (registry.i18n.COMPANION) is printed second.
+    language: Language = DEFAULT_LANGUAGE
 
 
 def format_amount(value: float) -> str:
@@ -63,9 +66,9 @@ def format_amount(value: float) -> str:
 
 
 def unit_text(category: str, declared_unit: str, lang: str) -> str:
-    """``kg CO₂e/台`` or ``kg CO₂e per unit``: the footprint's unit in ``lang``."""
+    """``kg CO₂e/台`` or ``kg CO₂e per unit``: the footprint's unit in ``lang`` (a tag)."""
     name = unit_name(declared_unit, lang, get_category(category))
-    return f"kg CO₂e/{name}" if lang == "zh" else f"kg CO₂e per {name}"
+    return messages(lang)["unit_text"].format(unit=name)
 
 
 def _text(
@@ -78,14 +81,23 @@ def _text(
     )
 
 
+def _wide(ch: str) -> bool:
+    return ord(ch) > 0x2E80
+
+
 def _fit(text: str, limit: int) -> str:
     """Shorten ``text`` to ``limit`` characters (CJK count double) so it stays inside the box."""
     width = 0
     for i, ch in enumerate(text):
-        width += 2 if ord(ch) > 0x2E80 else 1
+        width += 2 if _wide(ch) else 1
         if width > limit:
             return text[:i].rstrip() + "…"
     return text
+
+
+def _advance(text: str, size: int) -> int:
+    """Roughly how wide ``text`` is at font ``size`` (px), for placing what follows it."""
+    return round(sum(_WIDE_EM if _wide(ch) else _NARROW_EM for ch in text) * size)
 
 
 def render_label_svg(label: LabelArtwork) -> str:
@@ -97,38 +109,46 @@ def render_label_svg(label: LabelArtwork) -> str:
     scale = QR_SIZE / modules
     qr_x, qr_y = WIDTH - QR_SIZE - 24, 96
     value = format_amount(label.kg_co2e_per_unit)
-    grade_note = "示例分级 Illustrative grade" if label.illustrative_grade else "分级 Grade"
+    first, second = label.language, COMPANION[label.language]
+    t, o = messages(first), messages(second)
+
+    def both(key: str) -> str:
+        return f"{t[key]} {o[key]}"
+
+    grade_note = both("artwork_grade_illustrative" if label.illustrative_grade else "artwork_grade")
+    title = f"{both('artwork_title')} — {localized(label.product_name, second)}"
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FONT}" fill="#1a1a1a">',
-        f"<title>{escape(f'碳足迹 Carbon Footprint — {label.product_name_en}')}</title>",
+        f'<svg xmlns="http://www.w3.org/2000/svg" xml:lang="{first}" width="{WIDTH}" '
+        f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'font-family={quoteattr(t["artwork_font"])} fill="#1a1a1a">',
+        f"<title>{escape(title)}</title>",
         f'<rect x="1" y="1" width="{WIDTH - 2}" height="{HEIGHT - 2}" rx="18" fill="#fff" '
         'stroke="#1a1a1a" stroke-width="2"/>',
         # Header band.
         f'<path d="M1 19a18 18 0 0 1 18-18h{WIDTH - 38}a18 18 0 0 1 18 18v61H1z" fill="#0b5d3b"/>',
-        _text(24, 52, "碳足迹", size=30, weight="bold", fill="#fff"),
-        _text(124, 52, "Carbon Footprint", size=26, fill="#fff"),
+        _text(24, 52, t["artwork_title"], size=30, weight="bold", fill="#fff"),
+        _text(34 + _advance(t["artwork_title"], 30), 52, o["artwork_title"], size=26, fill="#fff"),
         _text(WIDTH - 24, 50, label.certificate_number, size=15, fill="#fff", text_anchor="end"),
         # Value and unit.
         _text(24, 180, value, size=72, weight="bold", id="footprint-value"),
-        _text(24, 210, unit_text(label.category, label.declared_unit, "zh"), size=20),
-        _text(24, 234, unit_text(label.category, label.declared_unit, "en"), size=18),
+        _text(24, 210, unit_text(label.category, label.declared_unit, first), size=20),
+        _text(24, 234, unit_text(label.category, label.declared_unit, second), size=18),
         # Grade badge.
         f'<g id="grade"><rect x="24" y="250" width="92" height="64" rx="10" fill="{colour}"/>',
         _text(70, 297, label.grade, size=40, weight="bold", fill="#fff", text_anchor="middle"),
         _text(128, 276, grade_note, size=15),
-        _text(128, 300, f"{category.name_zh} {category.name_en}", size=13, fill="#555"),
+        _text(128, 300, f"{category.name(first)} {category.name(second)}", size=13, fill="#555"),
         "</g>",
         # Product and company.
-        _text(24, 114, _fit(label.product_name_zh, 38), size=20, weight="bold"),
-        _text(24, 338, _fit(label.product_name_en, 56), size=16),
+        _text(24, 114, _fit(localized(label.product_name, first), 38), size=20, weight="bold"),
+        _text(24, 338, _fit(localized(label.product_name, second), 56), size=16),
         _text(24, 360, _fit(label.company_name, 56), size=14, fill="#555"),
         # Validity and certifier.
         _text(
             24,
             384,
-            f"有效期 Valid {label.valid_from} – {label.valid_until} · "
+            f"{both('artwork_valid')} {label.valid_from} – {label.valid_until} · "
             f"{_fit(label.certifier_name, 40)}",
             size=12,
             fill="#555",
@@ -141,7 +161,7 @@ def render_label_svg(label: LabelArtwork) -> str:
         _text(
             qr_x + QR_SIZE / 2,
             qr_y + QR_SIZE + 20,
-            "扫码验证 Scan to verify",
+            both("artwork_scan"),
             size=14,
             text_anchor="middle",
         ),

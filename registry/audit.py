@@ -43,6 +43,7 @@ from registry.ids import new_master_salt
 from registry.models.common import UTCDateTime, utcnow
 from verifier.canonical import canonicalize
 from verifier.hashing import keccak
+from verifier.protocol.records import AUDIT
 from verifier.record import (
     canonical_field_commitment,
     commitments_digest,
@@ -55,8 +56,8 @@ from verifier.record import (
 ACTOR_KEY: Final = "tanji_actor"
 #: ``session.info`` key holding the entries recorded in the open transaction.
 PENDING_KEY: Final = "tanji_audit_pending"
-#: The ledger record type (``leafValue[0]``) of an audit entry.
-RECORD_TYPE: Final = "audit"
+#: The ledger record type (``leafValue[0]``) of an audit entry (the protocol's).
+RECORD_TYPE: Final = AUDIT
 #: ``prev`` of the first entry.
 GENESIS_DIGEST: Final = "0x" + "00" * 32
 #: The id of the head row.

@@ -12,11 +12,17 @@ is the usual one and the one grade thresholds are expressed in.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
 
 from registry.errors import InvalidInputError
+from registry.i18n import LANGUAGES, Language, as_language, localized
 
 __all__ = [
+    "CATALOGUE_FILE",
     "CATEGORIES",
     "UNITS",
     "Category",
@@ -24,6 +30,9 @@ __all__ = [
     "get_category",
     "unit_name",
 ]
+
+#: The catalogue as data: categories, declared units and their names in every language.
+CATALOGUE_FILE: Final = Path(__file__).resolve().parent / "data" / "categories.json"
 
 
 class UnknownCategoryError(InvalidInputError, ValueError):
@@ -44,68 +53,63 @@ class Category:
     """One key-product category."""
 
     code: str
-    name_zh: str
-    name_en: str
+    #: The category's name by language tag.
+    names: Mapping[Language, str]
     declared_units: tuple[str, ...]
     # The unit footprints are usually declared in, and the one grade thresholds use.
     typical_unit: str
-    # Chinese measure word for a piece of this product ("台" laptop, "部" phone), used for "unit".
-    measure_word_zh: str = "件"
+    #: One piece of this product by language ("台" laptop, "部" phone): the name of "unit".
+    piece: Mapping[Language, str]
 
     def name(self, lang: str) -> str:
-        """The category name in ``lang`` ("zh" or "en")."""
-        return self.name_zh if lang == "zh" else self.name_en
+        """The category name in ``lang`` (a language tag)."""
+        return localized(self.names, lang)
 
     def accepts_unit(self, unit: str) -> bool:
         """Whether ``unit`` is a declared unit of this category."""
         return unit in self.declared_units
 
 
-# Declared units: symbol -> (Chinese name, English name). "unit" means one piece of the product.
-UNITS: dict[str, tuple[str, str]] = {
-    "unit": ("件", "unit"),
-    "vehicle": ("辆", "vehicle"),
-    "kWh": ("千瓦时", "kWh"),
-    "t": ("吨", "t"),
-    "kg": ("千克", "kg"),
-    "Wp": ("瓦(峰值)", "Wp"),
-    "kWp": ("千瓦(峰值)", "kWp"),
-    "km": ("千米", "km"),
-}
+def _texts(entry: Mapping[str, str], where: str) -> dict[Language, str]:
+    missing = [lang for lang in LANGUAGES if not entry.get(lang)]
+    if missing:
+        raise ValueError(f"{CATALOGUE_FILE.name}: {where} has no {', '.join(missing)} text")
+    return {lang: entry[lang] for lang in LANGUAGES}
+
+
+def _load() -> tuple[dict[str, dict[Language, str]], dict[str, Category]]:
+    data: dict[str, Any] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    units = {unit: _texts(names, f"unit {unit}") for unit, names in data["units"].items()}
+    categories: dict[str, Category] = {}
+    for entry in data["categories"]:
+        code = entry["code"]
+        declared = tuple(entry["declared_units"])
+        categories[code] = Category(
+            code=code,
+            names=_texts(entry["name"], f"category {code}"),
+            declared_units=declared,
+            typical_unit=declared[0],
+            piece=_texts(entry["piece"], f"category {code} piece")
+            if "piece" in entry
+            else units["unit"],
+        )
+    return units, categories
+
+
+#: Declared units: symbol -> its name by language. "unit" means one piece of the product.
+UNITS: dict[str, dict[Language, str]]
+#: The catalogue's categories by code, in the catalogue's order.
+CATEGORIES: dict[str, Category]
+UNITS, CATEGORIES = _load()
 
 
 def unit_name(unit: str, lang: str, category: Category | None = None) -> str:
-    """Human name of a declared unit in ``lang``; "unit" uses the category's measure word in zh."""
-    if unit == "unit" and category is not None and lang == "zh":
-        return category.measure_word_zh
-    zh, en = UNITS.get(unit, (unit, unit))
-    return zh if lang == "zh" else en
-
-
-_CATEGORY_LIST = (
-    Category("laptop", "笔记本电脑", "Laptop computer", ("unit",), "unit", "台"),
-    Category(
-        "lithium_battery_pack",
-        "锂离子动力电池包",
-        "Lithium-ion battery pack",
-        ("kWh", "unit"),
-        "kWh",
-        "个",
-    ),
-    Category("nev", "新能源汽车", "New-energy vehicle", ("vehicle", "km"), "vehicle", "辆"),
-    Category("motorcycle", "摩托车", "Motorcycle", ("vehicle",), "vehicle", "辆"),
-    Category("mobile_phone", "手机", "Mobile phone", ("unit",), "unit", "部"),
-    Category("steel_rebar", "螺纹钢", "Steel rebar", ("t",), "t"),
-    Category("cement", "水泥", "Cement", ("t",), "t"),
-    Category("aluminium_ingot", "电解铝锭", "Primary aluminium ingot", ("t",), "t"),
-    Category("pvc_resin", "聚氯乙烯树脂", "PVC resin", ("t",), "t"),
-    Category("tyre", "轮胎", "Tyre", ("unit", "kg"), "unit", "条"),
-    Category("pv_module", "光伏组件", "Photovoltaic module", ("Wp", "kWp", "unit"), "Wp", "块"),
-    Category("hotpot_seasoning", "火锅底料", "Hotpot seasoning", ("kg",), "kg", "袋"),
-    Category("flat_glass", "平板玻璃", "Flat glass", ("t",), "t"),
-)
-
-CATEGORIES: dict[str, Category] = {c.code: c for c in _CATEGORY_LIST}
+    """Human name of a declared unit in ``lang``; "unit" is one piece of the category's product."""
+    language = as_language(lang)
+    if unit == "unit" and category is not None:
+        return category.piece[language]
+    names = UNITS.get(unit)
+    return unit if names is None else names[language]
 
 
 def get_category(code: str) -> Category:

@@ -43,6 +43,7 @@ from anchoring.errors import AnchoringError
 from anchoring.signer import ENV_KEY, ENV_PASSWORD, dev_signer, load_signer
 from registry.config import Settings
 from registry.errors import ChainSetupError
+from verifier.protocol.records import TRUST_FORMAT
 from verifier.redaction import redact_secrets
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class ChainHandle:
     def trust_document(self, *, rpc_url: str, name: str) -> dict[str, Any]:
         """A ``tanji-trust/1`` file trusting this deployment (for ``tanji verify --trust``)."""
         return {
-            "format": "tanji-trust/1",
+            "format": TRUST_FORMAT,
             "name": name,
             "chains": [{"chainId": self.chain_id, "rpcUrl": rpc_url, "contracts": [self.address]}],
             "issuers": [{"address": str(self.account.address), "name": name}],

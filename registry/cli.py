@@ -2,7 +2,8 @@
 
 Every command takes ``--data-dir`` (default ``$TANJI_DATA_DIR`` or ``./tanji-data``). Errors are
 one line, ``error: <code>: <message>``, exit status 1; ``--verbose`` adds the traceback.
-``tanji verify`` is the stand-alone verifier's CLI, unchanged (exit 0 valid, 1 invalid, 2 error).
+``tanji verify`` is the stand-alone verifier's CLI (``verifier.cli``: its arguments, output and exit
+codes, 0 valid, 1 invalid, 2 error), built into this parser as a subcommand.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from registry.config import Settings, load_settings
 from registry.errors import InvalidInputError, RegistryError
 from registry.logs import install_redaction
 from registry.models.orgs import OrgRole
+from verifier import cli as verify_cli
 from verifier.redaction import redact_secrets, redacted_url
 
 EXIT_OK = 0
@@ -71,8 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--anchor-address", help="existing contract on --rpc-url")
     demo.set_defaults(run=cmd_demo)
 
-    # Listed for --help only: main() hands everything after "verify" to verifier.cli.
-    commands.add_parser("verify", help="verify bundles (see tanji verify --help)", add_help=False)
+    # The stand-alone verifier's own arguments and entry point: the same options, output and exit
+    # codes as `python -m verifier` (no `common` parent: verify has its own --verbose).
+    verify = commands.add_parser(
+        "verify",
+        help="verify bundles (see tanji verify --help)",
+        description=verify_cli.DESCRIPTION,
+    )
+    verify_cli.add_arguments(verify)
+    # Unknown arguments are reported with verify's usage, as `python -m verifier` reports them.
+    verify.set_defaults(run=verify_cli.run, usage_error=verify.error)
 
     deploy = commands.add_parser("deploy", parents=[common], help="deploy the anchor contract")
     deploy.add_argument("--rpc-url", required=True)
@@ -164,7 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     pact_import.add_argument("file", type=Path)
     pact_import.add_argument("--org", required=True, help="the importing enterprise's org id")
     pact_import.add_argument("--category", help="product category, if the document has none")
-    pact_import.add_argument("--name-zh", help="Chinese product name, if the document has none")
+    pact_import.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        metavar="TAG=TEXT",
+        help="the product's name in a language the document lacks, by language tag "
+        "(zh-Hans=..., zh-Hant=..., en=...); repeatable",
+    )
+    pact_import.add_argument(
+        "--name-zh", metavar="TEXT", help="Simplified Chinese product name (= --name zh-Hans=TEXT)"
+    )
     pact_import.set_defaults(run=cmd_pact_import)
 
     audit = commands.add_parser("audit", parents=[common], help="the audit log of state changes")
@@ -377,8 +397,8 @@ def cmd_anchor(args: argparse.Namespace) -> int:
 
     from registry.anchoring_loop import AnchoringLoop, backlog_summary
     from registry.chain import open_chain
-    from registry.crud.labels import queue_due_revocations
     from registry.db import make_engine, migrate
+    from registry.records import sweep_revocations
 
     settings = _settings(args)
     engine = make_engine(settings)
@@ -388,6 +408,10 @@ def cmd_anchor(args: argparse.Namespace) -> int:
         loop = AnchoringLoop(
             engine, chain.client, max_batch=settings.batch_max_size, max_wait_seconds=0
         )
+        # Records of every kind (registry.records.table) revoked while they were pending are
+        # revoked on chain once anchored: those an earlier run anchored, then each batch's.
+        with Session(engine) as session:
+            sweep_revocations(session)
         backlog = backlog_summary(engine)
         total = int(str(backlog["pending"]))
         anchored = 0
@@ -396,7 +420,7 @@ def cmd_anchor(args: argparse.Namespace) -> int:
             while True:
                 outcome = loop.batcher.run_once()
                 with Session(engine) as session:
-                    queued = queue_due_revocations(session)
+                    queued = sweep_revocations(session)
                 if outcome is not None:
                     anchored += outcome.record_count
                     progress.update(task, advance=outcome.record_count)
@@ -446,13 +470,16 @@ def cmd_pact_export(args: argparse.Namespace) -> int:
     from registry.crud.pact import export_footprint
     from registry.errors import NotFoundError
     from registry.models.footprints import Footprint
+    from registry.records import anchored_bundle
+    from verifier.protocol.records import FOOTPRINT
 
     extra = _json_file(args.pcf_extra, "pcf_extra") if args.pcf_extra else None
     with _session(_settings(args)) as session:
         footprint = session.get(Footprint, args.footprint_id)
         if footprint is None:
             raise NotFoundError(f"footprint {args.footprint_id} does not exist", field="id")
-        doc = export_footprint(session, footprint=footprint, pcf_extra=extra)
+        bundle = anchored_bundle(session, FOOTPRINT, footprint)
+        doc = export_footprint(footprint=footprint, bundle=bundle, pcf_extra=extra)
     text = json.dumps(doc, ensure_ascii=False, indent=2)
     if args.out:
         args.out.write_text(text + "\n", "utf-8")
@@ -466,16 +493,19 @@ def cmd_pact_import(args: argparse.Namespace) -> int:
     """Import a PACT v3 ProductFootprint as a footprint of an enterprise (queued for anchoring)."""
     from registry.crud.orgs import get_org
     from registry.crud.pact import import_footprint
+    from registry.i18n import parse_names
 
     doc = _json_file(args.file, "file")
-    fill = {"category": args.category, "product_name_zh": args.name_zh}
+    zh = [f"zh-Hans={args.name_zh}"] if args.name_zh is not None else []
+    names = parse_names([*zh, *args.name], field="name")
+    fill: dict[str, Any] = {"product_name": names} if names else {}
+    if args.category is not None:
+        fill["category"] = args.category
     with _session(_settings(args)) as session:
         org = get_org(session, org_id=args.org)
         if org.role != OrgRole.ENTERPRISE:
             raise InvalidInputError(f"{org.id} is not an enterprise", field="org")
-        footprint, bundle = import_footprint(
-            session, org=org, doc=doc, fill={k: v for k, v in fill.items() if v is not None}
-        )
+        footprint, bundle = import_footprint(session, org=org, doc=doc, fill=fill)
         session.commit()
         footprint_id = footprint.id
     proof = " with its Tanji proof" if bundle is not None else ""
@@ -563,16 +593,14 @@ def _progress() -> Progress:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tanji`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    verbose = "--verbose" in args_list
-    positional = [a for a in args_list if not a.startswith("-")]
-    if positional[:1] == ["verify"]:
-        from verifier.cli import main as verify_main
-
-        rest = args_list[args_list.index("verify") + 1 :]
-        return verify_main(rest)
-    args = build_parser().parse_args(args_list)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    if unknown:  # argparse's own message and exit status 2, from the parser they were meant for
+        getattr(args, "usage_error", parser.error)(f"unrecognized arguments: {' '.join(unknown)}")
     run: Callable[[argparse.Namespace], int] = args.run
+    if args.command == "verify":  # the verifier's exit codes (0, 1, 2) and its own error lines
+        return run(args)
+    verbose = bool(getattr(args, "verbose", False))
     try:
         return run(args)
     except KeyboardInterrupt:

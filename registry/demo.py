@@ -30,6 +30,7 @@ from registry.app import create_app
 from registry.config import Settings
 from registry.crud.orgs import add_api_key, create_org
 from registry.errors import RegistryError
+from registry.i18n import localized
 from registry.models.orgs import Organisation, OrgRole
 
 __all__ = ["DEMO_PRODUCTS_FILE", "DemoError", "DemoLabel", "DemoSummary", "run_demo"]
@@ -54,7 +55,8 @@ class DemoLabel:
     label_id: str
     key: str
     category: str
-    product_name_en: str
+    #: The product's name by language tag, as the label record holds it.
+    product_name: dict[str, str]
     company: str
     kg_co2e_per_unit: float
     declared_unit: str
@@ -129,6 +131,126 @@ def _auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+def _org_keys(app: Any, products: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """API keys of the certification body and of each company (by name)."""
+    with Session(app.state.engine) as session:
+        certifier = products["certifier"]
+        certifier_key = _org_key(
+            session,
+            name=certifier["name"],
+            role=OrgRole.CERTIFICATION_BODY,
+            address=certifier["address"],
+        )
+        company_keys = {
+            p["company"]: _org_key(session, name=p["company"], role=OrgRole.ENTERPRISE)
+            for p in products["products"]
+        }
+    return certifier_key, company_keys
+
+
+def _issue(
+    client: TestClient,
+    product: dict[str, Any],
+    *,
+    company_key: str,
+    certifier_key: str,
+    today: date,
+) -> dict[str, Any]:
+    """Submit one product's footprint and label it (reusing both on a re-run); the label."""
+    body = {
+        "declared_amount": 1,
+        "reference_period": {
+            "start": date(today.year - 1, 1, 1).isoformat(),
+            "end": date(today.year - 1, 12, 31).isoformat(),
+        },
+        "standards": STANDARDS,
+        "company_name": product["company"],
+        "notes": f"Demo data (fictional company). Value: {product['basis']}.",
+        **product["footprint"],
+    }
+    headers = _auth(company_key)
+    if product.get("gs1_prefix"):
+        _hold_prefix(client, headers, _auth(certifier_key), product["gs1_prefix"])
+    reply = client.post("/api/v1/footprints", json=body, headers=headers)
+    footprint_id = _conflict_id(reply, "duplicate_footprint", "id") or str(
+        _check(reply, f"submitting the {product['key']} footprint")["id"]
+    )
+    valid_until = _years_later(today, VALIDITY_YEARS) - timedelta(days=1)
+    reply = client.post(
+        "/api/v1/labels",
+        json={
+            "footprint_id": footprint_id,
+            "valid_from": today.isoformat(),
+            "valid_until": valid_until.isoformat(),
+        },
+        headers=_auth(certifier_key),
+    )
+    label_id = _conflict_id(reply, "already_labelled", "label_id")
+    if label_id is not None:
+        return _check(client.get(f"/api/v1/labels/{label_id}"), "reading a label")
+    return _check(reply, f"issuing the {product['key']} label")
+
+
+def _wait_anchored(client: TestClient, app: Any, labels: list[dict[str, Any]]) -> None:
+    """Wake the anchoring loop and wait until every label is anchored (or time runs out)."""
+    deadline = time.monotonic() + ANCHOR_TIMEOUT_SECONDS
+    if app.state.loop is not None:
+        app.state.loop.wake()
+    for label in labels:
+        while label["anchor_status"] != "anchored":
+            if time.monotonic() > deadline:
+                raise DemoError(
+                    f"label {label['id']} was not anchored within {ANCHOR_TIMEOUT_SECONDS:.0f}"
+                    f" s (anchoring loop: {getattr(app.state.loop, 'last_error', None)})"
+                )
+            time.sleep(0.05)
+            label = _check(client.get(f"/api/v1/labels/{label['id']}"), "reading a label")
+
+
+def _export(
+    client: TestClient,
+    out_dir: Path,
+    product: dict[str, Any],
+    label: dict[str, Any],
+    *,
+    base_url: str,
+) -> DemoLabel:
+    """Write an anchored label's bundle, QR code and artwork under ``out_dir``."""
+    label_id = label["id"]
+    bundle = _check(client.get(f"/api/v1/labels/{label_id}/bundle"), "fetching a bundle")
+    files = {
+        "bundle": f"bundles/{label_id}.json",
+        "qr": f"qr/{label_id}.png",
+        "artwork": f"artwork/{label_id}.svg",
+    }
+    (out_dir / files["bundle"]).write_text(
+        json.dumps(bundle, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    for name, path in (("qr", "qr.png"), ("artwork", "artwork.svg")):
+        reply = client.get(f"/api/v1/labels/{label_id}/{path}")
+        _check_media(reply, f"fetching the {path} of {label_id}")
+        (out_dir / files[name]).write_bytes(reply.content)
+    footprint = product["footprint"]
+    return DemoLabel(
+        label_id=label_id,
+        key=product["key"],
+        category=footprint["category"],
+        product_name=dict(label["record"]["product"]["name"]),
+        company=product["company"],
+        kg_co2e_per_unit=float(footprint["kg_co2e_per_unit"]),
+        declared_unit=footprint["declared_unit"],
+        grade=label["grade"],
+        certificate_number=label["certificate_number"],
+        url=label["url"],
+        page_url=f"{base_url}/l/{label_id}",
+        bundle_file=files["bundle"],
+        qr_file=files["qr"],
+        artwork_file=files["artwork"],
+        block_number=int(bundle["anchor"]["blockNumber"]),
+        tx_hash=str(bundle["anchor"]["txHash"]),
+    )
+
+
 def run_demo(
     *,
     settings: Settings,
@@ -162,110 +284,26 @@ def run_demo(
                 code="chain_unavailable",
             )
         say(f"chain {chain.chain_id}, contract {chain.address}")
-        with Session(app.state.engine) as session:
-            certifier = products["certifier"]
-            certifier_key = _org_key(
-                session,
-                name=certifier["name"],
-                role=OrgRole.CERTIFICATION_BODY,
-                address=certifier["address"],
-            )
-            company_keys = {
-                p["company"]: _org_key(session, name=p["company"], role=OrgRole.ENTERPRISE)
-                for p in products["products"]
-            }
+        certifier_key, company_keys = _org_keys(app, products)
         today = datetime.now(UTC).date()
-        period = {
-            "start": date(today.year - 1, 1, 1).isoformat(),
-            "end": date(today.year - 1, 12, 31).isoformat(),
-        }
-        valid_until = (_years_later(today, VALIDITY_YEARS) - timedelta(days=1)).isoformat()
-
         issued: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for product in products["products"]:
-            body = {
-                "declared_amount": 1,
-                "reference_period": period,
-                "standards": STANDARDS,
-                "company_name": product["company"],
-                "notes": f"Demo data (fictional company). Value: {product['basis']}.",
-                **product["footprint"],
-            }
-            headers = _auth(company_keys[product["company"]])
-            if product.get("gs1_prefix"):
-                _hold_prefix(client, headers, _auth(certifier_key), product["gs1_prefix"])
-            reply = client.post("/api/v1/footprints", json=body, headers=headers)
-            footprint_id = _conflict_id(reply, "duplicate_footprint", "id") or str(
-                _check(reply, f"submitting the {product['key']} footprint")["id"]
+            label = _issue(
+                client,
+                product,
+                company_key=company_keys[product["company"]],
+                certifier_key=certifier_key,
+                today=today,
             )
-            reply = client.post(
-                "/api/v1/labels",
-                json={
-                    "footprint_id": footprint_id,
-                    "valid_from": today.isoformat(),
-                    "valid_until": valid_until,
-                },
-                headers=_auth(certifier_key),
-            )
-            label_id = _conflict_id(reply, "already_labelled", "label_id")
-            if label_id is not None:
-                label = _check(client.get(f"/api/v1/labels/{label_id}"), "reading a label")
-            else:
-                label = _check(reply, f"issuing the {product['key']} label")
             issued.append((product, label))
-            say(f"label {label['id']}: {product['footprint']['product_name']['en']}")
+            say(f"label {label['id']}: {localized(product['footprint']['product_name'], 'en')}")
 
         say(f"anchoring {len(issued)} labels")
-        deadline = time.monotonic() + ANCHOR_TIMEOUT_SECONDS
-        if app.state.loop is not None:
-            app.state.loop.wake()
-        for _, label in issued:
-            while label["anchor_status"] != "anchored":
-                if time.monotonic() > deadline:
-                    raise DemoError(
-                        f"label {label['id']} was not anchored within {ANCHOR_TIMEOUT_SECONDS:.0f}"
-                        f" s (anchoring loop: {getattr(app.state.loop, 'last_error', None)})"
-                    )
-                time.sleep(0.05)
-                label = _check(client.get(f"/api/v1/labels/{label['id']}"), "reading a label")
-
-        demo_labels: list[DemoLabel] = []
-        for product, label in issued:
-            label_id = label["id"]
-            bundle = _check(client.get(f"/api/v1/labels/{label_id}/bundle"), "fetching a bundle")
-            files = {
-                "bundle": f"bundles/{label_id}.json",
-                "qr": f"qr/{label_id}.png",
-                "artwork": f"artwork/{label_id}.svg",
-            }
-            (out_dir / files["bundle"]).write_text(
-                json.dumps(bundle, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-            )
-            for name, path in (("qr", "qr.png"), ("artwork", "artwork.svg")):
-                reply = client.get(f"/api/v1/labels/{label_id}/{path}")
-                _check_media(reply, f"fetching the {path} of {label_id}")
-                (out_dir / files[name]).write_bytes(reply.content)
-            footprint = product["footprint"]
-            demo_labels.append(
-                DemoLabel(
-                    label_id=label_id,
-                    key=product["key"],
-                    category=footprint["category"],
-                    product_name_en=footprint["product_name"]["en"],
-                    company=product["company"],
-                    kg_co2e_per_unit=float(footprint["kg_co2e_per_unit"]),
-                    declared_unit=footprint["declared_unit"],
-                    grade=label["grade"],
-                    certificate_number=label["certificate_number"],
-                    url=label["url"],
-                    page_url=f"{settings.base_url}/l/{label_id}",
-                    bundle_file=files["bundle"],
-                    qr_file=files["qr"],
-                    artwork_file=files["artwork"],
-                    block_number=int(bundle["anchor"]["blockNumber"]),
-                    tx_hash=str(bundle["anchor"]["txHash"]),
-                )
-            )
+        _wait_anchored(client, app, [label for _, label in issued])
+        demo_labels = [
+            _export(client, out_dir, product, label, base_url=settings.base_url)
+            for product, label in issued
+        ]
 
         rpc_url = settings.rpc_url or f"{settings.base_url}/rpc"
         trust = chain.trust_document(rpc_url=rpc_url, name="Tanji demo deployment")

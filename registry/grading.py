@@ -16,13 +16,15 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args
 
 from registry.catalogue import UnknownCategoryError, get_category
 from registry.errors import InvalidInputError
+from registry.i18n import localized
 from registry.models.footprints import SystemBoundary
 
 __all__ = [
@@ -113,12 +115,12 @@ class GradingScheme:
     version: str
     published: str
     categories: dict[str, CategoryThresholds]
-    name_zh: str = ""
-    name_en: str = ""
+    #: The scheme's human name by language tag (empty: the scheme id stands in).
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
-        """The scheme's human name in ``lang`` ("zh" or "en")."""
-        return self.name_zh if lang == "zh" else self.name_en
+        """The scheme's human name in ``lang`` (a language tag), else the scheme id."""
+        return localized(self.names, lang) or self.scheme
 
 
 @lru_cache(maxsize=1)
@@ -167,8 +169,7 @@ def load_scheme(version: str | None = None) -> GradingScheme:
         version=entry["version"],
         published=entry["published"],
         categories=categories,
-        name_zh=data.get("scheme_name_zh", data["scheme"]),
-        name_en=data.get("scheme_name_en", data["scheme"]),
+        names=dict(data.get("scheme_name", {})),
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from typing import Final
 
+from verifier.protocol.records import SALT_BYTES
+
 # Crockford-style base32 without look-alikes (no I, L, O, U): easy to read off a printed label.
 ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"
 #: 12 characters of a 32-letter alphabet = 60 bits: unguessable for a public label URL.
 ID_LENGTH: Final = 12
-SALT_BYTES: Final = 32
 
 
 def new_record_id(prefix: str = "") -> str:

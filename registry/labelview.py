@@ -17,10 +17,12 @@ from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
 from registry.artwork import LabelArtwork
+from registry.i18n import DEFAULT_LANGUAGE, as_language, localized
 from registry.models.footprints import Footprint
 from registry.models.labels import Label
 from registry.models.orgs import Organisation
 from registry.qr import label_url
+from verifier.protocol.records import LABEL as RECORD_TYPE
 
 __all__ = [
     "AnchorView",
@@ -29,8 +31,6 @@ __all__ = [
     "list_label_views",
     "load_label_view",
 ]
-
-RECORD_TYPE = "label"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +51,8 @@ class LabelView:
     label_id: str
     certificate_number: str
     status: str  # active | revoked | superseded
-    product_name_zh: str
-    product_name_en: str
+    #: The product's name by language tag, as the record holds it (``zh`` is Simplified).
+    product_name: dict[str, str]
     gtin: str | None
     serial: str | None
     category: str
@@ -90,13 +90,17 @@ class LabelView:
         """True once the validity period is over (today in UTC)."""
         return datetime.now(UTC).date() > self.valid_until
 
-    def artwork(self) -> LabelArtwork:
-        """The printable artwork's input."""
+    def name(self, lang: str) -> str:
+        """The product's name in ``lang`` (a language tag), or its best stand-in."""
+        return localized(self.product_name, lang)
+
+    def artwork(self, lang: str = DEFAULT_LANGUAGE) -> LabelArtwork:
+        """The printable artwork's input, in ``lang`` and its companion language."""
         return LabelArtwork(
             label_id=self.label_id,
             url=self.url,
-            product_name_zh=self.product_name_zh,
-            product_name_en=self.product_name_en,
+            product_name=dict(self.product_name),
+            language=as_language(lang),
             company_name=self.company_name,
             category=self.category,
             kg_co2e_per_unit=self.kg_co2e_per_unit,
@@ -115,7 +119,7 @@ class LabelView:
             "id": self.label_id,
             "certificate_number": self.certificate_number,
             "status": self.status,
-            "product_name": {"zh": self.product_name_zh, "en": self.product_name_en},
+            "product_name": dict(self.product_name),
             "gtin": self.gtin,
             "category": self.category,
             "company": {"name": self.company_name, "org": self.company_org},
@@ -169,8 +173,7 @@ def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
         label_id=label.id,
         certificate_number=label.certificate_number,
         status=label.status,
-        product_name_zh=product["name"]["zh"],
-        product_name_en=product["name"]["en"],
+        product_name=dict(product["name"]),
         gtin=label.gtin,
         serial=label.serial,
         category=product["category"],

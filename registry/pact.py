@@ -16,8 +16,9 @@ Mapping (the one table to adapt when the footprint model changes; Tanji names ar
   record ``submitted_at`` -> ``created`` (or ``created=``; else now);
   record ``org`` -> ``companyIds`` ``urn:pact:company:customcode:supplier-id:<org>``
 - ``company_name`` -> ``companyName``
-- ``product_name.en`` -> ``productNameCompany``; ``"zh / en"`` -> ``productDescription``;
-  the zh name itself only in the extension
+- ``product_name.en`` -> ``productNameCompany`` (:data:`PACT_NAME_LANGUAGE`); every
+  language's name, ``"zh / en"`` (``"zh / zh-Hant / en"``) -> ``productDescription``; the
+  name by language itself only in the extension
 - ``gtin`` -> ``productIds`` ``urn:gtin:<gtin>``; ``product_ids`` -> ``productIds`` (URNs kept,
   others as ``urn:pact:<domain>:product-id:<id>``)
 - ``category`` -> ``productClassifications`` ``urn:pact:<domain>:category-id:<code>``
@@ -58,16 +59,20 @@ from typing import Any, Final
 from urllib.parse import quote, unquote
 
 from registry.errors import InvalidInputError
+from registry.i18n import NAME_KEYS, Language, by_language, localized
 from verifier.canonical import canonicalize
 from verifier.hashing import keccak
+from verifier.protocol.records import BUNDLE_FORMAT, FOOTPRINT
 
 PACT_SPEC_VERSION: Final = "3.0.0"
 EXTENSION_SPEC_VERSION: Final = "2.0.0"
 TANJI_EXTENSION_SCHEMA: Final = "https://tanji.example/schemas/tanji-footprint-extension/1.json"
 TANJI_EXTENSION_DOCS: Final = "https://tanji.example/docs/ATTESTATIONS.md#pact-extension"
+#: The language of ``productNameCompany``: the English name, else the best stand-in on export;
+#: on import, a foreign document's name is taken as English (its Chinese name is filled in).
+PACT_NAME_LANGUAGE: Final[Language] = "en"
 # The domain in our own PACT URNs (urn:pact:<domain>:product-id:...). One place to change.
 DEFAULT_DOMAIN: Final = "tanji.example"
-BUNDLE_FORMAT: Final = "tanji-bundle/1"
 
 # Tanji declared unit -> (PACT declaredUnitOfMeasurement, PACT amount per Tanji amount).
 # Wp, kWp and km have no PACT unit: exporting them is an error, not a guess.
@@ -259,8 +264,38 @@ def footprint_to_pact(
     if not isinstance(record, Mapping):
         raise PactError("footprint must be an object", code="wrong_type", field=None)
     extra = _check_pcf_extra(pcf_extra or {})
-    name = _export_name(record)
+    names = _export_name(record)
     company = _text(_need(record, "company_name"), "company_name")
+    pcf = _export_pcf(record, extra)
+    comment = _export_comment(record)
+    extension = _export_extension(record, bundle)
+    doc: dict[str, Any] = {
+        "id": pf_id if pf_id is not None else _derived_pf_id(record),
+        "specVersion": PACT_SPEC_VERSION,
+        "created": _created(record, created),
+        "status": "Active",
+        "companyName": company,
+        "companyIds": [_company_id(record, company)],
+        # Every language's name, "zh / en" (in LANGUAGES order).
+        "productDescription": " / ".join(names.values()),
+        "productIds": _export_product_ids(record, domain),
+        "productNameCompany": localized(names, PACT_NAME_LANGUAGE),
+        "comment": comment,
+        "pcf": pcf,
+        "extensions": [extension],
+    }
+    category = record.get("category")
+    if category:
+        doc["productClassifications"] = [
+            f"urn:pact:{domain}:category-id:{quote(_text(category, 'category'), safe='')}"
+        ]
+    if _UUID.fullmatch(doc["id"]) is None:
+        raise PactError("pf_id must be a UUID", code="bad_uuid", field="id")
+    return doc
+
+
+def _export_pcf(record: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The CarbonFootprint (``pcf``) of a footprint, ``extra`` merged in; every required one set."""
     unit, amount = _export_unit(record)
     total = _export_decimal(_need(record, "kg_co2e_per_unit"), "kg_co2e_per_unit")
     fossil = _export_decimal(_need(record, "fossil_kg_co2e"), "fossil_kg_co2e", minimum=0)
@@ -268,21 +303,8 @@ def footprint_to_pact(
     if biogenic is not None:
         _export_decimal(biogenic, "biogenic_kg_co2e", minimum=0)
     uptake = Decimal(extra["biogenicCO2Uptake"]) if "biogenicCO2Uptake" in extra else Decimal(0)
-    boundary = _text(_need(record, "system_boundary"), "system_boundary")
-    period = _need(record, "reference_period")
-    if not isinstance(period, Mapping):
-        raise PactError(
-            "reference_period must be an object", code="wrong_type", field="reference_period"
-        )
-    start = _export_date(_need(period, "start", "reference_period"), "reference_period.start")
-    end = _export_date(_need(period, "end", "reference_period"), "reference_period.end")
-    if end < start:
-        raise PactError(
-            "reference period ends before it starts",
-            code="bad_period",
-            field="reference_period.end",
-        )
-
+    _text(_need(record, "system_boundary"), "system_boundary")
+    start, end = _export_period(record)
     pcf: dict[str, Any] = {
         "declaredUnitOfMeasurement": unit,
         "declaredUnitAmount": _pact_decimal(amount),
@@ -299,26 +321,7 @@ def footprint_to_pact(
         pcf["productMassPerDeclaredUnit"] = _pact_decimal(amount)
     elif unit in _MASS_IS_ZERO:
         pcf["productMassPerDeclaredUnit"] = "0"
-    share = record.get("primary_data_share")
-    if share is not None:
-        value = _export_decimal(share, "primary_data_share", minimum=0)
-        if value > 100:
-            raise PactError(
-                "primary_data_share is a percentage (0-100)",
-                code="out_of_range",
-                field="primary_data_share",
-            )
-        pcf["primaryDataShare"] = _pact_decimal(value)
-    rating = record.get("data_quality_rating")
-    if rating is not None:
-        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-            raise PactError(
-                "data_quality_rating must be an integer 1-5",
-                code="out_of_range",
-                field="data_quality_rating",
-            )
-        dqr = str(rating)
-        pcf["dqi"] = {"technologicalDQR": dqr, "geographicalDQR": dqr, "temporalDQR": dqr}
+    pcf.update(_export_quality(record))
     pcf.update(extra)
     missing = [f"pcf.{field}" for field in REQUIRED_PCF if field not in pcf]
     if missing:
@@ -328,50 +331,79 @@ def footprint_to_pact(
             code="missing_pact_field",
             field=missing[0],
         )
+    return pcf
 
-    comment = _BOUNDARY_LINE.format(boundary)
+
+def _export_period(record: Mapping[str, Any]) -> tuple[date, date]:
+    period = _need(record, "reference_period")
+    if not isinstance(period, Mapping):
+        raise PactError(
+            "reference_period must be an object", code="wrong_type", field="reference_period"
+        )
+    start = _export_date(_need(period, "start", "reference_period"), "reference_period.start")
+    end = _export_date(_need(period, "end", "reference_period"), "reference_period.end")
+    if end < start:
+        raise PactError(
+            "reference period ends before it starts",
+            code="bad_period",
+            field="reference_period.end",
+        )
+    return start, end
+
+
+def _export_quality(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``primaryDataShare`` and ``dqi``, for those the footprint has."""
+    quality: dict[str, Any] = {}
+    share = record.get("primary_data_share")
+    if share is not None:
+        value = _export_decimal(share, "primary_data_share", minimum=0)
+        if value > 100:
+            raise PactError(
+                "primary_data_share is a percentage (0-100)",
+                code="out_of_range",
+                field="primary_data_share",
+            )
+        quality["primaryDataShare"] = _pact_decimal(value)
+    rating = record.get("data_quality_rating")
+    if rating is not None:
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+            raise PactError(
+                "data_quality_rating must be an integer 1-5",
+                code="out_of_range",
+                field="data_quality_rating",
+            )
+        dqr = str(rating)
+        quality["dqi"] = {"technologicalDQR": dqr, "geographicalDQR": dqr, "temporalDQR": dqr}
+    return quality
+
+
+def _export_comment(record: Mapping[str, Any]) -> str:
+    """The boundary sentence, then the footprint's notes."""
+    comment = _BOUNDARY_LINE.format(_text(_need(record, "system_boundary"), "system_boundary"))
     notes = record.get("notes")
     if notes:
         comment += "\n" + _text(notes, "notes")
+    return comment
 
-    extension_data: dict[str, Any] = {
+
+def _export_extension(
+    record: Mapping[str, Any], bundle: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The Tanji data model extension: what PACT cannot hold exactly, and the proof."""
+    data: dict[str, Any] = {
         "footprint": {
             field: record[field] for field in EXTENSION_FIELDS if record.get(field) is not None
         }
     }
     if bundle is not None:
-        extension_data["bundle"] = _check_bundle(bundle, "bundle")
-    _canonical(extension_data, "bundle")
-
-    doc: dict[str, Any] = {
-        "id": pf_id if pf_id is not None else _derived_pf_id(record),
-        "specVersion": PACT_SPEC_VERSION,
-        "created": _created(record, created),
-        "status": "Active",
-        "companyName": company,
-        "companyIds": [_company_id(record, company)],
-        "productDescription": " / ".join(part for part in (name.get("zh"), name.get("en")) if part),
-        "productIds": _export_product_ids(record, domain),
-        "productNameCompany": name.get("en") or name["zh"],
-        "comment": comment,
-        "pcf": pcf,
-        "extensions": [
-            {
-                "specVersion": EXTENSION_SPEC_VERSION,
-                "dataSchema": TANJI_EXTENSION_SCHEMA,
-                "documentation": TANJI_EXTENSION_DOCS,
-                "data": extension_data,
-            }
-        ],
+        data["bundle"] = _check_bundle(bundle, "bundle")
+    _canonical(data, "bundle")
+    return {
+        "specVersion": EXTENSION_SPEC_VERSION,
+        "dataSchema": TANJI_EXTENSION_SCHEMA,
+        "documentation": TANJI_EXTENSION_DOCS,
+        "data": data,
     }
-    category = record.get("category")
-    if category:
-        doc["productClassifications"] = [
-            f"urn:pact:{domain}:category-id:{quote(_text(category, 'category'), safe='')}"
-        ]
-    if _UUID.fullmatch(doc["id"]) is None:
-        raise PactError("pf_id must be a UUID", code="bad_uuid", field="id")
-    return doc
 
 
 def _need(mapping: Mapping[str, Any], name: str, parent: str | None = None) -> Any:
@@ -388,13 +420,17 @@ def _text(value: Any, field: str) -> str:
     return value
 
 
-def _export_name(record: Mapping[str, Any]) -> Mapping[str, Any]:
+def _export_name(record: Mapping[str, Any]) -> dict[Language, str]:
+    """The product's name by language; it needs one in some language Tanji writes."""
     name = _need(record, "product_name")
-    if not isinstance(name, Mapping) or not (name.get("en") or name.get("zh")):
+    texts = by_language(name) if isinstance(name, Mapping) else {}
+    if not texts:
         raise PactError(
-            "product_name needs an en or zh name", code="missing_field", field="product_name.en"
+            f"product_name needs a name in {', '.join(NAME_KEYS.values())}",
+            code="missing_field",
+            field=f"product_name.{NAME_KEYS[PACT_NAME_LANGUAGE]}",
         )
-    return name
+    return texts
 
 
 def _export_unit(record: Mapping[str, Any]) -> tuple[str, Decimal]:
@@ -590,7 +626,7 @@ def _check_bundle(bundle: Any, field: str) -> dict[str, Any]:
     if not isinstance(bundle, Mapping) or bundle.get("format") != BUNDLE_FORMAT:
         raise PactError(f"{field} must be a {BUNDLE_FORMAT} object", code="bad_bundle", field=field)
     record = bundle.get("record")
-    if not isinstance(record, Mapping) or record.get("type") != "footprint":
+    if not isinstance(record, Mapping) or record.get("type") != FOOTPRINT:
         raise PactError(
             f"{field}.record must be a footprint record", code="bad_bundle", field=f"{field}.record"
         )
@@ -616,11 +652,49 @@ def pact_to_footprint(
     a category, from a foreign document) is left out, so the registry reports it as missing.
     Raises :class:`PactError` with the PACT JSON path of the offending member.
     """
+    pcf = _check_document(doc)
+    tanji, bundle = _tanji_extension(doc.get("extensions"))
+
+    out = _import_product(doc, domain)
+    out.update(_import_unit(pcf, tanji))
+    out.update(_import_emissions(pcf))
+    out["system_boundary"] = "cradle-to-gate"  # the PACT Methodology's boundary
+    out["reference_period"] = _import_period(pcf)
+    geography = _import_geography(pcf)
+    if geography is not None:
+        out["geography"] = geography
+    out["standards"] = _import_standards(pcf["crossSectoralStandards"])
+    _check_characterization(pcf["ipccCharacterizationFactors"])
+    _pact_number(pcf["fossilCarbonContent"], "pcf.fossilCarbonContent", minimum=0)
+    _pact_number(pcf["exemptedEmissionsPercent"], "pcf.exemptedEmissionsPercent")
+    out.update(_import_quality(pcf))
+    out["notes"] = _import_notes(doc.get("comment"))
+
+    _apply_extension(out, tanji, pcf)
+    if bundle is not None:
+        _check_bundle_matches(bundle, out)
+    return out, bundle
+
+
+def _check_document(doc: Any) -> Mapping[str, Any]:
+    """The document's envelope (required members, version, id, status); returns its ``pcf``."""
     if not isinstance(doc, Mapping):
         raise PactError("a ProductFootprint must be a JSON object", code="wrong_type", field=None)
     for name in REQUIRED_PF:
         if name not in doc:
             raise PactError(f"{name} is required", code="missing_field", field=name)
+    _check_identity(doc)
+    pcf = doc["pcf"]
+    if not isinstance(pcf, Mapping):
+        raise PactError("pcf must be an object", code="wrong_type", field="pcf")
+    for name in REQUIRED_PCF:
+        if name not in pcf:
+            raise PactError(f"pcf.{name} is required", code="missing_field", field=f"pcf.{name}")
+    return pcf
+
+
+def _check_identity(doc: Mapping[str, Any]) -> None:
+    """A PACT 3.x document with a UUID id, active (a deprecated one is not imported)."""
     spec = doc["specVersion"]
     if not isinstance(spec, str) or _SPEC_VERSION.fullmatch(spec) is None:
         raise PactError(
@@ -634,23 +708,23 @@ def pact_to_footprint(
         raise PactError("status must be Active or Deprecated", code="bad_enum", field="status")
     if doc["status"] == "Deprecated":
         raise PactError("a deprecated footprint is not imported", code="deprecated", field="status")
-    pcf = doc["pcf"]
-    if not isinstance(pcf, Mapping):
-        raise PactError("pcf must be an object", code="wrong_type", field="pcf")
-    for name in REQUIRED_PCF:
-        if name not in pcf:
-            raise PactError(f"pcf.{name} is required", code="missing_field", field=f"pcf.{name}")
-    tanji, bundle = _tanji_extension(doc.get("extensions"))
 
+
+def _import_product(doc: Mapping[str, Any], domain: str) -> dict[str, Any]:
+    """Company name, product name (as :data:`PACT_NAME_LANGUAGE`), product ids and category."""
     out: dict[str, Any] = {"company_name": _pact_text(doc["companyName"], "companyName")}
     _pact_urns(doc["companyIds"], "companyIds")
-    name_en = _pact_text(doc["productNameCompany"], "productNameCompany")
-    out["product_name"] = {"en": name_en}
+    name = _pact_text(doc["productNameCompany"], "productNameCompany")
+    out["product_name"] = {NAME_KEYS[PACT_NAME_LANGUAGE]: name}
     out.update(_import_product_ids(_pact_urns(doc["productIds"], "productIds"), doc["id"], domain))
     category = _import_category(doc.get("productClassifications"), domain)
     if category is not None:
         out["category"] = category
+    return out
 
+
+def _import_unit(pcf: Mapping[str, Any], tanji: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared unit and amount, when PACT's unit is a Tanji one (else the extension's)."""
     unit = pcf["declaredUnitOfMeasurement"]
     if unit not in PACT_UNITS:
         raise PactError(
@@ -665,6 +739,7 @@ def pact_to_footprint(
             code="out_of_range",
             field="pcf.declaredUnitAmount",
         )
+    out: dict[str, Any] = {}
     if unit in PACT_TO_UNIT:
         out["declared_unit"], out["declared_amount"] = PACT_TO_UNIT[unit], float(amount)
     elif "declared_unit" not in tanji:
@@ -674,7 +749,11 @@ def pact_to_footprint(
             field="pcf.declaredUnitOfMeasurement",
         )
     _pact_number(pcf["productMassPerDeclaredUnit"], "pcf.productMassPerDeclaredUnit", minimum=0)
+    return out
 
+
+def _import_emissions(pcf: Mapping[str, Any]) -> dict[str, float]:
+    """Total, fossil and biogenic emissions per declared unit (the uptake checked, not kept)."""
     total = _pact_number(pcf["pcfExcludingBiogenicUptake"], "pcf.pcfExcludingBiogenicUptake")
     including = _pact_number(pcf["pcfIncludingBiogenicUptake"], "pcf.pcfIncludingBiogenicUptake")
     fossil = _pact_number(pcf["fossilGhgEmissions"], "pcf.fossilGhgEmissions", minimum=0)
@@ -687,12 +766,15 @@ def pact_to_footprint(
                 code="inconsistent",
                 field="pcf.pcfIncludingBiogenicUptake",
             )
-    out["kg_co2e_per_unit"] = float(total)
-    out["fossil_kg_co2e"] = float(fossil)
-    # Everything not fossil in the excluding-uptake total is biogenic (and land) emissions.
-    out["biogenic_kg_co2e"] = float(total - fossil)
-    out["system_boundary"] = "cradle-to-gate"  # the PACT Methodology's boundary
+    return {
+        "kg_co2e_per_unit": float(total),
+        "fossil_kg_co2e": float(fossil),
+        # Everything not fossil in the excluding-uptake total is biogenic (and land) emissions.
+        "biogenic_kg_co2e": float(total - fossil),
+    }
 
+
+def _import_period(pcf: Mapping[str, Any]) -> dict[str, str]:
     start = _pact_instant(pcf["referencePeriodStart"], "pcf.referencePeriodStart")
     end = _pact_instant(pcf["referencePeriodEnd"], "pcf.referencePeriodEnd")
     if end <= start:
@@ -702,17 +784,15 @@ def pact_to_footprint(
             field="pcf.referencePeriodEnd",
         )
     # PACT's end instant is exclusive; Tanji's end date is the last day included.
-    out["reference_period"] = {
+    return {
         "start": start.date().isoformat(),
         "end": (end - _ONE_MICROSECOND).date().isoformat(),
     }
-    geography = _import_geography(pcf)
-    if geography is not None:
-        out["geography"] = geography
-    out["standards"] = _import_standards(pcf["crossSectoralStandards"])
-    _check_characterization(pcf["ipccCharacterizationFactors"])
-    _pact_number(pcf["fossilCarbonContent"], "pcf.fossilCarbonContent", minimum=0)
-    _pact_number(pcf["exemptedEmissionsPercent"], "pcf.exemptedEmissionsPercent")
+
+
+def _import_quality(pcf: Mapping[str, Any]) -> dict[str, Any]:
+    """``primary_data_share`` and ``data_quality_rating``, for those the document has."""
+    out: dict[str, Any] = {}
     if "primaryDataShare" in pcf:
         share = _pact_number(pcf["primaryDataShare"], "pcf.primaryDataShare", minimum=0)
         if share > 100:
@@ -724,12 +804,7 @@ def pact_to_footprint(
         out["primary_data_share"] = float(share)
     if "dqi" in pcf:
         out["data_quality_rating"] = _import_dqi(pcf["dqi"])
-    out["notes"] = _import_notes(doc.get("comment"))
-
-    _apply_extension(out, tanji, pcf)
-    if bundle is not None:
-        _check_bundle_matches(bundle, out)
-    return out, bundle
+    return out
 
 
 def _pact_text(value: Any, field: str) -> str:
@@ -895,36 +970,35 @@ def _tanji_extension(extensions: Any) -> tuple[dict[str, Any], dict[str, Any] | 
             continue  # someone else's extension: not ours to judge
         if found is not None:
             raise PactError("more than one Tanji extension", code="duplicate", field=path)
-        data = extension["data"]
-        if not isinstance(data, Mapping) or not isinstance(data.get("footprint", {}), Mapping):
-            raise PactError(
-                f"{path}.data.footprint must be an object", code="wrong_type", field=f"{path}.data"
-            )
-        footprint = dict(data.get("footprint", {}))
-        unknown = set(footprint) - set(EXTENSION_FIELDS)
-        if unknown:
-            field = f"{path}.data.footprint.{sorted(unknown)[0]}"
-            raise PactError(
-                f"{field} is not a Tanji extension field", code="unknown_field", field=field
-            )
-        bundle = data.get("bundle")
-        found = (
-            footprint,
-            None if bundle is None else _check_bundle(bundle, f"{path}.data.bundle"),
-        )
+        found = _read_extension_data(extension["data"], path)
     return found if found is not None else ({}, None)
+
+
+def _read_extension_data(data: Any, path: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Our extension's ``data``: its footprint fields and its bundle (None without one)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("footprint", {}), Mapping):
+        raise PactError(
+            f"{path}.data.footprint must be an object", code="wrong_type", field=f"{path}.data"
+        )
+    footprint = dict(data.get("footprint", {}))
+    unknown = set(footprint) - set(EXTENSION_FIELDS)
+    if unknown:
+        field = f"{path}.data.footprint.{sorted(unknown)[0]}"
+        raise PactError(
+            f"{field} is not a Tanji extension field", code="unknown_field", field=field
+        )
+    bundle = data.get("bundle")
+    return footprint, None if bundle is None else _check_bundle(bundle, f"{path}.data.bundle")
 
 
 def _apply_extension(out: dict[str, Any], tanji: Mapping[str, Any], pcf: Mapping[str, Any]) -> None:
     """Take the fields PACT cannot hold exactly from our extension, after checking they agree."""
     if "product_name" in tanji:
-        name = tanji["product_name"]
-        if (
-            not isinstance(name, Mapping)
-            or name.get("en", out["product_name"]["en"]) != out["product_name"]["en"]
-        ):
+        key = NAME_KEYS[PACT_NAME_LANGUAGE]
+        name, own = tanji["product_name"], out["product_name"][key]
+        if not isinstance(name, Mapping) or name.get(key, own) != own:
             raise PactError(
-                "extension product_name.en differs from productNameCompany",
+                f"extension product_name.{key} differs from productNameCompany",
                 code="extension_mismatch",
                 field="productNameCompany",
             )

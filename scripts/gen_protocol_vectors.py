@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,14 +31,19 @@ from verifier.attestation import (  # noqa: E402
     verify_attestation_record,
 )
 from verifier.canonical import canonicalize  # noqa: E402
-from verifier.protocol.codes import Code  # noqa: E402
 from verifier.contract_abi import ROOT_ANCHORED_TOPIC  # noqa: E402
 from verifier.eip712 import typed_data_digest  # noqa: E402
 from verifier.hashing import keccak  # noqa: E402
 from verifier.merkle import leaf_hash, process_proof  # noqa: E402
+from verifier.protocol import records  # noqa: E402
+from verifier.protocol.codes import Code  # noqa: E402
+from verifier.protocol.records import (  # noqa: E402
+    BUNDLE_FORMAT,
+    LEAF_ENCODING,
+    TRUST_FORMAT,
+)
 from verifier.recognition import RECOGNITION_STRUCT, WITHDRAWAL_STRUCT  # noqa: E402
 from verifier.record import (  # noqa: E402
-    LEAF_ENCODING,
     commitments_digest,
     field_commitment,
     field_salt,
@@ -52,7 +58,7 @@ OUT = ROOT / "tests" / "assets" / "protocol_vectors.json"
 LABEL_SALT = keccak(b"tanji protocol vector: label salt")
 
 LABEL: dict[str, Any] = {
-    "type": "label",
+    "type": records.LABEL,
     "id": "CQ-LBL-2026-000123",
     "product": {"name": "笔记本电脑 ThinkBook 14", "gtin": "06901234567892"},
     "footprint": {
@@ -132,6 +138,34 @@ def encode_type(primary: str, struct: tuple[dict[str, str], ...]) -> str:
     return f"{primary}(" + ",".join(f"{m['type']} {m['name']}" for m in struct) + ")"
 
 
+def contract_vector() -> dict[str, dict[str, str]]:
+    """Selectors (functions, errors) and topics 0 (events) of every entry of the compiled anchor
+    contract, by signature (docs/PROTOCOL.md section 8.2)."""
+    artifact = ROOT / "anchoring" / "artifacts" / "TanjiAnchorRegistry.json"
+    out: dict[str, dict[str, str]] = {"functions": {}, "events": {}, "errors": {}}
+    for entry in json.loads(artifact.read_text("utf-8"))["abi"]:
+        if entry["type"] not in ("function", "event", "error"):
+            continue
+        signature = f"{entry['name']}({','.join(p['type'] for p in entry['inputs'])})"
+        digest = keccak(signature.encode("ascii"))
+        out[entry["type"] + "s"][signature] = hx(digest if entry["type"] == "event" else digest[:4])
+    # ERC-165 interface ids (supportsInterface): the XOR of the selectors of their functions.
+    interface = (ROOT / "contracts" / "ITanjiAnchorRegistry.sol").read_text("utf-8")
+    members = {
+        "ITanjiAnchorRegistry": re.findall(r"\bfunction\s+(\w+)\s*\(", interface),
+        "IAccessControl": ["hasRole", "getRoleAdmin", "grantRole", "revokeRole", "renounceRole"],
+        "IERC165": ["supportsInterface"],
+    }
+    out["interfaces"] = {}
+    for name, functions in members.items():
+        value = 0
+        for signature, selector in out["functions"].items():
+            if signature.split("(")[0] in functions:
+                value ^= int(selector, 16)
+        out["interfaces"][name] = f"0x{value:08x}"
+    return {kind: dict(sorted(entries.items())) for kind, entries in out.items()}
+
+
 def domain_vector() -> dict[str, Any]:
     """The domain separator of chain 31337 and contract 0x5FbDB2315678..., word by word."""
     words = [
@@ -195,7 +229,7 @@ ATTESTATIONS = signed_attestations()
 OTHERS: list[dict[str, Any]] = [
     # A plain record with confidential fields: the generic redaction example (PROTOCOL.md 13.3).
     {
-        "type": "footprint",
+        "type": records.FOOTPRINT,
         "id": "CQ-FP-2026-000045",
         "supplier": "重庆某电池有限公司",
         "component": "battery pack 56 Wh",
@@ -224,7 +258,7 @@ HIDDEN_MESSAGE = ["message", "supplierName"]
 # Numbers are judged by value, not spelling (PROTOCOL.md section 2, "Numbers"): each group spells
 # one accepted value several ways (one digest for all); each refused spelling is out of range.
 NUMBER_RECORD: dict[str, Any] = {
-    "type": "footprint",
+    "type": records.FOOTPRINT,
     "id": "CQ-FP-2026-NUMBERS",
     "footprint": {"value": None, "unit": "kg CO2e"},
 }
@@ -355,7 +389,7 @@ def number_vectors() -> dict[str, Any]:
         # A one-leaf StandardMerkleTree: the root is the leaf hash and the proof is empty.
         assert oz_tree([leaf_value])["root"] == root, "one-leaf root differs from OpenZeppelin"
         return {
-            "format": "tanji-bundle/1",
+            "format": BUNDLE_FORMAT,
             "record": record,
             "salt": hx(NUMBER_SALT),
             "leafEncoding": list(LEAF_ENCODING),
@@ -413,6 +447,340 @@ def number_vectors() -> dict[str, Any]:
     }
 
 
+# Signed statements under a label (PROTOCOL.md sections 10.7 and 10.7a): a label naming a battery
+# pack attestation (which cites its cells upstream) and recognised by partner certification bodies,
+# each case with the trust and time it is judged under and the Python verifier's results.
+STATEMENT_NOW = 1_780_000_000
+STATEMENT_SCHEME = "SG-CFP-MRA-2026"
+OTHER_CONTRACT = "0x" + "66" * 20
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+STATEMENT_LABEL: dict[str, Any] = {
+    "type": records.LABEL,
+    "id": "CQ-LBL-2026-000777",
+    "certificate_number": "CQ-CFL-2026-000777",
+    "product": {"name": "笔记本电脑 ThinkBook 14", "category": "laptop"},
+    "footprint": {"value": 312.5, "unit": "kg CO2e"},
+    "grade": "A",
+}
+
+
+def _one_leaf_bundle(record: dict[str, Any], tag: str) -> dict[str, Any]:
+    """A bundle of ``record`` alone in its tree (root = leaf hash, empty proof)."""
+    salt = keccak(f"tanji protocol vector: statement salt {tag}".encode())
+    value = record_leaf_value(record, salt)
+    return {
+        "format": BUNDLE_FORMAT,
+        "record": copy.deepcopy(record),
+        "salt": hx(salt),
+        "leafEncoding": list(LEAF_ENCODING),
+        "leafValue": value,
+        "proof": [],
+        "root": hx(leaf_hash(LEAF_ENCODING, value)),
+        "anchor": dict(ANCHOR),
+        "attestations": [],
+        "recognitions": [],
+    }
+
+
+def _redacted_bundle(bundle: dict[str, Any], hide: list[str]) -> dict[str, Any]:
+    """``bundle`` with the fields ``hide`` shown only as commitments."""
+    from verifier.record import record_commitments
+
+    out = copy.deepcopy(bundle)
+    master = bytes.fromhex(out.pop("salt")[2:])
+    commitments = record_commitments(out["record"], master)
+    out["disclosure"] = {
+        "salts": {n: hx(field_salt(master, n)) for n in out["record"] if n not in hide},
+        "hidden": {n: hx(commitments[n]) for n in hide},
+    }
+    out["record"] = {k: v for k, v in out["record"].items() if k not in hide}
+    return out
+
+
+def _twin_signature(record: dict[str, Any]) -> dict[str, Any]:
+    """The same statement with its signature's high-s twin (recovers the same key; EIP-2)."""
+    sig = bytes.fromhex(record["signature"][2:])
+    s = SECP256K1_N - int.from_bytes(sig[32:64], "big")
+    v = 55 - sig[64]  # 27 <-> 28
+    return {**record, "signature": hx(sig[:32] + s.to_bytes(32, "big") + bytes([v]))}
+
+
+def _flipped_signature(record: dict[str, Any]) -> dict[str, Any]:
+    """The statement with one bit of its signature's ``r`` changed."""
+    sig = bytearray(bytes.fromhex(record["signature"][2:]))
+    sig[31] ^= 1
+    return {**record, "signature": hx(bytes(sig))}
+
+
+def statement_vectors() -> dict[str, Any]:
+    """Supply-chain hops and recognitions, genuine and not, with the Python verifier's results."""
+    from verifier.attestation import attestation_record as make_attestation
+    from verifier.checks import OFFLINE_CHECKS, RecognitionCheck
+    from verifier.recognition import RECOGNITION, recognition_typed_data, scheme_subject
+    from verifier.trust import parse_trust
+    from verifier.verifier import Verifier
+
+    cell, pack = copy.deepcopy(ATTESTATIONS)
+    bodies = {name: vector_key(f"{name}-body") for name in ("sg", "hk", "stranger")}
+
+    def address(name: str) -> str:
+        return str(Account.from_key(bodies[name]).address)
+
+    trust: dict[str, Any] = {
+        "format": TRUST_FORMAT,
+        "name": "protocol vectors: a partner's profile",
+        "chains": [{"chainId": CHAIN_ID, "contracts": [CONTRACT]}],
+        "certificationBodies": [
+            {
+                "address": address("sg"),
+                "name": "Singapore body (vector)",
+                "schemes": [STATEMENT_SCHEME],
+                "categories": ["laptop"],
+            },
+            {"address": address("hk"), "name": "Hong Kong body (vector)"},
+        ],
+    }
+    label = {
+        **STATEMENT_LABEL,
+        "components": [{"attestation_id": pack["id"], "component_id": "CQ-PACK-56WH"}],
+    }
+    label_leaf = _one_leaf_bundle(label, "label")["root"]
+
+    def recognition(body: str = "sg", contract: str = CONTRACT, **changes: Any) -> dict[str, Any]:
+        message = {
+            "recognizer": address(body),
+            "scheme": STATEMENT_SCHEME,
+            "subjectType": "label",
+            "subject": label_leaf,
+            "category": "laptop",
+            "scope": "Chongqing carbon labels for laptops, recognised in Singapore",
+            "validFrom": STATEMENT_NOW - 86_400,
+            "validUntil": 0,
+            "nonce": hx(keccak(f"tanji/vectors/recognition/{body}".encode())),
+            **changes,
+        }
+        typed = recognition_typed_data(message, chain_id=CHAIN_ID, contract=contract)
+        signature = Account.sign_typed_data(bodies[body], full_message=typed).signature
+        return RECOGNITION.record(typed, bytes(signature), annotations={"recognizerName": body})
+
+    def hop(record: dict[str, Any], tag: str, *upstream: dict[str, Any]) -> dict[str, Any]:
+        return {**_one_leaf_bundle(record, tag), "attestations": list(upstream)}
+
+    def labelled(
+        hops: list[dict[str, Any]] | None = None,
+        recognitions: tuple[dict[str, Any], ...] = (),
+        record: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        bundle = _one_leaf_bundle(record or label, "label")
+        bundle["attestations"] = [hop(pack, "pack", hop(cell, "cell"))] if hops is None else hops
+        bundle["recognitions"] = [
+            _one_leaf_bundle(r, f"recognition {i}") for i, r in enumerate(recognitions)
+        ]
+        return bundle
+
+    def forged(record: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        # A signed member changed after signing; the leaf is re-derived, so only the signature
+        # (the id is the digest of the message) can catch it.
+        return {**record, "message": {**record["message"], **changes}}
+
+    other_typed = attestation_typed_data(
+        cell["message"], chain_id=CHAIN_ID, contract=OTHER_CONTRACT
+    )
+    other_signature = Account.sign_typed_data(vector_key("cell-supplier"), full_message=other_typed)
+    other_domain_cell = make_attestation(other_typed, bytes(other_signature.signature))
+    genuine = recognition()
+    hk_scheme = recognition(
+        "hk",
+        scheme="HK-CFL-MRA-2026",
+        subjectType="scheme",
+        subject=scheme_subject("CQ-CFL", "laptop"),
+    )
+    no_bodies = {k: v for k, v in trust.items() if k != "certificationBodies"}
+    attestation_cases: list[tuple[str, dict[str, Any], dict[str, Any], list[int]]] = [
+        ("a supply chain of two signed hops", labelled(), trust, [0, 0]),
+        (
+            "a hop whose signature was changed",
+            labelled([hop(_flipped_signature(pack), "pack", hop(cell, "cell"))]),
+            trust,
+            [700, 0],
+        ),
+        (
+            "a hop carrying its signature's high-s twin",
+            labelled([hop(pack, "pack", hop(_twin_signature(cell), "cell"))]),
+            trust,
+            [0, 700],
+        ),
+        (
+            "a hop whose signed message was changed",
+            labelled([hop(forged(pack, kgCo2ePerUnit="3.107"), "pack", hop(cell, "cell"))]),
+            trust,
+            [700, 0],
+        ),
+        (
+            "a hop signed for another registry's contract",
+            labelled([hop(pack, "pack", hop(other_domain_cell, "cell"))]),
+            trust,
+            [0, 707],
+        ),
+        (
+            "a hop its label does not name",
+            labelled(record={**label, "components": [{"attestation_id": cell["id"]}]}),
+            trust,
+            [704, 0],
+        ),
+        (
+            "a hop under a label whose components are hidden",
+            _redacted_bundle(labelled(), ["components"]),
+            trust,
+            [0, 0],
+        ),
+        (
+            "a hop whose signed message is hidden",
+            labelled([hop(pack, "pack", _redacted_bundle(hop(cell, "cell"), ["message"]))]),
+            trust,
+            [0, 790],
+        ),
+    ]
+    recognition_cases: list[tuple[str, dict[str, Any], dict[str, Any], list[int]]] = [
+        ("a recognition of this label by a trusted body", labelled([], (genuine,)), trust, [0]),
+        ("a recognition of this label's scheme", labelled([], (hk_scheme,)), trust, [0]),
+        (
+            "a recognition whose signature was changed",
+            labelled([], (_flipped_signature(genuine),)),
+            trust,
+            [800],
+        ),
+        (
+            "a recognition signed for another registry's contract",
+            labelled([], (recognition(contract=OTHER_CONTRACT),)),
+            trust,
+            [807],
+        ),
+        (
+            "a forged copy reusing a genuine recognition's id",
+            labelled([], (genuine, forged(genuine, scope="every product, everywhere"))),
+            trust,
+            [0, 800],
+        ),
+        (
+            "the same recognition listed twice",
+            labelled([], (genuine, genuine)),
+            trust,
+            [0, 892],
+        ),
+        (
+            "an expired recognition",
+            labelled([], (recognition(validFrom=STATEMENT_NOW - 99, validUntil=STATEMENT_NOW),)),
+            trust,
+            [806],
+        ),
+        (
+            "a recognition not yet in force",
+            labelled([], (recognition(validFrom=STATEMENT_NOW + 60),)),
+            trust,
+            [805],
+        ),
+        (
+            "a recognition of another label",
+            labelled([], (recognition(subject="0x" + "33" * 32),)),
+            trust,
+            [804],
+        ),
+        (
+            "a recognition for another category",
+            labelled([], (recognition(category="cement"),)),
+            trust,
+            [804],
+        ),
+        (
+            "a recognition of another scheme",
+            labelled(
+                [],
+                (
+                    recognition(
+                        "hk", subjectType="scheme", subject=scheme_subject("HK-CFL", "laptop")
+                    ),
+                ),
+            ),
+            trust,
+            [804],
+        ),
+        (
+            "a recognition whose signed message is hidden",
+            _redacted_recognitions(labelled([], (genuine,)), ["message"]),
+            trust,
+            [808],
+        ),
+        (
+            "a recognition by a body the trust does not list",
+            labelled([], (recognition("stranger"),)),
+            trust,
+            [891],
+        ),
+        (
+            "a stranger's recognition listed twice",
+            labelled([], (recognition("stranger"), recognition("stranger"))),
+            trust,
+            [891, 892],
+        ),
+        (
+            "a trust that lists no certification bodies",
+            labelled([], (genuine,)),
+            no_bodies,
+            [890],
+        ),
+        (
+            "a scheme the trust does not accept",
+            labelled([], (genuine,)),
+            {**trust, "acceptedSchemes": ["HK-CFL-MRA-2026"]},
+            [802],
+        ),
+        (
+            "a blanket recognition from a body trusted for laptops only",
+            labelled(
+                [],
+                (
+                    recognition(
+                        subjectType="scheme", subject=scheme_subject("CQ-CFL", ""), category=""
+                    ),
+                ),
+            ),
+            trust,
+            [803],
+        ),
+    ]
+    statuses = {0: "VALID", 790: "SKIPPED", 890: "SKIPPED", 891: "SKIPPED", 892: "SKIPPED"}
+    cases = []
+    for why, bundle, profile, codes in attestation_cases + recognition_cases:
+        checks = [*OFFLINE_CHECKS, RecognitionCheck(clock=lambda: STATEMENT_NOW)]
+        report = Verifier(trust=parse_trust(profile), checks=checks).verify(bundle)
+        results = [r for r in report.results if r.name in ("attestation_signature", "recognition")]
+        others = {r.qualified_name: r.status.value for r in report.results if r not in results}
+        assert set(others.values()) == {"VALID"}, (why, others)
+        expected = [
+            {"name": r.qualified_name, "status": r.status.value, "code": int(r.code)}
+            for r in results
+        ]
+        assert [(e["code"], e["status"]) for e in expected] == [
+            (c, statuses.get(c, "INVALID")) for c in codes
+        ], (why, expected)
+        cases.append(
+            {
+                "why": why,
+                "bundle": bundle,
+                "trust": profile,
+                "now": STATEMENT_NOW,
+                "expected": expected,
+            }
+        )
+    return {"now": STATEMENT_NOW, "cases": cases}
+
+
+def _redacted_recognitions(bundle: dict[str, Any], hide: list[str]) -> dict[str, Any]:
+    """``bundle`` with the fields ``hide`` of each of its recognitions shown only as commitments."""
+    return {**bundle, "recognitions": [_redacted_bundle(r, hide) for r in bundle["recognitions"]]}
+
+
 def build() -> dict[str, Any]:
     """All vectors."""
     records = [LABEL, *OTHERS]
@@ -430,7 +798,7 @@ def build() -> dict[str, Any]:
     def bundle(i: int) -> dict[str, Any]:
         # The members and their order as anchoring.bundle.build_bundle writes them.
         return {
-            "format": "tanji-bundle/1",
+            "format": BUNDLE_FORMAT,
             "record": copy.deepcopy(records[i]),
             "salt": hx(salts[i]),
             "leafEncoding": list(LEAF_ENCODING),
@@ -463,6 +831,7 @@ def build() -> dict[str, Any]:
             "keccak256Empty": hx(keccak(b"")),
             "checkSelector": hx(keccak(b"check(bytes32,bytes32,bytes32[])")[:4]),
             "rootAnchoredTopic": hx(ROOT_ANCHORED_TOPIC),
+            "contract": contract_vector(),
             "typeHashes": {
                 "EIP712Domain": hx(keccak(DOMAIN_TYPE.encode())),
                 **{
@@ -495,6 +864,7 @@ def build() -> dict[str, Any]:
             "attestationHiddenMessage": redacted(ATTESTATION, HIDDEN_MESSAGE),
         },
         "numbers": number_vectors(),
+        "statements": statement_vectors(),
     }
 
 

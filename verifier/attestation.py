@@ -35,8 +35,9 @@ from verifier.eip712 import (
     read_uint,
 )
 from verifier.errors import AttestationError
+from verifier.protocol import records
 
-RECORD_TYPE: Final = "attestation"
+RECORD_TYPE: Final = records.ATTESTATION
 PRIMARY_TYPE: Final = "Attestation"
 ATTESTATION_STRUCT: Final[tuple[dict[str, str], ...]] = (
     {"name": "supplier", "type": "address"},

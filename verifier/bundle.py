@@ -17,32 +17,27 @@ from typing import Any, Final
 from eth_abi import is_encodable_type
 
 from verifier import wire
-from verifier.attestation import RECORD_TYPE as ATTESTATION_RECORD_TYPE
 from verifier.canonical import canonicalize, check_numbers, read_float, read_int
-from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
 from verifier.merkle import HASH_BYTES, MAX_PROOF_LENGTH, leaf_hash
-from verifier.recognition import RECORD_TYPE as RECOGNITION_RECORD_TYPE
-from verifier.record import REQUIRED_FIELDS, SALT_BYTES
+from verifier.protocol.codes import Code
+from verifier.protocol.records import (
+    BUNDLE_FORMAT,
+    MAX_BUNDLE_BYTES,
+    MAX_DEPTH,
+    MAX_JSON_DEPTH,
+    MAX_LEAF_ARITY,
+    MAX_NESTED,
+    NESTED_RECORD_TYPES,
+    REQUIRED_FIELDS,
+    SALT_BYTES,
+)
 
-BUNDLE_FORMAT: Final = "tanji-bundle/1"
-# A label bundle with a few dozen nested attestations is tens of kilobytes; 2 MiB leaves ample room
-# while bounding the memory and time a hostile input can cost.
-MAX_BUNDLE_BYTES: Final = 2 * 1024 * 1024
-# Nesting of attestations/recognitions (a label's attestations' own attestations ...).
-MAX_DEPTH: Final = 8
-MAX_NESTED: Final = 256
-MAX_LEAF_ARITY: Final = 16
-# JSON nesting of the whole document (bundles within bundles, records' own objects).
-MAX_JSON_DEPTH: Final = 96
 _ANCHOR_KEYS: Final = frozenset({"chainId", "contract", "txHash", "blockNumber", "timestamp"})
 _DISCLOSURE_KEYS: Final = frozenset({"salts", "hidden"})
-# Each nested list holds records of one type (docs/PROTOCOL.md section 6, code 120): a recognition
-# listed as a supply-chain hop, or a label listed as a recognition, would escape the checks of its
-# kind and be counted as what it is not.
-NESTED_RECORD_TYPES: Final[Mapping[str, str]] = MappingProxyType(
-    {"attestations": ATTESTATION_RECORD_TYPE, "recognitions": RECOGNITION_RECORD_TYPE}
-)
+# Each nested list holds records of one type (NESTED_RECORD_TYPES; docs/PROTOCOL.md section 6,
+# code 120): a recognition listed as a supply-chain hop, or a label listed as a recognition, would
+# escape the checks of its kind and be counted as what it is not.
 NESTED_KEYS: Final = tuple(NESTED_RECORD_TYPES)
 STATUS_ANCHORED: Final = "anchored"
 STATUS_PENDING: Final = "pending"
@@ -157,6 +152,34 @@ def _parse(obj: Any, path: str, depth: int, record_type: str | None) -> Bundle:
             code=Code.FORMAT_WRONG_RECORD_TYPE,
         )
     salt, disclosure = _salts(obj, record, path)
+    encoding, value, leaf = _leaf(obj, path)
+    status, proof, root, anchor = _commitment(obj, path)
+
+    nested: dict[str, tuple[Bundle, ...]] = {}
+    for key in NESTED_KEYS:
+        items = _bounded_list(obj, key, path, MAX_NESTED) if key in obj else []
+        nested[key] = tuple(
+            _parse(item, f"{path}{key}[{i}].", depth + 1, NESTED_RECORD_TYPES[key])
+            for i, item in enumerate(items)
+        )
+    return Bundle(
+        record=MappingProxyType(record),
+        salt=salt,
+        disclosure=disclosure,
+        leaf_encoding=encoding,
+        leaf_value=value,
+        leaf=leaf,
+        proof=proof,
+        root=root,
+        anchor=anchor,
+        status=status,
+        attestations=nested["attestations"],
+        recognitions=nested["recognitions"],
+    )
+
+
+def _leaf(obj: dict[str, Any], path: str) -> tuple[tuple[str, ...], tuple[Any, ...], bytes]:
+    """``leafEncoding``, ``leafValue`` and the leaf hash they give."""
     encoding = tuple(
         wire.text(t, f"{path}leafEncoding[{i}]")
         for i, t in enumerate(_bounded_list(obj, "leafEncoding", path, MAX_LEAF_ARITY))
@@ -194,7 +217,13 @@ def _parse(obj: Any, path: str, depth: int, record_type: str | None) -> Bundle:
             field=path + "leafEncoding",
             code=Code.FORMAT_BAD_VALUE,
         ) from exc
+    return encoding, value, leaf
 
+
+def _commitment(
+    obj: dict[str, Any], path: str
+) -> tuple[str, tuple[bytes, ...], bytes | None, Anchor | None]:
+    """``status`` and, once anchored, ``proof``, ``root`` and ``anchor`` (none while pending)."""
     status = obj.get("status", STATUS_ANCHORED)
     if status not in (STATUS_ANCHORED, STATUS_PENDING):
         raise BundleFormatError(
@@ -220,28 +249,7 @@ def _parse(obj: Any, path: str, depth: int, record_type: str | None) -> Bundle:
         )
         root = wire.hex_bytes(wire.member(obj, "root", path), path + "root", HASH_BYTES)
         anchor = _anchor(wire.member(obj, "anchor", path), path + "anchor.")
-
-    nested: dict[str, tuple[Bundle, ...]] = {}
-    for key in NESTED_KEYS:
-        items = _bounded_list(obj, key, path, MAX_NESTED) if key in obj else []
-        nested[key] = tuple(
-            _parse(item, f"{path}{key}[{i}].", depth + 1, NESTED_RECORD_TYPES[key])
-            for i, item in enumerate(items)
-        )
-    return Bundle(
-        record=MappingProxyType(record),
-        salt=salt,
-        disclosure=disclosure,
-        leaf_encoding=encoding,
-        leaf_value=value,
-        leaf=leaf,
-        proof=proof,
-        root=root,
-        anchor=anchor,
-        status=status,
-        attestations=nested["attestations"],
-        recognitions=nested["recognitions"],
-    )
+    return status, proof, root, anchor
 
 
 def _record(value: Any, field: str) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from typing import Any, Final
 
 import rfc8785
 
-from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
+from verifier.protocol.codes import Code
 
 #: Every accepted JSON number's magnitude is below this (2**53: integers stay exact as doubles).
 NUMBER_LIMIT: Final = 2**53

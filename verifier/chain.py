@@ -9,7 +9,7 @@ failed and, for a timeout, the time limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -132,19 +132,22 @@ class ChainReader:
                 f"eth_getTransactionByHash 0x{tx_hash.hex()}",
                 lambda: self._w3.eth.get_transaction(HexBytes(tx_hash)),
             )
-            receipt = self._call(
+            # web3's TxReceipt type says blockNumber is a number; a node answers null while the
+            # transaction is still in the mempool.
+            receipt: Mapping[str, Any] = self._call(
                 f"eth_getTransactionReceipt 0x{tx_hash.hex()}",
                 lambda: self._w3.eth.get_transaction_receipt(HexBytes(tx_hash)),
             )
         except _NotFound:
             return None
         try:
-            if receipt["blockNumber"] is None:  # still in the mempool
+            block_number = receipt["blockNumber"]
+            if block_number is None:  # still in the mempool
                 return None
             return AnchoringTransaction(
                 tx_hash=tx_hash,
                 sender=str(tx["from"]).lower(),
-                block_number=int(receipt["blockNumber"]),
+                block_number=int(block_number),
                 succeeded=int(receipt["status"]) == 1,
                 events=tuple(e for e in map(_root_anchored, receipt["logs"]) if e is not None),
             )

@@ -12,17 +12,19 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final, TextIO, cast
+from typing import Any, Final, TextIO, cast
 
 import httpx
 
 from verifier.bundle import MAX_BUNDLE_BYTES
 from verifier.chain import DEFAULT_TIMEOUT
 from verifier.checks import CheckResult, Status
-from verifier.protocol.codes import Code
 from verifier.errors import BundleFetchError, TrustConfigError
+from verifier.protocol.codes import Code
+from verifier.protocol.languages import LANGUAGES, Language, normalize
+from verifier.protocol.messages import message, report_message
 from verifier.redaction import redact_secrets
-from verifier.trust import TrustConfig, load_trust
+from verifier.trust import TRUST_FORMAT, TrustConfig, load_trust
 from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
 
 EXIT_VALID: Final = 0
@@ -32,37 +34,46 @@ TRUST_ENV: Final = "TANJI_TRUST_FILE"
 # A consumer label page (`/l/<id>`) maps to its bundle in the registry API.
 _LABEL_PAGE: Final = re.compile(r"^(?P<base>https?://.+?)/l/(?P<id>[^/?#]+)/?(?:[?#].*)?$")
 
-_HEADLINES: Final = {
-    Verdict.VALID: ("OK", "valid: every check passed", "验证通过：全部检查通过"),
-    Verdict.INVALID: ("FAIL", "NOT valid", "无效"),
-    Verdict.ERROR: (
-        "ERROR",
-        "could not be verified (not a judgement on the label)",
-        "无法验证（并非判定标签无效）",
-    ),
-    Verdict.PENDING: ("PENDING", "not yet anchored: not proven", "尚未上链：未经证明"),
+# Each verdict's first word on a human line (not translated: scripts read it); its sentence is
+# the report catalogue's ``verdict.<VERDICT>`` (verifier/protocol/report_messages.json).
+_TAGS: Final = {
+    Verdict.VALID: "OK",
+    Verdict.INVALID: "FAIL",
+    Verdict.ERROR: "ERROR",
+    Verdict.PENDING: "PENDING",
 }
-_OFFLINE_VALID: Final = (
-    "consistent offline: record, leaf, proof and root agree; anchoring NOT checked",
-    "离线一致：记录、叶、证明与根相符；未检查上链",
-)
+
+
+#: ``tanji verify``'s description (also of the ``verify`` subcommand of ``tanji``).
+DESCRIPTION: Final = "Verify Tanji carbon-label bundles against your own trust file and chain node."
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``tanji verify``."""
-    parser = argparse.ArgumentParser(
-        prog="tanji verify",
-        description="Verify Tanji carbon-label bundles against your own trust file and chain node.",
-    )
+    """The argument parser of ``tanji verify`` (``python -m verifier``)."""
+    return add_arguments(argparse.ArgumentParser(prog="tanji verify", description=DESCRIPTION))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add ``tanji verify``'s arguments to ``parser`` and return it.
+
+    ``tanji``'s ``verify`` subcommand is built with this too (``registry/cli.py``), so both show
+    the same options and :func:`run` gets the same namespace from either.
+    """
     parser.add_argument(
         "bundles", nargs="+", metavar="BUNDLE|URL", help="bundle file or http(s) URL"
     )
     parser.add_argument(
         "--rpc-url", help="JSON-RPC node to ask (overrides the trust file's rpcUrl)"
     )
-    parser.add_argument("--trust", help=f"trust file (tanji-trust/1); default ${TRUST_ENV}")
+    parser.add_argument("--trust", help=f"trust file ({TRUST_FORMAT}); default ${TRUST_ENV}")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of reasons")
+    parser.add_argument(
+        "--lang",
+        type=_language,
+        default="en",
+        metavar="TAG",
+        help="language of the messages: en, zh (zh-Hans), zh-Hant, zh-HK ...; default en",
+    )
     parser.add_argument("--offline", action="store_true", help="only format, integrity, inclusion")
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request"
@@ -74,12 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run ``tanji verify`` with ``argv`` (the arguments after ``verify``; a leading ``verify`` is
     dropped) and return the exit code: 0 all valid, 1 any invalid or pending, 2 any error."""
-    out = out or sys.stdout
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["verify"]:
         args_list = args_list[1:]
-    args = build_parser().parse_args(args_list)
-    zh = args.lang == "zh"
+    return run(build_parser().parse_args(args_list), out=out)
+
+
+def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    """Verify what the parsed arguments name (:func:`add_arguments`); return the exit code."""
+    out = out or sys.stdout
+    lang: Language = normalize(args.lang) or "en"
     # Node URLs may carry API keys: nothing this command prints shows them.
     redacting = _RedactingOut(out, [args.rpc_url] if args.rpc_url else [])
     out = cast(TextIO, redacting)
@@ -91,7 +106,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
                 trust=_trust(args.trust), rpc_url_override=args.rpc_url, timeout=args.timeout
             )
         except _CliError as exc:
-            _fail(out, exc, args.json)
+            _fail(out, exc, args.json, lang)
             return EXIT_ERROR
         redacting.node_urls += [c.rpc_url for c in verifier.trust.chains if c.rpc_url]
 
@@ -101,14 +116,15 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         try:
             data = read_bundle(source, timeout=args.timeout)
         except BundleFetchError as exc:
-            _fail(out, _CliError(Code.CLI_BUNDLE_UNREADABLE, f"{source}: {exc}"), args.json)
+            failure = _CliError(Code.CLI_BUNDLE_UNREADABLE, source=source, error=str(exc))
+            _fail(out, failure, args.json, lang)
             codes.append(EXIT_ERROR)
             continue
         report = verify_offline(data) if verifier is None else verifier.verify(data)
         reports.append(report)
         codes.append(exit_code(report))
         if not args.json:
-            _print_human(out, source, report, zh=zh, verbose=args.verbose)
+            _print_human(out, source, report, lang=lang, verbose=args.verbose)
     if args.json:
         import json
 
@@ -184,49 +200,52 @@ def read_bundle(source: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
 
 
 class _CliError(Exception):
-    def __init__(self, code: Code, message: str) -> None:
-        super().__init__(message)
+    """A command-line failure (9xx): its code and the data its catalogue message is filled from."""
+
+    def __init__(self, code: Code, **data: Any) -> None:
+        super().__init__(message(code, "en", data))
         self.code = code
+        self.data = data
+
+    def message(self, lang: str) -> str:
+        return message(self.code, lang, self.data)
 
 
 def _trust(path: str | None) -> TrustConfig:
     path = path or os.environ.get(TRUST_ENV)
     if not path:
-        raise _CliError(
-            Code.CLI_NO_TRUST_FILE,
-            f"no trust file: give --trust FILE or set {TRUST_ENV} (a bundle's own anchor is never "
-            "trusted); or use --offline",
-        )
+        raise _CliError(Code.CLI_NO_TRUST_FILE, env=TRUST_ENV)
     try:
         return load_trust(Path(path))
     except TrustConfigError as exc:
-        where = f" (field {exc.field})" if exc.field else ""
-        raise _CliError(Code.CLI_BAD_TRUST_FILE, f"{exc}{where}") from exc
+        raise _CliError(Code.CLI_BAD_TRUST_FILE, error=str(exc), field=exc.field) from exc
 
 
-def _fail(out: TextIO, exc: _CliError, as_json: bool) -> None:
+def _fail(out: TextIO, exc: _CliError, as_json: bool, lang: Language) -> None:
     if as_json:
         import json
 
-        print(json.dumps({"status": "ERROR", "code": int(exc.code), "reason": str(exc)}), file=out)
+        reasons = {tag: exc.message(tag) for tag in LANGUAGES}
+        failure = {"status": "ERROR", "code": int(exc.code), "reason": str(exc), "reasons": reasons}
+        print(json.dumps(failure | {"data": exc.data}, ensure_ascii=False), file=out)
     else:
-        print(f"ERROR: [{int(exc.code)}] {exc}", file=out)
+        print(f"ERROR: [{int(exc.code)}] {exc.message(lang)}", file=out)
 
 
 def _print_human(
-    out: TextIO, source: str, report: VerificationReport, *, zh: bool, verbose: bool
+    out: TextIO, source: str, report: VerificationReport, *, lang: Language, verbose: bool
 ) -> None:
-    tag, en_text, zh_text = _HEADLINES[report.status]
+    key = f"verdict.{report.status.value}"
     if report.offline and report.status is Verdict.VALID:
-        en_text, zh_text = _OFFLINE_VALID
+        key += ".offline"
     what = f" ({report.record_type} {report.record_id})" if report.record_id else ""
-    print(f"{tag}: {source}{what}: {zh_text if zh else en_text}", file=out)
+    print(f"{_TAGS[report.status]}: {source}{what}: {report_message(key, lang)}", file=out)
     for result in report.results:
-        print(_check_line(result, zh=zh), file=out)
+        print(_check_line(result, lang), file=out)
         if verbose and result.data:
-            for key, value in result.data.items():
-                print(f"      {key}: {value}", file=out)
-    summary = recognitions_summary(report.results, zh=zh)
+            for name, value in result.data.items():
+                print(f"      {name}: {value}", file=out)
+    summary = recognitions_summary(report.results, lang=lang)
     if summary:
         print(f"  {summary}", file=out)
 
@@ -240,10 +259,10 @@ _NOT_RELIED_ON: Final = frozenset(
 _NOT_COUNTED: Final = frozenset({Code.RECOGNITION_DUPLICATE, Code.SKIPPED_FORMAT_INVALID})
 
 
-def recognitions_summary(results: Sequence[CheckResult], *, zh: bool = False) -> str | None:
-    """One line on a report's recognitions (None without any): how many this trust file relies
-    on and accepts, by whom (the trust file's names), and how many are by bodies it does not list
-    and so are not relied on."""
+def recognitions_summary(results: Sequence[CheckResult], *, lang: str = "en") -> str | None:
+    """One line on a report's recognitions in ``lang`` (None without any): how many this trust
+    file relies on and accepts, by whom (the trust file's names), and how many are by bodies it
+    does not list and so are not relied on."""
     # A recognition listed twice under the same label (892) counts once; a malformed bundle (901)
     # has no recognitions to count.
     recognitions = [r for r in results if r.name == "recognition" and r.code not in _NOT_COUNTED]
@@ -252,20 +271,13 @@ def recognitions_summary(results: Sequence[CheckResult], *, zh: bool = False) ->
     # What a partner certifier looks for first: which recognitions hold for its profile.
     held = [r for r in recognitions if r.status is Status.VALID]
     foreign = sum(r.status is Status.SKIPPED and r.code in _NOT_RELIED_ON for r in recognitions)
-    who = ", ".join(dict.fromkeys(_recognizer(r) for r in held))
-    if zh:
-        line = f"认可：{len(recognitions)} 项，其中 {len(held)} 项被本信任文件接受且有效"
-        line += f"（{who}）" if who else ""
-        if foreign:
-            line += f"；{foreign} 项由本信任文件未列出的机构作出，未予采信"
-        return line
-    line = f"recognitions: {len(held)} of {len(recognitions)} accepted by this trust file"
-    line += f" (recognised by {who})" if who else ""
+    by = list(dict.fromkeys(_recognizer(r) for r in held))
+    line = report_message(
+        "recognitions", lang, {"held": len(held), "total": len(recognitions), "by": by}
+    )
     if foreign:
-        line += (
-            f"; {foreign} recognition{'s' if foreign > 1 else ''} by "
-            f"{'bodies' if foreign > 1 else 'a body'} not in this profile, not relied on"
-        )
+        plural = "one" if foreign == 1 else "other"
+        line += report_message(f"recognitions.notReliedOn.{plural}", lang, {"count": foreign})
     return line
 
 
@@ -273,6 +285,14 @@ def _recognizer(result: CheckResult) -> str:
     return str(result.data.get("recognizerName") or result.data.get("recognizer") or "?")
 
 
-def _check_line(result: CheckResult, *, zh: bool) -> str:
-    reason = result.reason_zh if zh else result.reason
-    return f"  {result.status.value:<8} {result.qualified_name:<28} {int(result.code):>3}  {reason}"
+def _check_line(result: CheckResult, lang: Language) -> str:
+    text = result.message(lang)
+    return f"  {result.status.value:<8} {result.qualified_name:<28} {int(result.code):>3}  {text}"
+
+
+def _language(tag: str) -> Language:
+    """``--lang``: any language tag Tanji writes (``normalize``)."""
+    lang = normalize(tag)
+    if lang is None:
+        raise argparse.ArgumentTypeError(f"Tanji does not write {tag!r}; try one of {LANGUAGES}")
+    return lang

@@ -7,9 +7,10 @@ Every signed statement (supplier attestation, recognition, withdrawal) uses one 
     verifyingContract = the anchor contract
 
 Binding the anchor contract and chain means a signature made for one deployment cannot be replayed
-into another. The struct hash is eth-account's ``encode_typed_data`` (the reference implementation
-the eth-account project checks against JavaScript); recovery goes through libsecp256k1
-(:mod:`verifier.signature`).
+into another. ``hashStruct`` is computed by one encoder derived from each struct's definition
+(:class:`StructType`: type string and typeHash once, one compiled encoder per member), which the
+registry's bulk intake uses too; tests hold it equal to eth-account's ``encode_typed_data`` and
+ethers' ``TypedDataEncoder``. Recovery goes through libsecp256k1 (:mod:`verifier.signature`).
 
 The readers below validate one JSON member of a message each and raise
 :class:`~verifier.errors.AttestationError` with a stable ``code`` and the member's path.
@@ -20,11 +21,11 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property, lru_cache
 from typing import Any, Final
 
-from eth_abi.exceptions import EncodingError
-from eth_account.messages import encode_typed_data
-from eth_utils import ValidationError, is_checksum_address
+from eth_utils import is_checksum_address
+from sha3 import keccak_256  # direct on the hot path (verifier.hashing wraps it)
 
 from verifier.canonical import NUMBER_LIMIT, canonicalize
 from verifier.errors import AttestationError, BundleFormatError
@@ -84,15 +85,321 @@ def typed_data(
     }
 
 
+# --- hashStruct, compiled once per struct definition -----------------------------------------
+
+# A struct definition: its members in order, each {"name": ..., "type": ...}.
+Members = Sequence[Mapping[str, str]]
+# One member's encoder: its value to the 32 bytes ``encodeData`` puts in the struct's hash input.
+_Encoder = Callable[[Any], bytes]
+
+_ATOMIC_INT: Final = re.compile(r"(u?)int([0-9]{0,3})")
+_FIXED_BYTES: Final = re.compile(r"bytes([0-9]{1,2})")
+_ARRAY: Final = re.compile(r"(.+)\[([0-9]*)\]")
+_ZEROS: Final = bytes(32)
+_ADDRESS_PAD: Final = bytes(12)
+_EMPTY_HASH: Final = keccak(b"")  # an empty string, bytes or array: hashed once, here
+_TRUE: Final = (1).to_bytes(32, "big")
+# What a value its type cannot hold raises in an encoder (RecursionError: a message nested deeper
+# than Python's stack, which only a self-referencing type allows).
+_ENCODING_ERRORS: Final = (
+    KeyError,
+    TypeError,
+    ValueError,
+    OverflowError,
+    AttributeError,
+    RecursionError,
+)
+
+
+def _hex_or_bytes(value: Any, size: int | None) -> bytes:
+    """``0x``-hex text or bytes, of exactly ``size`` bytes when a size is given."""
+    if isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+    elif isinstance(value, str) and value[:2] in ("0x", "0X"):
+        raw = bytes.fromhex(value[2:])
+        if len(value) != 2 + 2 * len(raw):  # fromhex skips spaces between pairs
+            raise ValueError(f"{value!r} is not 0x-prefixed hex")
+    else:
+        raise TypeError(f"{value!r} is neither 0x-hex nor bytes")
+    if size is not None and len(raw) != size:
+        raise ValueError(f"{value!r} is not {size} bytes")
+    return raw
+
+
+def _address(value: Any) -> bytes:
+    # The fast case first: a normal-form message's address is 0x + 40 hex digits.
+    if value.__class__ is str and len(value) == 42 and value[:2] == "0x":
+        raw = bytes.fromhex(value[2:])
+        if len(raw) == 20:
+            return _ADDRESS_PAD + raw
+    return _ADDRESS_PAD + _hex_or_bytes(value, 20)
+
+
+def _bytes32(value: Any) -> bytes:
+    if value.__class__ is str and len(value) == 66 and value[:2] == "0x":
+        raw = bytes.fromhex(value[2:])
+        if len(raw) == 32:
+            return raw
+    return _hex_or_bytes(value, 32)
+
+
+def _string(value: Any) -> bytes:
+    if value.__class__ is not str:
+        raise TypeError(f"{value!r} is not a string")
+    if not value:
+        return _EMPTY_HASH
+    digest: bytes = keccak_256(value.encode()).digest()
+    return digest
+
+
+def _dynamic_bytes(value: Any) -> bytes:
+    raw = _hex_or_bytes(value, None)
+    return keccak(raw) if raw else _EMPTY_HASH
+
+
+def _bool(value: Any) -> bytes:
+    if value is True:
+        return _TRUE
+    if value is False:
+        return _ZEROS
+    raise TypeError(f"{value!r} is not a boolean")
+
+
+def _uint_encoder(bits: int) -> _Encoder:
+    size = bits // 8
+    pad = _ZEROS[: 32 - size]
+
+    def encode(value: Any) -> bytes:
+        if value.__class__ is bool:
+            raise TypeError("a boolean is not an integer")
+        # TypeError if not an int, OverflowError below 0 or above 2**bits - 1.
+        return pad + int.to_bytes(value, size, "big")
+
+    return encode
+
+
+def _int_encoder(bits: int) -> _Encoder:
+    low, high = -(1 << (bits - 1)), 1 << (bits - 1)
+
+    def encode(value: Any) -> bytes:
+        if value.__class__ is bool or not low <= value < high:
+            raise OverflowError(f"{value!r} is not an int{bits}")
+        return int.to_bytes(value, 32, "big", signed=True)
+
+    return encode
+
+
+def _fixed_bytes_encoder(size: int) -> _Encoder:
+    pad = _ZEROS[size:]
+
+    def encode(value: Any) -> bytes:
+        return _hex_or_bytes(value, size) + pad
+
+    return encode
+
+
+def _array_encoder(element: _Encoder, length: int | None) -> _Encoder:
+    def encode(value: Any) -> bytes:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"{value!r} is not an array")
+        if length is not None and len(value) != length:
+            raise ValueError(f"the array has {len(value)} elements, not {length}")
+        if not value:
+            return _EMPTY_HASH
+        digest: bytes = keccak_256(b"".join([element(item) for item in value])).digest()
+        return digest
+
+    return encode
+
+
+_ATOMIC: Final[dict[str, _Encoder]] = {
+    "address": _address,
+    "bytes32": _bytes32,
+    "string": _string,
+    "bytes": _dynamic_bytes,
+    "bool": _bool,
+}
+
+
+def _atomic_encoder(type_: str) -> _Encoder | None:
+    """The encoder of an elementary type (``uint64``, ``bytes4``, ``string``), or None."""
+    if type_ in _ATOMIC:
+        return _ATOMIC[type_]
+    integer = _ATOMIC_INT.fullmatch(type_)
+    if integer is not None:
+        bits = int(integer[2] or 256)
+        if bits % 8 or not 8 <= bits <= 256:
+            return None
+        return _uint_encoder(bits) if integer[1] else _int_encoder(bits)
+    fixed = _FIXED_BYTES.fullmatch(type_)
+    if fixed is not None and 1 <= int(fixed[1]) <= 32:
+        return _fixed_bytes_encoder(int(fixed[1]))
+    return None
+
+
+def _referenced_structs(name: str, types: Mapping[str, Members], found: set[str]) -> None:
+    """Add ``name`` and every struct type its members use, transitively, to ``found``."""
+    if name in found:
+        return
+    found.add(name)
+    for member in types[name]:
+        base = member["type"].split("[", 1)[0]
+        if base in types:
+            _referenced_structs(base, types, found)
+
+
+def encode_type(name: str, types: Mapping[str, Members]) -> str:
+    """EIP-712 ``encodeType``: ``Name(type member,…)``, then referenced structs by name."""
+    found: set[str] = set()
+    _referenced_structs(name, types, found)
+    found.discard(name)
+    return "".join(
+        struct + "(" + ",".join(m["type"] + " " + m["name"] for m in types[struct]) + ")"
+        for struct in (name, *sorted(found))
+    )
+
+
+_StructHash = Callable[[Mapping[str, Any]], bytes]
+
+
+def _compile_hash(type_hash: bytes, members: Sequence[tuple[str, _Encoder]]) -> _StructHash:
+    """``hashStruct`` of one struct as a straight-line function, generated once.
+
+    One expression per member, in order: a string member is hashed inline (``str.encode`` refuses
+    anything but a string), any other calls its encoder. About 10% faster than a loop over the
+    members, which matters to bulk intake (bench/eip712_struct_hash.py). The source names
+    nothing from the definition: member names and encoders are bound as ``n0``, ``e0``, ..., so a
+    type from untrusted typed data cannot inject code.
+    """
+    namespace: dict[str, Any] = {"keccak_256": keccak_256, "text": str.encode, "th": type_hash}
+    words = []
+    for i, (name, encode) in enumerate(members):
+        namespace[f"n{i}"], namespace[f"e{i}"] = name, encode
+        words.append(
+            f"keccak_256(text(m[n{i}])).digest()" if encode is _string else f"e{i}(m[n{i}])"
+        )
+    source = (
+        f"def hash_struct(m):\n    return keccak_256(b''.join((th, {', '.join(words)}))).digest()"
+    )
+    exec(source, namespace)
+    compiled: _StructHash = namespace["hash_struct"]
+    return compiled
+
+
+class StructType:
+    """One EIP-712 struct type, compiled once from its definition.
+
+    The type string (``encodeType``) and ``typeHash`` are computed here, and each member gets an
+    encoder for its type (atomic, dynamic, array or another struct). ``hash(message)`` is then
+    ``hashStruct(message)`` = ``keccak256(typeHash ‖ encodeData(message))``, one generated
+    function with no per-member dispatch. Members beyond the definition are ignored, as EIP-712
+    does; a missing member or a value its type cannot hold raises ``KeyError``, ``TypeError``,
+    ``ValueError``, ``OverflowError`` or ``AttributeError`` (:func:`typed_data_digest` turns them
+    into ``bad_typed_data``). Build one with :func:`struct_type`, which caches it.
+    """
+
+    __slots__ = ("encode_type", "hash", "name", "type_hash")
+
+    def __init__(
+        self, name: str, types: Mapping[str, Members], compiled: dict[str, "StructType"]
+    ) -> None:
+        if name not in types:
+            raise AttestationError(
+                f"no definition of struct type {name!r}", code="bad_typed_data", field="types"
+            )
+        compiled[name] = self  # before the members: a struct may refer to itself through an array
+        self.name = name
+        self.encode_type = encode_type(name, types)
+        self.type_hash = keccak(self.encode_type.encode())
+        members = [(m["name"], self._encoder(m["type"], types, compiled)) for m in types[name]]
+        self.hash: _StructHash = _compile_hash(self.type_hash, members)
+
+    @classmethod
+    def _encoder(
+        cls, type_: str, types: Mapping[str, Members], compiled: dict[str, "StructType"]
+    ) -> _Encoder:
+        array = _ARRAY.fullmatch(type_)
+        if array is not None:
+            element = cls._encoder(array[1], types, compiled)
+            return _array_encoder(element, int(array[2]) if array[2] else None)
+        if type_ in types:
+            nested = compiled.get(type_) or cls(type_, types, compiled)
+            return lambda value: nested.hash(value)  # late: a recursive type is still compiling
+        atomic = _atomic_encoder(type_)
+        if atomic is None:
+            raise AttestationError(
+                f"unknown EIP-712 type {type_!r}", code="bad_typed_data", field="types"
+            )
+        return atomic
+
+
+def _frozen(types: Mapping[str, Members]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    return tuple(
+        sorted(
+            (name, tuple((m["name"], m["type"]) for m in members))
+            for name, members in types.items()
+        )
+    )
+
+
+@lru_cache(maxsize=256)
+def _compiled(name: str, frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> StructType:
+    types = {struct: [{"name": n, "type": t} for n, t in members] for struct, members in frozen}
+    return StructType(name, types, {})
+
+
+def struct_type(name: str, types: Mapping[str, Members]) -> StructType:
+    """The compiled struct type ``name`` of ``types`` (struct name → members); cached."""
+    return _compiled(name, _frozen(types))
+
+
+def eip712_digest(separator: bytes, struct_hash: bytes) -> bytes:
+    """``keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))``, what a signer signs."""
+    digest: bytes = keccak_256(b"\x19\x01" + separator + struct_hash).digest()
+    return digest
+
+
+DOMAIN_TYPE: Final = struct_type("EIP712Domain", {"EIP712Domain": EIP712_DOMAIN_TYPE})
+
+
+@lru_cache(maxsize=64)
+def domain_separator(chain_id: int, contract: str) -> bytes:
+    """``hashStruct(EIP712Domain)`` of a Tanji deployment (validated as :func:`domain`)."""
+    return DOMAIN_TYPE.hash(domain(chain_id=chain_id, contract=contract))
+
+
+# The domain members in the order wallets imply them when ``types`` leaves EIP712Domain out.
+_IMPLIED_DOMAIN: Final = (
+    ("name", "string"),
+    ("version", "string"),
+    ("chainId", "uint256"),
+    ("verifyingContract", "address"),
+    ("salt", "bytes32"),
+)
+
+
 def typed_data_digest(data: Mapping[str, Any]) -> bytes:
-    """The 32-byte EIP-712 hash ``keccak256(0x1901 || domainSeparator || hashStruct(message))``."""
+    """The 32-byte EIP-712 hash ``keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))``.
+
+    Any typed data (nested structs, arrays); without an ``EIP712Domain`` type, the domain's type is
+    implied by its members, as ethers and eth-account do. What cannot be encoded is a coded
+    :class:`~verifier.errors.AttestationError` (``bad_typed_data``).
+    """
     try:
-        signable = encode_typed_data(full_message=dict(data))
-    except (ValueError, TypeError, KeyError, ValidationError, EncodingError) as exc:
+        types = data["types"]
+        if "EIP712Domain" not in types:
+            implied = [{"name": n, "type": t} for n, t in _IMPLIED_DOMAIN if n in data["domain"]]
+            types = {**types, "EIP712Domain": implied}
+        separator = struct_type("EIP712Domain", types).hash(data["domain"])
+        return eip712_digest(
+            separator, struct_type(data["primaryType"], types).hash(data["message"])
+        )
+    except AttestationError:
+        raise  # already coded (an unknown type)
+    except _ENCODING_ERRORS as exc:
         raise AttestationError(
-            f"typed data cannot be encoded: {exc}", code="bad_typed_data", field="typedData"
+            f"typed data cannot be encoded: {exc!r}", code="bad_typed_data", field="typedData"
         ) from exc
-    return keccak(b"\x19" + bytes(signable.version) + signable.header + signable.body)
 
 
 def recover_typed_data_signer(data: Mapping[str, Any], signature: bytes | str) -> str:
@@ -345,9 +652,31 @@ class StatementKind:
             contract=contract,
         )
 
+    @cached_property
+    def eip712_struct(self) -> StructType:
+        """The compiled struct type of :attr:`struct`."""
+        return struct_type(self.primary_type, {self.primary_type: self.struct})
+
     def digest(self, message: Mapping[str, Any], *, chain_id: int, contract: str) -> bytes:
-        """EIP-712 hash of a validated ``message``."""
-        return typed_data_digest(self.typed_data(message, chain_id=chain_id, contract=contract))
+        """EIP-712 hash of ``message``, validated first."""
+        return self.digest_of_normal(self.validate(message), chain_id=chain_id, contract=contract)
+
+    def digest_of_normal(
+        self, message: Mapping[str, Any], *, chain_id: int, contract: str
+    ) -> bytes:
+        """EIP-712 hash of a message already in normal form (what :attr:`validate` returned).
+
+        Nothing is validated twice: the registry's bulk intake validates each message, then
+        hashes it here.
+        """
+        return eip712_digest(domain_separator(chain_id, contract), self.eip712_struct.hash(message))
+
+    def _parsed_digest(self, parsed: Mapping[str, Any]) -> bytes:
+        """EIP-712 hash of typed data that :meth:`parse` (or :func:`typed_data`) rebuilt."""
+        dom = parsed["domain"]
+        return self.digest_of_normal(
+            parsed["message"], chain_id=dom["chainId"], contract=dom["verifyingContract"]
+        )
 
     def parse(self, data: Any) -> dict[str, Any]:
         """Check a whole typed-data document; return it rebuilt from our definitions."""
@@ -356,12 +685,14 @@ class StatementKind:
 
     def recover(self, data: Any, signature: bytes | str) -> str:
         """Address that signed the typed-data document ``data`` (not yet compared to anyone)."""
-        return recover_typed_data_signer(self.parse(data), signature)
+        raw = signature_bytes(signature) if isinstance(signature, str) else signature
+        return recover_address(self._parsed_digest(self.parse(data)), raw)
 
     def verify(self, data: Any, signature: bytes | str) -> str:
         """Recover the signer and require it to be the message's own ``signer_member``."""
         parsed = self.parse(data)
-        signer = recover_typed_data_signer(parsed, signature)
+        raw = signature_bytes(signature) if isinstance(signature, str) else signature
+        signer = recover_address(self._parsed_digest(parsed), raw)
         claimed = parsed["message"][self.signer_member]
         if signer != claimed:
             raise AttestationError(
@@ -388,7 +719,7 @@ class StatementKind:
         signer = self.verify(parsed, raw)
         record: dict[str, Any] = {
             "type": self.record_type,
-            "id": "0x" + typed_data_digest(parsed).hex(),
+            "id": "0x" + self._parsed_digest(parsed).hex(),
             "chainId": parsed["domain"]["chainId"],
             "verifyingContract": parsed["domain"]["verifyingContract"],
             "message": parsed["message"],
@@ -431,7 +762,7 @@ class StatementKind:
             chain_id=record["chainId"],
             contract=record["verifyingContract"],
         )
-        if "0x" + typed_data_digest(parsed).hex() != read_bytes32(record["id"], "record.id"):
+        if "0x" + self._parsed_digest(parsed).hex() != read_bytes32(record["id"], "record.id"):
             raise AttestationError(
                 "record id is not the EIP-712 digest of its message",
                 code="id_mismatch",

@@ -9,7 +9,8 @@ class BundleFormatError(VerifierError, ValueError):
     """A bundle or record is not well formed (missing field, bad hex, wrong type).
 
     ``field`` names the offending member as a path (``anchor.txHash``, ``proof[3]``); ``code`` is
-    the stable ``format`` check code (``verifier.protocol.codes.Code``) when the raiser knows a narrower one.
+    the stable ``format`` check code (``verifier.protocol.codes.Code``) when the raiser knows a
+    narrower one.
     """
 
     def __init__(self, message: str, *, field: str | None = None, code: int | None = None) -> None:

@@ -7,25 +7,30 @@ pair.
 """
 
 import hmac
+import re
 from collections.abc import Sequence
 from typing import Any, Final
 
 from eth_abi import encode as abi_encode
 from eth_abi.exceptions import EncodingError
+from eth_utils import is_checksum_address
 from sha3 import keccak_256  # the bulk path calls it directly (verifier.hashing wraps it)
 
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
+from verifier.protocol.records import LEAF_ENCODING
+from verifier.protocol.records import MAX_PROOF_LENGTH as MAX_PROOF_LENGTH
 
 HASH_BYTES: Final = 32
-# 2**64 leaves would need a proof of 64 siblings; anything longer cannot come from a real tree.
-MAX_PROOF_LENGTH: Final = 64
 
 
-# Tanji's own leaf encoding, ["string", "string", "bytes32"], gets a direct encoder: eth-abi's
-# generic one is ~80% of the cost of a tree build. Anything else goes through eth-abi.
-_TANJI_ENCODING: Final = ("string", "string", "bytes32")
+# Tanji's own leaf encoding (LEAF_ENCODING) gets a direct encoder: eth-abi's generic one is ~80% of
+# the cost of a tree build. Anything else goes through eth-abi.
+_TANJI_ENCODING: Final = LEAF_ENCODING
 _WORD: Final = 32
+_HEX_BYTES: Final = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
+_DECIMAL: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_ADDRESS: Final = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 def leaf_hash(encoding: Sequence[str], values: Sequence[Any]) -> bytes:
@@ -104,6 +109,8 @@ def _encode_tanji_leaf(values: Sequence[Any]) -> bytes | None:
         a, b = first.encode("utf-8"), second.encode("utf-8")
     except (ValueError, UnicodeEncodeError):
         return None
+    if len(digest_bytes) != _WORD:  # bytes.fromhex skips spaces: "0x" + 62 digits + 2 spaces
+        return None
     len_a, len_b = len(a), len(b)
     pad_a = -len_a % _WORD
     return b"".join(
@@ -122,11 +129,32 @@ def _encode_tanji_leaf(values: Sequence[Any]) -> bytes | None:
 
 
 def _abi_value(abi_type: str, value: Any) -> Any:
-    # Bundles carry bytes as 0x-hex strings; eth-abi wants bytes.
+    # Bundles carry bytes as 0x-hex strings; eth-abi wants bytes. The protocol takes exactly
+    # "0x" and whole bytes of hex digits, and for bytesN exactly N bytes (docs/PROTOCOL.md section
+    # 5, "Leaf values"): eth-abi would right-pad a short bytes32, which a JavaScript ABI coder
+    # refuses, so a bundle must not depend on it.
     if abi_type.startswith("bytes") and isinstance(value, str):
-        if not value.startswith("0x"):
-            raise ValueError(f"{abi_type} value must be 0x-prefixed hex")
-        return bytes.fromhex(value[2:])
+        if _HEX_BYTES.fullmatch(value) is None:
+            raise ValueError(f"{abi_type} value must be 0x-prefixed hex of whole bytes")
+        data = bytes.fromhex(value[2:])
+        size = abi_type[len("bytes") :]
+        if size.isdigit() and len(data) != int(size):
+            raise ValueError(f"{abi_type} value must be {size} bytes, not {len(data)}")
+        return data
     if (abi_type.startswith("uint") or abi_type.startswith("int")) and isinstance(value, str):
-        return int(value, 0)
+        # A decimal string, as @openzeppelin/merkle-tree dumps a uint256 ("0", "42").
+        if _DECIMAL.fullmatch(value) is None:
+            raise ValueError(f"{abi_type} value must be a JSON integer or a decimal string")
+        return int(value)
+    # An address in one letter case or with a valid EIP-55 checksum: eth-abi alone ignores a
+    # wrong checksum, which a JavaScript ABI coder refuses.
+    if (
+        abi_type == "address"
+        and isinstance(value, str)
+        and (
+            _ADDRESS.fullmatch(value) is None
+            or not (value[2:].islower() or value[2:].isupper() or is_checksum_address(value))
+        )
+    ):
+        raise ValueError("address value must be 0x and 40 hex digits with a valid checksum")
     return value

@@ -33,9 +33,12 @@ from verifier.eip712 import (
 )
 from verifier.errors import AttestationError
 from verifier.hashing import keccak
+from verifier.protocol import records
+from verifier.protocol.reasons import WITHDRAWAL_REASONS as WITHDRAWAL_REASONS
+from verifier.protocol.scheme import MAX_SCHEME as MAX_SCHEME
 
-RECORD_TYPE: Final = "recognition"
-WITHDRAWAL_RECORD_TYPE: Final = "withdrawal"
+RECORD_TYPE: Final = records.RECOGNITION
+WITHDRAWAL_RECORD_TYPE: Final = records.WITHDRAWAL
 RECOGNITION_STRUCT: Final[tuple[dict[str, str], ...]] = (
     {"name": "recognizer", "type": "address"},
     {"name": "scheme", "type": "string"},
@@ -54,16 +57,7 @@ WITHDRAWAL_STRUCT: Final[tuple[dict[str, str], ...]] = (
     {"name": "time", "type": "uint64"},
 )
 SUBJECT_TYPES: Final = ("label", "scheme")
-# Stable once published; 0 is never a reason (as on the anchor contract).
-WITHDRAWAL_REASONS: Final[dict[int, str]] = {
-    1: "agreement terminated",
-    2: "agreement suspended",
-    3: "subject no longer meets the agreement's requirements",
-    4: "issued in error",
-    5: "superseded by a new recognition",
-}
 MAX_SCOPE: Final = 1024
-MAX_SCHEME: Final = 64
 
 
 def scheme_subject(scheme_id: str, category: str = "") -> str:

@@ -17,15 +17,14 @@ as its commitment, which cannot be brute-forced without its 256-bit salt.
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any
 
 from verifier.canonical import canonicalize
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
-
-LEAF_ENCODING: Final[tuple[str, str, str]] = ("string", "string", "bytes32")
-SALT_BYTES: Final = 32
-REQUIRED_FIELDS: Final = ("type", "id")
+from verifier.protocol.records import LEAF_ENCODING as LEAF_ENCODING
+from verifier.protocol.records import REQUIRED_FIELDS as REQUIRED_FIELDS
+from verifier.protocol.records import SALT_BYTES as SALT_BYTES
 
 
 def jcs_order(names: Iterable[str]) -> list[str]:

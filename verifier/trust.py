@@ -19,8 +19,8 @@ from typing import Any, Final
 
 from verifier import wire
 from verifier.errors import BundleFormatError, TrustConfigError
+from verifier.protocol.records import TRUST_FORMAT as TRUST_FORMAT
 
-TRUST_FORMAT: Final = "tanji-trust/1"
 MAX_TRUST_BYTES: Final = 1024 * 1024
 
 

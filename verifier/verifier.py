@@ -91,7 +91,9 @@ class Verifier:
     """Verifies bundles against the caller's own trust file and chain nodes.
 
     ``trust`` decides which chains, contracts and issuers are believed; ``rpc_url_override``
-    replaces every trusted chain's ``rpcUrl`` (``--rpc-url``); ``timeout`` bounds each node request.
+    (``--rpc-url``) replaces the ``rpcUrl`` of the outer bundle's chain, for every bundle anchored
+    on that chain (every bundle, when the outer one is pending; docs/PROTOCOL.md section 7);
+    ``timeout`` bounds each node request.
     ``checks`` replaces the default list (``DEFAULT_CHECKS``) and ``chain_reader_factory`` the way
     a node is reached (by default a ``ChainReader`` over HTTP).
     """

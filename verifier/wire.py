@@ -7,8 +7,8 @@ malformed input reads as one clear result and never as a traceback.
 import re
 from typing import Any, Final
 
-from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
+from verifier.protocol.codes import Code
 
 _HEX: Final = re.compile(r"0x[0-9a-fA-F]*")
 # Strings (skipped whole, escapes included) or single brackets.

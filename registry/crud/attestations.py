@@ -1,4 +1,4 @@
-"""Supplier attestations: intake (one or in bulk), supply-chain trees, bundles, revocation.
+"""Supplier attestations: intake (one or in bulk), supply-chain trees, revocation.
 
 Intake checks each item on its own and answers per item with a code: the message (the verifier's
 rules), the signature (recovered with libsecp256k1 and compared with ``message.supplier``), the
@@ -21,12 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from anchoring import ledger
-from anchoring.bundle import build_bundle
 from anchoring.errors import LedgerError
-from registry.attestation_hash import attestation_digest
 from registry.audit import record_audit, record_audit_many
 from registry.catalogue import UNITS
-from registry.crud.suppliers import not_in_force, revoke_leaf_once_anchored
+from registry.crud.suppliers import not_in_force
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.ids import new_master_salt
 from registry.models.attestations import (
@@ -42,10 +40,16 @@ from registry.models.labels import Label
 from registry.models.orgs import Organisation, OrgRole
 from registry.models.suppliers import SupplierKey
 from registry.validation import validation_error_details
-from verifier.attestation import ATTESTATION_STRUCT, PRIMARY_TYPE, RECORD_TYPE, validate_attestation
+from verifier.attestation import (
+    ATTESTATION,
+    ATTESTATION_STRUCT,
+    PRIMARY_TYPE,
+    RECORD_TYPE,
+    validate_attestation,
+)
 from verifier.eip712 import EIP712_DOMAIN_TYPE, domain
 from verifier.errors import AttestationError
-from verifier.record import REQUIRED_FIELDS, record_leaf_value
+from verifier.record import record_leaf_value
 from verifier.signature import recover_address, signature_bytes
 
 #: Declared units an attestation may use: the catalogue's, plus common component measures.
@@ -117,7 +121,7 @@ def _parse(
                 f"{', '.join(sorted(ATTESTATION_UNITS))}",
                 "message.declaredUnit",
             )
-        digest = attestation_digest(message, chain_id=chain_id, contract=contract)
+        digest = ATTESTATION.digest_of_normal(message, chain_id=chain_id, contract=contract)
         raw_signature = signature_bytes(item.signature)
         signer = recover_address(digest, raw_signature)
     except AttestationError as exc:
@@ -137,6 +141,150 @@ def _chunks(values: Collection[str]) -> Iterable[list[str]]:
     ordered = sorted(values)
     for start in range(0, len(ordered), _CHUNK):
         yield ordered[start : start + _CHUNK]
+
+
+@dataclass
+class _Known:
+    """What is already stored, or admitted earlier in the same request, that one push checks."""
+
+    keys: dict[str, SupplierKey]  # address -> key, for every signer of the request
+    ids: set[str]
+    nonces: set[tuple[str, str]]  # (supplier org id, nonce)
+    upstream: dict[str, tuple[str, int]]  # id -> (status, depth) of each upstream cited
+    units: dict[tuple[str, str], str]  # (supplier org id, component id) -> declared unit
+    names: dict[str, str]  # supplier org id -> name
+
+    def admit(self, c: _Candidate, org_id: str, depth: int) -> None:
+        """Later items of the same request may cite ``c``, and may not repeat it."""
+        self.ids.add(c.digest)
+        self.nonces.add((org_id, c.message["nonce"]))
+        self.upstream[c.digest] = (ACTIVE, depth)
+        self.units.setdefault((org_id, c.message["componentId"]), c.message["declaredUnit"])
+
+
+def _stored_ids(session: Session, ids: Collection[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(session.exec(select(Attestation.id).where(col(Attestation.id).in_(chunk))))
+    return found
+
+
+def _used_nonces(session: Session, nonces: Collection[str]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for chunk in _chunks(nonces):
+        query = select(Attestation.supplier_org_id, Attestation.nonce)
+        found.update(
+            (pair[0], pair[1])
+            for pair in session.exec(query.where(col(Attestation.nonce).in_(chunk)))
+        )
+    return found
+
+
+def _stored_upstream(session: Session, ids: Collection[str]) -> dict[str, tuple[str, int]]:
+    found: dict[str, tuple[str, int]] = {}
+    for chunk in _chunks(ids):
+        query = select(Attestation.id, Attestation.status, Attestation.depth)
+        for ref in session.exec(query.where(col(Attestation.id).in_(chunk))):
+            found[ref[0]] = (ref[1], ref[2])
+    return found
+
+
+def _declared_units(session: Session, components: Collection[str]) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    for chunk in _chunks(components):
+        query = select(
+            Attestation.supplier_org_id, Attestation.component_id, Attestation.declared_unit
+        )
+        for row in session.exec(query.where(col(Attestation.component_id).in_(chunk))):
+            found[(row[0], row[1])] = row[2]
+    return found
+
+
+def _lookup(session: Session, candidates: Sequence[_Candidate]) -> _Known:
+    """Everything the database checks of ``candidates`` need, in a few chunked queries."""
+    keys = _by_address(session, {c.signer for c in candidates})
+    org_ids = {k.org_id for k in keys.values()}
+    return _Known(
+        keys=keys,
+        ids=_stored_ids(session, {c.digest for c in candidates}),
+        nonces=_used_nonces(session, {c.message["nonce"] for c in candidates}),
+        upstream=_stored_upstream(session, {u for c in candidates for u in c.message["upstream"]}),
+        units=_declared_units(session, {c.message["componentId"] for c in candidates}),
+        names={
+            o.id: o.name
+            for o in session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids)))
+        },
+    )
+
+
+def _new_row(
+    c: _Candidate,
+    known: _Known,
+    *,
+    pushed_by: str,
+    chain_id: int,
+    verifying_contract: str,
+    now: datetime,
+) -> tuple[dict[str, Any], list[str]]:
+    """The ``attestation`` row of an admitted item (its record salted) and its leaf value."""
+    key = known.keys[c.signer]
+    m = c.message
+    record = {
+        "type": RECORD_TYPE,
+        "id": c.digest,
+        "chainId": chain_id,
+        "verifyingContract": verifying_contract,
+        "message": m,
+        "signature": "0x" + c.signature.hex(),
+        "signer": c.signer,
+        "supplierName": known.names[key.org_id],
+    }
+    salt = new_master_salt()
+    row = {
+        "id": c.digest,
+        "supplier_org_id": key.org_id,
+        "signer": c.signer,
+        "pushed_by_org_id": pushed_by,
+        "component_id": m["componentId"],
+        "product_id": m["productId"],
+        "declared_unit": m["declaredUnit"],
+        "kg_co2e_per_unit": m["kgCo2ePerUnit"],
+        "nonce": m["nonce"],
+        "expiry": m["expiry"],
+        "upstream": m["upstream"],
+        "depth": 1 + max((known.upstream[u][1] for u in m["upstream"]), default=0),
+        "status": ACTIVE,
+        "revocation_reason": None,
+        "record": record,
+        "master_salt": "0x" + salt.hex(),
+        "received_at": now,
+    }
+    return row, record_leaf_value(record, salt)
+
+
+def _store(
+    session: Session, rows: list[dict[str, Any]], leaves: list[tuple[str, str, list[str]]]
+) -> None:
+    """Insert the admitted rows and their ledger rows, and audit them (no commit)."""
+    # Multi-row inserts: a per-row ORM flush (ledger.enqueue) is ~10x slower in bulk.
+    # These are new records (ids checked above), so enqueue's conflict check cannot apply.
+    try:
+        session.execute(sa.insert(Attestation), rows)
+        ledger.enqueue_new(session, leaves)
+    except IntegrityError:
+        # Another request stored one of these (same id or nonce) after our checks; nothing
+        # of this request is kept (the caller's transaction rolls back) and a retry answers
+        # per item.
+        raise ConflictError(
+            "another request stored some of these attestations at the same time; retry",
+            code="concurrent_push",
+        ) from None
+    record_audit_many(
+        session,
+        action="attestation.push",
+        subject_type=RECORD_TYPE,
+        changes=[(row["id"], None, audit_snapshot(row)) for row in rows],
+    )
 
 
 def push(
@@ -164,116 +312,29 @@ def push(
         else:
             results[index] = parsed
 
-    keys = _by_address(session, {c.signer for c in candidates})
-    known_ids: set[str] = set()
-    for chunk in _chunks({c.digest for c in candidates}):
-        known_ids.update(
-            session.exec(select(Attestation.id).where(col(Attestation.id).in_(chunk))).all()
-        )
-    used_nonces: set[tuple[str, str]] = set()
-    for chunk in _chunks({c.message["nonce"] for c in candidates}):
-        pairs = session.exec(
-            select(Attestation.supplier_org_id, Attestation.nonce).where(
-                col(Attestation.nonce).in_(chunk)
-            )
-        ).all()
-        used_nonces.update((pair[0], pair[1]) for pair in pairs)
-    upstream_ids = {u for c in candidates for u in c.message["upstream"]}
-    # id -> (status, depth) of every upstream the items cite that is already stored.
-    upstream: dict[str, tuple[str, int]] = {}
-    for chunk in _chunks(upstream_ids):
-        for ref in session.exec(
-            select(Attestation.id, Attestation.status, Attestation.depth).where(
-                col(Attestation.id).in_(chunk)
-            )
-        ).all():
-            upstream[ref[0]] = (ref[1], ref[2])
-    units: dict[tuple[str, str], str] = {}
-    for chunk in _chunks({c.message["componentId"] for c in candidates}):
-        for row in session.exec(
-            select(
-                Attestation.supplier_org_id, Attestation.component_id, Attestation.declared_unit
-            ).where(col(Attestation.component_id).in_(chunk))
-        ).all():
-            units[(row[0], row[1])] = row[2]
-    names = {
-        o.id: o.name
-        for o in session.exec(
-            select(Organisation).where(col(Organisation.id).in_({k.org_id for k in keys.values()}))
-        ).all()
-    }
-
+    known = _lookup(session, candidates)
     verifying_contract = domain(chain_id=chain_id, contract=contract)["verifyingContract"]
     rows: list[dict[str, Any]] = []
     leaves: list[tuple[str, str, list[str]]] = []
     for c in candidates:
-        outcome = _admit(c, keys, known_ids, used_nonces, upstream, units, now)
+        outcome = _admit(c, known.keys, known.ids, known.nonces, known.upstream, known.units, now)
         if outcome is not None:
             results[c.index] = outcome
             continue
-        key = keys[c.signer]
-        m = c.message
-        record = {
-            "type": RECORD_TYPE,
-            "id": c.digest,
-            "chainId": chain_id,
-            "verifyingContract": verifying_contract,
-            "message": m,
-            "signature": "0x" + c.signature.hex(),
-            "signer": c.signer,
-            "supplierName": names[key.org_id],
-        }
-        salt = new_master_salt()
-        leaf_value = record_leaf_value(record, salt)
-        depth = 1 + max((upstream[u][1] for u in m["upstream"]), default=0)
-        rows.append(
-            {
-                "id": c.digest,
-                "supplier_org_id": key.org_id,
-                "signer": c.signer,
-                "pushed_by_org_id": org.id,
-                "component_id": m["componentId"],
-                "product_id": m["productId"],
-                "declared_unit": m["declaredUnit"],
-                "kg_co2e_per_unit": m["kgCo2ePerUnit"],
-                "nonce": m["nonce"],
-                "expiry": m["expiry"],
-                "upstream": m["upstream"],
-                "depth": depth,
-                "status": ACTIVE,
-                "revocation_reason": None,
-                "record": record,
-                "master_salt": "0x" + salt.hex(),
-                "received_at": now,
-            }
+        row, leaf_value = _new_row(
+            c,
+            known,
+            pushed_by=org.id,
+            chain_id=chain_id,
+            verifying_contract=verifying_contract,
+            now=now,
         )
+        rows.append(row)
         leaves.append((RECORD_TYPE, c.digest, leaf_value))
-        # Later items of the same request may cite this one, and may not repeat it.
-        known_ids.add(c.digest)
-        used_nonces.add((key.org_id, m["nonce"]))
-        upstream[c.digest] = (ACTIVE, depth)
-        units.setdefault((key.org_id, m["componentId"]), m["declaredUnit"])
+        known.admit(c, row["supplier_org_id"], row["depth"])
         results[c.index] = AttestationItemResult(index=c.index, status="created", id=c.digest)
     if rows:
-        # Multi-row inserts: a per-row ORM flush (ledger.enqueue) is ~10x slower in bulk.
-        # These are new records (ids checked above), so enqueue's conflict check cannot apply.
-        try:
-            session.execute(sa.insert(Attestation), rows)
-            ledger.enqueue_new(session, leaves)
-        except IntegrityError:
-            # Another request stored one of these (same id or nonce) after our checks; nothing
-            # of this request is kept (the caller's transaction rolls back) and a retry answers
-            # per item.
-            raise ConflictError(
-                "another request stored some of these attestations at the same time; retry",
-                code="concurrent_push",
-            ) from None
-        record_audit_many(
-            session,
-            action="attestation.push",
-            subject_type=RECORD_TYPE,
-            changes=[(row["id"], None, audit_snapshot(row)) for row in rows],
-        )
+        _store(session, rows, leaves)
     return [results[i] for i in sorted(results)]
 
 
@@ -473,7 +534,7 @@ def check_components(session: Session, components: Sequence[Mapping[str, Any]]) 
     check_tree([c["attestation_id"] for c in components], children, max_depth=MAX_CHAIN_DEPTH)
 
 
-# --- reading, bundles, revocation ------------------------------------------------------------
+# --- reading, supply chains, revocation ----------------------------------------------------
 
 
 def get_attestation(session: Session, *, attestation_id: str) -> Attestation:
@@ -520,52 +581,13 @@ def to_public(session: Session, attestation: Attestation) -> AttestationPublic:
     )
 
 
-def parse_hide(value: str | None) -> frozenset[str]:
-    """``?hide=a,b`` → the field names to hide; ``type`` and ``id`` cannot be hidden."""
-    names = frozenset(n.strip() for n in (value or "").split(",") if n.strip())
-    fixed = names & set(REQUIRED_FIELDS)
-    if fixed:
-        raise InvalidInputError(
-            f"{', '.join(sorted(fixed))} cannot be hidden: the leaf value shows them",
-            code="cannot_hide",
-            field="query.hide",
-        )
-    return names
+def supply_chain(session: Session, ids: Sequence[str]) -> list[Attestation]:
+    """The attestations ``ids`` name, in order, after loading and checking their whole chain.
 
-
-def check_hidden(bundle: Mapping[str, Any], hide: frozenset[str]) -> None:
-    """Refuse ``hide`` names that hid nothing anywhere in ``bundle`` (``unknown_field``).
-
-    A misspelt name (``suppliername``) must not publish the field its author meant to hide.
+    The chain must be acyclic and at most ``MAX_CHAIN_DEPTH`` attestations deep below the label
+    (:class:`SupplyChainError`); a missing one is :class:`NotFoundError`. Loaded level by level,
+    the upstream rows are in the session when their own bundles are built.
     """
-    found: set[str] = set()
-
-    def walk(b: Mapping[str, Any]) -> None:
-        found.update((b.get("disclosure") or {}).get("hidden", {}))
-        for nested in (*b.get("attestations", ()), *b.get("recognitions", ())):
-            walk(nested)
-
-    walk(bundle)
-    unknown = sorted(hide - found)
-    if unknown:
-        raise InvalidInputError(
-            f"no record in this bundle has {', '.join(unknown)}: nothing would be hidden",
-            code="unknown_field",
-            field="query.hide",
-        )
-
-
-def disclose_for(record: Mapping[str, Any], hide: frozenset[str]) -> list[str] | None:
-    """The ``disclose`` argument of ``build_bundle`` for ``record`` (None: disclose all)."""
-    if not hide & set(record):
-        return None
-    return [name for name in record if name not in hide]
-
-
-def attestation_bundles(
-    session: Session, ids: Sequence[str], *, hide: frozenset[str] = frozenset()
-) -> list[dict[str, Any]]:
-    """The ``tanji-bundle/1`` of each attestation, each carrying its upstream's, recursively."""
     tree = load_tree(session, ids)
 
     def children(node: str) -> Sequence[str]:
@@ -573,20 +595,10 @@ def attestation_bundles(
         return [] if row is None else row.upstream
 
     check_tree(ids, children, max_depth=MAX_CHAIN_DEPTH)
-
-    def bundle(node: str) -> dict[str, Any]:
-        row = tree.get(node)
-        if row is None:
+    for node in ids:
+        if node not in tree:
             raise NotFoundError(f"attestation {node} does not exist", field="attestation_id")
-        return build_bundle(
-            record=row.record,
-            salt=bytes.fromhex(row.master_salt.removeprefix("0x")),
-            leaf=ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=row.id),
-            disclose=disclose_for(row.record, hide),
-            attestations=[bundle(u) for u in row.upstream],
-        )
-
-    return [bundle(i) for i in ids]
+    return [tree[node] for node in ids]
 
 
 def may_revoke(session: Session, *, attestation: Attestation, org: Organisation) -> bool:
@@ -649,8 +661,8 @@ def revoke_attestation(
 ) -> Attestation:
     """Withdraw an attestation, on chain once anchored (see :func:`may_revoke` for who may).
 
-    One still waiting for its batch is revoked on chain right after it is anchored
-    (:func:`queue_due_attestation_revocations`); the registry reports it revoked at once.
+    One still waiting for its batch is revoked on chain right after it is anchored (the
+    revocation sweep, :mod:`registry.records.sweeps`); the registry reports it revoked at once.
     """
     if not may_revoke(session, attestation=attestation, org=org):
         raise PermissionDeniedError(
@@ -728,30 +740,3 @@ def label_supply_chain(session: Session, record: Mapping[str, Any]) -> list[dict
         {**node, "quantity": c["quantity"], "unit": c["unit"]}
         for c, node in zip(components, nodes, strict=True)
     ]
-
-
-def queue_due_attestation_revocations(session: Session) -> int:
-    """Queue on-chain revocations of withdrawn attestations anchored since; commits.
-
-    An attestation withdrawn while it waited for its batch (its key revoked from an earlier
-    time) is revoked on chain once anchored. The anchoring loop calls this every cycle.
-    """
-    requested = select(ledger.AnchorRevocation.record_id).where(
-        ledger.AnchorRevocation.record_type == RECORD_TYPE
-    )
-    rows = session.exec(
-        select(Attestation).where(
-            Attestation.status == REVOKED,
-            col(Attestation.revocation_reason).is_not(None),
-            col(Attestation.id).not_in(requested),
-        )
-    ).all()
-    queued = 0
-    for row in rows:
-        assert row.revocation_reason is not None
-        queued += revoke_leaf_once_anchored(
-            session, record_type=RECORD_TYPE, record_id=row.id, reason=row.revocation_reason
-        )
-    if queued:
-        session.commit()
-    return queued

@@ -21,9 +21,9 @@ from registry.models.footprints import BulkItemResult, Footprint, FootprintCreat
 from registry.models.orgs import Organisation, OrgRole
 from registry.validation import validation_error_details
 from verifier.canonical import canonicalize
+from verifier.protocol.records import FOOTPRINT as RECORD_TYPE
 from verifier.record import record_digest, record_leaf_value
 
-RECORD_TYPE = "footprint"
 FOOTPRINT_SUBMITTED = "submitted"
 
 

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 from registry.errors import ConflictError, InvalidInputError
 from registry.models.idempotency import IdempotencyEntry
 from verifier.canonical import canonicalize
-from verifier.protocol.codes import Code
 from verifier.errors import BundleFormatError
+from verifier.protocol.codes import Code
 
 MAX_KEY_LENGTH = 200
 

@@ -15,7 +15,7 @@ from registry.audit import record_audit
 from registry.catalogue import CATEGORIES
 from registry.crud.footprints import RECORD_TYPE as FOOTPRINT_RECORD_TYPE
 from registry.crud.footprints import audit_snapshot as footprint_audit_snapshot
-from registry.crud.footprints import footprint_digest, salt_bytes
+from registry.crud.footprints import footprint_digest
 from registry.crud.prefixes import check_gtin_owned
 from registry.errors import (
     ConflictError,
@@ -24,11 +24,11 @@ from registry.errors import (
     PermissionDeniedError,
 )
 from registry.grading import grade_footprint
+from registry.i18n import LANGUAGES, NAME_KEYS
 from registry.ids import new_master_salt, new_record_id
 from registry.models.footprints import Footprint
 from registry.models.idempotency import CertificateCounter
 from registry.models.labels import (
-    REASON_SUPERSEDED,
     Label,
     LabelCreate,
     LabelPublic,
@@ -36,9 +36,10 @@ from registry.models.labels import (
 )
 from registry.models.orgs import Organisation, OrgRole
 from registry.qr import label_url
+from verifier.protocol.reasons import RevocationReason
+from verifier.protocol.records import LABEL as RECORD_TYPE
 from verifier.record import record_leaf_value
 
-RECORD_TYPE = "label"
 CERTIFICATE_PREFIX = "CQ-CFL"
 ACTIVE, REVOKED, SUPERSEDED = "active", "revoked", "superseded"
 
@@ -94,7 +95,8 @@ def build_record(
             "serial": body.serial,
             "product_ids": data.get("product_ids", []),
             "category": category.code,
-            "category_name": {"zh": category.name_zh, "en": category.name_en},
+            # Keyed as every anchored record has it (registry.i18n.NAME_KEYS: zh is Simplified).
+            "category_name": {NAME_KEYS[lang]: category.names[lang] for lang in LANGUAGES},
         },
         "company": {"name": enterprise.name, "org": enterprise.id},
         "footprint": {
@@ -343,8 +345,9 @@ def revoke_label(
 ) -> Label:
     """Mark a label revoked and queue its on-chain revocation (no commit).
 
-    A label still waiting for its anchor is revoked on chain as soon as it is anchored (see
-    :func:`queue_due_revocations`); until then the registry already reports it revoked.
+    A label still waiting for its anchor is revoked on chain as soon as it is anchored (the
+    revocation sweep, :mod:`registry.records.sweeps`); until then the registry already reports
+    it revoked.
     """
     _check_issuer(label, org)
     if label.status != ACTIVE:
@@ -352,7 +355,9 @@ def revoke_label(
             f"label {label.id} is already {label.status}", code="already_revoked", field="label_id"
         )
     before = audit_snapshot(label)
-    label.status = SUPERSEDED if reason == REASON_SUPERSEDED and label.superseded_by else REVOKED
+    label.status = (
+        SUPERSEDED if reason == RevocationReason.SUPERSEDED and label.superseded_by else REVOKED
+    )
     label.revocation_reason = reason
     label.revocation_note = note
     label.revoked_at = datetime.now(UTC)
@@ -388,7 +393,11 @@ def supersede_label(session: Session, *, old: Label, org: Organisation, body: La
     new = issue_label(session, certifier=org, body=body, supersedes=old)
     old.superseded_by = new.id
     revoke_label(
-        session, label=old, org=org, reason=REASON_SUPERSEDED, note=f"superseded by {new.id}"
+        session,
+        label=old,
+        org=org,
+        reason=RevocationReason.SUPERSEDED,
+        note=f"superseded by {new.id}",
     )
     return new
 
@@ -414,13 +423,13 @@ def _check_same_product(old: Label, replacement: Footprint) -> None:
 
 def _same_product_ids(was: dict[str, Any], now: dict[str, Any]) -> bool:
     """The product's identity: its GTIN where it has one, else a product id in common, else
-    its name (in either language, so that a correction of the other one still matches)."""
+    its name (in any language both have, so that a correction of another one still matches)."""
     if was.get("gtin"):
         return bool(now.get("gtin") == was["gtin"])
     if was.get("product_ids"):
         return bool(set(was["product_ids"]) & set(now.get("product_ids") or []))
     name, new_name = was["name"], now["product_name"]
-    return bool(name["zh"] == new_name["zh"] or name["en"] == new_name["en"])
+    return any(new_name.get(lang) == text for lang, text in name.items())
 
 
 def _request_on_chain(session: Session, label: Label) -> bool:
@@ -434,25 +443,6 @@ def _request_on_chain(session: Session, label: Label) -> bool:
             return False
         raise
     return True
-
-
-def queue_due_revocations(session: Session) -> int:
-    """Queue on-chain revocations of revoked labels that have been anchored since; commits."""
-    requested = select(ledger.AnchorRevocation.record_id).where(
-        ledger.AnchorRevocation.record_type == RECORD_TYPE
-    )
-    rows = session.exec(
-        select(Label).where(
-            col(Label.revocation_reason).is_not(None), col(Label.id).not_in(requested)
-        )
-    ).all()
-    queued = 0
-    for label in rows:
-        if _request_on_chain(session, label):
-            queued += 1
-    if queued:
-        session.commit()
-    return queued
 
 
 def get_label(session: Session, *, label_id: str) -> Label:
@@ -514,30 +504,4 @@ def to_public(session: Session, label: Label, *, base_url: str) -> LabelPublic:
         superseded_by=label.superseded_by,
         reissue_of=label.reissue_of,
         created_at=label.created_at,
-    )
-
-
-def label_bundle(
-    session: Session, label: Label, *, hide: frozenset[str] = frozenset()
-) -> dict[str, Any]:
-    """The label's ``tanji-bundle/1`` (status pending and no proof until it is anchored).
-
-    It carries each component's attestation bundle (nested ``attestations``, recursively for
-    upstream hops). ``hide`` names fields to redact in every record of the bundle that has them.
-    """
-    from anchoring.bundle import build_bundle
-    from registry.crud.attestations import attestation_bundles, disclose_for
-    from registry.crud.recognitions import label_recognition_bundles
-
-    leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=label.id)
-    components = label.record.get("components") or []
-    return build_bundle(
-        record=label.record,
-        salt=salt_bytes(label.master_salt),
-        leaf=leaf,
-        disclose=disclose_for(label.record, hide),
-        attestations=attestation_bundles(
-            session, [c["attestation_id"] for c in components], hide=hide
-        ),
-        recognitions=label_recognition_bundles(session, label),
     )

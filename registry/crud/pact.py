@@ -1,8 +1,9 @@
 """PACT v3 exchange of stored footprints: export one with its proof, import one for an org.
 
 The mapping itself is :mod:`registry.pact` (pure); this module adds the database: the footprint's
-own ``tanji-bundle/1`` travels in the export once it is anchored, and an imported document becomes
-a footprint of the importing organisation, stored and queued for anchoring like any submission.
+own ``tanji-bundle/1`` (built by :mod:`registry.records`) travels in the export once it is
+anchored, and an imported document becomes a footprint of the importing organisation, stored and
+queued for anchoring like any submission.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from anchoring import ledger
-from anchoring.bundle import build_bundle
 from registry.audit import record_audit
-from registry.crud.footprints import RECORD_TYPE, add_footprint, salt_bytes
+from registry.crud.footprints import RECORD_TYPE, add_footprint
 from registry.errors import InvalidInputError
 from registry.models.footprints import Footprint, FootprintCreate
 from registry.models.orgs import Organisation
@@ -25,21 +24,18 @@ from registry.validation import validation_error_details
 from verifier.verifier import Verdict, verify_offline
 
 
-def footprint_bundle(session: Session, footprint: Footprint) -> dict[str, Any] | None:
-    """The footprint's ``tanji-bundle/1`` once anchored, else None (a PACT export has no proof)."""
-    leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=footprint.id)
-    if leaf is None:
-        return None
-    return build_bundle(record=footprint.record, salt=salt_bytes(footprint.master_salt), leaf=leaf)
-
-
 def export_footprint(
-    session: Session, *, footprint: Footprint, pcf_extra: Mapping[str, Any] | None = None
+    *,
+    footprint: Footprint,
+    bundle: Mapping[str, Any] | None,
+    pcf_extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The footprint as a PACT v3 ProductFootprint, its anchored bundle in the Tanji extension."""
-    return footprint_to_pact(
-        footprint.record, bundle=footprint_bundle(session, footprint), pcf_extra=pcf_extra
-    )
+    """The footprint as a PACT v3 ProductFootprint, ``bundle`` in the Tanji extension.
+
+    ``bundle`` is the footprint's anchored ``tanji-bundle/1`` (``registry.records``
+    ``anchored_bundle``), or ``None`` while it is pending: a PACT export then carries no proof.
+    """
+    return footprint_to_pact(footprint.record, bundle=bundle, pcf_extra=pcf_extra)
 
 
 def import_footprint(
@@ -51,15 +47,17 @@ def import_footprint(
 ) -> tuple[Footprint, dict[str, Any] | None]:
     """Create a footprint of ``org`` from a PACT document (no commit).
 
-    ``fill`` supplies what a foreign document cannot (``category``, ``product_name.zh``); the
-    document's own values win. A carried Tanji bundle must be consistent offline (its record gives
-    its leaf and its proof its root), or the import is refused (``bundle_invalid``): a proof that
-    does not hold must not travel on as if it did. Returns the footprint and that bundle.
+    ``fill`` supplies what a foreign document cannot (``category``; ``product_name``, a name
+    keyed by language tag such as ``{"zh": ...}``); the document's own values win, name by
+    name. A carried Tanji bundle must be consistent offline (its record gives its leaf and its
+    proof its root), or the import is refused (``bundle_invalid``): a proof that does not hold
+    must not travel on as if it did. Returns the footprint and that bundle.
     """
     data, bundle = pact_to_footprint(doc)
     for name, value in (fill or {}).items():
-        if name == "product_name_zh":
-            data.setdefault("product_name", {}).setdefault("zh", value)
+        if name == "product_name":
+            # The document's own names win; the fill adds the languages it lacks.
+            data["product_name"] = {**value, **data.get("product_name", {})}
         else:
             data.setdefault(name, value)
     if bundle is not None:

@@ -1,4 +1,4 @@
-"""Recognitions: take in a partner's signed recognition or withdrawal, store, anchor, bundle.
+"""Recognitions: take in a partner's signed recognition or withdrawal, store and anchor them.
 
 Intake checks, in order: the typed data is exactly Tanji's ``Recognition`` and signed for this
 deployment (chain and anchor contract); the signature recovers to ``message.recognizer``; that
@@ -23,13 +23,8 @@ from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
 from registry.audit import record_audit
-from registry.crud.footprints import salt_bytes
 from registry.crud.labels import ACTIVE as LABEL_ACTIVE
-from registry.crud.suppliers import (
-    REASON_KEY_COMPROMISE,
-    not_in_force,
-    revoke_leaf_once_anchored,
-)
+from registry.crud.suppliers import not_in_force, revoke_leaf_once_anchored
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.ids import new_master_salt
 from registry.models.labels import Label
@@ -47,6 +42,9 @@ from registry.models.recognitions import (
 from registry.models.suppliers import SupplierKey
 from verifier.eip712 import StatementKind
 from verifier.errors import AttestationError
+from verifier.protocol.reasons import RevocationReason
+from verifier.protocol.records import LABEL
+from verifier.protocol.scheme import label_category, label_scheme_id
 from verifier.recognition import (
     RECOGNITION,
     RECORD_TYPE,
@@ -57,11 +55,11 @@ from verifier.recognition import (
 )
 from verifier.record import record_leaf_value
 
-#: On-chain revocation reason of a withdrawn recognition's leaf (docs/PROTOCOL.md: 2 withdrawn).
-REASON_WITHDRAWN = 2
-#: The on-chain reason follows how the recognition ended.
-ON_CHAIN_REASON = {WITHDRAWN: REASON_WITHDRAWN, KEY_REVOKED: REASON_KEY_COMPROMISE}
-LABEL_RECORD_TYPE = "label"
+#: The on-chain revocation reason of a recognition's leaf follows how the recognition ended.
+ON_CHAIN_REASON = {
+    WITHDRAWN: RevocationReason.WITHDRAWN,
+    KEY_REVOKED: RevocationReason.KEY_COMPROMISE,
+}
 
 
 def _coded(exc: AttestationError, prefix: str) -> InvalidInputError:
@@ -106,16 +104,11 @@ def label_for_leaf(session: Session, leaf_hash: str) -> Label | None:
     """The label whose Merkle leaf hash is ``leaf_hash`` (queued or anchored), or None."""
     row = session.exec(
         select(ledger.AnchorRecord).where(
-            ledger.AnchorRecord.record_type == LABEL_RECORD_TYPE,
+            ledger.AnchorRecord.record_type == LABEL,
             ledger.AnchorRecord.leaf_hash == leaf_hash.lower(),
         )
     ).first()
     return None if row is None else session.get(Label, row.record_id)
-
-
-def label_scheme_id(label: Label) -> str:
-    """The scheme a label of this registry is issued under: its certificate prefix (``CQ-CFL``)."""
-    return label.certificate_number.rsplit("-", 2)[0]
 
 
 def submit_recognition(
@@ -304,33 +297,13 @@ def withdraw_recognition(
 
 
 def _request_on_chain(session: Session, recognition: Recognition) -> bool:
-    # Not anchored yet: queued by queue_due_withdrawals once it is.
+    # Not anchored yet: queued by the revocation sweep (registry.records.sweeps) once it is.
     return revoke_leaf_once_anchored(
         session,
         record_type=RECORD_TYPE,
         record_id=recognition.id,
         reason=ON_CHAIN_REASON[recognition.status],
     )
-
-
-def queue_due_withdrawals(session: Session) -> int:
-    """Queue on-chain revocations of ended recognitions anchored since; commits if any.
-
-    Withdrawn ones get reason 2, those of a revoked key reason 6. The anchoring loop calls this
-    every cycle (a key revocation has no recognition route to trigger it).
-    """
-    requested = select(ledger.AnchorRevocation.record_id).where(
-        ledger.AnchorRevocation.record_type == RECORD_TYPE
-    )
-    rows = session.exec(
-        select(Recognition).where(
-            col(Recognition.status).in_(ENDED), col(Recognition.id).not_in(requested)
-        )
-    ).all()
-    queued = sum(_request_on_chain(session, row) for row in rows)
-    if queued:
-        session.commit()
-    return queued
 
 
 def get_recognition(session: Session, *, recognition_id: str) -> Recognition:
@@ -367,21 +340,15 @@ def list_recognitions(
     return list(rows), int(count)
 
 
-def recognition_bundle(session: Session, recognition: Recognition) -> dict[str, Any]:
-    """The recognition's own ``tanji-bundle/1`` (pending until anchored)."""
-    from anchoring.bundle import build_bundle
-
-    leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=recognition.id)
-    return build_bundle(
-        record=recognition.record, salt=salt_bytes(recognition.master_salt), leaf=leaf
-    )
-
-
 def recognitions_of_label(session: Session, label: Label) -> list[Recognition]:
     """Active recognitions about ``label``: of the label itself, or of its scheme and category."""
-    category = str(label.record.get("product", {}).get("category") or "")
-    scheme = label_scheme_id(label)
-    subjects = {scheme_subject(scheme, category), scheme_subject(scheme, "")} if category else set()
+    category = label_category(label.record)
+    scheme = label_scheme_id(label.record)
+    subjects = (
+        {scheme_subject(scheme, category), scheme_subject(scheme, "")}
+        if scheme is not None and category is not None
+        else set()
+    )
     rows = session.exec(
         select(Recognition)
         .where(Recognition.status == ACTIVE)
@@ -395,20 +362,6 @@ def recognitions_of_label(session: Session, label: Label) -> list[Recognition]:
         .order_by(col(Recognition.created_at), col(Recognition.id))
     ).all()
     return list(rows)
-
-
-def label_recognition_bundles(session: Session, label: Label) -> list[dict[str, Any]]:
-    """Bundles of the label's active, anchored recognitions (nested ``recognitions``).
-
-    A recognition still waiting for its anchor is left out rather than making the whole label
-    bundle read as pending; it appears once anchored.
-    """
-    out = []
-    for recognition in recognitions_of_label(session, label):
-        bundle = recognition_bundle(session, recognition)
-        if bundle.get("status") != "pending":
-            out.append(bundle)
-    return out
 
 
 def to_public(session: Session, recognition: Recognition, *, base_url: str) -> RecognitionPublic:

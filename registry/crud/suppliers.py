@@ -40,12 +40,10 @@ from verifier.attestation import RECORD_TYPE as ATTESTATION_RECORD_TYPE
 from verifier.eip712 import read_address
 from verifier.errors import AttestationError
 from verifier.hashing import keccak
+from verifier.protocol.reasons import RevocationReason
 from verifier.recognition import RECORD_TYPE as RECOGNITION_RECORD_TYPE
 from verifier.signature import recover_address, signature_bytes
 
-#: docs/PROTOCOL.md revocation reason 6: statements (attestations, recognitions) the registry
-#: accepted with a key after its revocation time are withdrawn with it.
-REASON_KEY_COMPROMISE = 6
 #: The audit log's subject type of a signing key (its id is the address).
 KEY_SUBJECT = "supplier_key"
 
@@ -245,7 +243,7 @@ def revoke_key(
     ).all():
         was = attestation_snapshot(attestation)
         attestation.status = REVOKED
-        attestation.revocation_reason = REASON_KEY_COMPROMISE
+        attestation.revocation_reason = RevocationReason.KEY_COMPROMISE
         withdrawn.append((ATTESTATION_RECORD_TYPE, attestation))
         record_audit(
             session,
@@ -278,7 +276,10 @@ def revoke_key(
     for record_type, row in withdrawn:
         session.add(row)
         revoke_leaf_once_anchored(
-            session, record_type=record_type, record_id=row.id, reason=REASON_KEY_COMPROMISE
+            session,
+            record_type=record_type,
+            record_id=row.id,
+            reason=RevocationReason.KEY_COMPROMISE,
         )
     session.flush()
     return key
@@ -289,9 +290,9 @@ def revoke_leaf_once_anchored(
 ) -> bool:
     """Queue the on-chain revocation of a record's leaf if it is anchored (no commit).
 
-    False when it is not anchored yet: the anchoring loop's sweeps (``queue_due_*``) queue it
-    once it is, so a record withdrawn while it waited for its batch is revoked on chain all the
-    same.
+    False when it is not anchored yet: the revocation sweep (:mod:`registry.records.sweeps`,
+    run by the anchoring loop and ``tanji anchor``) queues it once it is, so a record withdrawn
+    while it waited for its batch is revoked on chain all the same.
     """
     try:
         ledger.request_revocation(

@@ -17,10 +17,10 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from registry.models.common import StrictInput, UTCDateTime, utcnow
-from verifier.bundle import MAX_DEPTH as MAX_BUNDLE_DEPTH
+from verifier.protocol.records import MAX_DEPTH as MAX_BUNDLE_DEPTH
 
 #: Longest supply chain: attestation hops below a label. The verifier parses bundles nested at
-#: most ``verifier.bundle.MAX_DEPTH`` (8) levels, the label itself being the first.
+#: most ``verifier.protocol.records.MAX_DEPTH`` (8) levels, the label itself being the first.
 MAX_CHAIN_DEPTH: Final = MAX_BUNDLE_DEPTH - 1
 MAX_BULK: Final = 10_000
 ACTIVE: Final = "active"

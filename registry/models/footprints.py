@@ -12,13 +12,16 @@ labelled, so a split that does not explain it is rejected rather than silently r
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import pycountry
 from pydantic import (
+    AfterValidator,
     BaseModel,
     Field,
     SerializerFunctionWrapHandler,
+    StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_serializer,
     model_validator,
@@ -30,6 +33,7 @@ from sqlmodel import SQLModel
 
 from registry.catalogue import CATEGORIES
 from registry.errors import InvalidInputError
+from registry.i18n import NAME_KEYS, REQUIRED_NAME_LANGUAGES
 from registry.models.common import JsonFloat, StrictInput, UTCDateTime, utcnow
 from registry.plaintext import MultilineText, PlainText
 from registry.qr import normalize_gtin
@@ -40,9 +44,48 @@ SPLIT_ABSOLUTE_TOLERANCE: Final = 1e-6
 SystemBoundary = Literal["cradle-to-gate", "cradle-to-grave", "gate-to-gate"]
 
 
-class LocalizedName(StrictInput):
-    zh: PlainText = Field(min_length=1, max_length=200)
-    en: PlainText = Field(min_length=1, max_length=200)
+#: Longest name text in any language.
+NAME_MAX_LENGTH: Final = 200
+_NAME_TEXT_SCHEMA: Final = {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH}
+#: One language's text of a name: bounded as a string (before :data:`PlainText`'s check, as a
+#: model field's bounds are, so an overlong name is ``string_too_long``), then plain text.
+NameText = Annotated[
+    str, StringConstraints(min_length=1, max_length=NAME_MAX_LENGTH), *PlainText.__metadata__
+]
+
+
+def _name_languages(value: dict[str, str]) -> dict[str, str]:
+    """Keys are the stored language tags (:data:`registry.i18n.NAME_KEYS`); some are required."""
+    keys = set(NAME_KEYS.values())
+    for key in value:
+        if key not in keys:
+            raise PydanticCustomError(
+                "extra_forbidden",
+                "'{key}' is not a name language; names are keyed by {keys}",
+                {"key": key, "keys": ", ".join(NAME_KEYS.values()), "loc": key},
+            )
+    for lang in REQUIRED_NAME_LANGUAGES:
+        if NAME_KEYS[lang] not in value:
+            raise PydanticCustomError("missing", "Field required", {"loc": NAME_KEYS[lang]})
+    return {key: value[key] for key in NAME_KEYS.values() if key in value}
+
+
+#: A name a person reads, keyed by language tag: ``zh`` (Simplified Chinese) and ``en`` always,
+#: ``zh-Hant`` (Traditional Chinese) when the enterprise gives it (registry.i18n.NAME_KEYS).
+LocalizedName = Annotated[
+    dict[str, NameText],
+    AfterValidator(_name_languages),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "properties": {key: _NAME_TEXT_SCHEMA for key in NAME_KEYS.values()},
+            "required": [NAME_KEYS[lang] for lang in REQUIRED_NAME_LANGUAGES],
+            "additionalProperties": False,
+            "description": "The name by language tag: zh (Simplified Chinese), zh-Hant "
+            "(Traditional Chinese, optional), en",
+        }
+    ),
+]
 
 
 class ReferencePeriod(StrictInput):

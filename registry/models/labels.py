@@ -14,9 +14,6 @@ from sqlmodel import SQLModel
 from registry.models.common import StrictInput, UTCDateTime, utcnow
 from registry.plaintext import MultilineText
 
-#: Reason code of a label replaced by a corrected one (docs/PROTOCOL.md reason codes).
-REASON_SUPERSEDED = 1
-
 
 class Validity(StrictInput):
     valid_from: date

@@ -17,8 +17,7 @@ def artwork(**overrides: object) -> LabelArtwork:
     fields: dict[str, object] = {
         "label_id": "lb-7k2m9q4x1c8d",
         "url": label_url("https://tanji.example.cn", "lb-7k2m9q4x1c8d", gtin="6901234567892"),
-        "product_name_zh": "示例 14 英寸轻薄笔记本电脑",
-        "product_name_en": "Demo 14-inch ultrabook",
+        "product_name": {"zh": "示例 14 英寸轻薄笔记本电脑", "en": "Demo 14-inch ultrabook"},
         "company_name": "Demo Bishan Computing Co. <fictional> & Sons",
         "category": "laptop",
         "kg_co2e_per_unit": 268.4,
@@ -78,6 +77,32 @@ def test_svg_is_well_formed_and_says_everything_in_both_languages() -> None:
     assert root.find(f".//{NS}g[@id='grade']/{NS}text").text == "B"  # type: ignore[union-attr]
 
 
+def test_artwork_in_traditional_chinese_or_english_first() -> None:
+    name = {"zh": "示例笔记本电脑", "zh-Hant": "示例手提電腦", "en": "Demo laptop"}
+    hant = ET.fromstring(render_label_svg(artwork(product_name=name, language="zh-Hant")).encode())
+    assert hant.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-Hant"
+    assert "CJK HK" in str(hant.get("font-family"))  # Traditional glyphs, Hong Kong forms
+    text = all_text(hant)
+    for expected in (
+        "碳足跡",
+        "Carbon Footprint",
+        "kg CO₂e/部",
+        "kg CO₂e per unit",
+        "示例分級 Illustrative grade",
+        "手提電腦 Laptop computer",
+        "示例手提電腦",
+        "Demo laptop",
+        "有效期 Valid",
+        "掃碼核實 Scan to verify",
+    ):
+        assert expected in text, expected
+    assert "示例笔记本电脑" not in text and "碳足迹" not in text
+    english = all_text(ET.fromstring(render_label_svg(artwork(language="en")).encode()))
+    assert "Carbon Footprint" in english and "碳足迹" in english
+    assert "Illustrative grade 示例分级" in english
+    assert english.index("Demo 14-inch ultrabook") < english.index("示例 14 英寸轻薄笔记本电脑")
+
+
 def test_qr_is_vector_and_draws_the_label_url_matrix() -> None:
     label = artwork()
     root = ET.fromstring(render_label_svg(label).encode())
@@ -122,4 +147,5 @@ def test_format_amount(value: float, text: str) -> None:
 
 def test_unit_text() -> None:
     assert unit_text("steel_rebar", "t", "zh") == "kg CO₂e/吨"
+    assert unit_text("steel_rebar", "t", "zh-Hant") == "kg CO₂e/公噸"
     assert unit_text("pv_module", "Wp", "en") == "kg CO₂e per Wp"

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account.messages import encode_typed_data
 from sqlmodel import Session, select
 
 from anchoring import ledger
-from registry.attestation_hash import attestation_digest as fast_digest
 from registry.crud.attestations import SupplyChainError, check_tree
 from registry.models.attestations import MAX_CHAIN_DEPTH, Attestation
 from tests.nodes import require_tool
@@ -33,13 +33,16 @@ from tests.registry.supply_chain_data import (
     supplier_account,
 )
 from verifier.attestation import (
+    ATTESTATION,
     attestation_digest,
     attestation_record,
     attestation_typed_data,
+    validate_attestation,
     verify_attestation_record,
 )
 from verifier.bundle import MAX_DEPTH as MAX_BUNDLE_DEPTH
 from verifier.bundle import parse_bundle
+from verifier.hashing import keccak
 from verifier.merkle import leaf_hash
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -430,7 +433,8 @@ def test_walk_refuses_cycles_and_excessive_depth() -> None:
     check_tree(["d", "d"], lambda n: graph.get(n, []), max_depth=1)
 
 
-def test_fast_digest_equals_the_verifier_digest() -> None:
+def test_intake_digest_equals_the_verifier_and_eth_account_digests() -> None:
+    """Intake hashes a validated message with the verifier's one encoder, equal to eth-account."""
     contract = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
     for i in range(200):
         msg = message(
@@ -440,10 +444,13 @@ def test_fast_digest_equals_the_verifier_digest() -> None:
             upstream=["0x" + os.urandom(32).hex() for _ in range(i % 5)],
             expiry=1 + i * 7919,
         )
+        normal = validate_attestation(msg)
         for chain_id in (1, 31337, 2**53 - 1):
-            assert fast_digest(msg, chain_id=chain_id, contract=contract) == attestation_digest(
-                msg, chain_id=chain_id, contract=contract
-            )
+            intake = ATTESTATION.digest_of_normal(normal, chain_id=chain_id, contract=contract)
+            assert intake == attestation_digest(msg, chain_id=chain_id, contract=contract)
+            data = attestation_typed_data(msg, chain_id=chain_id, contract=contract)
+            signable = encode_typed_data(full_message=data)
+            assert intake == keccak(b"\x19\x01" + signable.header + signable.body)
 
 
 async def test_an_attestation_withdrawn_while_pending_is_revoked_on_chain_once_anchored(

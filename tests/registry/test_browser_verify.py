@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import http.server
 import json
 import os
@@ -22,7 +23,7 @@ import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,12 +39,33 @@ from anchoring.bundle import build_bundle
 from anchoring.ledger import AnchoredLeaf, leaf_hash_hex
 from anchoring.tree import MerkleTree
 from tests.nodes import HARDHAT_KEY_0, ROOT, free_port, require_tool
+from tests.registry.partners import SG_BODY_KEY, recognition_message
+from tests.registry.partners import profile as partner_profile
+from verifier.attestation import (
+    ATTESTATION,
+    MAX_UNIT,
+    MAX_UPSTREAM,
+    SYSTEM_BOUNDARIES,
+    attestation_record,
+    attestation_typed_data,
+)
 from verifier.canonical import canonicalize
 from verifier.checks import OFFLINE_CHECKS, RecognitionCheck
-from verifier.protocol.codes import Code
-from verifier.errors import BundleFormatError
+from verifier.cli import recognitions_summary
+from verifier.eip712 import DOMAIN_NAME, DOMAIN_VERSION, MAX_TEXT, RECORD_MEMBERS
+from verifier.errors import BundleFormatError, TrustConfigError
 from verifier.hashing import keccak
 from verifier.merkle import leaf_hash
+from verifier.protocol.codes import Code
+from verifier.protocol.languages import LANGUAGES
+from verifier.protocol.reasons import RevocationReason
+from verifier.recognition import (
+    MAX_SCHEME,
+    MAX_SCOPE,
+    RECOGNITION,
+    SUBJECT_TYPES,
+    recognition_typed_data,
+)
 from verifier.record import (
     LEAF_ENCODING,
     field_commitment,
@@ -52,13 +74,15 @@ from verifier.record import (
     record_leaf_value,
 )
 from verifier.trust import parse_trust
-from verifier.verifier import Verifier, verify_offline
+from verifier.verifier import VerificationReport, Verifier, verify_offline
 
 STATIC_DIR = ROOT / "registry" / "static"
 JS_TESTS = ROOT / "tests" / "registry" / "js"
 ARTIFACT = ROOT / "anchoring" / "artifacts" / "TanjiAnchorRegistry.json"
 SCREENSHOTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+PROFILES = ROOT / "registry" / "data" / "trust-profiles"
+PROFILE_URL = "/bundles/sg-partner-profile.json"  # where the test server serves the profile
 
 # Records whose canonical form is easy to get wrong: every one is run through the Python protocol
 # code and the JS must agree byte for byte (JCS text, salts, commitments, leaf value, leaf hash).
@@ -165,7 +189,7 @@ def edge_cases() -> list[dict[str, Any]]:
 
 def canonical_refusals() -> list[dict[str, Any]]:
     """Values the Python side refuses to canonicalise that JSON text can still carry to JS."""
-    out = []
+    out: list[dict[str, Any]] = []
     for why, text in (("lone high surrogate", '"\\ud800"'), ("lone low surrogate", '"a\\udc00b"')):
         with pytest.raises(BundleFormatError):
             canonicalize(json.loads(text))
@@ -203,7 +227,7 @@ def format_cases() -> list[dict[str, Any]]:
 
     def nest(depth: int) -> dict[str, Any]:
         # Supplier attestations nested in their customers' attestations (lists are typed).
-        b = copy.deepcopy(hop)
+        b: dict[str, Any] = copy.deepcopy(hop)
         for _ in range(depth - 1):
             b = {**copy.deepcopy(hop), "attestations": [b]}
         return b
@@ -261,6 +285,11 @@ def format_cases() -> list[dict[str, Any]]:
             "a label as an upstream hop",
             edit(full, lambda b: b.update(attestations=[{**attestation, "attestations": [full]}])),
         ),
+        ("an unknown anchor member", edit(full, lambda b: b["anchor"].update(chainID=1))),
+        (
+            "an unknown disclosure member",
+            edit(redacted, lambda b: b["disclosure"].update(salt=b["disclosure"]["salts"])),
+        ),
         ("an attestation as a hop (fine)", edit(full, lambda b: b.update(attestations=[hop]))),
         ("nested 8 deep (fine)", json.dumps(nest(8))),
         ("well formed", text),
@@ -288,24 +317,112 @@ def format_cases() -> list[dict[str, Any]]:
     return out
 
 
-def duplicate_recognition_case() -> dict[str, Any]:
-    """A label with one genuine recognition listed twice, and the Python ``recognition`` results."""
-    from tests.verifier.test_recognition_checks import NOW, label_bundle, recognition, trust
+VECTORS: dict[str, Any] = json.loads(
+    (ROOT / "tests" / "assets" / "protocol_vectors.json").read_text("utf-8")
+)
 
-    bundle = label_bundle(recognition())
-    bundle["recognitions"].append(copy.deepcopy(bundle["recognitions"][0]))
-    checks = [*OFFLINE_CHECKS, RecognitionCheck(clock=lambda: NOW)]
-    report = Verifier(trust=trust(), checks=checks).verify(bundle)
-    recognitions = {
-        r.qualified_name: [r.status.value, int(r.code)]
-        for r in report.results
-        if r.name == "recognition"
+
+def _fixed_clock(now: int) -> Callable[[], float]:
+    """A clock that always says ``now`` (unix seconds)."""
+    return lambda: now
+
+
+def statement_results() -> list[dict[str, Any]]:
+    """Every signed-statement vector with the Python verifier's whole results on it.
+
+    The offline checks and ``recognition`` (no node needed), each result as the wire gives it
+    (``to_dict``: status, code, data, messages in every language), for the JS to reproduce.
+    """
+    out = []
+    for case in VECTORS["statements"]["cases"]:
+        checks = [*OFFLINE_CHECKS, RecognitionCheck(clock=_fixed_clock(case["now"]))]
+        report = Verifier(trust=parse_trust(case["trust"]), checks=checks).verify(case["bundle"])
+        summaries = {lang: recognitions_summary(report.results, lang=lang) for lang in LANGUAGES}
+        out.append(
+            {**case, "results": [r.to_dict() for r in report.results], "summaries": summaries}
+        )
+    return out
+
+
+def statement_definitions() -> dict[str, Any]:
+    """The EIP-712 facts the in-browser verifier restates, as the Python verifier defines them."""
+    kinds = {}
+    for kind in (ATTESTATION, RECOGNITION):
+        kinds[kind.record_type] = {
+            "primaryType": kind.primary_type,
+            "signerMember": kind.signer_member,
+            "struct": [dict(member) for member in kind.struct],
+        }
+    return {
+        "recordMembers": list(RECORD_MEMBERS),
+        "domainName": DOMAIN_NAME,
+        "domainVersion": DOMAIN_VERSION,
+        "kinds": kinds,
+        "systemBoundaries": list(SYSTEM_BOUNDARIES),
+        "subjectTypes": list(SUBJECT_TYPES),
+        "attestationLimits": {"text": MAX_TEXT, "unit": MAX_UNIT, "upstream": MAX_UPSTREAM},
+        "recognitionLimits": {"scheme": MAX_SCHEME, "scope": MAX_SCOPE},
     }
-    assert recognitions == {
-        "recognitions[0].recognition": ["VALID", 0],
-        "recognitions[1].recognition": ["SKIPPED", Code.RECOGNITION_DUPLICATE],
+
+
+def _parsed_trust(doc: dict[str, Any]) -> dict[str, Any]:
+    """A trust file as the JS ``parseTrust`` returns it, from the Python parser's reading."""
+    trust = parse_trust(doc)
+    return {
+        "name": trust.name,
+        "chains": [
+            {"chainId": c.chain_id, "rpcUrl": c.rpc_url, "contracts": sorted(c.contracts)}
+            for c in trust.chains
+        ],
+        "issuers": [{"address": i.address, "name": i.name} for i in trust.issuers],
+        "certificationBodies": [
+            {
+                "address": b.address,
+                "name": b.name,
+                "schemes": sorted(b.schemes),
+                "categories": sorted(b.categories),
+            }
+            for b in trust.certification_bodies
+        ],
+        "acceptedSchemes": None
+        if trust.accepted_schemes is None
+        else sorted(trust.accepted_schemes),
     }
-    return {"json": json.dumps(bundle, ensure_ascii=False), "recognitions": recognitions}
+
+
+def trust_cases() -> list[dict[str, Any]]:
+    """Trust files, the shipped partner profiles among them, and the Python parser's reading (or
+    the field it refuses)."""
+    sg = json.loads((PROFILES / "sg-partner.json").read_text("utf-8"))
+    chain = {"chainId": 31337, "contracts": ["0x" + "ab" * 20]}
+    base = {"format": "tanji-trust/1", "chains": [chain]}
+    body = {"address": "0x" + "cd" * 20}
+    docs: list[tuple[str, Any]] = [
+        *(
+            (f"{p.stem} (shipped)", json.loads(p.read_text("utf-8")))
+            for p in PROFILES.glob("*.json")
+        ),
+        ("a page's trust", {**base, "issuers": [{"address": "0x" + "ef" * 20}]}),
+        ("another format", {**base, "format": "tanji-trust/2"}),
+        ("no chains", {"format": "tanji-trust/1"}),
+        ("a chain listed twice", {**base, "chains": [chain, chain]}),
+        ("chain id 0", {**base, "chains": [{**chain, "chainId": 0}]}),
+        ("a short contract", {**base, "chains": [{**chain, "contracts": ["0x1234"]}]}),
+        ("an issuer without address", {**base, "issuers": [{"name": "x"}]}),
+        ("a body listed twice", {**base, "certificationBodies": [body, body]}),
+        ("a scheme that is not text", {**base, "certificationBodies": [{**body, "schemes": [1]}]}),
+        ("accepted schemes not a list", {**base, "acceptedSchemes": "SG"}),
+        ("an empty rpcUrl", {**base, "chains": [{**chain, "rpcUrl": ""}]}),
+        ("a body in upper case", {**sg, "certificationBodies": [{"address": "0x" + "CD" * 20}]}),
+    ]
+    out = []
+    for why, doc in docs:
+        try:
+            out.append({"why": why, "doc": doc, "parsed": _parsed_trust(doc)})
+        except TrustConfigError as exc:
+            out.append({"why": why, "doc": doc, "field": exc.field})
+    assert sum("parsed" in c for c in out) >= 4 and sum("field" in c for c in out) >= 8
+    return out
 
 
 # -- a real chain -------------------------------------------------------------------------------
@@ -320,6 +437,7 @@ class LiveChain:
     contract: str
     issuer: str
     bundles: dict[str, dict[str, Any]]
+    trust: dict[str, Any]  # a partner's profile (sg-partner.json) for this deployment
 
 
 class _Deployer:
@@ -466,28 +584,96 @@ def live_chain(hardhat_url: str) -> LiveChain:
             ],
         },
     }
-    return LiveChain(hardhat_url, d.chain_id, contract, d.account.address.lower(), bundles)
+    bundles.update(_supply_chain(d, contract))
+    trust = partner_profile("sg", contract=contract, rpc_url=hardhat_url)
+    return LiveChain(hardhat_url, d.chain_id, contract, d.account.address.lower(), bundles, trust)
+
+
+def _signed_attestation(key: bytes, message: dict[str, Any], chain_id: int, contract: str) -> Any:
+    typed = attestation_typed_data(message, chain_id=chain_id, contract=contract)
+    signature = Account.sign_typed_data(key, full_message=typed).signature
+    return attestation_record(typed, bytes(signature), supplier_name=message["componentId"])
+
+
+def _supply_chain(d: _Deployer, contract: str) -> dict[str, dict[str, Any]]:
+    """A laptop label naming a battery pack (which cites its cells) and recognised by the example
+    Singapore body of registry/data/trust-profiles/sg-partner.json; a second label whose
+    recognition the body withdrew (its leaf revoked on chain, reason 2). All signed for this
+    deployment and anchored in one batch."""
+    cell_key, pack_key = keccak(b"tanji/tests/browser/cell"), keccak(b"tanji/tests/browser/pack")
+    cell_message = {
+        "supplier": Account.from_key(cell_key).address,
+        "componentId": "CQ-CELL-21700-A",
+        "productId": "THINKBOOK-14-2026",
+        "declaredUnit": "unit",
+        "kgCo2ePerUnit": "0.482",
+        "systemBoundary": "cradle-to-gate",
+        "periodStart": 1735689600,
+        "periodEnd": 1767225600,
+        "upstream": [],
+        "nonce": _hex(keccak(b"tanji/tests/browser/nonce/cell")),
+        "expiry": 1798761600,
+    }
+    cell = _signed_attestation(cell_key, cell_message, d.chain_id, contract)
+    pack_message = {
+        **cell_message,
+        "supplier": Account.from_key(pack_key).address,
+        "componentId": "CQ-PACK-56WH",
+        "kgCo2ePerUnit": "31.07",
+        "upstream": [cell["id"]],
+        "nonce": _hex(keccak(b"tanji/tests/browser/nonce/pack")),
+    }
+    pack = _signed_attestation(pack_key, pack_message, d.chain_id, contract)
+    laptop = {"name": "笔记本电脑 ThinkBook 14", "gtin": "06901234567892", "category": "laptop"}
+    component = {"attestation_id": pack["id"], "component_id": "CQ-PACK-56WH", "quantity": 1}
+    labels = [
+        _label(8, product=laptop, certificate_number="CQ-CFL-2026-000008", components=[component]),
+        _label(9, product=laptop, certificate_number="CQ-CFL-2026-000009"),
+    ]
+    leaves = [
+        _hex(leaf_hash(LEAF_ENCODING, record_leaf_value(r, _salt(f"label/{r['id']}"))))
+        for r in labels
+    ]
+    recognitions = []
+    for n, leaf in enumerate(leaves):
+        message = recognition_message(
+            SG_BODY_KEY, subject=leaf, valid_from=int(time.time()) - 3600, tag=f"browser-{n}"
+        )
+        typed = recognition_typed_data(message, chain_id=d.chain_id, contract=contract)
+        signature = Account.sign_typed_data(SG_BODY_KEY, full_message=typed).signature
+        recognitions.append(RECOGNITION.record(typed, bytes(signature)))
+    batch = [labels[0], pack, cell, recognitions[0], labels[1], recognitions[1]]
+    tree, salts, anchor = d.anchor_batch(batch)
+    withdrawn = leaf_hash(LEAF_ENCODING, record_leaf_value(batch[5], salts[5]))
+    d.send(
+        d.contract.functions.revokeLeaf(
+            tree.root, withdrawn, tree.proof(5), RevocationReason.WITHDRAWN
+        )
+    )
+
+    def one(i: int) -> dict[str, Any]:
+        return _bundle(d, contract, tree, batch, salts, i, anchor)
+
+    return {
+        "supplyChain": {
+            **one(0),
+            "attestations": [{**one(1), "attestations": [one(2)]}],
+            "recognitions": [one(3)],
+        },
+        "recognitionWithdrawn": {**one(4), "recognitions": [one(5)]},
+    }
 
 
 def python_verdicts(chain: LiveChain) -> dict[str, Any]:
-    """The Python verifier's verdict and per-check (status, code) for every live bundle."""
-    trust = parse_trust(
-        {
-            "format": "tanji-trust/1",
-            "name": "browser test",
-            "chains": [
-                {"chainId": chain.chain_id, "rpcUrl": chain.rpc_url, "contracts": [chain.contract]}
-            ],
-            "issuers": [{"address": chain.issuer, "name": "hardhat account 0"}],
-        }
-    )
-    verifier = Verifier(trust=trust, timeout=10)
+    """The Python verifier's verdict and every result (as the wire gives it) for each live bundle,
+    under the partner's profile for this deployment."""
+    verifier = Verifier(trust=parse_trust(chain.trust), timeout=10)
     out = {}
     for name, bundle in chain.bundles.items():
         report = verifier.verify(bundle)
         out[name] = {
             "status": report.status.value,
-            "checks": {r.qualified_name: [r.status.value, int(r.code)] for r in report.results},
+            "checks": [r.to_dict() for r in report.results],
         }
     return out
 
@@ -509,17 +695,32 @@ def test_node_suite(tmp_path: Path, live_chain: LiveChain) -> None:
         "rootRevoked": "INVALID",
         "notAnchored": "INVALID",
         "withAttestation": "VALID",
+        "supplyChain": "VALID",
+        "recognitionWithdrawn": "INVALID",
     }
+    supply_chain = {r["name"]: r for r in verdicts["supplyChain"]["checks"]}
+    for name in (
+        "attestations[0].attestation_signature",
+        "attestations[0].attestations[0].attestation_signature",
+        "recognitions[0].recognition",
+    ):
+        assert (supply_chain[name]["status"], supply_chain[name]["code"]) == ("VALID", 0), name
+    withdrawn = {r["name"]: r for r in verdicts["recognitionWithdrawn"]["checks"]}
+    assert withdrawn["recognitions[0].not_revoked"]["code"] == Code.REVOKED_LEAF
     fixture = {
         "edgeCases": edge_cases(),
         "canonicalRefusals": canonical_refusals(),
         "formatCases": format_cases(),
-        "duplicateRecognition": duplicate_recognition_case(),
+        "statementResults": statement_results(),
+        "statementDefinitions": statement_definitions(),
+        "trustCases": trust_cases(),
         "chain": {
             "rpcUrl": live_chain.rpc_url,
             "chainId": live_chain.chain_id,
             "contract": live_chain.contract,
             "issuer": live_chain.issuer,
+            "trust": live_chain.trust,
+            "recognizerName": live_chain.trust["certificationBodies"][0]["name"],
             "bundles": live_chain.bundles,
             "pythonVerdicts": verdicts,
         },
@@ -662,13 +863,17 @@ def _page(
     contracts: list[str],
     issuers: Sequence[str] = (),
     load_ethers: bool = True,
+    lang: str = "zh",
+    trust_url: str | None = None,
 ) -> str:
     # The snippet the label page carries (registry/static/verify/README.md); the server fills in
     # the trust. With load_ethers the page fetches ethers in parallel (a deferred classic script);
-    # without, tanji-verify.js imports it itself: both paths must work.
+    # without, tanji-verify.js imports it itself: both paths must work. ``lang`` is the page's
+    # language as the server writes it; ``trust_url`` names a trust profile (data-trust-url).
     ethers = '<script src="/static/vendor/ethers.umd.min.js" defer></script>' if load_ethers else ""
+    profile = f' data-trust-url="{trust_url}"' if trust_url else ""
     return f"""<!doctype html>
-<html lang="zh"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Tanji verify test</title>
 <link rel="stylesheet" href="/static/tanji.css">
@@ -678,7 +883,7 @@ def _page(
 <h1>笔记本电脑 ThinkBook 1</h1>
 <section id="tanji-verify" data-bundle-url="{bundle_url}" data-rpc-url="{rpc_url}"
   data-chain-id="{chain_id}" data-contracts="{",".join(contracts)}"
-  data-issuers="{",".join(issuers)}">
+  data-issuers="{",".join(issuers)}"{profile}>
 <noscript>请启用 JavaScript 以在本机独立核验 · Enable JavaScript to verify on this device</noscript>
 </section>
 {ethers}
@@ -743,8 +948,21 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
             chain_id=live_chain.chain_id,
             contracts=["0x" + "11" * 20],
         ),
+        # A supply-chain label recognised by the example Singapore body, under the Singapore
+        # partner's profile (sg-partner.json with this deployment's contract) named by the page...
+        "supply-chain.html": _page(
+            "/bundles/supplyChain.json", rpc_url="/rpc", trust_url=PROFILE_URL, **trust
+        ),
+        # ... or by the reader (?trust=), on a Traditional Chinese page that names none.
+        "supply-chain-hant.html": _page(
+            "/bundles/supplyChain.json", rpc_url="/rpc", lang="zh-Hant", **trust
+        ),
+        "withdrawn.html": _page(
+            "/bundles/recognitionWithdrawn.json", rpc_url="/rpc", trust_url=PROFILE_URL, **trust
+        ),
     }
     bundles = {f"{k}.json": v for k, v in live_chain.bundles.items()}
+    bundles[PROFILE_URL.rsplit("/", 1)[1]] = live_chain.trust
     with _PageServer(live_chain.rpc_url, pages, bundles) as server:
         yield server
 
@@ -781,15 +999,23 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
         (
             "nested.html",
             "VALID",
-            [
-                "Genuine",
-                "not checked in the browser",
-                'data-not-checked="attestations[0].attestation_signature"',
-            ],
+            # An unsigned hop record: its signature cannot be checked by anybody (790), as in
+            # `tanji verify`; nothing is left unchecked "in the browser".
+            ["Genuine", 'data-status="SKIPPED" data-code="790"'],
             {
                 "anchored": "VALID",
                 "attestations\\[0\\].integrity": "VALID",
                 "attestations\\[0\\].anchored": "VALID",
+                "attestations\\[0\\].attestation_signature": "SKIPPED",
+            },
+        ),
+        (
+            "withdrawn.html",
+            "INVALID",
+            ["无效", "Not genuine", "发证方已撤回", "withdrawn by the issuer"],
+            {
+                "recognitions\\[0\\].recognition": "VALID",
+                "recognitions\\[0\\].not_revoked": "INVALID",
             },
         ),
     ],
@@ -810,6 +1036,7 @@ def test_browser_shows_verdict(
         assert word in section, section
     for check, status in check_statuses.items():
         assert re.search(rf'data-check="{check}" data-status="{status}"', section), section
+    assert "not checked in the browser" not in section and "未在浏览器中核验" not in section
 
 
 def test_browser_rpc_override_reaches_readers_own_node(
@@ -822,10 +1049,75 @@ def test_browser_rpc_override_reaches_readers_own_node(
     assert live_chain.rpc_url in section and "Your chosen chain node" in section
 
 
+def _python_report(chain: LiveChain, name: str) -> VerificationReport:
+    """The Python verifier's report on a live bundle under the partner's profile."""
+    return Verifier(trust=parse_trust(chain.trust), timeout=10).verify(chain.bundles[name])
+
+
+def test_browser_supply_chain_label_with_recognition(
+    chromium: str, page_server: _PageServer, live_chain: LiveChain, tmp_path: Path
+) -> None:
+    """A label with two signed supply-chain hops and a partner's recognition, under the Singapore
+    partner's profile (the page's data-trust-url): every hop's signature and the recognition are
+    VALID in the browser, each line says what `tanji verify` says (its message, in the page's
+    language and beside it in English), and so does the recognitions line."""
+    section = _verdict_section(_chromium(f"{page_server.url}/page/supply-chain.html", tmp_path))
+    assert 'data-verdict="VALID"' in section, section
+    assert "真实有效" in section and "Genuine" in section and "信任配置：" in section
+    report = _python_report(live_chain, "supplyChain")
+    assert report.status.value == "VALID"
+    statements = [r for r in report.results if r.name in ("attestation_signature", "recognition")]
+    assert [(r.qualified_name, r.status.value) for r in statements] == [
+        ("attestations[0].attestation_signature", "VALID"),
+        ("attestations[0].attestations[0].attestation_signature", "VALID"),
+        ("recognitions[0].recognition", "VALID"),
+    ]
+    for r in report.results:
+        line = re.search(
+            rf'<li [^>]*data-check="{re.escape(r.qualified_name)}" data-status="(\w+)" '
+            rf'data-code="(\d+)".*?</li>',
+            section,
+            re.S,
+        )
+        assert line, (r.qualified_name, section)
+        assert (line[1], int(line[2])) == (r.status.value, int(r.code)), r.qualified_name
+        for lang in ("zh-Hans", "en"):
+            assert html.escape(r.message(lang), quote=False) in line[0], (lang, line[0])
+    for lang in ("zh-Hans", "en"):
+        summary = recognitions_summary(report.results, lang=lang)
+        assert summary and html.escape(summary, quote=False) in section, (summary, section)
+
+
+def test_browser_reader_trust_profile_in_traditional_chinese(
+    chromium: str, page_server: _PageServer, live_chain: LiveChain, tmp_path: Path
+) -> None:
+    """`?trust=` names the reader's own trust profile, as `tanji verify --trust` does; the page
+    says so, in the page's language (zh-Hant) with English beside it."""
+    url = f"{page_server.url}/page/supply-chain-hant.html?trust={PROFILE_URL}"
+    section = _verdict_section(_chromium(url, tmp_path))
+    assert 'data-verdict="VALID"' in section, section
+    assert 'data-check="recognitions[0].recognition" data-status="VALID"' in section, section
+    for words in ("真實有效", "Genuine", "使用您指定的信任設定：", "Your chosen trust profile:"):
+        assert words in section, (words, section)
+    report = _python_report(live_chain, "supplyChain")
+    summary = recognitions_summary(report.results, lang="zh-Hant")
+    assert summary and html.escape(summary, quote=False) in section, (summary, section)
+    assert 'lang="zh-Hant"' in section and "供應商簽名" in section
+    # Without a profile the page's own trust names no certification body: the recognition is
+    # reported but not relied on (890), and the label is still genuine.
+    section = _verdict_section(
+        _chromium(f"{page_server.url}/page/supply-chain-hant.html", tmp_path)
+    )
+    assert 'data-verdict="VALID"' in section, section
+    assert (
+        'data-check="recognitions[0].recognition" data-status="SKIPPED" data-code="890"' in section
+    )
+
+
 def test_browser_screenshots(chromium: str, page_server: _PageServer, tmp_path: Path) -> None:
     """Phone-sized screenshots of each verdict, for a person to look at (test-artifacts/)."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    for name in ("valid", "tampered", "down"):
+    for name in ("valid", "tampered", "down", "supply-chain"):
         shot = SCREENSHOTS / f"browser-verify-{name}.png"
         shot.unlink(missing_ok=True)
         _chromium(f"{page_server.url}/page/{name}.html", tmp_path, screenshot=shot)
@@ -834,7 +1126,7 @@ def test_browser_screenshots(chromium: str, page_server: _PageServer, tmp_path: 
 
 # -- the registry itself ------------------------------------------------------------------------
 
-REVOKED_WITHDRAWN = 2  # verifier/revocation.py: withdrawn by the issuer
+REVOKED_WITHDRAWN = RevocationReason.WITHDRAWN
 
 
 @contextmanager

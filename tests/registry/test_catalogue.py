@@ -1,6 +1,7 @@
 import pytest
 
 from registry.catalogue import CATEGORIES, UNITS, UnknownCategoryError, get_category, unit_name
+from registry.i18n import LANGUAGES
 
 PLAN_CATEGORIES = {
     "laptop",
@@ -26,7 +27,8 @@ def test_catalogue_holds_the_chongqing_key_products() -> None:
 def test_every_category_is_complete(code: str) -> None:
     category = get_category(code)
     assert category.code == code
-    assert category.name_zh and category.name_en
+    assert all(category.names[lang] for lang in LANGUAGES)  # a name in every language
+    assert all(category.piece[lang] for lang in LANGUAGES)
     assert category.typical_unit == category.declared_units[0]
     assert all(unit in UNITS for unit in category.declared_units)
     assert category.accepts_unit(category.typical_unit)
@@ -47,9 +49,15 @@ def test_unknown_category_has_a_code_and_field() -> None:
     assert isinstance(info.value, ValueError)
 
 
-def test_unit_names_in_both_languages() -> None:
+def test_unit_names_in_every_language() -> None:
     laptop = get_category("laptop")
     assert unit_name("unit", "zh", laptop) == "台"
     assert unit_name("unit", "en", laptop) == "unit"
     assert unit_name("t", "zh") == "吨"
     assert laptop.name("en") == "Laptop computer"
+    # Hong Kong wording, not a character swap: 手提電腦, 部, 公噸, 電單車.
+    assert laptop.name("zh-Hant") == laptop.name("zh-HK") == "手提電腦"
+    assert unit_name("unit", "zh-Hant", laptop) == "部"
+    assert unit_name("t", "zh-Hant") == "公噸"
+    assert get_category("motorcycle").name("zh-Hant") == "電單車"
+    assert all(names[lang] for names in UNITS.values() for lang in LANGUAGES)

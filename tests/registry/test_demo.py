@@ -25,6 +25,7 @@ from registry.catalogue import CATEGORIES
 from registry.config import Settings, load_settings
 from registry.crud.prefixes import covers
 from registry.demo import DEMO_PRODUCTS_FILE, run_demo
+from registry.i18n import LANGUAGES, NAME_KEYS
 from registry.qr import normalize_gtin
 from tests.nodes import free_port
 from verifier.cli import main as verify_main
@@ -79,6 +80,8 @@ def test_demo_products_cover_the_plan_and_are_marked_demo() -> None:
         assert footprint["category"] in CATEGORIES
         assert "(fictional)" in product["company"] and "示例" in product["company"]
         assert product["basis"].startswith("illustrative")
+        # The name in every language, keyed as a label record keys it (zh-Hant for Hong Kong).
+        assert list(footprint["product_name"]) == [NAME_KEYS[lang] for lang in LANGUAGES]
         if "gtin" in footprint:
             # GS1 restricted-circulation numbers: never a real trade item.
             assert normalize_gtin(footprint["gtin"]).startswith("02")
@@ -114,6 +117,8 @@ def test_demo_seeds_anchors_and_exports_verifiable_labels(tmp_path: Path) -> Non
     assert [label["label_id"] for label in document["labels"]] == [
         label.label_id for label in summary.labels
     ]
+    assert all(label.product_name["zh-Hant"] for label in summary.labels)
+    assert document["labels"][0]["product_name"] == summary.labels[0].product_name
     grades = {label.grade for label in summary.labels}
     assert len(grades) >= 4  # the demo shows the scale, not one grade
 

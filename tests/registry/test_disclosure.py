@@ -124,7 +124,7 @@ async def test_page_lists_and_filters_in_both_languages(
     reply = await client.get("/disclosures", params={"lang": "zh"})
     assert reply.status_code == 200
     page = Page(reply.text)
-    assert page.lang == "zh-CN"
+    assert page.lang == "zh-Hans"
     assert messages("zh")["disclosures"] in page.text
     assert "14英寸轻薄笔记本电脑" in page.text and "P·O 42.5 普通硅酸盐水泥" in page.text
     assert page.of("count") == messages("zh")["results"].format(count=3)

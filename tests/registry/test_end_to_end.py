@@ -25,10 +25,10 @@ from fastapi import FastAPI
 from registry.app import create_app
 from registry.chain import deploy_contract, load_account
 from registry.config import load_settings
-from registry.models.labels import REASON_SUPERSEDED
 from tests.nodes import HARDHAT_KEY_0, free_port
 from tests.registry.factories import Orgs, bearer, footprint, make_orgs, numbered
 from verifier.cli import main as verify_main
+from verifier.protocol.reasons import RevocationReason
 
 #: Reason code used for a revocation in this test (docs/PROTOCOL.md: 2 = withdrawn by certifier).
 REASON = 2
@@ -220,7 +220,7 @@ async def run_supersede(d: Deployment, tmp_path: Path, capsys: pytest.CaptureFix
     assert report["status"] == "INVALID"
     not_revoked = _check(report, "not_revoked")
     assert (not_revoked["status"], not_revoked["code"]) == ("INVALID", 501)
-    assert not_revoked["data"]["reasonCode"] == REASON_SUPERSEDED == 1
+    assert not_revoked["data"]["reasonCode"] == RevocationReason.SUPERSEDED == 1
     new = await wait_for(c, f"/api/v1/labels/{new_id}", lambda b: b["anchor_status"] == "anchored")
     assert new["supersedes"] == old_id
     new_bundle = (await c.get(f"/api/v1/labels/{new_id}/bundle")).json()

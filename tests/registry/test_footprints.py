@@ -51,6 +51,30 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], str, str]] = [
     ("dqr text", {"data_quality_rating": "good"}, "invalid_field", "data_quality_rating"),
     ("missing name", {"product_name": None}, "missing_field", "product_name"),
     ("missing en", {"product_name": {"zh": "电脑"}}, "missing_field", "product_name.en"),
+    (
+        "missing zh",
+        {"product_name": {"zh-Hant": "電腦", "en": "PC"}},
+        "missing_field",
+        "product_name.zh",
+    ),
+    (
+        "name in a language Tanji does not write",
+        {"product_name": {"zh": "电脑", "en": "PC", "fr": "ordinateur"}},
+        "unknown_field",
+        "product_name.fr",
+    ),
+    (
+        "name keyed zh-Hans (names keep zh, the key of every anchored record)",
+        {"product_name": {"zh-Hans": "电脑", "zh": "电脑", "en": "PC"}},
+        "unknown_field",
+        "product_name.zh-Hans",
+    ),
+    (
+        "empty zh-Hant name",
+        {"product_name": {"zh": "电脑", "zh-Hant": "", "en": "PC"}},
+        "invalid_field",
+        "product_name.zh-Hant",
+    ),
     ("unknown member", {"colour": "green"}, "unknown_field", "colour"),
     (
         "nested unknown",
@@ -157,6 +181,30 @@ async def test_created_footprint_is_a_record_queued_for_anchoring(
         assert queued.leaf_value[2] == body["record_digest"]
     got = await client.get(f"/api/v1/footprints/{body['id']}", headers=bearer(orgs.enterprise))
     assert got.json() == body
+
+
+async def test_traditional_chinese_name_is_data_in_the_record(
+    client: httpx.AsyncClient,
+    orgs: Orgs,
+    app,  # type: ignore[no-untyped-def]
+) -> None:
+    # Any order in, languages in the one order out; the record carries the name as given.
+    name = {"en": " Laptop ", "zh-Hant": "手提電腦", "zh": "笔记本电脑"}
+    r = await client.post(
+        "/api/v1/footprints", json=footprint(product_name=name), headers=bearer(orgs.enterprise)
+    )
+    assert r.status_code == 201, r.text
+    stored = {"zh": "笔记本电脑", "zh-Hant": "手提電腦", "en": "Laptop"}
+    assert r.json()["data"]["product_name"] == stored
+    assert list(r.json()["data"]["product_name"]) == ["zh", "zh-Hant", "en"]
+    with Session(app.state.engine) as session:
+        row = session.get(Footprint, r.json()["id"])
+        assert row is not None and row.record["product_name"] == stored
+    # A footprint without a Traditional Chinese name keeps exactly the name it always had.
+    plain = await client.post(
+        "/api/v1/footprints", json=footprint(), headers=bearer(orgs.enterprise)
+    )
+    assert plain.json()["data"]["product_name"] == footprint()["product_name"]
 
 
 async def test_largest_number_a_record_carries_is_taken_in_and_bundles_verify(

@@ -169,6 +169,33 @@ async def test_import_of_a_document_written_from_the_specification(registry: Reg
     assert r.json()["carried_bundle"] is False
 
 
+async def test_import_fills_names_by_language_tag(registry: Registry) -> None:
+    c, orgs = registry.client, registry.orgs
+    doc = json.loads((ASSETS / "example-v3.json").read_text("utf-8"))
+    doc["productIds"] = [i for i in doc["productIds"] if not i.startswith("urn:gtin:")]
+    names = [("name", "zh=21700 锂离子电芯"), ("name", "zh-HK=21700 鋰離子電芯")]
+    params = [("category", "lithium_battery_pack"), *names]
+    r = await c.post(
+        "/api/v1/pact/footprints", json=doc, params=params, headers=bearer(orgs.enterprise)
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["data"]["product_name"] == {
+        "zh": "21700 锂离子电芯",
+        "zh-Hant": "21700 鋰離子電芯",
+        "en": "LCC 21700-50E",  # the document's own name wins
+    }
+    for bad, code in (
+        ([("name", "fr=Cellule")], "unknown_language"),
+        ([("name", "21700")], "invalid_name"),
+        ([("name", "zh=a"), ("name_zh", "b")], "unknown_language"),  # zh given twice
+    ):
+        r = await c.post(
+            "/api/v1/pact/footprints", json=doc, params=bad, headers=bearer(orgs.enterprise)
+        )
+        assert r.status_code == 422, r.text
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, "name")
+
+
 async def test_what_cannot_be_exchanged_honestly_is_refused(registry: Registry) -> None:
     reg, c = registry, registry.client
     label = await _anchored_footprint(reg)
@@ -257,3 +284,37 @@ async def test_cli_exports_and_imports(
     code = tanji_main(["pact", "export", label["footprint_id"], "--data-dir", data_dir])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: missing_pact_field:") and "(field pcf." in err
+
+
+async def test_cli_import_fills_names_by_language_tag(
+    registry: Registry,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reg = registry
+    database_url = reg.app.state.settings.database_url
+    if database_url:
+        monkeypatch.setenv("TANJI_DATABASE_URL", database_url)
+    doc = json.loads((ASSETS / "example-v3.json").read_text("utf-8"))
+    doc["productIds"] = [i for i in doc["productIds"] if not i.startswith("urn:gtin:")]
+    source = tmp_path / "foreign.json"
+    source.write_text(json.dumps(doc), "utf-8")
+    base = ["pact", "import", str(source), "--org", reg.orgs.enterprise_id]
+    base += ["--data-dir", str(reg.data_dir), "--category", "lithium_battery_pack"]
+    code = tanji_main([*base, "--name", "fr=Cellule"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: unknown_language:") and "(field name)" in err
+    # --name-zh is --name zh-Hans=TEXT, kept for existing scripts.
+    code = tanji_main(
+        [*base, "--name-zh", "21700 锂离子电芯", "--name", "zh-Hant=21700 鋰離子電芯"]
+    )
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    new_id = printed.out.strip().splitlines()[-1]
+    r = await reg.client.get(f"/api/v1/footprints/{new_id}", headers=bearer(reg.orgs.enterprise))
+    assert r.json()["data"]["product_name"] == {
+        "zh": "21700 锂离子电芯",
+        "zh-Hant": "21700 鋰離子電芯",
+        "en": "LCC 21700-50E",
+    }

@@ -21,7 +21,7 @@ from registry.i18n import choose_language, messages
 from tests.registry.factories import bearer, footprint
 from tests.registry.labels_data import Keys, issue, make_keys, wait_anchored
 
-ZH, EN = messages("zh"), messages("en")
+ZH, HANT, EN = messages("zh-Hans"), messages("zh-Hant"), messages("en")
 
 
 class Page(HTMLParser):
@@ -100,15 +100,22 @@ async def anchoring_client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncCli
 @pytest.mark.parametrize(
     ("query", "header", "lang"),
     [
-        (None, None, "zh"),
+        (None, None, "zh-Hans"),
         ("en", "zh-CN", "en"),
-        ("zh", "en-US", "zh"),
+        ("zh", "en-US", "zh-Hans"),
         ("fr", "en-GB,en;q=0.8", "en"),
         (None, "en-US,en;q=0.9,zh-CN;q=0.8", "en"),
-        (None, "fr-FR,zh-TW;q=0.7,en;q=0.5", "zh"),
+        (None, "fr-FR,zh-TW;q=0.7,en;q=0.5", "zh-Hant"),
         (None, "zh;q=0.2, en;q=0.9", "en"),
-        (None, "en;q=0, de", "zh"),
-        (None, "en;q=abc", "zh"),
+        (None, "en;q=0, de", "zh-Hans"),
+        (None, "en;q=abc", "zh-Hans"),
+        # Traditional Chinese for Hong Kong readers: by tag, by region, by ?lang=.
+        (None, "zh-HK,zh;q=0.9,en;q=0.8", "zh-Hant"),
+        (None, "zh-Hant-HK", "zh-Hant"),
+        ("zh-Hant", "en-US", "zh-Hant"),
+        ("zh-hk", None, "zh-Hant"),
+        ("zh-Hans", "zh-HK", "zh-Hans"),
+        ("zh-CN", "zh-TW", "zh-Hans"),
     ],
 )
 def test_choose_language(query: str | None, header: str | None, lang: str) -> None:
@@ -116,7 +123,7 @@ def test_choose_language(query: str | None, header: str | None, lang: str) -> No
 
 
 def test_message_catalogues_have_the_same_keys() -> None:
-    assert set(ZH) == set(EN)
+    assert set(ZH) == set(HANT) == set(EN)
 
 
 # --- consumer page -------------------------------------------------------------------------
@@ -129,11 +136,11 @@ async def test_pending_label_page_in_chinese_by_default(
     reply = await client.get(f"/l/{label['id']}")
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/html")
-    assert reply.headers["content-language"] == "zh-CN"
+    assert reply.headers["content-language"] == "zh-Hans"
     assert reply.headers["cache-control"] == "no-cache"
     assert "Accept-Language" in reply.headers["vary"]
     page = Page(reply.text)
-    assert page.lang == "zh-CN"
+    assert page.lang == "zh-Hans"
     assert page.of("product-name") == "14英寸轻薄笔记本电脑"
     # The enterprise's registered name, not the footprint's free-text company_name.
     assert page.of("company") == "Bishan Computing (demo)"
@@ -148,7 +155,11 @@ async def test_pending_label_page_in_chinese_by_default(
     # 212.5 kg / 0.17 kg per km = 1,250 km, shown to two significant figures.
     assert "1,200" in page.of("comparison")
     assert f"/api/v1/labels/{label['id']}/bundle" in page.links
-    assert page.attrs_by_id["lang-switch"]["href"] == f"/l/{label['id']}?lang=en"
+    # The language switch offers every language, each in itself; this one is current.
+    assert page.of("lang-switch") == "简体中文繁體中文English"
+    assert page.attrs_by_id["lang-en"]["href"] == f"/l/{label['id']}?lang=en"
+    assert page.attrs_by_id["lang-zh-Hant"]["href"] == f"/l/{label['id']}?lang=zh-Hant"
+    assert page.attrs_by_id["lang-zh-Hans"]["aria-current"] == "true"
     # Mobile first and light: viewport set, small page. This process does not anchor, so it
     # holds no trust of its own to hand a browser: no in-browser check, no script.
     assert any(m.get("name") == "viewport" for m in page.meta)
@@ -172,7 +183,64 @@ async def test_label_page_in_english(
     assert page.of("footprint-unit") == "kg CO₂e per unit"
     assert "About the same as driving a petrol car 1,200 km" in page.of("comparison")
     assert EN["status_pending"] in page.of("status")
-    assert page.attrs_by_id["lang-switch"]["href"].endswith("lang=zh")
+    assert page.attrs_by_id["lang-zh-Hans"]["href"].endswith("lang=zh-Hans")
+    assert page.attrs_by_id["lang-en"]["aria-current"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("path_query", "headers"),
+    [
+        ("?lang=zh-Hant", {}),
+        ("?lang=zh-HK", {}),
+        ("", {"Accept-Language": "zh-HK,zh;q=0.9,en;q=0.8"}),
+        ("", {"Accept-Language": "zh-TW"}),
+    ],
+)
+async def test_label_page_in_traditional_chinese_for_hong_kong_readers(
+    client: httpx.AsyncClient, keys: Keys, path_query: str, headers: dict[str, str]
+) -> None:
+    name = {
+        "zh": "14英寸轻薄笔记本电脑",
+        "zh-Hant": "14吋輕薄手提電腦",
+        "en": "14-inch thin-and-light laptop",
+    }
+    label = await issue(client, keys, product_name=name)
+    assert label["record"]["product"]["name"] == name
+    reply = await client.get(f"/l/{label['id']}{path_query}", headers=headers)
+    assert reply.status_code == 200
+    assert reply.headers["content-language"] == "zh-Hant"
+    page = Page(reply.text)
+    assert page.lang == "zh-Hant"
+    assert page.of("product-name") == "14吋輕薄手提電腦"
+    assert "14-inch thin-and-light laptop" in page.text  # the companion language's name
+    assert page.of("footprint-unit") == "kg CO₂e/部"  # Hong Kong's measure word for a laptop
+    assert "手提電腦" in page.text  # the category, in Hong Kong wording
+    assert HANT["status_pending"] in page.of("status")
+    assert HANT["status_pending"] != ZH["status_pending"]
+    assert HANT["site_name"] in page.text and ZH["site_name"] not in page.text
+    assert page.attrs_by_id["lang-zh-Hant"]["aria-current"] == "true"
+    assert page.attrs_by_id["lang-zh-Hans"]["href"].endswith("lang=zh-Hans")
+    assert f"/api/v1/labels/{label['id']}/artwork.svg?lang=zh-Hant" in page.links
+
+
+async def test_name_without_traditional_chinese_falls_back_to_simplified(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    label = await issue(client, keys)  # the factory's name has zh and en only
+    page = Page((await client.get(f"/l/{label['id']}?lang=zh-Hant")).text)
+    assert page.of("product-name") == "14英寸轻薄笔记本电脑"
+    assert HANT["carbon_footprint"] in page.text
+
+
+async def test_disclosure_page_in_traditional_chinese(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    await issue(client, keys, product_name={"zh": "简", "zh-Hant": "繁", "en": "E"})
+    reply = await client.get("/disclosures", headers={"Accept-Language": "zh-HK"})
+    page = Page(reply.text)
+    assert page.lang == "zh-Hant"
+    assert HANT["disclosures"] in page.text
+    assert "繁" in page.of("labels") and "简" not in page.of("labels")
 
 
 async def test_anchored_label_page_shows_block_and_transaction(
@@ -219,7 +287,11 @@ async def test_anchored_label_page_hands_the_browser_this_deployments_trust(
     # Labelled in both languages as the reader's own check, apart from the registry's status.
     assert f"{EN['device_check']} {ZH['device_check']}" in page.of("device-check")
     assert page.attrs_by_id["status"]["data-status"] == "anchored"
-    for static in ("/static/verify/tanji-verify-page.js", "/static/vendor/ethers.umd.min.js"):
+    for static in (
+        "/static/verify/tanji-verify-page.js",
+        "/static/verify/tanji-protocol.js",
+        "/static/vendor/ethers.umd.min.js",
+    ):
         assert (await client.get(static)).status_code == 200
 
 
@@ -256,7 +328,7 @@ async def test_revoked_and_superseded_labels_say_so(client: httpx.AsyncClient, k
     page = Page((await client.get(f"/l/{old['id']}?lang=zh")).text)
     assert page.attrs_by_id["status"]["data-status"] == "superseded"
     assert ZH["reason_1"] in page.of("status")
-    assert f"/l/{new_id}?lang=zh" in page.links
+    assert f"/l/{new_id}?lang=zh-Hans" in page.links
 
 
 async def test_expired_label(client: httpx.AsyncClient, keys: Keys) -> None:
@@ -352,6 +424,21 @@ async def test_artwork_route(client: httpx.AsyncClient, keys: Keys) -> None:
     text = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
     assert label["certificate_number"] in text
     assert "212.5" in text and "碳足迹" in text and "Carbon Footprint" in text
+    # ?lang= picks the language printed first (never Accept-Language: a printer's proof is one
+    # URL, one artwork); Traditional Chinese with English for Hong Kong packs.
+    hant = await client.get(
+        f"/api/v1/labels/{label['id']}/artwork.svg?lang=zh-Hant",
+        headers={"Accept-Language": "en"},
+    )
+    root = ET.fromstring(hant.content)
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-Hant"
+    text = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "碳足跡" in text and "Carbon Footprint" in text and "碳足迹" not in text
+    assert "kg CO₂e/部" in text and "手提電腦 Laptop computer" in text
+    same = await client.get(
+        f"/api/v1/labels/{label['id']}/artwork.svg", headers={"Accept-Language": "zh-HK"}
+    )
+    assert same.content == reply.content
 
 
 @pytest.mark.parametrize("media", ["qr.png", "qr.svg", "artwork.svg"])

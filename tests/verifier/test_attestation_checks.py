@@ -16,8 +16,8 @@ from tests.verifier.factories import Tree, hx, make_bundle, redact, salt_for
 from verifier.attestation import attestation_record, attestation_typed_data
 from verifier.bundle import parse_bundle
 from verifier.checks import AttestationSignatureCheck, Status, Target, run_check
-from verifier.protocol.codes import Code
 from verifier.hashing import keccak
+from verifier.protocol.codes import Code
 from verifier.record import record_leaf_value
 from verifier.trust import parse_trust
 from verifier.verifier import verify_offline

@@ -15,8 +15,8 @@ from tests.nodes import free_port
 from tests.verifier.factories import anchored_set, make_bundle
 from verifier.chain import ChainReader, redacted_url
 from verifier.checks import Status
-from verifier.protocol.codes import Code
 from verifier.errors import ChainUnavailableError
+from verifier.protocol.codes import Code
 from verifier.trust import parse_trust
 from verifier.verifier import Verdict, Verifier
 

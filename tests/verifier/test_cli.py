@@ -16,6 +16,7 @@ import pytest
 from tests.nodes import free_port
 from tests.verifier.factories import anchored_set, make_bundle
 from verifier.cli import bundle_url, main
+from verifier.protocol.languages import LANGUAGES
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def test_json_and_zh_output(
     report = json.loads(capsys.readouterr().out)
     assert report["format"] == "tanji-verification/1" and report["mode"] == "offline"
     assert [c["name"] for c in report["checks"]] == ["format", "integrity", "inclusion"]
-    assert all(c["reasonZh"] for c in report["checks"])
+    assert all(c["reasons"][lang] for c in report["checks"] for lang in LANGUAGES)
 
     tampered = dict(bundle, root="0x" + "00" * 32)
     path.write_text(json.dumps(tampered))

@@ -47,11 +47,11 @@ from verifier.canonical import canonicalize
 from verifier.checks import OFFLINE_CHECKS, RecognitionCheck, Status
 from verifier.cli import EXIT_ERROR, EXIT_INVALID, EXIT_VALID
 from verifier.cli import main as cli_main
-from verifier.protocol.codes import Code
 from verifier.eip712 import RECORD_MEMBERS
 from verifier.errors import BundleFormatError
 from verifier.hashing import keccak
 from verifier.merkle import leaf_hash
+from verifier.protocol.codes import Code
 from verifier.recognition import RECOGNITION, recognition_typed_data
 from verifier.record import LEAF_ENCODING, record_leaf_value
 from verifier.trust import TrustConfig, parse_trust
@@ -373,7 +373,7 @@ def well_formed(report: VerificationReport) -> None:
     """A report the CLI can print, in which no check met something it did not foresee."""
     report.to_json()
     for result in report.results:
-        assert result.reason and result.reason_zh
+        assert result.reason and result.message("zh-Hans")
         # 999: a check raised and ``run_check`` caught it; the node is up, so no 99x either.
         assert int(result.code) not in (Code.INTERNAL_ERROR, Code.CHAIN_UNAVAILABLE), result
         if result.status is not Status.VALID:

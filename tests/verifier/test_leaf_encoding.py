@@ -44,7 +44,8 @@ def test_random_leaves_hash_like_eth_abi() -> None:
 @pytest.mark.parametrize(
     "values",
     [
-        ["a", "b", "0x12"],  # short bytes32: eth-abi's padding rule applies, not ours
+        ["a", "b", "0x12"],  # short bytes32: refused by the generic path (below)
+        ["a", "b", "0x" + "ab" * 31 + "  "],  # 66 characters, but bytes.fromhex skips spaces
         ["a", "b", "12" * 32],  # no 0x prefix
         ["a", "b", "0x" + "zz" * 32],  # not hex
         ["a", 1, "0x" + "00" * 32],  # not a string
@@ -57,7 +58,31 @@ def test_irregular_values_fall_back_to_eth_abi(values: list[object]) -> None:
 
 
 def test_irregular_values_keep_eth_abi_behaviour() -> None:
-    short = leaf_hash(LEAF_ENCODING, ["a", "b", "0x12"])
-    assert short == keccak(keccak(abi_encode(list(LEAF_ENCODING), ["a", "b", b"\x12"])))
     with pytest.raises(BundleFormatError):
         leaf_hash(LEAF_ENCODING, ["a", 1, "0x" + "00" * 32])
+
+
+@pytest.mark.parametrize(
+    "digest",
+    [
+        "0x12",  # eth-abi would right-pad it; a JavaScript ABI coder (ethers) refuses it
+        "0x" + "ab" * 33,
+        "0x" + "ab" * 31 + "  ",
+        "0x" + "ab" * 31 + " a",
+        "0x" + "abc",
+        "ab" * 32,
+    ],
+)
+def test_a_bytes32_value_is_exactly_32_bytes_of_hex(digest: str) -> None:
+    """docs/PROTOCOL.md section 5, "Leaf values": one rule for every verifier, no padding."""
+    with pytest.raises(BundleFormatError):
+        leaf_hash(LEAF_ENCODING, ["a", "b", digest])
+    with pytest.raises(BundleFormatError):
+        leaf_hash(["bytes32"], [digest])
+
+
+def test_upper_case_hex_is_the_same_bytes32() -> None:
+    lower, upper = "0x" + "ab" * 32, "0x" + "AB" * 32
+    assert leaf_hash(LEAF_ENCODING, ["a", "b", upper]) == leaf_hash(
+        LEAF_ENCODING, ["a", "b", lower]
+    )

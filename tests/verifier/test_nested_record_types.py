@@ -101,8 +101,8 @@ def test_the_same_recognition_anchored_twice_counts_once() -> None:
     duplicate = by_name(report)["recognitions[1].recognition"]
     assert report.status is Verdict.VALID
     assert duplicate.code == Code.RECOGNITION_DUPLICATE
-    assert recognitions_summary(report.results, zh=True) is not None
-    assert recognitions_summary(report.results, zh=True).startswith("认可：1 项，其中 1 项")  # type: ignore[union-attr]
+    assert recognitions_summary(report.results, lang="zh-Hans") is not None
+    assert recognitions_summary(report.results, lang="zh-Hans").startswith("认可：1 项，其中 1 项")  # type: ignore[union-attr]
 
 
 def test_a_forged_copy_with_the_same_id_is_still_invalid() -> None:

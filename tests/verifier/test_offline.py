@@ -105,7 +105,7 @@ def test_each_tampered_field_is_invalid_with_its_code(
     assert report.status is Verdict.INVALID
     r = result(report, check)
     assert (r.status, r.code) == (Status.INVALID, code), r
-    assert r.reason and r.reason_zh
+    assert r.reason and r.message("zh-Hans")
 
 
 def test_tampered_leaf_value_also_breaks_inclusion(bundle: dict[str, Any]) -> None:

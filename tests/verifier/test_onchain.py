@@ -131,7 +131,7 @@ def test_revoked_leaf_is_invalid_with_reason_code(dep: Deployment) -> None:
     r = result(report, "not_revoked")
     assert (r.status, r.code) == (Status.INVALID, Code.REVOKED_LEAF)
     assert r.data["reasonCode"] == 5 and r.data["reasonName"] == "fraud"
-    assert "reason 5" in r.reason and "原因 5" in r.reason_zh
+    assert "reason 5" in r.reason and "原因 5" in r.message("zh-Hans")
     assert report.status is Verdict.INVALID
     # Its siblings in the same batch are unaffected.
     assert Verifier(trust=dep.trust()).verify(batch.bundles[1]).status is Verdict.VALID

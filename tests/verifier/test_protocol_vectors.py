@@ -25,11 +25,11 @@ from verifier.attestation import (
 )
 from verifier.bundle import parse_bundle
 from verifier.canonical import canonicalize
-from verifier.protocol.codes import Code
 from verifier.contract_abi import ROOT_ANCHORED_TOPIC
 from verifier.eip712 import RECORD_MEMBERS, typed_data_digest
 from verifier.hashing import keccak
 from verifier.merkle import leaf_hash, process_proof
+from verifier.protocol.codes import Code
 from verifier.recognition import RECOGNITION_STRUCT, WITHDRAWAL_STRUCT
 from verifier.record import (
     LEAF_ENCODING,

@@ -22,10 +22,10 @@ from verifier.checks import (
     run_check,
 )
 from verifier.cli import recognitions_summary
-from verifier.protocol.codes import Code
 from verifier.errors import TrustConfigError
 from verifier.hashing import keccak
 from verifier.merkle import leaf_hash
+from verifier.protocol.codes import Code
 from verifier.recognition import RECOGNITION, recognition_typed_data, scheme_subject
 from verifier.record import LEAF_ENCODING, record_leaf_value
 from verifier.trust import TrustConfig, parse_trust
@@ -119,7 +119,7 @@ def test_a_trusted_recognition_of_this_label_is_valid() -> None:
     assert result.qualified_name == "recognitions[0].recognition"
     assert result.data["recognizer"] == addr(SG)
     assert result.data["recognizerName"] == "Singapore body"
-    assert "Singapore body" in result.reason and "SG-CFP-MRA-2026" in result.reason_zh
+    assert "Singapore body" in result.reason and "SG-CFP-MRA-2026" in result.message("zh-Hans")
 
 
 def test_a_scheme_recognition_matches_the_labels_scheme_and_category() -> None:
@@ -166,7 +166,7 @@ def test_each_failure_has_its_code(make: Any, profile: dict[str, Any] | None, co
         assert result.status is Status.VALID, result.reason
     else:
         assert (result.status, int(result.code)) == (Status.INVALID, code), result.reason
-        assert result.reason and result.reason_zh
+        assert result.reason and result.message("zh-Hans")
 
 
 def test_a_recognition_signed_for_an_untrusted_contract_is_invalid() -> None:
@@ -189,7 +189,7 @@ def test_a_recognition_by_a_body_not_in_the_profile_is_skipped_not_invalid() -> 
     assert result.code == Code.RECOGNITION_RECOGNIZER_NOT_IN_PROFILE
     assert result.data["recognizer"] == addr(STRANGER)
     assert "recognizerName" not in result.data  # the record's unsigned annotation is not vouched
-    assert "not relied on" in result.reason and "未予采信" in result.reason_zh
+    assert "not relied on" in result.reason and "未予采信" in result.message("zh-Hans")
     # Not relied on, so whether it is in force is not this verifier's business either.
     expired = recognition(STRANGER, validFrom=NOW - 99, validUntil=NOW)
     assert check(label_bundle(expired)).code == Code.RECOGNITION_RECOGNIZER_NOT_IN_PROFILE
@@ -207,7 +207,7 @@ def test_the_verdict_rests_on_the_label_and_the_recognitions_the_profile_trusts(
         "recognitions: 1 of 2 accepted by this trust file (recognised by Singapore body); "
         "1 recognition by a body not in this profile, not relied on"
     )
-    assert recognitions_summary(report.results, zh=True) == (
+    assert recognitions_summary(report.results, lang="zh-Hans") == (
         "认可：2 项，其中 1 项被本信任文件接受且有效（Singapore body）；"
         "1 项由本信任文件未列出的机构作出，未予采信"
     )

@@ -13,6 +13,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "TRADITIONAL_REGIONS",
     "Language",
     "negotiate",
     "normalize",
@@ -29,7 +30,8 @@ LANGUAGE_NAMES: Final[dict[Language, str]] = {
     "zh-Hant": "繁體中文",
     "en": "English",
 }
-_TRADITIONAL_REGIONS: Final = frozenset({"hk", "tw", "mo"})
+#: Region subtags whose Chinese readers read Traditional characters.
+TRADITIONAL_REGIONS: Final = frozenset({"hk", "tw", "mo"})
 
 
 def normalize(tag: str | None) -> Language | None:
@@ -51,7 +53,7 @@ def normalize(tag: str | None) -> Language | None:
         return "zh-Hant"
     if "hans" in subtags:
         return "zh-Hans"
-    return "zh-Hant" if _TRADITIONAL_REGIONS.intersection(subtags) else "zh-Hans"
+    return "zh-Hant" if TRADITIONAL_REGIONS.intersection(subtags) else "zh-Hans"
 
 
 def negotiate(

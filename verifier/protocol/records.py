@@ -17,17 +17,20 @@ __all__ = [
     "FOOTPRINT",
     "LABEL",
     "LEAF_ENCODING",
+    "LIMITS",
     "MAX_BUNDLE_BYTES",
     "MAX_DEPTH",
     "MAX_JSON_DEPTH",
     "MAX_LEAF_ARITY",
     "MAX_NESTED",
+    "MAX_PROOF_LENGTH",
     "NESTED_RECORD_TYPES",
     "RECOGNITION",
     "RECORD_TYPES",
     "REQUIRED_FIELDS",
     "SALT_BYTES",
     "TRUST_FORMAT",
+    "WITHDRAWAL",
 ]
 
 #: The verification bundle's ``format`` member.
@@ -41,9 +44,11 @@ LABEL: Final = "label"
 ATTESTATION: Final = "attestation"
 RECOGNITION: Final = "recognition"
 AUDIT: Final = "audit"
+#: A certification body's signed withdrawal of a recognition (anchored as a record of its own).
+WITHDRAWAL: Final = "withdrawal"
 #: Every record type the registry anchors today. A verifier checks any type's leaf; only these have
 #: type-specific checks or nesting rules.
-RECORD_TYPES: Final = (FOOTPRINT, LABEL, ATTESTATION, RECOGNITION, AUDIT)
+RECORD_TYPES: Final = (FOOTPRINT, LABEL, ATTESTATION, RECOGNITION, WITHDRAWAL, AUDIT)
 
 #: Each nested list of a bundle holds records of one type (section 6, code 120).
 NESTED_RECORD_TYPES: Final[Mapping[str, str]] = MappingProxyType(
@@ -68,3 +73,17 @@ MAX_NESTED: Final = 256
 MAX_LEAF_ARITY: Final = 16
 #: JSON nesting of the whole document.
 MAX_JSON_DEPTH: Final = 96
+#: Hashes of a Merkle proof: 2**64 leaves would need 64 siblings, so a longer proof cannot come
+#: from a real tree.
+MAX_PROOF_LENGTH: Final = 64
+#: Every bound above by name (the in-browser verifier's ``LIMITS``).
+LIMITS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "MAX_BUNDLE_BYTES": MAX_BUNDLE_BYTES,
+        "MAX_DEPTH": MAX_DEPTH,
+        "MAX_JSON_DEPTH": MAX_JSON_DEPTH,
+        "MAX_LEAF_ARITY": MAX_LEAF_ARITY,
+        "MAX_NESTED": MAX_NESTED,
+        "MAX_PROOF_LENGTH": MAX_PROOF_LENGTH,
+    }
+)

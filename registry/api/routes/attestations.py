@@ -18,6 +18,8 @@ from registry.models.attestations import (
     BulkAttestations,
 )
 from registry.models.common import utcnow
+from registry.records import bundle_of, check_hidden, parse_hide
+from verifier.protocol.records import ATTESTATION
 
 router = APIRouter(prefix="/api/v1/attestations", tags=["attestations"])
 
@@ -106,9 +108,9 @@ def get_bundle(
     """The attestation's ``tanji-bundle/1``, its upstream nested; ``hide`` redacts fields."""
     found = crud.get_attestation(session, attestation_id=attestation_id)
     crud.check_reader(found, org)
-    hidden = crud.parse_hide(hide)
-    (bundle,) = crud.attestation_bundles(session, [found.id], hide=hidden)
-    crud.check_hidden(bundle, hidden)
+    hidden = parse_hide(hide)
+    bundle = bundle_of(session, ATTESTATION, found, hide=hidden)
+    check_hidden(bundle, hidden)
     return JSONResponse(bundle)
 
 

@@ -1,8 +1,8 @@
 """Public disclosure of issued carbon labels: ``GET /api/v1/disclosures`` and ``GET /disclosures``.
 
 The national plan asks for footprint results of labelled products to be disclosed; this is the
-public list, filterable by category, company and grade, as JSON and as a bilingual page. It shows
-only what each label's public record holds.
+public list, filterable by category, company and grade, as JSON and as a page in each language.
+It shows only what each label's public record holds.
 """
 
 from __future__ import annotations
@@ -111,13 +111,13 @@ def disclosures_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     lang: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
-    """The bilingual disclosure list with the same filters as the JSON list."""
+    """The disclosure list page (zh-Hans, zh-Hant or en) with the JSON list's filters."""
     language = choose_language(lang, request.headers.get("accept-language"))
     views, count = filters.query(session, settings.base_url, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     items = [
         {
             "v": v,
-            "name": v.product_name_zh if language == "zh" else v.product_name_en,
+            "name": v.name(language),
             "category": get_category(v.category).name(language),
             "value": format_amount(v.kg_co2e_per_unit),
             "unit": unit_text(v.category, v.declared_unit, language),

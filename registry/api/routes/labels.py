@@ -21,7 +21,6 @@ from registry.api.deps import (
 from registry.api.idempotency import run_idempotent
 from registry.config import Settings
 from registry.crud import labels as crud
-from registry.crud.attestations import check_hidden, parse_hide
 from registry.models.labels import (
     Label,
     LabelCreate,
@@ -32,6 +31,8 @@ from registry.models.labels import (
     LabelSupersede,
 )
 from registry.models.orgs import Organisation
+from registry.records import bundle_of, check_hidden, parse_hide
+from verifier.protocol.records import LABEL
 
 router = APIRouter(prefix="/api/v1/labels", tags=["labels"])
 
@@ -92,7 +93,7 @@ def get_bundle(
     """The label's ``tanji-bundle/1`` for independent verification (public; ``hide`` redacts)."""
     label = crud.get_label(session, label_id=label_id)
     hidden = parse_hide(hide)
-    bundle = crud.label_bundle(session, label, hide=hidden)
+    bundle = bundle_of(session, LABEL, label, hide=hidden)
     check_hidden(bundle, hidden)
     return JSONResponse(
         bundle,

@@ -7,7 +7,8 @@
   ``exemptedEmissionsPercent``, ``productMassPerDeclaredUnit`` for pieces), or get a
   ``missing_pact_field`` error naming the one missing — never an invented value.
 - ``POST /api/v1/pact/footprints``: import a ProductFootprint as a footprint of the calling
-  enterprise (``category`` and ``name_zh`` query parameters fill what a foreign document lacks).
+  enterprise (``category`` and ``name`` query parameters fill what a foreign document lacks:
+  ``name=zh=...`` (repeatable, ``TAG=TEXT``) a name by language tag; ``name_zh`` is ``name=zh=``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from registry.api.deps import CurrentOrg, EnterpriseOrg, SessionDep
 from registry.crud import footprints
 from registry.crud import pact as crud
 from registry.errors import PermissionDeniedError
+from registry.i18n import parse_names
 from registry.models.footprints import Footprint
 from registry.models.orgs import Organisation, OrgRole
+from registry.records import anchored_bundle
+from verifier.protocol.records import FOOTPRINT
 
 router = APIRouter(prefix="/api/v1/pact/footprints", tags=["pact"])
 
@@ -62,7 +66,8 @@ def export_footprint(
     ):
         if value is not None:
             extra[name] = value
-    return JSONResponse(crud.export_footprint(session, footprint=footprint, pcf_extra=extra))
+    bundle = anchored_bundle(session, FOOTPRINT, footprint)
+    return JSONResponse(crud.export_footprint(footprint=footprint, bundle=bundle, pcf_extra=extra))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -72,12 +77,23 @@ def import_footprint(
     org: EnterpriseOrg,
     doc: Annotated[dict[str, Any], Body(description="a PACT v3 ProductFootprint")],
     category: Annotated[str | None, Query()] = None,
-    name_zh: Annotated[str | None, Query()] = None,
+    name: Annotated[
+        list[str] | None,
+        Query(
+            description="TAG=TEXT, repeatable: the product's name in a language the document "
+            "lacks (zh=... Simplified Chinese, zh-Hant=..., en=...)"
+        ),
+    ] = None,
+    name_zh: Annotated[
+        str | None, Query(description="the same as name=zh=TEXT (kept for existing clients)")
+    ] = None,
 ) -> JSONResponse:
     """Import a ProductFootprint as a footprint of the caller; stored and queued for anchoring."""
-    fill = {
-        k: v for k, v in (("category", category), ("product_name_zh", name_zh)) if v is not None
-    }
+    zh = [f"zh={name_zh}"] if name_zh is not None else []
+    names = parse_names([*zh, *(name or [])], field="name")
+    fill: dict[str, Any] = {"product_name": names} if names else {}
+    if category is not None:
+        fill["category"] = category
     footprint, bundle = crud.import_footprint(session, org=org, doc=doc, fill=fill)
     session.commit()
     loop = getattr(request.app.state, "loop", None)

@@ -1,9 +1,9 @@
 """Public, server-rendered pages and media of a label.
 
-- ``GET /l/{label_id}``: the consumer page a QR code opens (zh/en, mobile first). Its content is
-  server-rendered; its only scripts are the in-browser verifier's (``registry/static/verify/``),
-  which checks the label's bundle against a chain node on the reader's device (in a process that
-  holds the chain, see :func:`_device_check`);
+- ``GET /l/{label_id}``: the consumer page a QR code opens (zh-Hans, zh-Hant or en; mobile
+  first). Its content is server-rendered; its only scripts are the in-browser verifier's
+  (``registry/static/verify/``), which checks the label's bundle against a chain node on the
+  reader's device (in a process that holds the chain, see :func:`_device_check`);
 - (the GS1 Digital Link resolver that redirects a scanned ``/01/{gtin}/21/{serial}`` here lives
   in ``registry.api.routes.resolver``);
 - ``GET /api/v1/labels/{id}/artwork.svg``, ``qr.png``, ``qr.svg``: printable media.
@@ -38,10 +38,18 @@ from registry.config import Settings
 from registry.crud.attestations import label_supply_chain
 from registry.errors import InvalidInputError, NotFoundError
 from registry.grading import GRADE_COLOURS, GRADES, load_scheme
-from registry.i18n import Language, choose_language, messages
+from registry.i18n import (
+    COMPANION,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    Language,
+    choose_language,
+    messages,
+)
 from registry.labelview import LabelView, load_label_view
 from registry.models.labels import Label
 from registry.qr import qr_png, qr_svg
+from verifier.protocol.reasons import RevocationReason
 
 __all__ = ["PAGE_CACHE_SECONDS", "PageCache", "render_page", "router"]
 
@@ -55,7 +63,12 @@ MEDIA_CACHE = "public, max-age=86400"
 PAGE_CACHE_SECONDS = 2.0
 #: Threads rendering consumer pages at once (per application).
 RENDER_THREADS = 4
-REASON_SUPERSEDED = 1
+
+#: The ``?lang=`` of a page.
+LANG_QUERY = (
+    "zh-Hans, zh-Hant or en (zh, zh-CN: zh-Hans; zh-HK, zh-TW: zh-Hant); "
+    "default from Accept-Language"
+)
 
 router = APIRouter(tags=["pages"])
 
@@ -85,17 +98,37 @@ def _car_comparison() -> float:
     return float(entry["kg_co2e_per_unit"])
 
 
-def _switch_url(request: Request, lang: Language) -> str:
+@dataclass(frozen=True, slots=True)
+class LanguageChoice:
+    """One entry of a page's language switch."""
+
+    lang: Language
+    name: str  # the language's name in itself
+    url: str  # this page in that language
+
+
+def _language_switch(request: Request) -> list[LanguageChoice]:
+    """The page in every language Tanji writes, in :data:`LANGUAGES` order (``?lang=<tag>``)."""
     params = dict(request.query_params)
-    params["lang"] = "en" if lang == "zh" else "zh"
-    return f"{request.url.path}?{urlencode(params)}"
+    return [
+        LanguageChoice(
+            lang=lang,
+            name=LANGUAGE_NAMES[lang],
+            url=f"{request.url.path}?{urlencode({**params, 'lang': lang})}",
+        )
+        for lang in LANGUAGES
+    ]
 
 
 def render_page(
     template: str, *, request: Request, lang: Language, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    """Render ``template`` in ``lang`` with the shared page context."""
-    other: Language = "en" if lang == "zh" else "zh"
+    """Render ``template`` in ``lang`` with the shared page context.
+
+    ``t`` is the catalogue of ``lang``, ``o`` that of its companion language ``other_lang``
+    (:data:`registry.i18n.COMPANION`), for what a page says in two languages.
+    """
+    other = COMPANION[lang]
     html = (
         _environment()
         .get_template(template)
@@ -105,7 +138,7 @@ def render_page(
             o=messages(other),
             other_lang=other,
             css=page_css(),
-            switch_url=_switch_url(request, lang),
+            languages=_language_switch(request),
             **context,
         )
     )
@@ -114,7 +147,7 @@ def render_page(
         status_code=status_code,
         headers={
             "Cache-Control": PAGE_CACHE,
-            "Content-Language": "zh-CN" if lang == "zh" else "en",
+            "Content-Language": lang,
             "Vary": "Accept-Language",
         },
     )
@@ -248,7 +281,7 @@ def _page_cache(request: Request) -> PageCache:
 async def label_page(
     label_id: str,
     request: Request,
-    lang: Annotated[str | None, Query(description="zh or en; default from Accept-Language")] = None,
+    lang: Annotated[str | None, Query(description=LANG_QUERY)] = None,
 ) -> HTMLResponse:
     """The page a label's QR code opens: footprint, grade, certifier, validity, chain status."""
     language = _language(request, lang)
@@ -297,7 +330,8 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         lang=language,
         v=view,
         category=category,
-        product_name=view.product_name_zh if language == "zh" else view.product_name_en,
+        product_name=view.name(language),
+        other_product_name=view.name(COMPANION[language]),
         value=format_amount(view.kg_co2e_per_unit),
         unit=unit_text(view.category, view.declared_unit, language),
         fossil=format_amount(view.fossil_kg_co2e),
@@ -313,7 +347,7 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         device_check=_device_check(request, view.label_id),
         supply_chain=supply_chain,
         reason_text=t["reason_1"]
-        if reason == REASON_SUPERSEDED
+        if reason == RevocationReason.SUPERSEDED
         else t["reason_code"].format(code=reason),
     )
 
@@ -332,11 +366,23 @@ def _view_or_404(session: SessionDep, settings: SettingsDep, label_id: str) -> L
     tags=["labels"],
     summary="Printable label artwork (SVG)",
 )
-def label_artwork(label_id: str, session: SessionDep, settings: SettingsDep) -> Response:
-    """The label's printable artwork: footprint, grade, QR, certificate, validity (zh/en)."""
+def label_artwork(
+    label_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: Annotated[
+        str | None,
+        Query(
+            description="the language printed first, with its companion (zh-Hans or zh-Hant "
+            "with en, en with zh-Hans); default zh-Hans. Not read from Accept-Language: the "
+            "same URL always prints the same artwork"
+        ),
+    ] = None,
+) -> Response:
+    """The label's printable artwork: footprint, grade, QR, certificate, validity, bilingual."""
     view = _view_or_404(session, settings, label_id)
     return Response(
-        render_label_svg(view.artwork()),
+        render_label_svg(view.artwork(choose_language(lang, None))),
         media_type="image/svg+xml",
         headers={"Cache-Control": MEDIA_CACHE},
     )

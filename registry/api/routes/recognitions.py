@@ -2,9 +2,11 @@
 
 - ``POST /api/v1/recognitions/keys``: a partner certifier registers a signing address, proven by
   an EIP-191 ``personal_sign`` of :func:`registry.crud.suppliers.registration_message` (the same
-  key registry suppliers use); ``GET .../keys/challenge?address=`` gives the text to sign.
-  Rotation and revocation are the shared key routes, ``POST /api/v1/suppliers/keys/{address}/
-  rotate|revoke`` (open to partner certifiers for their own keys), not a copy of them here.
+  key registry suppliers use); ``GET .../keys/challenge?address=`` gives the text to sign,
+  ``GET .../keys`` lists them. These are the supplier-key routes' own handlers, mounted here for
+  partner certifiers (:func:`registry.api.routes.suppliers.add_key_routes`). Rotation and
+  revocation are the shared key routes, ``POST /api/v1/suppliers/keys/{address}/rotate|revoke``
+  (open to partner certifiers for their own keys).
 - ``POST /api/v1/recognitions``: a signed ``Recognition`` (EIP-712); stored and queued for
   anchoring in one transaction. ``POST /api/v1/recognitions/{id}/withdraw``: a signed
   ``Withdrawal``; stored, anchored, and the recognition's leaf revoked on chain.
@@ -13,23 +15,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from registry.api.deps import PageDep, SessionDep, SettingsDep, require_role
+from registry.api.routes.suppliers import KeyRouteDocs, add_key_routes
 from registry.crud import recognitions as crud
-from registry.crud import suppliers
 from registry.errors import ChainSetupError
 from registry.models.orgs import Organisation, OrgRole
 from registry.models.recognitions import RecognitionPublic, RecognitionsPublic, SignedStatement
-from registry.models.suppliers import (
-    KeyRegistration,
-    RegistrationChallenge,
-    SupplierKeyPublic,
-    SupplierKeysPublic,
-)
+from registry.records import bundle_of, sweep_revocations
+from verifier.protocol.records import RECOGNITION
 
 router = APIRouter(prefix="/api/v1/recognitions", tags=["recognitions"])
 
@@ -50,35 +48,19 @@ def deployment(request: Request) -> tuple[int, str]:
 Deployment = Annotated[tuple[int, str], Depends(deployment)]
 
 
-@router.get("/keys/challenge")
-def key_challenge(
-    address: Annotated[str, Query()], org: PartnerOrg, settings: SettingsDep
-) -> RegistrationChallenge:
-    """The text the key at ``address`` signs (``personal_sign``) to be registered to the caller."""
-    normal = suppliers.normal_address(address, "address")
-    return RegistrationChallenge(
-        address=normal,
-        message=suppliers.registration_message(
-            base_url=settings.base_url, org_id=org.id, address=normal
-        ),
-    )
-
-
-@router.post("/keys", status_code=status.HTTP_201_CREATED)
-def register_key(
-    body: KeyRegistration, session: SessionDep, settings: SettingsDep, org: PartnerOrg
-) -> SupplierKeyPublic:
-    """Register a signing address of the calling partner certifier (proof of possession)."""
-    key = suppliers.register_key(session, org=org, body=body, base_url=settings.base_url)
-    session.commit()
-    return suppliers.to_public(key)
-
-
-@router.get("/keys")
-def list_keys(session: SessionDep, org: PartnerOrg) -> SupplierKeysPublic:
-    """The calling partner certifier's signing keys."""
-    keys = suppliers.list_keys(session, org=org)
-    return SupplierKeysPublic(data=[suppliers.to_public(k) for k in keys], count=len(keys))
+#: The partner mount of the shared key routes (registry.api.routes.suppliers.add_key_routes).
+PARTNER_KEY_DOCS: Final = KeyRouteDocs(
+    challenge=(
+        "key_challenge",
+        "The text the key at ``address`` signs (``personal_sign``) to be registered to the caller.",
+    ),
+    register=(
+        "register_key",
+        "Register a signing address of the calling partner certifier (proof of possession).",
+    ),
+    listing=("list_keys", "The calling partner certifier's signing keys."),
+)
+add_key_routes(router, OrgRole.PARTNER_CERTIFIER, path="/keys", docs=PARTNER_KEY_DOCS)
 
 
 @router.post(
@@ -100,7 +82,7 @@ def submit_recognition(
         session, org=org, body=body, chain_id=domain[0], contract=domain[1]
     )
     session.commit()
-    crud.queue_due_withdrawals(session)
+    sweep_revocations(session, RECOGNITION)
     _wake_loop(request)
     public = crud.to_public(session, recognition, base_url=settings.base_url)
     return JSONResponse(
@@ -130,7 +112,7 @@ def withdraw_recognition(
         contract=domain[1],
     )
     session.commit()
-    crud.queue_due_withdrawals(session)
+    sweep_revocations(session, RECOGNITION)
     _wake_loop(request)
     return crud.to_public(session, recognition, base_url=settings.base_url)
 
@@ -166,9 +148,9 @@ def get_bundle(recognition_id: str, session: SessionDep) -> JSONResponse:
     """The recognition's own ``tanji-bundle/1`` (public)."""
     # A recognition withdrawn before it was anchored gets its on-chain revocation queued as soon
     # as it is anchored; asking here too means no anchored bundle of it is served without one.
-    crud.queue_due_withdrawals(session)
+    sweep_revocations(session, RECOGNITION)
     recognition = crud.get_recognition(session, recognition_id=recognition_id)
-    return JSONResponse(crud.recognition_bundle(session, recognition))
+    return JSONResponse(bundle_of(session, RECOGNITION, recognition))
 
 
 def _wake_loop(request: Request) -> None:

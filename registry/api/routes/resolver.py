@@ -3,7 +3,7 @@
 A browser (and a phone scanning the QR code) is redirected (307) to the label's consumer page. A
 client asking for links gets an RFC 9264 linkset (JSON) naming, with GS1 link types:
 
-- ``gs1:defaultLink`` and ``gs1:pip``: the consumer page ``/l/{label_id}`` (zh/en);
+- ``gs1:defaultLink`` and ``gs1:pip``: the consumer page ``/l/{label_id}`` (zh-Hans/zh-Hant/en);
 - ``gs1:certificationInfo``: the label's ``tanji-bundle/1`` (proof, recognitions);
 - ``gs1:sustainabilityInfo``: the PACT v3 ProductFootprint of the labelled footprint.
 
@@ -28,10 +28,11 @@ from registry.api.openapi import PAGE_OR_ERROR_404
 from registry.api.routes.pages import not_found_page
 from registry.crud.prefixes import gtin_owner
 from registry.errors import InvalidInputError, NotFoundError
-from registry.i18n import choose_language
+from registry.i18n import LANGUAGES, choose_language, localized
 from registry.labelview import find_label_by_gs1
 from registry.models.labels import Label
 from registry.qr import normalize_gtin
+from verifier.protocol.records import BUNDLE_FORMAT
 
 router = APIRouter(tags=["resolver"])
 
@@ -86,9 +87,9 @@ def linkset(base_url: str, anchor: str, label: Label) -> dict[str, Any]:
     name = label.record.get("product", {}).get("name") or {}
     page = {
         "href": f"{base}/l/{quote(label.id, safe='')}",
-        "title": name.get("en") or label.certificate_number,
+        "title": localized(name, "en") or label.certificate_number,
         "type": "text/html",
-        "hreflang": ["zh", "en"],
+        "hreflang": list(LANGUAGES),
     }
     return {
         "linkset": [
@@ -100,7 +101,7 @@ def linkset(base_url: str, anchor: str, label: Label) -> dict[str, Any]:
                     {
                         "href": f"{base}/api/v1/labels/{quote(label.id, safe='')}/bundle",
                         "title": f"Carbon label {label.certificate_number}: proof bundle "
-                        "(tanji-bundle/1, with recognitions)",
+                        f"({BUNDLE_FORMAT}, with recognitions)",
                         "type": "application/json",
                     }
                 ],

@@ -1,57 +1,109 @@
-// Runs the in-browser verification on a page and shows the result in Chinese and English.
+// Runs the in-browser verification on a page and shows the result in the reader's language.
 //
 // The page (served by the registry) carries its trust configuration on one element:
 //
-//   <section id="tanji-verify" data-bundle-url="/api/v1/labels/ID/bundle" data-rpc-url="/rpc"
-//            data-chain-id="31337" data-contracts="0xabc…,0xdef…" data-issuers="0x…"></section>
+//   <section id="tanji-verify" data-lang="zh-Hans" data-bundle-url="/api/v1/labels/ID/bundle"
+//            data-rpc-url="/rpc" data-chain-id="31337" data-contracts="0xabc…,0xdef…"
+//            data-issuers="0x…" data-trust-url="/…/profile.json"></section>
 //
-// `?rpc=https://my-node.example` in the page's address replaces data-rpc-url, so a reader can ask a
-// node of their own choosing; the chain id and trusted contracts stay the page's. The bundle's own
-// anchor.contract is never trusted by itself.
+// Every check of `tanji verify` runs here, supplier signatures and recognitions included. Whose
+// recognitions count is a trust profile's call (its certification bodies), as with `tanji verify
+// --trust`: `data-trust-url`, or the reader's own `?trust=<URL of a tanji-trust/1 file>`, names one,
+// and it then replaces the element's chain, contracts and issuers entirely. `?rpc=<node URL>` in
+// the page's address replaces data-rpc-url, so a reader can ask a node of their own choosing. The
+// bundle's own anchor.contract is never trusted by itself.
+//
+// The language is the page's (data-lang, else the nearest lang attribute: zh, zh-CN and zh-Hans
+// read as Simplified Chinese, zh-HK, zh-TW and zh-Hant as Traditional); each text is shown in it
+// and, smaller, in its companion language (English for Chinese, Simplified Chinese for English).
 
-import { Code, verifyBundle } from "./tanji-verify.js";
+import { Code, recognitionsSummary, resultMessage, trustFailure, verifyBundle } from "./tanji-verify.js";
+import { DEFAULT_LANGUAGE, LANGUAGES, formatMessage, normalizeLanguage } from "./tanji-protocol.js";
 
-const VERDICTS = {
-  VALID: {
-    icon: "✓",
-    zh: "真实有效",
-    en: "Genuine",
-    zhText: "本标签已在区块链上独立核验。",
-    enText: "This label was checked independently against the blockchain.",
+// The page's own words, by language tag (the checks' messages come from the protocol catalogue).
+const TEXT = {
+  "zh-Hans": {
+    verdict: {
+      VALID: ["真实有效", "本标签已在区块链上独立核验。"],
+      INVALID: ["无效", "本标签未通过核验，请勿信任。"],
+      ERROR: ["无法验证", "暂时无法完成核验（例如链节点无法连接），这并不表示标签是伪造的。"],
+      PENDING: ["待上链", "该记录尚未锚定到区块链。"],
+    },
+    checks: {
+      format: "证明包格式",
+      integrity: "记录完整",
+      inclusion: "包含于批次",
+      attestation_signature: "供应商签名",
+      anchored: "链上锚定",
+      not_revoked: "未撤销",
+      issuer: "发证方",
+      recognition: "互认",
+    },
+    busy: "正在独立核验…",
+    node: "链节点：",
+    ownNode: "使用您指定的链节点：",
+    trust: "信任配置：",
+    ownTrust: "使用您指定的信任配置：",
+    chain: "链",
+    how: "在您的设备上重新计算记录摘要、默克尔根与签名，并向链节点查询。可在网址后加 ?rpc=节点地址 以使用您自己的节点，加 ?trust=信任配置地址 以使用您自己的信任配置。",
   },
-  INVALID: {
-    icon: "✗",
-    zh: "无效",
-    en: "Not genuine",
-    zhText: "本标签未通过核验，请勿信任。",
-    enText: "This label failed verification: do not rely on it.",
+  "zh-Hant": {
+    verdict: {
+      VALID: ["真實有效", "本標籤已在區塊鏈上獨立核驗。"],
+      INVALID: ["無效", "本標籤未通過核驗，請勿信任。"],
+      ERROR: ["無法驗證", "暫時無法完成核驗（例如鏈節點無法連接），這並不表示標籤是偽造的。"],
+      PENDING: ["待上鏈", "該紀錄尚未錨定到區塊鏈。"],
+    },
+    checks: {
+      format: "證明包格式",
+      integrity: "紀錄完整",
+      inclusion: "包含於批次",
+      attestation_signature: "供應商簽名",
+      anchored: "鏈上錨定",
+      not_revoked: "未撤銷",
+      issuer: "發證方",
+      recognition: "互認",
+    },
+    busy: "正在獨立核驗…",
+    node: "鏈節點：",
+    ownNode: "使用您指定的鏈節點：",
+    trust: "信任設定：",
+    ownTrust: "使用您指定的信任設定：",
+    chain: "鏈",
+    how: "在您的裝置上重新計算紀錄摘要、默克爾根與簽名，並向鏈節點查詢。可在網址後加 ?rpc=節點地址 以使用您自己的節點，加 ?trust=信任設定地址 以使用您自己的信任設定。",
   },
-  ERROR: {
-    icon: "!",
-    zh: "无法验证",
-    en: "Could not verify",
-    zhText: "暂时无法完成核验（例如链节点无法连接），这并不表示标签是伪造的。",
-    enText:
-      "Verification could not be completed (e.g. the chain node is unreachable); this does not mean the label is forged.",
-  },
-  PENDING: {
-    icon: "…",
-    zh: "待上链",
-    en: "Pending",
-    zhText: "该记录尚未锚定到区块链。",
-    enText: "The record is not yet anchored on the blockchain.",
+  en: {
+    verdict: {
+      VALID: ["Genuine", "This label was checked independently against the blockchain."],
+      INVALID: ["Not genuine", "This label failed verification: do not rely on it."],
+      ERROR: [
+        "Could not verify",
+        "Verification could not be completed (e.g. the chain node is unreachable); this does not mean the label is forged.",
+      ],
+      PENDING: ["Pending", "The record is not yet anchored on the blockchain."],
+    },
+    checks: {
+      format: "Bundle format",
+      integrity: "Record integrity",
+      inclusion: "Included in its batch",
+      attestation_signature: "Supplier signature",
+      anchored: "Anchored on chain",
+      not_revoked: "Not revoked",
+      issuer: "Issuer",
+      recognition: "Recognition",
+    },
+    busy: "Verifying independently…",
+    node: "Chain node:",
+    ownNode: "Your chosen chain node:",
+    trust: "Trust profile:",
+    ownTrust: "Your chosen trust profile:",
+    chain: "chain",
+    how: "Recomputed on your device (record, Merkle proof, signatures) and checked with a chain node; add ?rpc=<node URL> to use your own node, ?trust=<profile URL> your own trust profile.",
   },
 };
-
-const CHECK_LABELS = {
-  format: ["证明包格式", "Bundle format"],
-  integrity: ["记录完整", "Record integrity"],
-  inclusion: ["包含于批次", "Included in its batch"],
-  anchored: ["链上锚定", "Anchored on chain"],
-  not_revoked: ["未撤销", "Not revoked"],
-  issuer: ["发证方", "Issuer"],
-};
-
+// The language each one is accompanied by (registry/i18n.py COMPANION).
+const COMPANION = { "zh-Hans": "en", "zh-Hant": "en", en: "zh-Hans" };
+const ICONS = { VALID: "✓", INVALID: "✗", ERROR: "!", PENDING: "…" };
 const MARKS = { VALID: "✓", INVALID: "✗", ERROR: "!", SKIPPED: "–" };
 
 function el(doc, tag, attrs = {}, ...children) {
@@ -65,150 +117,151 @@ function list(value) {
   return (value || "").split(/[\s,]+/).filter(Boolean);
 }
 
-/** The verification settings a page element carries, with the `?rpc=` override applied. */
+/** The language the element is shown in: its data-lang, else the nearest lang attribute. */
+export function languageOf(element) {
+  const tag = element.dataset?.lang || element.closest?.("[lang]")?.getAttribute("lang");
+  return normalizeLanguage(tag) ?? DEFAULT_LANGUAGE;
+}
+
+/** The verification settings a page element carries, with `?rpc=` and `?trust=` applied. */
 export function settingsFrom(element, location = globalThis.location) {
   const params = new URLSearchParams(location?.search || "");
-  const override = params.get("rpc");
-  const pageRpc = element.dataset.rpcUrl || "";
+  const rpc = params.get("rpc");
+  const trust = params.get("trust");
   return {
     bundleUrl: element.dataset.bundleUrl || "",
-    rpcUrl: override || pageRpc,
-    rpcOverridden: Boolean(override),
+    rpcUrl: rpc || element.dataset.rpcUrl || "",
+    rpcOverridden: Boolean(rpc),
+    trustUrl: trust || element.dataset.trustUrl || "",
+    trustOverridden: Boolean(trust),
     chainId: element.dataset.chainId,
     contracts: list(element.dataset.contracts),
     issuers: list(element.dataset.issuers),
     timeoutMs: Number(element.dataset.timeoutMs) || undefined,
+    lang: languageOf(element),
   };
 }
 
-/** Show "verifying…" in the element. */
-export function renderBusy(element) {
-  const doc = element.ownerDocument;
-  element.dataset.state = "busy";
-  element.setAttribute("aria-busy", "true");
-  element.replaceChildren(
-    el(
-      doc,
-      "p",
-      { class: "tv-busy" },
-      el(doc, "span", { lang: "zh" }, "正在独立核验…"),
-      " ",
-      el(doc, "span", { lang: "en" }, "Verifying independently…"),
-    ),
+/** The element's text in its language and its companion's: [[lang, text], [lang, text]]. */
+function inBoth(lang, pick) {
+  return [lang, COMPANION[lang]].map((l) => [l, pick(l)]);
+}
+
+function bilingual(doc, tag, attrs, lang, pick) {
+  const [[first, a], [second, b]] = inBoth(lang, pick);
+  return el(
+    doc,
+    tag,
+    attrs,
+    el(doc, "span", { lang: first }, a),
+    " ",
+    el(doc, "span", { lang: second, class: "tv-en" }, b),
   );
 }
 
-/** Render a verification report (from verifyBundle) into the element, in Chinese and English. */
+/** Show "verifying…" in the element. */
+export function renderBusy(element, lang = languageOf(element)) {
+  const doc = element.ownerDocument;
+  element.dataset.state = "busy";
+  element.setAttribute("aria-busy", "true");
+  element.replaceChildren(bilingual(doc, "p", { class: "tv-busy" }, lang, (l) => TEXT[l].busy));
+}
+
+function checkItem(doc, c, lang) {
+  const [[first], [second]] = inBoth(lang, () => null);
+  const title = (l) => TEXT[l].checks[c.check] ?? c.check;
+  const where = c.path ? `${c.path} · ` : "";
+  return el(
+    doc,
+    "li",
+    {
+      class: `tv-check tv-${c.status.toLowerCase()}`,
+      "data-check": c.name,
+      "data-status": c.status,
+      "data-code": String(c.code),
+    },
+    el(doc, "span", { class: "tv-mark", "aria-label": c.status }, MARKS[c.status] || "?"),
+    " ",
+    el(
+      doc,
+      "span",
+      { class: "tv-name" },
+      `${where}${title(first)} `,
+      el(doc, "span", { lang: second, class: "tv-en" }, title(second)),
+    ),
+    el(doc, "span", { class: "tv-reason", lang: first }, resultMessage(c, first)),
+    el(doc, "span", { class: "tv-reason tv-en", lang: second }, resultMessage(c, second)),
+  );
+}
+
+/** Render a verification report (from verifyBundle) into the element, in the reader's language. */
 export function renderReport(element, report, settings = {}) {
   const doc = element.ownerDocument;
-  const v = VERDICTS[report.status] || VERDICTS.ERROR;
+  const lang = settings.lang ?? languageOf(element);
+  const status = TEXT.en.verdict[report.status] ? report.status : "ERROR";
   element.dataset.state = "done";
   element.dataset.verdict = report.status;
   element.removeAttribute("aria-busy");
   element.classList.add("tv", `tv-${report.status.toLowerCase()}`);
 
+  const [[first, headline], [second, companion]] = inBoth(lang, (l) => TEXT[l].verdict[status][0]);
   const verdict = el(
     doc,
     "div",
     { class: "tv-verdict", role: "status" },
-    el(doc, "span", { class: "tv-icon", "aria-hidden": "true" }, v.icon),
-    el(doc, "strong", { lang: "zh" }, v.zh),
+    el(doc, "span", { class: "tv-icon", "aria-hidden": "true" }, ICONS[status]),
+    el(doc, "strong", { lang: first }, headline),
     " ",
-    el(doc, "strong", { lang: "en", class: "tv-en" }, v.en),
+    el(doc, "strong", { lang: second, class: "tv-en" }, companion),
   );
-  const summary = el(
-    doc,
-    "p",
-    { class: "tv-summary" },
-    el(doc, "span", { lang: "zh" }, v.zhText),
-    " ",
-    el(doc, "span", { lang: "en", class: "tv-en" }, v.enText),
-  );
-
-  const items = report.checks.map((c) => {
-    const [zh, en] = CHECK_LABELS[c.check] || [c.check, c.check];
-    const where = c.path ? `${c.path} · ` : "";
-    return el(
-      doc,
-      "li",
-      {
-        class: `tv-check tv-${c.status.toLowerCase()}`,
-        "data-check": c.name,
-        "data-status": c.status,
-        "data-code": String(c.code),
-      },
-      el(doc, "span", { class: "tv-mark", "aria-label": c.status }, MARKS[c.status] || "?"),
-      " ",
-      el(doc, "span", { class: "tv-name" }, `${where}${zh} ${en}`),
-      el(doc, "span", { class: "tv-reason", lang: "zh" }, c.reason_zh),
-      el(doc, "span", { class: "tv-reason tv-en", lang: "en" }, c.reason_en),
+  const summary = bilingual(doc, "p", { class: "tv-summary" }, lang, (l) => TEXT[l].verdict[status][1]);
+  const parts = [verdict, summary];
+  // What `tanji verify` prints: how many recognitions this trust relies on, and how many not.
+  if (recognitionsSummary(report.checks)) {
+    parts.push(
+      bilingual(doc, "p", { class: "tv-recognitions" }, lang, (l) => recognitionsSummary(report.checks, l)),
     );
-  });
-  const checks = el(doc, "ul", { class: "tv-checks" }, ...items);
+  }
+  parts.push(el(doc, "ul", { class: "tv-checks" }, ...report.checks.map((c) => checkItem(doc, c, lang))));
 
   const nodeText = settings.rpcUrl ? String(settings.rpcUrl) : "—";
-  const node = el(
-    doc,
-    "p",
-    { class: "tv-node" },
-    el(doc, "span", { lang: "zh" }, settings.rpcOverridden ? "使用您指定的链节点：" : "链节点："),
-    " ",
-    el(
-      doc,
-      "span",
-      { lang: "en", class: "tv-en" },
-      settings.rpcOverridden ? "Your chosen chain node:" : "Chain node:",
-    ),
-    " ",
-    el(doc, "code", { class: "tv-rpc" }, nodeText),
-    settings.chainId ? ` · chain ${settings.chainId}` : "",
+  const [[, nodeFirst], [, nodeSecond]] = inBoth(
+    lang,
+    (l) => TEXT[l][settings.rpcOverridden ? "ownNode" : "node"],
   );
-  const how = el(
-    doc,
-    "p",
-    { class: "tv-how" },
+  parts.push(
     el(
       doc,
-      "span",
-      { lang: "zh" },
-      "在您的设备上重新计算记录摘要与默克尔根，并向链节点查询。可在网址后加 ?rpc=节点地址 以使用您自己的节点。",
-    ),
-    " ",
-    el(
-      doc,
-      "span",
-      { lang: "en", class: "tv-en" },
-      "Recomputed on your device and checked with a chain node; add ?rpc=<node URL> to use your own node.",
+      "p",
+      { class: "tv-node" },
+      el(doc, "span", { lang: first }, nodeFirst),
+      " ",
+      el(doc, "span", { lang: second, class: "tv-en" }, nodeSecond),
+      " ",
+      el(doc, "code", { class: "tv-rpc" }, nodeText),
+      settings.chainId && !settings.trustUrl ? ` · ${TEXT[lang].chain} ${settings.chainId}` : "",
     ),
   );
-  const parts = [verdict, summary, checks];
-  if (report.notChecked?.length) {
-    // Said plainly rather than left out: these statements were not checked on this device.
+  if (settings.trustUrl) {
+    const key = settings.trustOverridden ? "ownTrust" : "trust";
     parts.push(
       el(
         doc,
         "p",
-        { class: "tv-not-checked", "data-not-checked": report.notChecked.map((c) => c.name).join(" ") },
-        el(
-          doc,
-          "span",
-          { lang: "zh" },
-          `供应商签名与互认声明（${report.notChecked.length} 项）未在浏览器中核验，请使用 tanji verify。`,
-        ),
+        { class: "tv-trust" },
+        el(doc, "span", { lang: first }, TEXT[first][key]),
         " ",
-        el(
-          doc,
-          "span",
-          { lang: "en", class: "tv-en" },
-          `Supplier signatures and recognitions (${report.notChecked.length}) are not checked in the browser: use tanji verify.`,
-        ),
+        el(doc, "span", { lang: second, class: "tv-en" }, TEXT[second][key]),
+        " ",
+        el(doc, "code", { class: "tv-trust-url" }, String(settings.trustUrl)),
       ),
     );
   }
-  element.replaceChildren(...parts, node, how);
+  parts.push(bilingual(doc, "p", { class: "tv-how" }, lang, (l) => TEXT[l].how));
+  element.replaceChildren(...parts);
 }
 
-async function fetchBundle(url, timeoutMs) {
+async function fetchText(url, timeoutMs) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
@@ -219,45 +272,57 @@ async function fetchBundle(url, timeoutMs) {
     });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return await response.text();
+  } catch (exc) {
+    throw new Error(exc?.name === "AbortError" ? "timed out" : String(exc?.message || exc));
   } finally {
     clearTimeout(timer);
   }
 }
 
-function unreadable(message) {
-  return {
+/** The report of a bundle that could not be fetched (ERROR 952, as `tanji verify` reports it). */
+function unreadable(source, error) {
+  const data = { source, error };
+  const result = {
+    name: "format",
+    check: "format",
+    path: "",
     status: "ERROR",
-    checks: [
-      {
-        name: "format",
-        check: "format",
-        path: "",
-        status: "ERROR",
-        code: Code.BUNDLE_UNREADABLE,
-        reason_en: `the bundle could not be fetched: ${message}`,
-        reason_zh: `无法获取证明包：${message}`,
-        data: {},
-      },
-    ],
-    record: { type: null, id: null },
+    code: Code.CLI_BUNDLE_UNREADABLE,
+    data,
   };
+  result.reasons = Object.fromEntries(
+    LANGUAGES.map((l) => [l, formatMessage(result.code, l, data, "format")]),
+  );
+  result.reason = result.reasons.en;
+  return { status: "ERROR", checks: [result], record: { type: null, id: null } };
 }
 
 /** Verify the bundle named by one element and render the result into it. */
 export async function verifyElement(element, location = globalThis.location) {
   const settings = settingsFrom(element, location);
-  renderBusy(element);
+  const timeoutMs = settings.timeoutMs || 10000;
+  renderBusy(element, settings.lang);
   let report;
-  if (!settings.bundleUrl) {
-    report = unreadable("the page names no bundle (data-bundle-url)");
+  let trust;
+  if (settings.trustUrl) {
+    try {
+      trust = await fetchText(settings.trustUrl, timeoutMs);
+    } catch (exc) {
+      report = trustFailure(`${settings.trustUrl}: ${exc.message}`, null, settings.rpcUrl);
+    }
+  }
+  if (report) {
+    // the trust profile could not be read
+  } else if (!settings.bundleUrl) {
+    report = unreadable("this page", "the page names no bundle (data-bundle-url)");
   } else {
     let text = null;
     try {
-      text = await fetchBundle(settings.bundleUrl, settings.timeoutMs || 10000);
+      text = await fetchText(settings.bundleUrl, timeoutMs);
     } catch (exc) {
-      report = unreadable(exc?.name === "AbortError" ? "timed out" : String(exc?.message || exc));
+      report = unreadable(settings.bundleUrl, exc.message);
     }
-    if (text !== null) report = await verifyBundle(text, settings);
+    if (text !== null) report = await verifyBundle(text, { ...settings, trust });
   }
   renderReport(element, report, settings);
   return report;

@@ -1,86 +1,33 @@
 // Tanji in-browser verifier: checks a tanji-bundle/1 on the reader's own device.
 //
-// It recomputes the record digest, the leaf and the Merkle root from the bundle, then asks a chain
-// node (JSON-RPC over fetch) whether that root is anchored on a *trusted* contract and still active,
-// so that a reader need not take the registry server's word for it. The protocol's normative
-// definition is the Python package `verifier` (record.py, merkle.py, canonical.py, checks.py): check
-// names, result codes and verdict rules here mirror it, and tests/registry/js/ holds this file to
-// the shared test vectors.
+// It recomputes the record digest, the leaf and the Merkle root from the bundle, checks the EIP-712
+// signatures of every supplier hop and recognition, then asks a chain node (JSON-RPC over fetch)
+// whether each root is anchored on a *trusted* contract and still active, so that a reader need not
+// take the registry server's word for it. The protocol's normative definition is the Python package
+// `verifier` (record.py, merkle.py, canonical.py, eip712.py, trust.py, checks/): every check, code,
+// status, path, data member and verdict rule here mirrors it, and tests/registry/js/ holds this file
+// to the shared test vectors and to the Python verifier's results on the same bundles.
 //
-// Keccak-256 and ABI coding come from the vendored ethers v6 UMD build (../vendor/), loaded on
-// demand unless the page already loaded it as a classic script.
+// Keccak-256, ABI coding, EIP-712 hashing and signer recovery come from the vendored ethers v6 UMD
+// build (../vendor/), loaded on demand unless the page already loaded it as a classic script.
 
-// -- result codes (verifier/protocol/codes.py; stable once published) ---------------------------------------
-export const Code = Object.freeze({
-  OK: 0,
-  FORMAT_NOT_JSON: 100,
-  FORMAT_TOO_LARGE: 101,
-  FORMAT_NOT_OBJECT: 102,
-  FORMAT_UNKNOWN_VERSION: 103,
-  FORMAT_MISSING_FIELD: 104,
-  FORMAT_WRONG_TYPE: 105,
-  FORMAT_BAD_HEX: 106,
-  FORMAT_WRONG_LENGTH: 107,
-  FORMAT_PROOF_TOO_LONG: 108,
-  FORMAT_TOO_DEEP: 109,
-  FORMAT_SALT_AND_DISCLOSURE: 110,
-  FORMAT_DISCLOSED_WITHOUT_SALT: 111,
-  FORMAT_DISCLOSED_AND_HIDDEN: 112,
-  FORMAT_SALT_WITHOUT_FIELD: 113,
-  FORMAT_NOT_CANONICAL: 114,
-  FORMAT_PENDING_INCONSISTENT: 115,
-  FORMAT_DUPLICATE_KEY: 116,
-  FORMAT_BAD_VALUE: 117,
-  FORMAT_TOO_MANY: 118,
-  FORMAT_WRONG_RECORD_TYPE: 120,
-  FORMAT_NUMBER_OUT_OF_RANGE: 121,
-  INTEGRITY_WRONG_ENCODING: 200,
-  INTEGRITY_LEAF_MISMATCH: 201,
-  INTEGRITY_DIGEST_MISMATCH: 202,
-  INCLUSION_ROOT_MISMATCH: 300,
-  ANCHORED_UNTRUSTED_CHAIN: 400,
-  ANCHORED_CHAIN_ID_MISMATCH: 401,
-  ANCHORED_UNTRUSTED_CONTRACT: 402,
-  ANCHORED_ROOT_NOT_ANCHORED: 403,
-  ANCHORED_NOT_INCLUDED: 404,
-  ANCHORED_TX_NOT_FOUND: 405,
-  ANCHORED_NO_EVENT: 406,
-  ANCHORED_BLOCK_MISMATCH: 407,
-  ANCHORED_NO_RPC_URL: 408,
-  REVOKED_ROOT: 500,
-  REVOKED_LEAF: 501,
-  ISSUER_UNTRUSTED: 600,
-  ISSUER_TX_NOT_FOUND: 601,
-  ISSUER_NONE_CONFIGURED: 690,
-  RECOGNITION_DUPLICATE: 892,
-  SKIPPED_PENDING: 900,
-  SKIPPED_FORMAT_INVALID: 901,
-  SKIPPED_ANCHOR_UNTRUSTED: 902,
-  BUNDLE_UNREADABLE: 952,
-  CHAIN_UNAVAILABLE: 990,
-  CHAIN_BAD_ANSWER: 991,
-  INTERNAL_ERROR: 999,
-});
+// -- protocol tables: generated from verifier/protocol (./tanji-protocol.js) ----------------------
+// Codes, check names, formats, bounds and reasons are not written here: scripts/gen_browser_tables.py
+// generates them from the Python package, and a test fails when that file is stale.
+import {
+  BUNDLE_FORMAT,
+  CHECK_NAMES,
+  Code,
+  LEAF_ENCODING,
+  LIMITS,
+  NESTED_RECORD_TYPES,
+} from "./tanji-protocol.js";
 
-export const BUNDLE_FORMAT = "tanji-bundle/1";
-export const LEAF_ENCODING = Object.freeze(["string", "string", "bytes32"]);
-export const CHECK_NAMES = Object.freeze([
-  "format",
-  "integrity",
-  "inclusion",
-  "anchored",
-  "not_revoked",
-  "issuer",
-]);
-// Bounds from verifier/bundle.py and verifier/merkle.py: they cap what a hostile bundle can cost.
-const MAX_BUNDLE_BYTES = 2 * 1024 * 1024;
-const MAX_DEPTH = 8;
-const MAX_NESTED = 256;
-const MAX_LEAF_ARITY = 16;
-const MAX_PROOF_LENGTH = 64;
-const MAX_JSON_DEPTH = 96;
-// verifier/bundle.py NESTED_RECORD_TYPES: each nested list holds records of one type (code 120).
-const NESTED_RECORD_TYPES = Object.freeze({ attestations: "attestation", recognitions: "recognition" });
+export { BUNDLE_FORMAT, CHECK_NAMES, Code, LEAF_ENCODING };
+// Bounds a bundle stays within: they cap what a hostile bundle can cost.
+const { MAX_BUNDLE_BYTES, MAX_DEPTH, MAX_NESTED, MAX_LEAF_ARITY, MAX_PROOF_LENGTH, MAX_JSON_DEPTH } =
+  LIMITS;
+// Each nested list holds records of one type (code 120).
 const NESTED_KEYS = Object.keys(NESTED_RECORD_TYPES);
 const DEFAULT_TIMEOUT_MS = 10000;
 
@@ -91,16 +38,6 @@ export const CHECK_SIGNATURE =
   "(tuple(bool anchored, bool included, bool active, uint64 blockNumber, uint64 timestamp, " +
   "uint16 rootRevokedReason, uint16 leafRevokedReason) s)";
 export const ROOT_ANCHORED_EVENT = "RootAnchored(bytes32,bytes32,uint64,uint64)";
-
-// verifier/revocation.py
-const REVOCATION_REASONS = {
-  1: ["superseded by a newer record", "已被新记录取代"],
-  2: ["withdrawn by the issuer", "发证方已撤回"],
-  3: ["data error", "数据错误"],
-  4: ["certificate suspended", "证书已暂停"],
-  5: ["fraud or misstatement", "欺诈或虚假陈述"],
-  6: ["key compromise", "密钥泄露"],
-};
 
 // -- ethers (vendored UMD build) ------------------------------------------------------------------
 async function loadEthers() {
@@ -539,6 +476,7 @@ function parseSalts(obj, record, path) {
   if (!hasDisclosure) return { salt: hex32(member(obj, "salt", path), path + "salt"), disclosure: null };
   const where = path + "disclosure";
   const d = jsonObject(obj.disclosure, where);
+  only(d, DISCLOSURE_KEYS, where + ".");
   const saltsObj = jsonObject(member(d, "salts", where + "."), where + ".salts");
   const hiddenObj = jsonObject(d.hidden ?? {}, where + ".hidden");
   const salts = Object.fromEntries(
@@ -569,8 +507,24 @@ function parseSalts(obj, record, path) {
   return { salt: null, disclosure: { salts, hidden } };
 }
 
+// The anchor and the disclosure have fixed members (verifier/bundle.py): a misspelt one must not
+// pass silently (code 119).
+const ANCHOR_KEYS = Object.freeze(["chainId", "contract", "txHash", "blockNumber", "timestamp"]);
+const DISCLOSURE_KEYS = Object.freeze(["salts", "hidden"]);
+
+function only(obj, allowed, path) {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key))
+      throw new BundleFormatError(`unknown member ${path + key}`, {
+        field: path + key,
+        code: Code.FORMAT_UNKNOWN_FIELD,
+      });
+  }
+}
+
 function parseAnchor(value, path) {
   const obj = jsonObject(value, path.replace(/\.$/, ""));
+  only(obj, ANCHOR_KEYS, path);
   const timestamp = obj.timestamp ?? null;
   return {
     chainId: uint(member(obj, "chainId", path), path + "chainId", 1),
@@ -712,39 +666,515 @@ function quantity(value, what, url) {
   return Number(BigInt(value));
 }
 
-// -- checks (verifier/checks.py) ------------------------------------------------------------------
-function result(name, path, status, code, reasonEn, reasonZh, data = {}) {
+// Messages, reasons and languages of the protocol core, generated from verifier/protocol (imported
+// whole, beside the tables at the top of this file).
+import * as protocol from "./tanji-protocol.js";
+
+// -- trust (verifier/trust.py) ---------------------------------------------------------------------
+/** A trust file that cannot be used (verifier.errors.TrustConfigError), naming the bad field. */
+export class TrustConfigError extends Error {
+  constructor(message, { field = null } = {}) {
+    super(message);
+    this.name = "TrustConfigError";
+    this.field = field;
+  }
+}
+
+function trustField(read) {
+  try {
+    return read();
+  } catch (exc) {
+    if (exc instanceof BundleFormatError)
+      throw new TrustConfigError(`trust file: ${exc.message}`, { field: exc.field });
+    throw exc;
+  }
+}
+
+function trustNames(value, field) {
+  // A set, kept sorted (the order of a trust file's lists means nothing).
+  return [...new Set(jsonList(value, field).map((item, i) => text(item, `${field}[${i}]`)))].sort();
+}
+
+/**
+ * Parse a tanji-trust/1 document (decoded JSON or its text) as `tanji verify --trust` does
+ * (verifier/trust.py): chains with their contracts and node, issuers, and for mutual recognition
+ * the certification bodies and accepted schemes. Addresses are kept lower-case. Throws
+ * TrustConfigError naming the bad field.
+ */
+export function parseTrust(doc) {
+  let obj = doc;
+  if (typeof doc === "string") {
+    try {
+      obj = JSON.parse(doc);
+    } catch (exc) {
+      throw new TrustConfigError(`trust file is not JSON: ${exc.message}`);
+    }
+  }
+  return trustField(() => {
+    obj = jsonObject(obj, "");
+    if (obj.format !== protocol.TRUST_FORMAT)
+      throw new TrustConfigError(`trust file format must be '${protocol.TRUST_FORMAT}'`, {
+        field: "format",
+      });
+    const chains = [];
+    jsonList(member(obj, "chains", ""), "chains").forEach((item, i) => {
+      const path = `chains[${i}]`;
+      const chain = jsonObject(item, path);
+      const rpcUrl = chain.rpcUrl ?? null;
+      const contracts = jsonList(member(chain, "contracts", path + "."), path + ".contracts");
+      const parsed = {
+        chainId: uint(member(chain, "chainId", path + "."), path + ".chainId", 1),
+        rpcUrl: rpcUrl === null ? null : text(rpcUrl, path + ".rpcUrl"),
+        contracts: [...new Set(contracts.map((c, j) => hexBytes(c, `${path}.contracts[${j}]`, 20)))].sort(),
+      };
+      if (chains.some((c) => c.chainId === parsed.chainId))
+        throw new TrustConfigError(`chain ${parsed.chainId} listed twice`, { field: path + ".chainId" });
+      chains.push(parsed);
+    });
+    const issuers = jsonList(obj.issuers ?? [], "issuers").map((item, i) => ({
+      address: hexBytes(
+        member(jsonObject(item, `issuers[${i}]`), "address", `issuers[${i}].`),
+        `issuers[${i}].address`,
+        20,
+      ),
+      name: item.name ? String(item.name) : "",
+    }));
+    const bodies = [];
+    jsonList(obj.certificationBodies ?? [], "certificationBodies").forEach((item, i) => {
+      const path = `certificationBodies[${i}]`;
+      const entry = jsonObject(item, path);
+      const body = {
+        address: hexBytes(member(entry, "address", path + "."), path + ".address", 20),
+        name: entry.name ? String(entry.name) : "",
+        schemes: trustNames(entry.schemes ?? [], path + ".schemes"),
+        categories: trustNames(entry.categories ?? [], path + ".categories"),
+      };
+      if (bodies.some((b) => b.address === body.address))
+        throw new TrustConfigError(`${body.address} listed twice`, { field: path + ".address" });
+      bodies.push(body);
+    });
+    const accepted = obj.acceptedSchemes ?? null;
+    return {
+      name: typeof obj.name === "string" ? obj.name : "",
+      chains,
+      issuers,
+      certificationBodies: bodies,
+      acceptedSchemes: accepted === null ? null : trustNames(accepted, "acceptedSchemes"),
+    };
+  });
+}
+
+/** The trust of a page that names one chain, its contracts and issuers (data-chain-id ...). */
+export function pageTrust({ chainId, contracts = [], issuers = [], rpcUrl = null } = {}) {
+  const lower = (list) => list.map((a) => String(a).trim().toLowerCase()).filter(Boolean);
+  const id = chainId === undefined || chainId === null || chainId === "" ? null : Number(chainId);
+  return {
+    name: "",
+    chains: id === null ? [] : [{ chainId: id, rpcUrl: rpcUrl || null, contracts: lower(contracts) }],
+    issuers: lower(issuers).map((address) => ({ address, name: "" })),
+    certificationBodies: [],
+    acceptedSchemes: null,
+  };
+}
+
+const trustChain = (trust, chainId) => trust.chains.find((c) => c.chainId === chainId) ?? null;
+
+function trustsContract(trust, chainId, contract) {
+  const chain = trustChain(trust, chainId);
+  return chain !== null && chain.contracts.includes(String(contract).toLowerCase());
+}
+
+const byAddress = (list, address) => list.find((x) => x.address === String(address).toLowerCase()) ?? null;
+// verifier/trust.py CertificationBody: an empty list accepts anything, except that a recognition
+// for every category ("") is accepted only from a body without a category limit.
+const bodyAcceptsScheme = (body, scheme) => !body.schemes.length || body.schemes.includes(scheme);
+const bodyAcceptsCategory = (body, category) =>
+  !body.categories.length || (Boolean(category) && body.categories.includes(category));
+const trustAcceptsScheme = (trust, scheme) =>
+  trust.acceptedSchemes === null || trust.acceptedSchemes.includes(scheme);
+
+// -- signed statements: EIP-712 (verifier/eip712.py, attestation.py, recognition.py) --------------
+// Definitions are held to the Python verifier's by tests/registry/js (type hashes from the shared
+// vectors, the rest from the fixture test_browser_verify.py builds).
+export const EIP712_DOMAIN_NAME = "Tanji";
+export const EIP712_DOMAIN_VERSION = "1";
+/** Members of a statement record; anything else is an unsigned, redactable annotation. */
+export const RECORD_MEMBERS = Object.freeze([
+  "type",
+  "id",
+  "chainId",
+  "verifyingContract",
+  "message",
+  "signature",
+  "signer",
+]);
+const MAX_JSON_INT = 2 ** 53 - 1;
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const SIGNATURE_BYTES = 65;
+// Canonical decimal: no "+", no exponent, no leading zeros, no trailing fractional zeros.
+const DECIMAL = /^-?(0|[1-9][0-9]{0,17})(\.[0-9]{0,11}[1-9])?$/;
+// verifier/text.py HIDDEN_CATEGORIES: characters that make a reader see other text than is signed.
+const HIDDEN_CHARACTER = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/** A signed statement that does not hold (verifier.errors.AttestationError): a code and a field. */
+export class AttestationError extends Error {
+  constructor(message, { code, field = null }) {
+    super(message);
+    this.name = "AttestationError";
+    this.code = code;
+    this.field = field;
+  }
+}
+
+const fail = (message, code, field) => {
+  throw new AttestationError(message, { code, field });
+};
+
+// Python's repr() of a string, as the Python verifier's messages quote a member's name (its
+// `detail` is compared with this verifier's in tests/registry/js).
+function pyRepr(value) {
+  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of value) {
+    const cp = ch.codePointAt(0);
+    if (ch === "\\" || ch === quote) out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (ch !== " " && /[\p{C}\p{Z}]/u.test(ch))
+      out +=
+        cp < 0x100
+          ? `\\x${hex2(cp)}`
+          : cp < 0x10000
+            ? `\\u${hex4(cp)}`
+            : `\\U${cp.toString(16).padStart(8, "0")}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+const hex2 = (n) => n.toString(16).padStart(2, "0");
+const hex4 = (n) => n.toString(16).padStart(4, "0");
+
+function readAddress(value, field) {
+  if (typeof value !== "string" || !HEX.test(value) || value.length !== 42)
+    fail(`${field} must be a 0x-prefixed 20-byte hex address`, "bad_address", field);
+  const body = value.slice(2);
+  if (body !== body.toLowerCase() && body !== body.toUpperCase()) {
+    let checksummed = null;
+    try {
+      checksummed = ethers.getAddress(value);
+    } catch {
+      // a mixed-case address with a wrong checksum
+    }
+    if (checksummed !== value) fail(`${field} has a wrong EIP-55 checksum`, "bad_checksum", field);
+  }
+  return ethers.getAddress(value.toLowerCase());
+}
+
+function readBytes32(value, field) {
+  if (typeof value !== "string" || !HEX.test(value) || value.length !== 66)
+    fail(`${field} must be 0x followed by 64 hex digits`, "bad_bytes32", field);
+  return value.toLowerCase();
+}
+
+function readUint(value, field, { minimum = 0, maximum = MAX_JSON_INT } = {}) {
+  if (typeof value !== "number" || !Number.isInteger(value))
+    fail(`${field} must be an integer`, "wrong_type", field);
+  if (value < minimum || value > maximum)
+    fail(`${field} must be between ${minimum} and ${maximum}`, "out_of_range", field);
+  return value;
+}
+
+function readText(value, field, { allowEmpty = false, maxLength = 256 } = {}) {
+  if (typeof value !== "string") fail(`${field} must be a string`, "wrong_type", field);
+  if (!value && !allowEmpty) fail(`${field} must not be empty`, "empty", field);
+  if ([...value].length > maxLength)
+    // characters are code points (Python's len)
+    fail(`${field} is longer than ${maxLength} characters`, "too_long", field);
+  if (value !== value.trim() || HIDDEN_CHARACTER.test(value))
+    fail(`${field} has control or format characters, or leading/trailing whitespace`, "bad_text", field);
+  if (value.normalize("NFC") !== value) fail(`${field} is not in Unicode NFC`, "not_nfc", field);
+  return value;
+}
+
+function readChoice(value, field, choices) {
+  if (typeof value !== "string" || !choices.includes(value))
+    fail(`${field} must be one of ${choices.join(", ")}`, "bad_enum", field);
+  return value;
+}
+
+function readDecimal(value, field) {
+  if (typeof value !== "string")
+    fail(`${field} must be a decimal string such as "12.345"`, "wrong_type", field);
+  if (!DECIMAL.test(value) || value === "-0")
+    fail(
+      `${field} must be a canonical decimal (no exponent, no leading or trailing zeros, ` +
+        "at most 18 integer and 12 fractional digits)",
+      "bad_decimal",
+      field,
+    );
+  return value;
+}
+
+function readBytes32List(value, field, maxItems) {
+  if (!Array.isArray(value)) fail(`${field} must be a list`, "wrong_type", field);
+  if (value.length > maxItems) fail(`${field} has more than ${maxItems} entries`, "too_many", field);
+  const items = value.map((item, i) => readBytes32(item, `${field}[${i}]`));
+  for (let i = 1; i < items.length; i++) {
+    if (items[i] <= items[i - 1])
+      fail(`${field} must be sorted ascending without duplicates`, "not_sorted", `${field}[${i}]`);
+  }
+  return items;
+}
+
+/** Every struct member present, nothing else. */
+function checkMembers(message, struct) {
+  if (!isObject(message)) fail("message must be an object", "wrong_type", "message");
+  const names = struct.map((m) => m.name);
+  for (const name of names) {
+    if (!Object.hasOwn(message, name))
+      fail(`message has no ${pyRepr(name)}`, "missing_field", `message.${name}`);
+  }
+  for (const name of Object.keys(message)) {
+    if (!names.includes(name))
+      fail(
+        `message member ${pyRepr(name)} is not part of the signed struct`,
+        "unknown_field",
+        `message.${name}`,
+      );
+  }
+}
+
+/** A supplier's signed component footprint (verifier/attestation.py). */
+export const ATTESTATION = Object.freeze({
+  recordType: NESTED_RECORD_TYPES.attestations,
+  primaryType: "Attestation",
+  signerMember: "supplier",
+  struct: Object.freeze([
+    { name: "supplier", type: "address" },
+    { name: "componentId", type: "string" },
+    { name: "productId", type: "string" },
+    { name: "declaredUnit", type: "string" },
+    { name: "kgCo2ePerUnit", type: "string" },
+    { name: "systemBoundary", type: "string" },
+    { name: "periodStart", type: "uint64" },
+    { name: "periodEnd", type: "uint64" },
+    { name: "upstream", type: "bytes32[]" },
+    { name: "nonce", type: "bytes32" },
+    { name: "expiry", type: "uint64" },
+  ]),
+  systemBoundaries: Object.freeze(["cradle-to-gate", "cradle-to-grave", "gate-to-gate"]),
+  limits: Object.freeze({ text: 256, unit: 32, upstream: 64 }),
+  validate(m) {
+    checkMembers(m, this.struct);
+    const { text: maxText, unit, upstream } = this.limits;
+    const normal = {
+      supplier: readAddress(m.supplier, "message.supplier"),
+      componentId: readText(m.componentId, "message.componentId", { maxLength: maxText }),
+      productId: readText(m.productId, "message.productId", { maxLength: maxText }),
+      declaredUnit: readText(m.declaredUnit, "message.declaredUnit", { maxLength: unit }),
+      kgCo2ePerUnit: readDecimal(m.kgCo2ePerUnit, "message.kgCo2ePerUnit"),
+      systemBoundary: readChoice(m.systemBoundary, "message.systemBoundary", this.systemBoundaries),
+      periodStart: readUint(m.periodStart, "message.periodStart"),
+      periodEnd: readUint(m.periodEnd, "message.periodEnd"),
+      upstream: readBytes32List(m.upstream, "message.upstream", upstream),
+      nonce: readBytes32(m.nonce, "message.nonce"),
+      expiry: readUint(m.expiry, "message.expiry", { minimum: 1 }),
+    };
+    if (normal.periodEnd <= normal.periodStart)
+      fail("periodEnd must be after periodStart", "bad_period", "message.periodEnd");
+    return normal;
+  },
+});
+
+/** A certification body's signed recognition of a label or scheme (verifier/recognition.py). */
+export const RECOGNITION = Object.freeze({
+  recordType: NESTED_RECORD_TYPES.recognitions,
+  primaryType: "Recognition",
+  signerMember: "recognizer",
+  struct: Object.freeze([
+    { name: "recognizer", type: "address" },
+    { name: "scheme", type: "string" },
+    { name: "subjectType", type: "string" },
+    { name: "subject", type: "bytes32" },
+    { name: "category", type: "string" },
+    { name: "scope", type: "string" },
+    { name: "validFrom", type: "uint64" },
+    { name: "validUntil", type: "uint64" },
+    { name: "nonce", type: "bytes32" },
+  ]),
+  subjectTypes: Object.freeze(["label", "scheme"]),
+  limits: Object.freeze({ scheme: 64, scope: 1024 }),
+  validate(m) {
+    checkMembers(m, this.struct);
+    const { scheme, scope } = this.limits;
+    const normal = {
+      recognizer: readAddress(m.recognizer, "message.recognizer"),
+      scheme: readText(m.scheme, "message.scheme", { maxLength: scheme }),
+      subjectType: readChoice(m.subjectType, "message.subjectType", this.subjectTypes),
+      subject: readBytes32(m.subject, "message.subject"),
+      category: readText(m.category, "message.category", { allowEmpty: true, maxLength: scheme }),
+      scope: readText(m.scope, "message.scope", { maxLength: scope }),
+      validFrom: readUint(m.validFrom, "message.validFrom"),
+      validUntil: readUint(m.validUntil, "message.validUntil"),
+      nonce: readBytes32(m.nonce, "message.nonce"),
+    };
+    if (normal.subject === "0x" + "00".repeat(32))
+      fail("subject must not be zero", "empty", "message.subject");
+    if (normal.validUntil !== 0 && normal.validUntil <= normal.validFrom)
+      fail("validUntil must be 0 (until withdrawn) or after validFrom", "bad_period", "message.validUntil");
+    return normal;
+  },
+});
+
+/** `keccak256(abi.encode(string schemeId, string category))`: the subject of a scheme recognition. */
+export function schemeSubject(schemeId, category = "") {
+  readText(schemeId, "schemeId", { maxLength: RECOGNITION.limits.scheme });
+  readText(category, "category", { allowEmpty: true, maxLength: RECOGNITION.limits.scheme });
+  return ethers.keccak256(abiCoder.encode(["string", "string"], [schemeId, category]));
+}
+
+/** The EIP-712 digest of a validated message of `kind` signed for (chainId, contract). */
+export function statementDigest(kind, message, { chainId, contract }) {
+  const domain = {
+    name: EIP712_DOMAIN_NAME,
+    version: EIP712_DOMAIN_VERSION,
+    chainId: readUint(chainId, "domain.chainId", { minimum: 1 }),
+    verifyingContract: readAddress(contract, "domain.verifyingContract"),
+  };
+  const types = { [kind.primaryType]: kind.struct.map((m) => ({ ...m })) };
+  try {
+    return ethers.TypedDataEncoder.hash(domain, types, message);
+  } catch (exc) {
+    fail(`typed data cannot be encoded: ${exc.shortMessage || exc.message}`, "bad_typed_data", "typedData");
+  }
+}
+
+function signatureBytes(value, field) {
+  if (typeof value !== "string") fail(`${field} must be a 0x-prefixed hex string`, "wrong_type", field);
+  if (!HEX.test(value) || value.length % 2) fail(`${field} is not 0x-prefixed hex`, "bad_hex", field);
+  const size = (value.length - 2) / 2;
+  if (size !== SIGNATURE_BYTES)
+    fail(`${field} must be ${SIGNATURE_BYTES} bytes, not ${size}`, "bad_signature_length", field);
+  return value.toLowerCase();
+}
+
+/**
+ * The EIP-55 address whose key signed `digest` (verifier/signature.py): `r || s || v` with v in
+ * {27, 28, 0, 1}, r and s in range, and low s only (EIP-2: one statement, one signature).
+ */
+export function recoverSigner(digest, signature) {
+  const r = BigInt("0x" + signature.slice(2, 66));
+  const s = BigInt("0x" + signature.slice(66, 130));
+  const v = parseInt(signature.slice(130, 132), 16);
+  if (![27, 28, 0, 1].includes(v))
+    fail(`signature v must be 27, 28, 0 or 1, not ${v}`, "bad_recovery_id", "signature");
+  if (r < 1n || r >= SECP256K1_N) fail("signature r is out of range", "bad_r", "signature");
+  if (s === 0n || s >= SECP256K1_N) fail("signature s is out of range", "bad_s", "signature");
+  if (s > SECP256K1_N / 2n)
+    fail("signature s is in the upper half of the curve order (malleable, EIP-2)", "high_s", "signature");
+  try {
+    return ethers.recoverAddress(digest, {
+      r: "0x" + signature.slice(2, 66),
+      s: "0x" + signature.slice(66, 130),
+      v: v < 27 ? v + 27 : v,
+    });
+  } catch {
+    fail("signature recovers no public key", "unrecoverable", "signature");
+  }
+}
+
+/**
+ * Re-check a statement record from scratch (StatementKind.verify_record): the id is the EIP-712
+ * digest of its message, the signature recovers to the message's signer member and to `signer`.
+ * Returns the signer; throws AttestationError with the Python verifier's code and field.
+ */
+export function verifyStatementRecord(kind, record) {
+  if (!isObject(record)) fail("record must be an object", "wrong_type", "record");
+  for (const name of RECORD_MEMBERS) {
+    if (!Object.hasOwn(record, name))
+      fail(`record has no ${pyRepr(name)}`, "missing_field", `record.${name}`);
+  }
+  if (record.type !== kind.recordType)
+    fail(`record type must be ${pyRepr(kind.recordType)}`, "wrong_record_type", "record.type");
+  const message = kind.validate(record.message);
+  const digest = statementDigest(kind, message, {
+    chainId: record.chainId,
+    contract: record.verifyingContract,
+  });
+  if (digest !== readBytes32(record.id, "record.id"))
+    fail("record id is not the EIP-712 digest of its message", "id_mismatch", "record.id");
+  const signer = recoverSigner(digest, signatureBytes(record.signature, "record.signature"));
+  const claimed = message[kind.signerMember];
+  if (signer !== claimed)
+    fail(
+      `signed by ${signer}, but message.${kind.signerMember} is ${claimed}`,
+      "signer_mismatch",
+      `message.${kind.signerMember}`,
+    );
+  if (readAddress(record.signer, "record.signer") !== signer)
+    fail(`record.signer is not the recovered signer ${signer}`, "signer_mismatch", "record.signer");
+  return signer;
+}
+
+// The label-scheme rule (verifier/protocol/scheme.py): a label's scheme id is its record's
+// `scheme`, else its certificate number without the trailing "-<year>-<serial>" (ASCII digits;
+// "CQ-CFL-2026-000123" -> "CQ-CFL"), and only if that is valid scheme text (as a signed
+// Recognition's `scheme`); otherwise the label has none.
+const CERTIFICATE_NUMBER = new RegExp(protocol.CERTIFICATE_NUMBER_PATTERN, "u");
+
+function schemeText(value) {
+  try {
+    return readText(value, "scheme", { maxLength: protocol.MAX_SCHEME });
+  } catch (exc) {
+    if (exc instanceof AttestationError) return null;
+    throw exc;
+  }
+}
+
+/** The certification scheme a label record was issued under, or null (docs/PROTOCOL.md 10.7). */
+export function labelSchemeId(record) {
+  if (typeof record.scheme === "string" && record.scheme) return schemeText(record.scheme);
+  const number = record.certificate_number;
+  const match = typeof number === "string" ? CERTIFICATE_NUMBER.exec(number) : null;
+  return match ? schemeText(match[1]) : null;
+}
+
+/** The product category code of a label record (`product.category`), or null. */
+export function labelCategory(record) {
+  const product = record.product;
+  const category = isObject(product) ? product.category : null;
+  return typeof category === "string" && category ? category : null;
+}
+
+// -- checks (verifier/checks/) ---------------------------------------------------------------------
+// A result carries a stable code and the data the check found, never prose: its message in every
+// language is the catalogue's template for that code (and check) filled from that data, exactly as
+// the Python verifier's CheckResult.to_dict() gives it ("reason" in English, "reasons" by tag).
+function result(name, path, status, code, data = {}) {
+  const reasons = Object.fromEntries(
+    protocol.LANGUAGES.map((lang) => [lang, protocol.formatMessage(code, lang, data, name)]),
+  );
   return {
     name: path ? `${path}.${name}` : name,
     check: name,
     path,
     status,
     code,
-    reason_en: reasonEn,
-    reason_zh: reasonZh,
+    reason: reasons.en,
+    reasons,
     data,
   };
 }
 
+/** The message of a result (from verifyBundle) in `lang`, any tag normalizeLanguage reads. */
+export function resultMessage(r, lang = protocol.DEFAULT_LANGUAGE) {
+  return protocol.formatMessage(r.code, lang, r.data, r.check);
+}
+
 function skipUnparsedOrPending(name, t) {
-  if (!t.bundle)
-    return result(
-      name,
-      t.path,
-      "SKIPPED",
-      Code.SKIPPED_FORMAT_INVALID,
-      "not checked: the bundle is malformed",
-      "未检查：证明包格式错误",
-    );
-  if (t.bundle.status === "pending")
-    return result(
-      name,
-      t.path,
-      "SKIPPED",
-      Code.SKIPPED_PENDING,
-      "not checked: the record is pending, not yet anchored",
-      "未检查：记录尚待上链",
-    );
+  if (!t.bundle) return result(name, t.path, "SKIPPED", Code.SKIPPED_FORMAT_INVALID);
+  if (t.bundle.status === "pending") return result(name, t.path, "SKIPPED", Code.SKIPPED_PENDING);
   return null;
 }
 
@@ -757,362 +1187,418 @@ async function skipUntrustedAnchor(name, t) {
   const skipped = skipUnparsedOrPending(name, t);
   if (skipped) return skipped;
   // Asking an untrusted contract whether it revoked something would mean nothing.
-  if (!(await anchorTrusted(t))) {
-    return result(
-      name,
-      t.path,
-      "SKIPPED",
-      Code.SKIPPED_ANCHOR_UNTRUSTED,
-      "not checked: the anchor is not on a trusted chain and contract",
-      "未检查：锚定不在受信任的链和合约上",
-    );
+  if (!(await anchorTrusted(t))) return result(name, t.path, "SKIPPED", Code.SKIPPED_ANCHOR_UNTRUSTED);
+  return null;
+}
+
+const formatCheck = {
+  name: "format",
+  skip: () => null,
+  run(t) {
+    if (t.bundle) return result("format", t.path, "VALID", Code.OK, { format: BUNDLE_FORMAT });
+    const e = t.formatError;
+    if (e instanceof BundleFormatError)
+      return result("format", t.path, "INVALID", e.code, { field: e.field, detail: e.message });
+    throw e;
+  },
+};
+
+const integrityCheck = {
+  name: "integrity",
+  skip: (t) => (t.bundle ? null : skipUnparsedOrPending("integrity", t)),
+  run(t) {
+    const b = t.bundle;
+    const r = (...a) => result("integrity", t.path, ...a);
+    if (
+      b.leafEncoding.length !== LEAF_ENCODING.length ||
+      b.leafEncoding.some((x, i) => x !== LEAF_ENCODING[i])
+    ) {
+      return r("INVALID", Code.INTEGRITY_WRONG_ENCODING, {
+        leafEncoding: [...b.leafEncoding],
+        expectedEncoding: [...LEAF_ENCODING],
+      });
+    }
+    let commitments;
+    let hidden = 0;
+    if (b.salt !== null) {
+      commitments = recordCommitments(b.record, b.salt);
+    } else {
+      commitments = Object.create(null);
+      for (const [name, value] of Object.entries(b.record))
+        commitments[name] = fieldCommitment(name, value, b.disclosure.salts[name]);
+      Object.assign(commitments, b.disclosure.hidden);
+      hidden = Object.keys(b.disclosure.hidden).length;
+    }
+    const expected = leafValue(b.record, commitmentsDigest(commitments));
+    const given = b.leafValue;
+    if (given[0] !== expected[0] || given[1] !== expected[1]) {
+      return r("INVALID", Code.INTEGRITY_LEAF_MISMATCH, {
+        leafTypeId: given.slice(0, 2),
+        recordTypeId: expected.slice(0, 2),
+      });
+    }
+    if (typeof given[2] !== "string" || given[2].toLowerCase() !== expected[2]) {
+      // A field value, a salt or a hidden commitment was changed.
+      return r("INVALID", Code.INTEGRITY_DIGEST_MISMATCH, { digest: expected[2], leafDigest: given[2] });
+    }
+    return r("VALID", Code.OK, {
+      digest: expected[2],
+      fieldCount: Object.keys(commitments).length,
+      hiddenCount: hidden,
+    });
+  },
+};
+
+const inclusionCheck = {
+  name: "inclusion",
+  skip: (t) => skipUnparsedOrPending("inclusion", t),
+  run(t) {
+    const b = t.bundle;
+    const computed = processProof(b.leaf, b.proof);
+    if (computed !== b.root) {
+      return result("inclusion", t.path, "INVALID", Code.INCLUSION_ROOT_MISMATCH, {
+        leaf: b.leaf,
+        computedRoot: computed,
+        root: b.root,
+      });
+    }
+    return result("inclusion", t.path, "VALID", Code.OK, {
+      leaf: b.leaf,
+      root: b.root,
+      proofLength: b.proof.length,
+    });
+  },
+};
+
+// -- attestation_signature (verifier/checks/attestation_signature.py, codes 7xx) -------------------
+/** The signed members a statement record does not disclose (a redacted bundle), in order. */
+const hiddenMembers = (record) => RECORD_MEMBERS.filter((name) => !Object.hasOwn(record, name));
+
+/** Whether `parent` names the attestation; null when that cannot be seen (hidden). */
+function attestationLinked(attestationId, parent) {
+  if (!parent) return true; // a bundle of the attestation itself
+  const record = parent.record;
+  if (record.type === ATTESTATION.recordType) {
+    if (!isObject(record.message)) return null;
+    return (record.message.upstream || []).includes(attestationId);
+  }
+  const components = record.components;
+  if (components === undefined || components === null) return null;
+  if (!Array.isArray(components)) return false;
+  return components.some((c) => isObject(c) && c.attestation_id === attestationId);
+}
+
+// A supplier attestation is signed by its supplier, for a trusted deployment, and is the component
+// (or upstream) its parent names. Needs no chain.
+const attestationSignatureCheck = {
+  name: "attestation_signature",
+  applies: (t) => t.bundle.record.type === ATTESTATION.recordType,
+  skip(t) {
+    if (!t.bundle) return skipUnparsedOrPending("attestation_signature", t);
+    const hidden = hiddenMembers(t.bundle.record);
+    // Hiding the message is a supplier's right; its commitment still binds it, but who signed
+    // what cannot be shown to this reader.
+    if (hidden.length)
+      return result("attestation_signature", t.path, "SKIPPED", Code.ATTESTATION_REDACTED, { hidden });
+    return null;
+  },
+  run(t) {
+    const r = (...a) => result("attestation_signature", t.path, ...a);
+    const record = t.bundle.record;
+    let signer;
+    try {
+      signer = verifyStatementRecord(ATTESTATION, record);
+    } catch (exc) {
+      if (!(exc instanceof AttestationError)) throw exc;
+      return r("INVALID", Code.ATTESTATION_BAD_SIGNATURE, {
+        errorCode: exc.code,
+        field: exc.field,
+        detail: exc.message,
+      });
+    }
+    const message = record.message;
+    const facts = {
+      supplier: signer,
+      componentId: message.componentId,
+      kgCo2ePerUnit: message.kgCo2ePerUnit,
+      declaredUnit: message.declaredUnit,
+    };
+    if (t.trust && !trustsContract(t.trust, record.chainId, record.verifyingContract)) {
+      return r("INVALID", Code.ATTESTATION_UNTRUSTED_DOMAIN, {
+        verifyingContract: record.verifyingContract,
+        chainId: record.chainId,
+        ...facts,
+      });
+    }
+    const linked = attestationLinked(String(record.id), t.parent);
+    if (linked === false) return r("INVALID", Code.ATTESTATION_NOT_LINKED, facts);
+    return r("VALID", Code.OK, { linked, ...facts }); // linked null: the parent's list is hidden
+  },
+};
+
+// -- recognition (verifier/checks/recognition.py, codes 8xx) --------------------------------------
+const utc = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+
+/** 3. Signed for a deployment this verifier trusts (no replay from another registry). */
+function untrustedDomain(s) {
+  const { record } = s;
+  if (!s.trust || trustsContract(s.trust, record.chainId, record.verifyingContract)) return null;
+  return s.result("INVALID", Code.RECOGNITION_UNTRUSTED_DOMAIN, {
+    verifyingContract: record.verifyingContract,
+    chainId: record.chainId,
+    ...s.facts,
+  });
+}
+
+/** 4. About the label it is nested in: its category, and its leaf or its scheme. */
+function aboutAnotherSubject(s) {
+  const label = s.parent;
+  if (!label) return null;
+  const { message } = s;
+  const category = message.category;
+  const labelCat = labelCategory(label.record);
+  const schemeId = labelSchemeId(label.record);
+  const about =
+    message.subjectType === "label"
+      ? message.subject === label.leaf
+      : schemeId !== null && message.subject === schemeSubject(schemeId, category);
+  if (about && !(category && labelCat !== null && category !== labelCat)) return null;
+  return s.result("INVALID", Code.RECOGNITION_SUBJECT_MISMATCH, {
+    subject: message.subject,
+    labelLeaf: label.leaf,
+    labelScheme: schemeId,
+    labelCategory: labelCat,
+    ...s.facts,
+  });
+}
+
+/** 4a. Counted once: a later listing of the same recognition (same record id) is reported only. */
+function listedBefore(s) {
+  const label = s.parent;
+  if (!label) return null;
+  const id = String(s.record.id).toLowerCase();
+  for (const [i, sibling] of label.recognitions.entries()) {
+    if (sibling === s.bundle) return null;
+    if (String(sibling.record.id).toLowerCase() === id)
+      return s.result("SKIPPED", Code.RECOGNITION_DUPLICATE, {
+        duplicateOf: `recognitions[${i}]`,
+        ...s.facts,
+      });
   }
   return null;
 }
 
+/** 5. Not signed by a body of the trust: no evidence against the label, only not relied on. */
+function notReliedOn(s) {
+  if (!s.trust || !s.trust.certificationBodies.length)
+    return s.result("SKIPPED", Code.RECOGNITION_NONE_CONFIGURED, s.facts);
+  return s.result("SKIPPED", Code.RECOGNITION_RECOGNIZER_NOT_IN_PROFILE, s.facts);
+}
+
+/** 6. In force at `now` (a withdrawal is the not_revoked check's finding: its leaf is revoked). */
+function notInForce(s, now) {
+  if (now < s.message.validFrom) return s.result("INVALID", Code.RECOGNITION_NOT_YET_VALID, s.facts);
+  if (s.message.validUntil && now >= s.message.validUntil)
+    return s.result("INVALID", Code.RECOGNITION_EXPIRED, s.facts);
+  return null;
+}
+
+/** 7. Under a scheme and for a category the trust accepts from that body. */
+function notAccepted(s, body) {
+  const scheme = s.message.scheme;
+  if (!(bodyAcceptsScheme(body, scheme) && trustAcceptsScheme(s.trust, scheme)))
+    return s.result("INVALID", Code.RECOGNITION_SCHEME_NOT_ACCEPTED, s.facts);
+  // A recognition of a label without a category is for the label's own category.
+  const labelCat = s.parent ? labelCategory(s.parent.record) : null;
+  const own = s.message.subjectType === "label" ? labelCat : null;
+  s.facts.effectiveCategory = s.message.category || own || "";
+  if (!bodyAcceptsCategory(body, s.facts.effectiveCategory))
+    return s.result("INVALID", Code.RECOGNITION_CATEGORY_NOT_ACCEPTED, s.facts);
+  return null;
+}
+
+// Steps numbered as in docs/PROTOCOL.md section 10.7: 1-4 hold for anybody's recognition (a
+// forged or misplaced one is INVALID whoever claims to have signed it); 5-7 decide whether this
+// trust relies on it. A duplicate (4a) is decided only once 1-4 hold, so a forged copy reusing a
+// recognition's id is 800, not 892.
+const recognitionCheck = {
+  name: "recognition",
+  applies: (t) => t.bundle.record.type === RECOGNITION.recordType,
+  skip: (t) => (t.bundle ? null : skipUnparsedOrPending("recognition", t)),
+  run(t) {
+    const r = (...a) => result("recognition", t.path, ...a);
+    const record = t.bundle.record;
+    // 1. Every signed member is disclosed: a redacted signature proves nothing about who.
+    const hidden = hiddenMembers(record);
+    if (hidden.length) return r("INVALID", Code.RECOGNITION_REDACTED, { hidden });
+    // 2. The EIP-712 signature recovers to the recognizer named in the message.
+    let signer;
+    try {
+      signer = verifyStatementRecord(RECOGNITION, record);
+    } catch (exc) {
+      if (!(exc instanceof AttestationError)) throw exc;
+      return r("INVALID", Code.RECOGNITION_BAD_SIGNATURE, {
+        errorCode: exc.code,
+        field: exc.field,
+        detail: exc.message,
+      });
+    }
+    const message = RECOGNITION.validate(record.message);
+    const s = {
+      result: r,
+      bundle: t.bundle,
+      record,
+      parent: t.parent,
+      trust: t.trust,
+      message,
+      facts: {
+        recognizer: signer,
+        scheme: message.scheme,
+        subjectType: message.subjectType,
+        category: message.category,
+        validFrom: message.validFrom,
+        validUntil: message.validUntil,
+        validFromUtc: utc(message.validFrom),
+        validUntilUtc: message.validUntil ? utc(message.validUntil) : "",
+      },
+    };
+    const found = untrustedDomain(s) ?? aboutAnotherSubject(s) ?? listedBefore(s);
+    if (found) return found;
+    // 5. Relied on only if signed by a body of the trust.
+    const body = s.trust ? byAddress(s.trust.certificationBodies, signer) : null;
+    if (!body) return notReliedOn(s);
+    s.facts.recognizerName = body.name;
+    return notInForce(s, t.now) ?? notAccepted(s, body) ?? r("VALID", Code.OK, s.facts);
+  },
+};
+
+// -- chain checks (verifier/checks/anchored.py, not_revoked.py, issuer.py) ------------------------
+const anchoredCheck = {
+  name: "anchored",
+  skip: (t) => skipUnparsedOrPending("anchored", t),
+  async run(t) {
+    const r = (...a) => result("anchored", t.path, ...a);
+    const ev = t.evidence;
+    const a = ev.anchor;
+    // 1-3. The chain, the contract and the node are the ones the trust names (the bundle's word
+    // counts for nothing).
+    if (!ev.chainTrusted) return r("INVALID", Code.ANCHORED_UNTRUSTED_CHAIN, { chainId: a.chainId });
+    if (!ev.contractTrusted)
+      return r("INVALID", Code.ANCHORED_UNTRUSTED_CONTRACT, { contract: a.contract, chainId: a.chainId });
+    const client = ev.client();
+    const nodeChain = await client.chainId();
+    if (nodeChain !== a.chainId)
+      return r("INVALID", Code.ANCHORED_CHAIN_ID_MISMATCH, { nodeChainId: nodeChain, chainId: a.chainId });
+    // 4. The contract says the root is anchored and the proof holds.
+    const s = await client.check(a.contract, ev.root, t.bundle.leaf, t.bundle.proof);
+    if (!s.anchored) return r("INVALID", Code.ANCHORED_ROOT_NOT_ANCHORED, { root: ev.root });
+    if (!s.included) return r("INVALID", Code.ANCHORED_NOT_INCLUDED);
+    // 5. The named transaction emitted RootAnchored(root) from that contract.
+    const tx = await client.transaction(a.txHash);
+    if (!tx || !tx.succeeded) return r("INVALID", Code.ANCHORED_TX_NOT_FOUND, { txHash: a.txHash });
+    const event = tx.logs.find(
+      (l) =>
+        l.address === a.contract &&
+        l.topics.length === 3 &&
+        l.topics[0] === ROOT_ANCHORED_TOPIC &&
+        l.topics[1] === ev.root,
+    );
+    if (!event) return r("INVALID", Code.ANCHORED_NO_EVENT, { txHash: a.txHash });
+    // 6. Block and time agree between bundle, receipt and contract.
+    if (
+      tx.blockNumber !== s.blockNumber ||
+      a.blockNumber !== s.blockNumber ||
+      (a.timestamp !== null && a.timestamp !== s.timestamp)
+    ) {
+      return r("INVALID", Code.ANCHORED_BLOCK_MISMATCH, {
+        blockNumber: s.blockNumber,
+        timestamp: s.timestamp,
+        bundleBlockNumber: a.blockNumber,
+        bundleTimestamp: a.timestamp,
+      });
+    }
+    return r("VALID", Code.OK, {
+      chainId: a.chainId,
+      contract: a.contract,
+      blockNumber: s.blockNumber,
+      timestamp: s.timestamp,
+      txHash: a.txHash,
+    });
+  },
+};
+
+const notRevokedCheck = {
+  name: "not_revoked",
+  skip: (t) => skipUntrustedAnchor("not_revoked", t),
+  async run(t) {
+    const ev = t.evidence;
+    const s = await ev.client().check(ev.anchor.contract, ev.root, t.bundle.leaf, t.bundle.proof);
+    // The whole batch (root) first, then this record (leaf).
+    for (const [code, reasonCode] of [
+      [Code.REVOKED_ROOT, s.rootRevokedReason],
+      [Code.REVOKED_LEAF, s.leafRevokedReason],
+    ]) {
+      if (reasonCode) {
+        const reason = protocol.revocationReason(reasonCode);
+        return result("not_revoked", t.path, "INVALID", code, {
+          reasonCode: reason.code,
+          reasonName: reason.name,
+          reasonText: { ...reason.text },
+        });
+      }
+    }
+    return result("not_revoked", t.path, "VALID", Code.OK);
+  },
+};
+
+const issuerCheck = {
+  name: "issuer",
+  async skip(t) {
+    const skipped = skipUnparsedOrPending("issuer", t);
+    if (skipped) return skipped;
+    if (!t.trust.issuers.length) return result("issuer", t.path, "SKIPPED", Code.ISSUER_NONE_CONFIGURED);
+    return skipUntrustedAnchor("issuer", t);
+  },
+  async run(t) {
+    const ev = t.evidence;
+    const tx = await ev.client().transaction(ev.anchor.txHash);
+    if (!tx) return result("issuer", t.path, "INVALID", Code.ISSUER_TX_NOT_FOUND);
+    const issuer = byAddress(t.trust.issuers, tx.sender);
+    if (!issuer) return result("issuer", t.path, "INVALID", Code.ISSUER_UNTRUSTED, { sender: tx.sender });
+    return result("issuer", t.path, "VALID", Code.OK, { sender: tx.sender, issuer: issuer.name });
+  },
+};
+
+// The order of verifier/checks DEFAULT_CHECKS (CHECK_NAMES), so that results come in the same order.
 const CHECKS = [
-  {
-    name: "format",
-    skip: () => null,
-    run(t) {
-      if (t.bundle)
-        return result(
-          "format",
-          t.path,
-          "VALID",
-          Code.OK,
-          "the bundle is a well-formed tanji-bundle/1",
-          "证明包格式正确",
-        );
-      const e = t.formatError;
-      if (e instanceof BundleFormatError) {
-        return result(
-          "format",
-          t.path,
-          "INVALID",
-          e.code,
-          `malformed bundle: ${e.message}`,
-          `证明包格式错误：${e.field || "整体"}`,
-          { field: e.field },
-        );
-      }
-      throw e;
-    },
-  },
-  {
-    name: "integrity",
-    skip: (t) => (t.bundle ? null : skipUnparsedOrPending("integrity", t)),
-    run(t) {
-      const b = t.bundle;
-      const r = (...a) => result("integrity", t.path, ...a);
-      if (
-        b.leafEncoding.length !== LEAF_ENCODING.length ||
-        b.leafEncoding.some((x, i) => x !== LEAF_ENCODING[i])
-      ) {
-        return r(
-          "INVALID",
-          Code.INTEGRITY_WRONG_ENCODING,
-          `leafEncoding is ${JSON.stringify(b.leafEncoding)}, not ${JSON.stringify(LEAF_ENCODING)}`,
-          `叶编码应为 ${JSON.stringify(LEAF_ENCODING)}`,
-        );
-      }
-      let commitments;
-      let hidden = 0;
-      if (b.salt !== null) {
-        commitments = recordCommitments(b.record, b.salt);
-      } else {
-        commitments = Object.create(null);
-        for (const [name, value] of Object.entries(b.record))
-          commitments[name] = fieldCommitment(name, value, b.disclosure.salts[name]);
-        Object.assign(commitments, b.disclosure.hidden);
-        hidden = Object.keys(b.disclosure.hidden).length;
-      }
-      const expected = leafValue(b.record, commitmentsDigest(commitments));
-      const given = b.leafValue;
-      if (given[0] !== expected[0] || given[1] !== expected[1]) {
-        return r(
-          "INVALID",
-          Code.INTEGRITY_LEAF_MISMATCH,
-          `leafValue names ${JSON.stringify(given.slice(0, 2))} but the record is ${JSON.stringify(expected.slice(0, 2))}`,
-          "叶值中的类型或编号与记录不符",
-        );
-      }
-      if (typeof given[2] !== "string" || given[2].toLowerCase() !== expected[2]) {
-        return r(
-          "INVALID",
-          Code.INTEGRITY_DIGEST_MISMATCH,
-          "the record does not produce the leaf value: a field value, a salt or a hidden commitment was changed",
-          "记录与叶值不符：字段值、盐值或隐藏字段的承诺已被改动",
-          { digest: expected[2], leafDigest: given[2] },
-        );
-      }
-      const n = Object.keys(commitments).length;
-      return r(
-        "VALID",
-        Code.OK,
-        `the record (${n} fields, ${hidden} hidden) produces the leaf value`,
-        `记录与叶值一致（${n} 个字段，${hidden} 个隐藏）`,
-        { digest: expected[2] },
-      );
-    },
-  },
-  {
-    name: "inclusion",
-    skip: (t) => skipUnparsedOrPending("inclusion", t),
-    run(t) {
-      const b = t.bundle;
-      const computed = processProof(b.leaf, b.proof);
-      if (computed !== b.root) {
-        return result(
-          "inclusion",
-          t.path,
-          "INVALID",
-          Code.INCLUSION_ROOT_MISMATCH,
-          "the proof does not lead from the leaf to the root",
-          "默克尔证明无法从叶推导出根",
-          { leaf: b.leaf, computedRoot: computed, root: b.root },
-        );
-      }
-      return result(
-        "inclusion",
-        t.path,
-        "VALID",
-        Code.OK,
-        `the proof (${b.proof.length} hashes) leads from the leaf to the root`,
-        `默克尔证明成立（${b.proof.length} 个哈希）`,
-        { leaf: b.leaf, root: b.root },
-      );
-    },
-  },
-  {
-    name: "anchored",
-    skip: (t) => skipUnparsedOrPending("anchored", t),
-    async run(t) {
-      const r = (...a) => result("anchored", t.path, ...a);
-      const ev = t.evidence;
-      const a = ev.anchor;
-      if (!ev.chainTrusted)
-        return r(
-          "INVALID",
-          Code.ANCHORED_UNTRUSTED_CHAIN,
-          `chain ${a.chainId} is not the trusted chain`,
-          `链 ${a.chainId} 不是受信任的链`,
-          { chainId: a.chainId },
-        );
-      if (!ev.contractTrusted) {
-        return r(
-          "INVALID",
-          Code.ANCHORED_UNTRUSTED_CONTRACT,
-          `contract ${a.contract} is not a trusted anchor contract on chain ${a.chainId}`,
-          `合约 ${a.contract} 不是链 ${a.chainId} 上受信任的锚定合约`,
-          { contract: a.contract },
-        );
-      }
-      const client = ev.client();
-      const nodeChain = await client.chainId();
-      if (nodeChain !== a.chainId) {
-        return r(
-          "INVALID",
-          Code.ANCHORED_CHAIN_ID_MISMATCH,
-          `the node serves chain ${nodeChain}, the bundle claims chain ${a.chainId}`,
-          `节点所在链为 ${nodeChain}，证明包声称为链 ${a.chainId}`,
-          { nodeChainId: nodeChain, chainId: a.chainId },
-        );
-      }
-      const s = await client.check(a.contract, ev.root, t.bundle.leaf, t.bundle.proof);
-      if (!s.anchored)
-        return r(
-          "INVALID",
-          Code.ANCHORED_ROOT_NOT_ANCHORED,
-          "the root is not anchored on the trusted contract",
-          "该默克尔根未在受信任合约上锚定",
-          { root: ev.root },
-        );
-      if (!s.included)
-        return r(
-          "INVALID",
-          Code.ANCHORED_NOT_INCLUDED,
-          "the contract does not accept the proof of the leaf under the root",
-          "合约不认可该叶的默克尔证明",
-        );
-      const tx = await client.transaction(a.txHash);
-      if (!tx || !tx.succeeded) {
-        return r(
-          "INVALID",
-          Code.ANCHORED_TX_NOT_FOUND,
-          `anchoring transaction ${a.txHash} is not mined (or failed) on this chain`,
-          "链上找不到该锚定交易（或交易失败）",
-          { txHash: a.txHash },
-        );
-      }
-      const event = tx.logs.find(
-        (l) =>
-          l.address === a.contract &&
-          l.topics.length === 3 &&
-          l.topics[0] === ROOT_ANCHORED_TOPIC &&
-          l.topics[1] === ev.root,
-      );
-      if (!event) {
-        return r(
-          "INVALID",
-          Code.ANCHORED_NO_EVENT,
-          "the transaction did not emit RootAnchored for this root from the trusted contract",
-          "该交易没有由受信任合约发出此根的 RootAnchored 事件",
-          { txHash: a.txHash },
-        );
-      }
-      if (
-        tx.blockNumber !== s.blockNumber ||
-        a.blockNumber !== s.blockNumber ||
-        (a.timestamp !== null && a.timestamp !== s.timestamp)
-      ) {
-        return r(
-          "INVALID",
-          Code.ANCHORED_BLOCK_MISMATCH,
-          `the bundle says block ${a.blockNumber} (time ${a.timestamp}); the chain says block ${s.blockNumber} (time ${s.timestamp})`,
-          "证明包中的区块号或时间与链上不符",
-          { blockNumber: s.blockNumber, timestamp: s.timestamp },
-        );
-      }
-      return r(
-        "VALID",
-        Code.OK,
-        `anchored on chain ${a.chainId} by contract ${a.contract} in block ${s.blockNumber}`,
-        `已于区块 ${s.blockNumber} 锚定在链 ${a.chainId} 的受信任合约上`,
-        {
-          chainId: a.chainId,
-          contract: a.contract,
-          blockNumber: s.blockNumber,
-          timestamp: s.timestamp,
-          txHash: a.txHash,
-        },
-      );
-    },
-  },
-  {
-    name: "not_revoked",
-    skip: (t) => skipUntrustedAnchor("not_revoked", t),
-    async run(t) {
-      const ev = t.evidence;
-      const s = await ev.client().check(ev.anchor.contract, ev.root, t.bundle.leaf, t.bundle.proof);
-      for (const [code, reasonCode, what, whatZh] of [
-        [Code.REVOKED_ROOT, s.rootRevokedReason, "the whole batch (root)", "整批（根）"],
-        [Code.REVOKED_LEAF, s.leafRevokedReason, "this record (leaf)", "该记录（叶）"],
-      ]) {
-        if (reasonCode) {
-          const [en, zh] = REVOCATION_REASONS[reasonCode] ?? [
-            `unknown reason ${reasonCode}`,
-            `未知原因 ${reasonCode}`,
-          ];
-          return result(
-            "not_revoked",
-            t.path,
-            "INVALID",
-            code,
-            `${what} was revoked on chain: reason ${reasonCode} (${en})`,
-            `${whatZh}已在链上撤销：原因 ${reasonCode}（${zh}）`,
-            { reasonCode },
-          );
-        }
-      }
-      return result("not_revoked", t.path, "VALID", Code.OK, "not revoked", "未被撤销");
-    },
-  },
-  {
-    name: "issuer",
-    async skip(t) {
-      const skipped = skipUnparsedOrPending("issuer", t);
-      if (skipped) return skipped;
-      if (!t.trust.issuers.length)
-        return result(
-          "issuer",
-          t.path,
-          "SKIPPED",
-          Code.ISSUER_NONE_CONFIGURED,
-          "not checked: no trusted issuers are configured",
-          "未检查：未配置受信任的发证方",
-        );
-      return skipUntrustedAnchor("issuer", t);
-    },
-    async run(t) {
-      const ev = t.evidence;
-      const tx = await ev.client().transaction(ev.anchor.txHash);
-      if (!tx)
-        return result(
-          "issuer",
-          t.path,
-          "INVALID",
-          Code.ISSUER_TX_NOT_FOUND,
-          "the anchoring transaction is not on this chain",
-          "链上找不到锚定交易",
-        );
-      if (!t.trust.issuers.includes(tx.sender)) {
-        return result(
-          "issuer",
-          t.path,
-          "INVALID",
-          Code.ISSUER_UNTRUSTED,
-          `anchored by ${tx.sender}, which is not a trusted issuer`,
-          `锚定方 ${tx.sender} 不是受信任的发证方`,
-          { sender: tx.sender },
-        );
-      }
-      return result(
-        "issuer",
-        t.path,
-        "VALID",
-        Code.OK,
-        `anchored by trusted issuer ${tx.sender}`,
-        `由受信任的发证方锚定：${tx.sender}`,
-        { sender: tx.sender },
-      );
-    },
-  },
+  formatCheck,
+  integrityCheck,
+  inclusionCheck,
+  attestationSignatureCheck,
+  anchoredCheck,
+  notRevokedCheck,
+  issuerCheck,
+  recognitionCheck,
 ];
 
 async function runCheck(check, t) {
   try {
     return (await check.skip(t)) ?? (await check.run(t));
   } catch (exc) {
-    if (exc instanceof NoRpcUrlError) {
-      return result(
-        check.name,
-        t.path,
-        "ERROR",
-        Code.ANCHORED_NO_RPC_URL,
-        "no chain node is configured for this page",
-        "本页面未配置链节点",
-      );
-    }
-    if (exc instanceof ChainResponseError) {
-      return result(
-        check.name,
-        t.path,
-        "ERROR",
-        Code.CHAIN_BAD_ANSWER,
-        `chain node gave an unusable answer: ${exc.message}`,
-        `链节点返回了无法使用的应答：${exc.message}`,
-      );
-    }
-    if (exc instanceof ChainUnavailableError) {
-      return result(
-        check.name,
-        t.path,
-        "ERROR",
-        Code.CHAIN_UNAVAILABLE,
-        `chain node unavailable: ${exc.message}`,
-        `链节点不可用：${exc.message}`,
-      );
-    }
+    if (exc instanceof NoRpcUrlError)
+      return result(check.name, t.path, "ERROR", Code.ANCHORED_NO_RPC_URL, {
+        chainId: t.bundle?.anchor?.chainId ?? null,
+      });
+    if (exc instanceof ChainResponseError)
+      return result(check.name, t.path, "ERROR", Code.CHAIN_BAD_ANSWER, { error: exc.message });
+    if (exc instanceof ChainUnavailableError)
+      return result(check.name, t.path, "ERROR", Code.CHAIN_UNAVAILABLE, { error: exc.message });
     // Anything unforeseen is ERROR: never a crash, never VALID.
-    return result(
-      check.name,
-      t.path,
-      "ERROR",
-      Code.INTERNAL_ERROR,
-      `unexpected error in the ${check.name} check: ${exc?.name}: ${exc?.message}`,
-      `${check.name} 检查发生意外错误：${exc?.name}`,
-    );
+    return result(check.name, t.path, "ERROR", Code.INTERNAL_ERROR, {
+      check: check.name,
+      exception: exc?.name ?? typeof exc,
+      error: String(exc?.message ?? exc),
+    });
   }
 }
 
@@ -1133,63 +1619,78 @@ function* walk(bundle, path, parent = null) {
   }
 }
 
-/** The index of an earlier recognition of `parent` with `bundle`'s record id, or null. */
-function firstListing(bundle, parent) {
-  const id = String(bundle.record.id).toLowerCase();
-  for (const [i, sibling] of parent.recognitions.entries()) {
-    if (sibling === bundle) return null;
-    if (String(sibling.record.id).toLowerCase() === id) return i;
+// Recognitions by bodies the trust does not list: reported, never relied on (verifier/cli.py).
+const NOT_RELIED_ON = new Set([Code.RECOGNITION_NONE_CONFIGURED, Code.RECOGNITION_RECOGNIZER_NOT_IN_PROFILE]);
+// A recognition listed twice counts once; a malformed bundle has no recognitions to count.
+const NOT_COUNTED = new Set([Code.RECOGNITION_DUPLICATE, Code.SKIPPED_FORMAT_INVALID]);
+
+/**
+ * What `tanji verify` says about a report's recognitions (verifier/cli.py recognitions_summary)
+ * in `lang`, or null without any: how many hold for this trust (by whom: the trust's names), and
+ * how many are by bodies it does not list and so are not relied on.
+ */
+export function recognitionsSummary(checks, lang = protocol.DEFAULT_LANGUAGE) {
+  const recognitions = checks.filter((c) => c.check === "recognition" && !NOT_COUNTED.has(c.code));
+  if (!recognitions.length) return null;
+  const held = recognitions.filter((c) => c.status === "VALID");
+  const by = [...new Set(held.map((c) => String(c.data.recognizerName || c.data.recognizer || "?")))];
+  const foreign = recognitions.filter((c) => c.status === "SKIPPED" && NOT_RELIED_ON.has(c.code)).length;
+  let line = protocol.reportMessage("recognitions", lang, {
+    held: held.length,
+    total: recognitions.length,
+    by,
+  });
+  if (foreign) {
+    const key = foreign > 1 ? "recognitions.notReliedOn.other" : "recognitions.notReliedOn.one";
+    line += protocol.reportMessage(key, lang, { count: foreign });
   }
-  return null;
+  return line;
 }
 
-// A recognition listed again under the same label (same record id) counts once, as in the Python
-// `recognition` check (892). There it is decided after the signature and subject steps, which this
-// browser leaves to `tanji verify` for the first listing.
-function duplicateRecognition(path, b, parent) {
-  if (!parent || b.record.type !== NESTED_RECORD_TYPES.recognitions) return null;
-  const first = firstListing(b, parent);
-  if (first === null) return null;
-  return result(
-    "recognition",
-    path,
-    "SKIPPED",
-    Code.RECOGNITION_DUPLICATE,
-    `the same recognition is listed at recognitions[${first}]: counted once`,
-    `同一认可声明已列于 recognitions[${first}]：只计一次`,
-    { duplicateOf: `recognitions[${first}]` },
-  );
-}
-
-// Checks of signed statements (EIP-712) that the Python verifier runs on these record types and this
-// browser verifier does not: verifyBundle lists them in `notChecked`, so a page can say so. Their
-// anchoring, revocation and issuer are still checked here like any other nested bundle's.
-const STATEMENT_CHECKS = { attestation: "attestation_signature", recognition: "recognition" };
-
-function normaliseTrust({ chainId, contracts = [], issuers = [] }) {
-  const lower = (list) => list.map((a) => String(a).trim().toLowerCase()).filter(Boolean);
-  return {
-    chainId: chainId === undefined || chainId === null || chainId === "" ? null : Number(chainId),
-    contracts: lower(contracts),
-    issuers: lower(issuers),
-  };
+/** A trust given as a tanji-trust/1 document (or its text), or as parseTrust returns it. */
+function trustFrom(trust, page) {
+  if (trust === undefined || trust === null) return pageTrust(page);
+  if (typeof trust === "string" || trust.format !== undefined) return parseTrust(trust);
+  return trust;
 }
 
 /**
- * Verify a bundle (decoded JSON or its text) and every bundle nested in it.
+ * Verify a bundle (decoded JSON or its text) and every bundle nested in it, with the checks, codes
+ * and data of `tanji verify` (format, integrity, inclusion, attestation_signature, anchored,
+ * not_revoked, issuer, recognition; docs/PROTOCOL.md section 10).
  *
- * `rpcUrl` is the chain node to ask; `chainId` and `contracts` are the reader's trust (from the
- * page's server-side trust configuration, never from the bundle); `issuers` optionally lists the
- * trusted anchoring senders (the `issuer` check is SKIPPED without it). Resolves to
- * `{status: "VALID"|"INVALID"|"ERROR"|"PENDING", checks: [...], notChecked: [{name, path}],
- * record: {type, id}}` and never rejects: whatever goes wrong is an ERROR check. `notChecked` names
- * the signed-statement checks (supplier attestation signatures, recognitions) left to `tanji verify`.
+ * The trust is the reader's, never the bundle's: either `trust`, a tanji-trust/1 document as
+ * `tanji verify --trust` reads it (e.g. a partner's profile, registry/data/trust-profiles, whose
+ * certification bodies decide the recognitions), or a page's `chainId`, `contracts` and optional
+ * `issuers` (no certification bodies: recognitions are then SKIPPED 890, as with the deployment's
+ * own trust.json). `rpcUrl` is the node to ask for the chain of the bundle, as `--rpc-url` is;
+ * nested bundles anchored on another chain of the trust use that chain's `rpcUrl`. `now` (unix
+ * seconds; default this device's clock, as the CLI uses its machine's) is when a recognition must
+ * be in force. Resolves to `{status: "VALID"|"INVALID"|"ERROR"|"PENDING", checks: [{name, check,
+ * path, status, code, reason, reasons, data}], record: {type, id}, rpcUrl}` and never rejects:
+ * whatever goes wrong is an ERROR result. An unusable `trust` is ERROR 951, as on the command line.
  */
 export async function verifyBundle(
   bundle,
-  { rpcUrl, chainId, contracts = [], issuers = [], timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl } = {},
+  {
+    rpcUrl,
+    trust: trustDocument,
+    chainId,
+    contracts = [],
+    issuers = [],
+    now,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    fetchImpl,
+  } = {},
 ) {
-  const trust = normaliseTrust({ chainId, contracts, issuers });
+  let trust;
+  try {
+    trust = trustFrom(trustDocument, { chainId, contracts, issuers, rpcUrl });
+  } catch (exc) {
+    if (!(exc instanceof TrustConfigError)) throw exc;
+    return trustFailure(exc.message, exc.field, rpcUrl);
+  }
+  const clock = now ?? Math.floor(Date.now() / 1000);
   const clients = new Map();
   const clientFor = (url) => {
     if (!url) throw new NoRpcUrlError("no RPC URL");
@@ -1204,35 +1705,68 @@ export async function verifyBundle(
     formatError = exc;
   }
   const checks = [];
-  const notChecked = [];
   let pending = false;
-  const targets = parsed ? [...walk(parsed, "")] : [["", null]];
-  for (const [path, b, parent] of targets) {
+  // The node named by `rpcUrl` serves the chain of the bundle being verified (as --rpc-url does);
+  // a nested bundle anchored on another chain keeps that chain's node from the trust.
+  const topChain = parsed?.anchor?.chainId ?? null;
+  const nodeFor = (chain) =>
+    rpcUrl && (topChain === null || chain === topChain) ? rpcUrl : trustChain(trust, chain)?.rpcUrl;
+  const targets = (parsed ? [...walk(parsed, "")] : [["", null, null]]).map(([path, b, parent]) => {
     pending ||= b?.status === "pending";
-    const duplicate = b && duplicateRecognition(path, b, parent);
-    const statementCheck =
-      b && Object.hasOwn(STATEMENT_CHECKS, b.record.type) && STATEMENT_CHECKS[b.record.type];
-    if (statementCheck && !duplicate)
-      notChecked.push({ name: path ? `${path}.${statementCheck}` : statementCheck, path });
     const evidence =
       b && b.status !== "pending"
         ? {
             anchor: b.anchor,
             root: b.root,
-            chainTrusted: trust.chainId !== null && b.anchor.chainId === trust.chainId,
-            contractTrusted: trust.contracts.includes(b.anchor.contract),
-            client: () => clientFor(rpcUrl),
+            chainTrusted: trustChain(trust, b.anchor.chainId) !== null,
+            contractTrusted: trustsContract(trust, b.anchor.chainId, b.anchor.contract),
+            client: () => clientFor(nodeFor(b.anchor.chainId)),
           }
         : null;
-    const target = { bundle: b, formatError, evidence, trust, path };
-    for (const check of CHECKS) checks.push(await runCheck(check, target));
-    if (duplicate) checks.push(duplicate);
+    return { bundle: b, formatError, evidence, trust, path, parent, now: clock };
+  });
+  // A label with its hops and recognitions is a dozen bundles, each a few round trips to the
+  // node: put the questions the checks will ask to it at once (answers and failures are
+  // remembered by the client), as the Python verifier does, rather than one after another.
+  await Promise.allSettled(targets.map(prefetch));
+  for (const target of targets) {
+    // A check may be about some records only (attestation_signature, recognition): others get no
+    // result at all. A malformed bundle gets every check's SKIPPED 901, as in the Python verifier.
+    for (const check of CHECKS) {
+      if (target.bundle && check.applies && !check.applies(target)) continue;
+      checks.push(await runCheck(check, target));
+    }
   }
   return {
     status: aggregate(checks, pending),
     checks,
-    notChecked,
     record: parsed ? { type: parsed.record.type, id: parsed.record.id } : { type: null, id: null },
+    rpcUrl: rpcUrl || null,
+  };
+}
+
+/** Ask the node now what the chain checks of `target` will ask; nothing about an untrusted anchor. */
+function prefetch({ bundle, evidence: ev }) {
+  if (!ev || !ev.chainTrusted || !ev.contractTrusted) return Promise.resolve();
+  let client;
+  try {
+    client = ev.client();
+  } catch {
+    return Promise.resolve(); // no node for this chain: the checks report it
+  }
+  return Promise.allSettled([
+    client.chainId(),
+    client.check(ev.anchor.contract, ev.root, bundle.leaf, bundle.proof),
+    client.transaction(ev.anchor.txHash),
+  ]);
+}
+
+/** The report of a verification that could not start: its trust is unusable (ERROR 951). */
+export function trustFailure(error, field = null, rpcUrl = null) {
+  return {
+    status: "ERROR",
+    checks: [result("format", "", "ERROR", Code.CLI_BAD_TRUST_FILE, { error, field })],
+    record: { type: null, id: null },
     rpcUrl: rpcUrl || null,
   };
 }

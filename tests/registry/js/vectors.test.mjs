@@ -102,11 +102,15 @@ describe("numbers are judged by value, not spelling (PROTOCOL.md section 2)", ()
         const report = await tv.verifyBundle(spelt.json, {});
         const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
         for (const check of ["format", "integrity", "inclusion"])
-          assert.equal(byName[check].status, "VALID", `${spelt.spelling}: ${byName[check].reason_en}`);
+          assert.equal(byName[check].status, "VALID", `${spelt.spelling}: ${byName[check].reason}`);
         const record = JSON.parse(spelt.json).record;
         assert.equal(tv.canonicalize(record.footprint.value), group.jcs, spelt.spelling);
         assert.equal(tv.canonicalize(["footprint", record.footprint]), group.fieldJcs, spelt.spelling);
-        assert.equal(tv.recordLeafValue(record, protocol.numbers.masterSalt)[2], group.digest, spelt.spelling);
+        assert.equal(
+          tv.recordLeafValue(record, protocol.numbers.masterSalt)[2],
+          group.digest,
+          spelt.spelling,
+        );
       }
     });
   }
@@ -119,7 +123,68 @@ describe("numbers are judged by value, not spelling (PROTOCOL.md section 2)", ()
       assert.equal(format.status, "INVALID");
       assert.equal(format.code, r.code);
       assert.equal(format.code, tv.Code.FORMAT_NUMBER_OUT_OF_RANGE);
-      assert.equal(format.data.field, r.field, format.reason_en);
+      assert.equal(format.data.field, r.field, format.reason);
+    });
+  }
+});
+
+describe("signed statements: EIP-712 (verifier/eip712.py)", () => {
+  test("the structs' type hashes are the protocol's", async () => {
+    const { ethers } = await import("./ethers.mjs");
+    for (const kind of [tv.ATTESTATION, tv.RECOGNITION]) {
+      const types = { [kind.primaryType]: kind.struct.map((m) => ({ ...m })) };
+      const encodeType = ethers.TypedDataEncoder.from(types).encodeType(kind.primaryType);
+      assert.equal(ethers.id(encodeType), protocol.constants.typeHashes[kind.primaryType], kind.primaryType);
+    }
+  });
+
+  test("the domain separator is the vector's", async () => {
+    const { ethers } = await import("./ethers.mjs");
+    const { domain } = protocol.eip712;
+    assert.equal(domain.domain.name, tv.EIP712_DOMAIN_NAME);
+    assert.equal(domain.domain.version, tv.EIP712_DOMAIN_VERSION);
+    assert.equal(ethers.TypedDataEncoder.hashDomain(domain.domain), domain.separator);
+  });
+
+  for (const vec of protocol.eip712.attestations) {
+    test(`attestation ${vec.record.message.componentId}: digest = id, the supplier recovered`, () => {
+      const { record } = vec;
+      const message = tv.ATTESTATION.validate(record.message);
+      const digest = tv.statementDigest(tv.ATTESTATION, message, {
+        chainId: record.chainId,
+        contract: record.verifyingContract,
+      });
+      assert.equal(digest, vec.digest);
+      assert.equal(digest, record.id);
+      assert.equal(tv.recoverSigner(digest, record.signature), vec.signer);
+      assert.equal(tv.verifyStatementRecord(tv.ATTESTATION, record), vec.signer);
+    });
+  }
+});
+
+describe("signed statements: hops and recognitions (PROTOCOL.md 10.7, 10.7a)", () => {
+  const STATEMENT_CHECKS = ["attestation_signature", "recognition"];
+  const { cases } = protocol.statements;
+
+  test("the cases cover every code of both checks", () => {
+    const codes = new Set(cases.flatMap((c) => c.expected.map((e) => e.code)));
+    const statementCodes = Object.entries(tv.Code)
+      .filter(([name]) => /^(ATTESTATION|RECOGNITION)_/.test(name))
+      .map(([, code]) => code)
+      .filter((code) => code !== tv.Code.RECOGNITION_UNTRUSTED_RECOGNIZER); // retired, never reported
+    for (const code of [0, ...statementCodes]) assert.ok(codes.has(code), `no case for ${code}`);
+  });
+
+  for (const c of cases) {
+    test(`${c.why}: ${c.expected.map((e) => e.code).join(", ")}`, async () => {
+      const report = await tv.verifyBundle(c.bundle, { trust: c.trust, now: c.now });
+      const statements = report.checks
+        .filter((r) => STATEMENT_CHECKS.includes(r.check))
+        .map(({ name, status, code }) => ({ name, status, code }));
+      assert.deepEqual(statements, c.expected);
+      // Only the statements are at stake: the offline checks of every bundle hold.
+      for (const r of report.checks.filter((r) => ["format", "integrity", "inclusion"].includes(r.check)))
+        assert.equal(r.status, "VALID", `${r.name}: ${r.reason}`);
     });
   }
 });

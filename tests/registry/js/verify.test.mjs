@@ -285,7 +285,12 @@ describe("malformed bundles fail the format check", () => {
       const checks = byName(report);
       assert.equal(checks.format.status, "INVALID");
       assert.equal(checks.format.code, code, JSON.stringify(checks.format));
-      for (const name of ["integrity", "inclusion", "anchored", "not_revoked", "issuer"]) {
+      // Every other check, statement checks included, has nothing to check (as in Python).
+      assert.deepEqual(
+        report.checks.map((c) => c.name),
+        [...tv.CHECK_NAMES],
+      );
+      for (const name of tv.CHECK_NAMES.filter((n) => n !== "format")) {
         assert.equal(checks[name].status, "SKIPPED");
         assert.equal(checks[name].code, tv.Code.SKIPPED_FORMAT_INVALID);
       }
@@ -340,28 +345,79 @@ describe("format results agree with the Python verifier", () => {
       const report = await tv.verifyBundle(c.json, {});
       const format = byName(report).format;
       const code = KNOWN_DIFFERENCES[c.why] ?? c.code;
-      assert.equal(format.code, code, format.reason_en);
+      assert.equal(format.code, code, format.reason);
       assert.equal(format.status, code === 0 ? "VALID" : "INVALID");
       if (c.verdict === "INVALID") assert.equal(report.status, "INVALID");
       // Nested lists are typed: the same code at the same nested path.
       if (c.code === tv.Code.FORMAT_WRONG_RECORD_TYPE) assert.equal(format.data.field, c.field);
+      // Fixed members of the anchor and the disclosure: the same misspelt member named.
+      if (c.code === tv.Code.FORMAT_UNKNOWN_FIELD) assert.equal(format.data.field, c.field);
     });
   }
 });
 
-describe("a recognition listed twice counts once, as in the Python verifier", () => {
-  test("the later listing is SKIPPED 892 and only the first is left to tanji verify", { skip: NO_FIXTURE }, async () => {
-    const c = pythonFixture.duplicateRecognition;
-    const report = await tv.verifyBundle(c.json, {});
-    const checks = byName(report);
-    const [status, code] = c.recognitions["recognitions[1].recognition"];
-    assert.equal(code, tv.Code.RECOGNITION_DUPLICATE);
-    assert.equal(checks["recognitions[1].recognition"].status, status);
-    assert.equal(checks["recognitions[1].recognition"].code, code);
-    assert.equal(checks["recognitions[1].recognition"].data.duplicateOf, "recognitions[0]");
+describe("signed statements agree with the Python verifier, data and messages included", () => {
+  const cases = pythonFixture?.statementResults ?? [];
+  test("fixture has the statement cases", { skip: NO_FIXTURE }, () => {
+    assert.ok(cases.length >= 20);
+  });
+
+  for (const c of cases) {
+    test(`${c.why}: every result as Python gives it`, async () => {
+      const report = await tv.verifyBundle(c.bundle, { trust: c.trust, now: c.now });
+      const ours = Object.fromEntries(report.checks.map((r) => [r.name, r]));
+      // Python ran the offline checks and recognition (no node): each of its results is ours, to
+      // the data and the message in every language.
+      for (const theirs of c.results) assert.deepEqual({ ...ours[theirs.name] }, theirs, theirs.name);
+      // And the same line on the recognitions as `tanji verify` prints, in every language.
+      for (const [lang, line] of Object.entries(c.summaries))
+        assert.equal(tv.recognitionsSummary(report.checks, lang), line, lang);
+    });
+  }
+
+  test("the statement definitions are the Python verifier's", { skip: NO_FIXTURE }, () => {
+    const d = pythonFixture.statementDefinitions;
+    assert.deepEqual([...tv.RECORD_MEMBERS], d.recordMembers);
+    assert.deepEqual([tv.EIP712_DOMAIN_NAME, tv.EIP712_DOMAIN_VERSION], [d.domainName, d.domainVersion]);
+    for (const kind of [tv.ATTESTATION, tv.RECOGNITION]) {
+      const theirs = d.kinds[kind.recordType];
+      assert.deepEqual(
+        { primaryType: kind.primaryType, signerMember: kind.signerMember, struct: kind.struct },
+        { primaryType: theirs.primaryType, signerMember: theirs.signerMember, struct: theirs.struct },
+      );
+    }
+    assert.deepEqual([...tv.ATTESTATION.systemBoundaries], d.systemBoundaries);
+    assert.deepEqual([...tv.RECOGNITION.subjectTypes], d.subjectTypes);
+    assert.deepEqual({ ...tv.ATTESTATION.limits }, d.attestationLimits);
+    assert.deepEqual({ ...tv.RECOGNITION.limits }, d.recognitionLimits);
+  });
+});
+
+describe("trust files are read as tanji verify --trust reads them", () => {
+  const cases = pythonFixture?.trustCases ?? [];
+  test("fixture has the trust cases", { skip: NO_FIXTURE }, () => {
+    assert.ok(cases.length >= 8);
+  });
+
+  for (const c of cases) {
+    test(`${c.why}: ${c.field === undefined ? "accepted" : `refused at ${c.field}`}`, () => {
+      if (c.field === undefined) {
+        assert.deepEqual(tv.parseTrust(c.doc), c.parsed);
+        return;
+      }
+      assert.throws(
+        () => tv.parseTrust(c.doc),
+        (e) => e instanceof tv.TrustConfigError && e.field === c.field,
+      );
+    });
+  }
+
+  test("an unusable trust is ERROR 951 and nothing is checked", async () => {
+    const report = await tv.verifyBundle(bundles.full, { trust: { format: "tanji-trust/1" } });
+    assert.equal(report.status, "ERROR");
     assert.deepEqual(
-      report.notChecked.map((n) => n.name),
-      ["recognitions[0].recognition"],
+      report.checks.map((c) => [c.name, c.status, c.code, c.data.field]),
+      [["format", "ERROR", tv.Code.CLI_BAD_TRUST_FILE, "chains"]],
     );
   });
 });
@@ -434,9 +490,9 @@ describe("trust and reachability", () => {
       const report = await tv.verifyBundle(bundles.full, { ...TRUST, rpcUrl: url, timeoutMs: 300 });
       assert.equal(report.status, "ERROR");
       assert.equal(byName(report).anchored.code, tv.Code.CHAIN_UNAVAILABLE);
-      assert.match(byName(report).anchored.reason_en, /no answer in 300 ms/);
+      assert.match(byName(report).anchored.data.error, /no answer in 300 ms/);
       // The node is asked once: the other checks fail at once with the same error.
-      assert.equal(byName(report).not_revoked.reason_en, byName(report).anchored.reason_en);
+      assert.equal(byName(report).not_revoked.reason, byName(report).anchored.reason);
     });
   });
 
@@ -465,30 +521,30 @@ describe("trust and reachability", () => {
 
 describe("against a real hardhat node, in agreement with the Python verifier", () => {
   const chain = pythonFixture?.chain;
+  // What a label page carries (its chain, contract and anchoring key) ...
   const trust = chain && {
     rpcUrl: chain.rpcUrl,
     chainId: chain.chainId,
     contracts: [chain.contract],
     issuers: [chain.issuer],
   };
+  // ... and a partner's trust profile for the same deployment, as `tanji verify --trust` reads it.
+  const profile = chain && { rpcUrl: chain.rpcUrl, trust: chain.trust };
 
   test("fixture names a live chain", { skip: chain ? false : NO_FIXTURE || "fixture has no chain" }, () => {
-    assert.ok(Object.keys(chain.bundles).length >= 6);
+    assert.ok(Object.keys(chain.bundles).length >= 8);
   });
 
   for (const name of Object.keys(chain?.bundles ?? {})) {
-    test(`${name}: same verdict and same (status, code) for every check`, async () => {
-      const report = await tv.verifyBundle(chain.bundles[name], trust);
+    test(`${name}: the same verdict and the same results, data and messages included`, async () => {
+      const report = await tv.verifyBundle(chain.bundles[name], profile);
       const expected = chain.pythonVerdicts[name];
-      const implemented = (n) => tv.CHECK_NAMES.includes(n.split(".").pop());
-      const ours = Object.fromEntries(report.checks.map((c) => [c.name, [c.status, c.code]]));
-      const theirs = Object.entries(expected.checks);
-      assert.deepEqual(ours, Object.fromEntries(theirs.filter(([n]) => implemented(n))));
-      // What the Python verifier checks beyond these is exactly what the report says it left out.
-      const left = theirs.filter(([n]) => !implemented(n));
-      assert.deepEqual(report.notChecked.map((c) => c.name).sort(), left.map(([n]) => n).sort());
-      // Those are SKIPPED here (unsigned test statements), so the verdicts must agree too.
-      for (const [, [status]] of left) assert.equal(status, "SKIPPED");
+      assert.deepEqual(
+        report.checks.map((c) => c.name),
+        expected.checks.map((c) => c.name),
+      );
+      for (const [i, theirs] of expected.checks.entries())
+        assert.deepEqual({ ...report.checks[i] }, theirs, theirs.name);
       assert.equal(report.status, expected.status);
     });
   }
@@ -500,6 +556,37 @@ describe("against a real hardhat node, in agreement with the Python verifier", (
       const checks = byName(report);
       assert.equal(checks.anchored.data.blockNumber, chain.bundles.valid.anchor.blockNumber);
       assert.equal(checks.issuer.status, "VALID");
+    });
+
+    test("a supply-chain label with a recognition: every hop and the recognition hold", async () => {
+      const report = await tv.verifyBundle(chain.bundles.supplyChain, profile);
+      assert.equal(report.status, "VALID");
+      const checks = byName(report);
+      for (const name of [
+        "attestations[0].attestation_signature",
+        "attestations[0].attestations[0].attestation_signature",
+        "recognitions[0].recognition",
+        "recognitions[0].anchored",
+        "recognitions[0].not_revoked",
+      ])
+        assert.equal(checks[name].status, "VALID", `${name}: ${checks[name].reason}`);
+      assert.equal(checks["recognitions[0].recognition"].data.recognizerName, chain.recognizerName);
+      assert.match(tv.recognitionsSummary(report.checks, "en"), /^recognitions: 1 of 1 accepted/);
+      // The page's own trust names no certification body: the recognition is not relied on (890),
+      // exactly as `tanji verify --trust trust.json` reports it, and the label is still VALID.
+      const own = await tv.verifyBundle(chain.bundles.supplyChain, trust);
+      assert.equal(own.status, "VALID");
+      assert.equal(byName(own)["recognitions[0].recognition"].code, tv.Code.RECOGNITION_NONE_CONFIGURED);
+    });
+
+    test("a withdrawn recognition is revoked on chain: INVALID 501, reason 2", async () => {
+      const report = await tv.verifyBundle(chain.bundles.recognitionWithdrawn, profile);
+      const revoked = byName(report)["recognitions[0].not_revoked"];
+      assert.deepEqual(
+        [revoked.status, revoked.code, revoked.data.reasonCode, revoked.data.reasonName],
+        ["INVALID", tv.Code.REVOKED_LEAF, 2, "withdrawn"],
+      );
+      assert.equal(report.status, "INVALID");
     });
 
     test("revocations carry the on-chain reason", async () => {
