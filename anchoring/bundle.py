@@ -11,8 +11,8 @@ from typing import Any
 
 from anchoring.errors import BundleError
 from anchoring.ledger import AnchoredLeaf
+from verifier.protocol.leaf import field_commitment, field_salt, record_leaf_value
 from verifier.protocol.records import BUNDLE_FORMAT, LEAF_ENCODING, REQUIRED_FIELDS
-from verifier.record import field_commitment, field_salt, record_leaf_value
 
 
 def build_bundle(

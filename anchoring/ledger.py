@@ -24,8 +24,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from anchoring.errors import LedgerError
-from verifier.merkle import leaf_hash
-from verifier.record import LEAF_ENCODING
+from verifier.protocol.leaf import LEAF_ENCODING
+from verifier.protocol.merkle import leaf_hash
 
 RECORD_PENDING: Final = "pending"
 RECORD_BATCHED: Final = "batched"

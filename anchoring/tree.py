@@ -5,7 +5,7 @@ The same values and leaf encoding give the same root, the same proof for every v
 in JavaScript, so a proof from us verifies with ``StandardMerkleTree.verify`` and with OpenZeppelin
 ``MerkleProof.sol`` on chain.
 
-Hashing is defined once, in :mod:`verifier.merkle`: leaves are
+Hashing is defined once, in :mod:`verifier.protocol.merkle`: leaves are
 ``keccak256(keccak256(abi.encode(values)))`` and inner nodes hash the sorted pair of their children.
 Leaves are sorted by hash (OZ's default ``sortLeaves: true``) and laid out as OZ does: a heap
 array of ``2n - 1`` nodes, the root at index 0, node ``i``'s children at ``2i + 1`` and ``2i + 2``,
@@ -24,7 +24,7 @@ from sha3 import keccak_256
 
 from anchoring.errors import TreeError
 from verifier.errors import BundleFormatError
-from verifier.merkle import HASH_BYTES, hash_pair, leaf_hash, leaf_hashes, verify_proof
+from verifier.protocol.merkle import HASH_BYTES, hash_pair, leaf_hash, leaf_hashes, verify_proof
 
 DUMP_FORMAT: Final = "standard-v1"
 _HEX_NODE_CHARS: Final = 2 + 2 * HASH_BYTES
@@ -118,7 +118,8 @@ class MerkleTree:
 
     @classmethod
     def from_leaf_hashes(cls, hashes: Sequence[bytes], *, sort_leaves: bool = True) -> MerkleTree:
-        """Build a tree from 32-byte leaf hashes (each ``verifier.merkle.leaf_hash`` of a value).
+        """Build a tree from 32-byte leaf hashes (each ``verifier.protocol.merkle.leaf_hash`` of a
+        value).
 
         Gives the same root and proofs as :meth:`of` on the values; such a tree has no values, so
         it cannot :meth:`dump`. Value index ``i`` is ``hashes[i]``.
@@ -198,7 +199,8 @@ class MerkleTree:
         """True when ``proof`` shows ``value`` under ``root`` (``StandardMerkleTree.verify``).
 
         A value that does not fit ``encoding`` or a malformed proof (too long, a sibling not 32
-        bytes) raises :class:`~verifier.errors.BundleFormatError`, as ``verifier.merkle`` does.
+        bytes) raises :class:`~verifier.errors.BundleFormatError`, as ``verifier.protocol.merkle``
+        does.
         """
         return verify_proof(root, leaf_hash(encoding, value), proof)
 
@@ -337,9 +339,10 @@ def _layout(hashes: list[bytes], sort_leaves: bool) -> tuple[list[bytes], list[i
 def _build(leaves: list[bytes]) -> list[bytes]:
     """OZ's ``makeMerkleTree``: the heap array of ``2n - 1`` nodes with leaves reversed at the end.
 
-    Byte-identical to applying ``verifier.merkle.hash_pair`` to every inner node (tests check it),
-    but built a level at a time in one comprehension: the children of a run of slots ``[lo, hi)``
-    are the run ``[2lo + 1, 2hi + 1)``, and a heap level's children all lie in deeper levels.
+    Byte-identical to applying ``verifier.protocol.merkle.hash_pair`` to every inner node (tests
+    check it), but built a level at a time in one comprehension: the children of a run of slots
+    ``[lo, hi)`` are the run ``[2lo + 1, 2hi + 1)``, and a heap level's children all lie in deeper
+    levels.
     """
     n = len(leaves)
     tree: list[bytes] = [b""] * (n - 1)

@@ -12,7 +12,7 @@ stops when the 200 answer arrives (after the commit); the rows are then counted 
 SQLite connection: durably stored. Every tenth attestation cites an earlier one upstream.
 
 Baseline, measured in the same run over the same 10,000 digests and signatures: signer recovery
-alone (``verifier.signature.recover_address``), the one step no intake can skip.
+alone (``verifier.protocol.signature.recover_address``), the one step no intake can skip.
 ratio = push time / baseline time. Target: 10,000 accepted and stored in < 10 s.
 """
 
@@ -43,8 +43,8 @@ from registry.config import load_settings
 from registry.crud.orgs import create_org
 from registry.db import make_engine
 from registry.models.orgs import OrgRole
-from verifier.attestation import ATTESTATION, validate_attestation
-from verifier.signature import recover_address
+from verifier.protocol.attestation import ATTESTATION, validate_attestation
+from verifier.protocol.signature import recover_address
 
 # registry_pages.server, with the anchoring loop told to wait (huge batch size and wait).
 HOLD_BACK = {"TANJI_BATCH_MAX_SIZE": "100000", "TANJI_BATCH_MAX_WAIT_SECONDS": "3600"}

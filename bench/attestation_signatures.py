@@ -5,7 +5,7 @@
 Signs ``count`` attestations (fresh keys, random nonces) and then, in the same run, over the same
 digests and signatures, times:
 
-- ``verifier.signature.recover_address`` (libsecp256k1 through coincurve, EIP-2 checks);
+- ``verifier.protocol.signature.recover_address`` (libsecp256k1 through coincurve, EIP-2 checks);
 - eth-account's ``Account._recover_hash`` with its default eth-keys backend (whatever eth-keys
   picks here; it prefers coincurve when installed) — the baseline the ratio is taken against;
 - the same eth-keys path forced onto its pure-Python ``NativeECCBackend`` (what a verifier
@@ -28,9 +28,9 @@ from eth_account import Account
 from eth_keys.backends import NativeECCBackend
 from eth_keys.datatypes import Signature
 
-from verifier.attestation import attestation_typed_data, verify_attestation
-from verifier.eip712 import typed_data_digest
-from verifier.signature import recover_address
+from verifier.protocol.attestation import attestation_typed_data, verify_attestation
+from verifier.protocol.eip712 import typed_data_digest
+from verifier.protocol.signature import recover_address
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 
@@ -106,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         return native.ecdsa_recover(digest, standard).to_checksum_address()
 
     ours = _rate(
-        "coincurve (verifier.signature.recover_address)", recover_address, corpus, args.repeat
+        "coincurve (verifier.protocol.signature.recover_address)",
+        recover_address,
+        corpus,
+        args.repeat,
     )
     default_name = type(Account._keys.backend).__name__
     baseline = _rate(

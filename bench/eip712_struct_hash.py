@@ -6,7 +6,8 @@ Over the same ``count`` validated ``Attestation`` messages (every tenth cites on
 attestation, as in ``bench/attestation_push.py``), each measured in the same run, best of
 ``repeat``:
 
-- ``ATTESTATION.digest_of_normal``: the verifier's one encoder (``verifier.eip712.StructType``,
+- ``ATTESTATION.digest_of_normal``: the verifier's one encoder
+(``verifier.protocol.eip712.StructType``,
   compiled from ``ATTESTATION_STRUCT``), what the registry's bulk intake calls per item;
 - baseline 1, the hand-written encoder ``registry/attestation_hash.py`` held until issue 8 (the
   eleven members listed by hand), copied below as it was;
@@ -32,15 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from verifier.attestation import (
+from verifier.protocol.attestation import (
     ATTESTATION,
     ATTESTATION_STRUCT,
     PRIMARY_TYPE,
     attestation_typed_data,
     validate_attestation,
 )
-from verifier.eip712 import DOMAIN_NAME, DOMAIN_VERSION, EIP712_DOMAIN_TYPE
-from verifier.hashing import keccak
+from verifier.protocol.eip712 import DOMAIN_NAME, DOMAIN_VERSION, EIP712_DOMAIN_TYPE
+from verifier.protocol.hashing import keccak
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 CHAIN_ID = 31337

@@ -58,11 +58,11 @@ from tests.registry.partners import (
     recognition_message,
     sign,
 )
-from verifier.attestation import attestation_record, attestation_typed_data
-from verifier.recognition import RECOGNITION, recognition_typed_data, scheme_subject
-from verifier.record import LEAF_ENCODING, record_leaf_value
-from verifier.trust import parse_trust
-from verifier.verifier import Verdict, Verifier
+from verifier._internal.trust import parse_trust
+from verifier._internal.verifier import Verdict, Verifier
+from verifier.protocol.attestation import attestation_record, attestation_typed_data
+from verifier.protocol.leaf import LEAF_ENCODING, record_leaf_value
+from verifier.protocol.recognition import RECOGNITION, recognition_typed_data, scheme_subject
 
 KB = 1024
 SUPPLIER_KEYS = [

@@ -16,7 +16,7 @@ const hre = require("hardhat");
 const { StandardMerkleTree } = require("@openzeppelin/merkle-tree");
 
 const { ethers } = hre;
-const LEAF_ENCODING = ["string", "string", "bytes32"]; // verifier/record.py LEAF_ENCODING
+const LEAF_ENCODING = ["string", "string", "bytes32"]; // verifier/protocol/leaf.py LEAF_ENCODING
 const BATCH_SIZES = [1, 10, 100, 1_000, 10_000, 100_000];
 const NAIVE_SIZES = [1, 10, 100];
 const REVOKE_DEPTHS = [1, 10, 17];

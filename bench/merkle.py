@@ -9,7 +9,7 @@ best of three runs below 10^6 leaves, one at 10^6, all sizes in one process):
 * baseline: one keccak-256 (pysha3) per leaf over its ABI-encoded bytes, which are prepared before
   timing starts. The cheapest possible pass over the leaves.
 * of(): ``MerkleTree.of(values, encoding)``, the full build from values: ABI encoding (eth-abi, via
-  ``verifier.merkle.leaf_hash``), the double leaf hash, the sort, the n - 1 inner nodes.
+  ``verifier.protocol.merkle.leaf_hash``), the double leaf hash, the sort, the n - 1 inner nodes.
 * hashed: the tree's hashing work without ABI encoding: ``keccak(keccak(encoded))`` per leaf over
   the same pre-encoded bytes, then ``MerkleTree.from_leaf_hashes`` (sort + inner nodes). That is 3
   keccak calls per leaf against the baseline's 1, or 4 keccak-f permutations against 2 (136-byte
@@ -28,9 +28,9 @@ A ratio is baseline seconds / column seconds: the speed of that build relative t
 
 Where the time goes: pysha3's per-call cost (object, digest) dominates a 32- to 224-byte keccak, so
 the floor's ratio is ~0.4 and every build sits below it; of() adds the ABI encoding of each value
-(verifier.merkle's direct encoder for Tanji's leaf encoding, ~1.5 µs a leaf) and the sort. The
-batcher hashes each record when it is enqueued and seals with from_leaf_hashes. At 10^6 leaves the
-sort and the scattered 32-byte objects make the build memory-bound, so ratios fall with n. Every
+(verifier.protocol.merkle's direct encoder for Tanji's leaf encoding, ~1.5 µs a leaf) and the sort.
+The batcher hashes each record when it is enqueued and seals with from_leaf_hashes. At 10^6 leaves
+the sort and the scattered 32-byte objects make the build memory-bound, so ratios fall with n. Every
 figure is a single run on a machine other processes may share: the load average is recorded.
 """
 
@@ -51,8 +51,8 @@ from eth_abi import encode as abi_encode
 from sha3 import keccak_256
 
 from anchoring.tree import MerkleTree
-from verifier.merkle import leaf_hash
-from verifier.record import LEAF_ENCODING
+from verifier.protocol.leaf import LEAF_ENCODING
+from verifier.protocol.merkle import leaf_hash
 
 T = TypeVar("T")
 ENCODING = list(LEAF_ENCODING)

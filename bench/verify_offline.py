@@ -20,11 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
-from verifier.hashing import keccak
-from verifier.merkle import hash_pair, leaf_hash, process_proof
+from verifier._internal.verifier import Verdict, verify_offline
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import LEAF_ENCODING, record_leaf_value
+from verifier.protocol.merkle import hash_pair, leaf_hash, process_proof
 from verifier.protocol.records import BUNDLE_FORMAT
-from verifier.record import LEAF_ENCODING, record_leaf_value
-from verifier.verifier import Verdict, verify_offline
 
 DEPTH = 17  # a batch of 2**17 = 131,072 records
 

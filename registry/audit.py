@@ -15,8 +15,8 @@ Interface (stable; other modules call it):
 Tamper evidence (docs/AUDIT.md). Entries are written when the session commits (a
 ``before_commit`` hook), numbered 1, 2, 3, ... without gaps, and chained: each entry is a record
 ``{"type": "audit", "id": "<n>", ..., "prev": <digest of entry n-1>}`` whose digest is the
-protocol's one record → leaf derivation (:func:`verifier.record.record_leaf_value`, salted like
-every record). The leaf is queued for anchoring in the same transaction, so an entry edited,
+protocol's one record → leaf derivation (:func:`verifier.protocol.leaf.record_leaf_value`, salted
+like every record). The leaf is queued for anchoring in the same transaction, so an entry edited,
 deleted or moved after the fact no longer matches its successor, its stored digest, or the root
 anchored on chain; ``tanji audit verify`` (:mod:`registry.audit_verify`) checks all three.
 
@@ -41,16 +41,16 @@ from sqlmodel import Field, Session, SQLModel, col
 from anchoring import ledger
 from registry.ids import new_master_salt
 from registry.models.common import UTCDateTime, utcnow
-from verifier.canonical import canonicalize
-from verifier.hashing import keccak
-from verifier.protocol.records import AUDIT
-from verifier.record import (
+from verifier.protocol.canonical import canonicalize
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import (
     canonical_field_commitment,
     commitments_digest,
     field_commitment,
     field_salt,
     record_leaf_value,
 )
+from verifier.protocol.records import AUDIT
 
 #: ``session.info`` key holding the session's :class:`Actor`.
 ACTOR_KEY: Final = "tanji_actor"

@@ -44,8 +44,8 @@ from registry.audit import (
 )
 from registry.chain import anchor_address, chain_error_code, node_provider, redact_url_secrets
 from registry.config import Settings
-from verifier.contract_abi import ANCHOR_REGISTRY_ABI
-from verifier.merkle import process_proof
+from verifier.protocol.contract_abi import ANCHOR_REGISTRY_ABI
+from verifier.protocol.merkle import process_proof
 
 #: Entries read per query.
 PAGE: Final = 1000

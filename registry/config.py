@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     #: ...and in a burst after a quiet spell.
     rpc_rate_burst: int = Field(default=DEFAULT_RATE_BURST, ge=1, le=1_000_000)
     #: Deepest JSON nesting of a request body (422 ``json_too_deep`` past it); a label bundle
-    #: with its supply chain and recognitions nests at most 96 deep (verifier.bundle).
+    #: with its supply chain and recognitions nests at most 96 deep (verifier._internal.bundle).
     max_json_depth: int = Field(default=128, ge=8, le=1000)
     #: Failed authentications a client may make in a row (then 429 until a token is back)...
     auth_failure_burst: int = Field(default=10, ge=1, le=10_000)

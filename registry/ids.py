@@ -20,5 +20,5 @@ def new_record_id(prefix: str = "") -> str:
 
 
 def new_master_salt() -> bytes:
-    """A record's 32-byte master salt (verifier.record derives per-field salts from it)."""
+    """A record's 32-byte master salt (verifier.protocol.leaf derives per-field salts from it)."""
     return secrets.token_bytes(SALT_BYTES)

@@ -60,8 +60,8 @@ from urllib.parse import quote, unquote
 
 from registry.errors import InvalidInputError
 from registry.i18n import NAME_KEYS, Language, by_language, localized
-from verifier.canonical import canonicalize
-from verifier.hashing import keccak
+from verifier.protocol.canonical import canonicalize
+from verifier.protocol.hashing import keccak
 from verifier.protocol.records import BUNDLE_FORMAT, FOOTPRINT
 
 PACT_SPEC_VERSION: Final = "3.0.0"

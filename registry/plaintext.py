@@ -1,9 +1,9 @@
 """Free text the registry stores and shows: names, addresses, notes, identifiers.
 
-The rule is the verifier's (:mod:`verifier.text`), the one signed statements follow: no control
-characters (NUL, the ESC of an ANSI escape), no format characters (bidi overrides and isolates,
-zero-width characters), no surrogates or line/paragraph separators. Such text reaches a page
-title, the printed artwork, a terminal and other registries; refused with code ``bad_text`` at
+The rule is the verifier's (:mod:`verifier.protocol.text`), the one signed statements follow: no
+control characters (NUL, the ESC of an ANSI escape), no format characters (bidi overrides and
+isolates, zero-width characters), no surrogates or line/paragraph separators. Such text reaches a
+page title, the printed artwork, a terminal and other registries; refused with code ``bad_text`` at
 the field. Multi-line text (notes) may hold line feeds, nothing else of those.
 
 :data:`PlainText` and :data:`MultilineText` are the pydantic types of request bodies;
@@ -18,7 +18,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from registry.errors import InvalidInputError
-from verifier.text import describe_character, hidden_character
+from verifier.protocol.text import describe_character, hidden_character
 
 __all__ = ["BAD_TEXT", "MultilineText", "PlainText", "check_text", "text_problem"]
 

@@ -1,5 +1,5 @@
 // Merkle interop vectors from @openzeppelin/merkle-tree itself: the reference every Tanji
-// implementation (Python anchoring.tree, verifier.merkle, the contract tests) is checked against.
+// implementation (Python anchoring.tree, verifier.protocol.merkle, the contract tests) is checked against.
 //
 //   node scripts/gen-vectors.js           write tests/assets/merkle_vectors.json
 //   node scripts/gen-vectors.js --check   exit 1 when the committed file differs from a fresh run

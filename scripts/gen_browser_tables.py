@@ -37,12 +37,13 @@ HEADER: Final = (
 
 
 def check_names() -> list[str]:
-    """The check names in the order ``tanji verify`` runs them (``verifier.checks``' default list).
+    """The check names in the order ``tanji verify`` runs them (``verifier._internal.checks``'
+    default list).
 
-    Imported here, not at the top: ``verifier.checks`` pulls in the whole verifier, and its layout
-    (one module or a package) is not this script's business.
+    Imported here, not at the top: ``verifier._internal.checks`` pulls in the whole verifier, and
+    its layout (one module or a package) is not this script's business.
     """
-    checks = importlib.import_module("verifier.checks")
+    checks = importlib.import_module("verifier._internal.checks")
     default = getattr(checks, "DEFAULT_CHECKS", None) or checks.CHECKS
     return [str(check.name) for check in default]
 

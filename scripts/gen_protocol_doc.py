@@ -32,8 +32,8 @@ from typing import Any, Final
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from verifier.hashing import keccak  # noqa: E402
 from verifier.protocol.codes import Code  # noqa: E402
+from verifier.protocol.hashing import keccak  # noqa: E402
 from verifier.protocol.reasons import (  # noqa: E402
     NOT_REVOKED,
     REVOCATION_REASONS,

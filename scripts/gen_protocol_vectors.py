@@ -1,6 +1,7 @@
 """Generate docs/PROTOCOL.md's worked test vectors into tests/assets/protocol_vectors.json.
 
-Commitments and leaves come from ``verifier.record`` / ``verifier.merkle``; the tree root and proofs
+Commitments and leaves come from ``verifier.protocol.leaf`` / ``verifier.protocol.merkle``; the
+tree root and proofs
 come from ``@openzeppelin/merkle-tree`` itself (run with Node), and the script fails if the two
 disagree. The attestation is a supplier's EIP-712 statement signed with a key derived from a public
 seed, as a record of the shape the registry stores (``registry.crud.attestations.push``: the seven
@@ -24,34 +25,34 @@ sys.path.insert(0, str(ROOT))
 
 from eth_account import Account  # noqa: E402
 
-from verifier.attestation import (  # noqa: E402
+from verifier._internal.verifier import Verdict, verify_offline  # noqa: E402
+from verifier.protocol import records  # noqa: E402
+from verifier.protocol.attestation import (  # noqa: E402
     ATTESTATION_STRUCT,
     attestation_record,
     attestation_typed_data,
     verify_attestation_record,
 )
-from verifier.canonical import canonicalize  # noqa: E402
-from verifier.contract_abi import ROOT_ANCHORED_TOPIC  # noqa: E402
-from verifier.eip712 import typed_data_digest  # noqa: E402
-from verifier.hashing import keccak  # noqa: E402
-from verifier.merkle import leaf_hash, process_proof  # noqa: E402
-from verifier.protocol import records  # noqa: E402
+from verifier.protocol.canonical import canonicalize  # noqa: E402
 from verifier.protocol.codes import Code  # noqa: E402
-from verifier.protocol.records import (  # noqa: E402
-    BUNDLE_FORMAT,
-    LEAF_ENCODING,
-    TRUST_FORMAT,
-)
-from verifier.recognition import RECOGNITION_STRUCT, WITHDRAWAL_STRUCT  # noqa: E402
-from verifier.record import (  # noqa: E402
+from verifier.protocol.contract_abi import ROOT_ANCHORED_TOPIC  # noqa: E402
+from verifier.protocol.eip712 import typed_data_digest  # noqa: E402
+from verifier.protocol.hashing import keccak  # noqa: E402
+from verifier.protocol.leaf import (  # noqa: E402
     commitments_digest,
     field_commitment,
     field_salt,
     jcs_order,
     record_leaf_value,
 )
-from verifier.signature import recover_address  # noqa: E402
-from verifier.verifier import Verdict, verify_offline  # noqa: E402
+from verifier.protocol.merkle import leaf_hash, process_proof  # noqa: E402
+from verifier.protocol.recognition import RECOGNITION_STRUCT, WITHDRAWAL_STRUCT  # noqa: E402
+from verifier.protocol.records import (  # noqa: E402
+    BUNDLE_FORMAT,
+    LEAF_ENCODING,
+    TRUST_FORMAT,
+)
+from verifier.protocol.signature import recover_address  # noqa: E402
 
 OUT = ROOT / "tests" / "assets" / "protocol_vectors.json"
 # Vector salts are derived from public strings so anyone can reproduce them; real salts are random.
@@ -484,7 +485,7 @@ def _one_leaf_bundle(record: dict[str, Any], tag: str) -> dict[str, Any]:
 
 def _redacted_bundle(bundle: dict[str, Any], hide: list[str]) -> dict[str, Any]:
     """``bundle`` with the fields ``hide`` shown only as commitments."""
-    from verifier.record import record_commitments
+    from verifier.protocol.leaf import record_commitments
 
     out = copy.deepcopy(bundle)
     master = bytes.fromhex(out.pop("salt")[2:])
@@ -514,11 +515,11 @@ def _flipped_signature(record: dict[str, Any]) -> dict[str, Any]:
 
 def statement_vectors() -> dict[str, Any]:
     """Supply-chain hops and recognitions, genuine and not, with the Python verifier's results."""
-    from verifier.attestation import attestation_record as make_attestation
-    from verifier.checks import OFFLINE_CHECKS, RecognitionCheck
-    from verifier.recognition import RECOGNITION, recognition_typed_data, scheme_subject
-    from verifier.trust import parse_trust
-    from verifier.verifier import Verifier
+    from verifier._internal.checks import OFFLINE_CHECKS, RecognitionCheck
+    from verifier._internal.trust import parse_trust
+    from verifier._internal.verifier import Verifier
+    from verifier.protocol.attestation import attestation_record as make_attestation
+    from verifier.protocol.recognition import RECOGNITION, recognition_typed_data, scheme_subject
 
     cell, pack = copy.deepcopy(ATTESTATIONS)
     bodies = {name: vector_key(f"{name}-body") for name in ("sg", "hk", "stranger")}

@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any, Final
 # Keccak through pysha3 is ~6x faster than eth-hash's default pycryptodome backend.
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
+from verifier._internal.runtime import import_ethereum_libraries_safely
 from verifier.errors import BundleFormatError, VerifierError
-from verifier.runtime import import_ethereum_libraries_safely
 
 # Before anything imports py_ecc (eth-account, py-evm): keep Python's recursion limit sane.
 import_ethereum_libraries_safely()
@@ -51,18 +51,18 @@ import_ethereum_libraries_safely()
 # The public API, name -> the module that defines it. Imported on first use by __getattr__ (after
 # the guard above, whichever name comes first); TYPE_CHECKING spells the same imports out.
 _EXPORTS: Final[dict[str, str]] = {
-    "Verifier": "verifier.verifier",
-    "verify_offline": "verifier.verifier",
-    "VerificationReport": "verifier.verifier",
-    "Verdict": "verifier.verifier",
-    "CheckResult": "verifier.checks",
-    "Status": "verifier.checks",
+    "Verifier": "verifier._internal.verifier",
+    "verify_offline": "verifier._internal.verifier",
+    "VerificationReport": "verifier._internal.verifier",
+    "Verdict": "verifier._internal.verifier",
+    "CheckResult": "verifier._internal.checks",
+    "Status": "verifier._internal.checks",
     "Code": "verifier.protocol.codes",
-    "Bundle": "verifier.bundle",
-    "parse_bundle": "verifier.bundle",
-    "TrustConfig": "verifier.trust",
-    "load_trust": "verifier.trust",
-    "parse_trust": "verifier.trust",
+    "Bundle": "verifier._internal.bundle",
+    "parse_bundle": "verifier._internal.bundle",
+    "TrustConfig": "verifier._internal.trust",
+    "load_trust": "verifier._internal.trust",
+    "parse_trust": "verifier._internal.trust",
     "AttestationError": "verifier.errors",
     "BundleFetchError": "verifier.errors",
     "ChainResponseError": "verifier.errors",
@@ -70,12 +70,15 @@ _EXPORTS: Final[dict[str, str]] = {
     "SignatureError": "verifier.errors",
     "TrustConfigError": "verifier.errors",
 }
-#: ``verifier.Trust`` is the trust configuration (:class:`verifier.trust.TrustConfig`).
+#: ``verifier.Trust`` is the trust configuration (:class:`verifier._internal.trust.TrustConfig`).
 _ALIASES: Final[dict[str, str]] = {"Trust": "TrustConfig"}
 
 if TYPE_CHECKING:
-    from verifier.bundle import Bundle, parse_bundle
-    from verifier.checks import CheckResult, Status
+    from verifier._internal.bundle import Bundle, parse_bundle
+    from verifier._internal.checks import CheckResult, Status
+    from verifier._internal.trust import TrustConfig, load_trust, parse_trust
+    from verifier._internal.trust import TrustConfig as Trust
+    from verifier._internal.verifier import Verdict, VerificationReport, Verifier, verify_offline
     from verifier.errors import (
         AttestationError,
         BundleFetchError,
@@ -85,9 +88,6 @@ if TYPE_CHECKING:
         TrustConfigError,
     )
     from verifier.protocol.codes import Code
-    from verifier.trust import TrustConfig, load_trust, parse_trust
-    from verifier.trust import TrustConfig as Trust
-    from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
 
 __all__ = [
     "AttestationError",

@@ -12,20 +12,23 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final, TextIO, cast
+from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
-import httpx
-
-from verifier.bundle import MAX_BUNDLE_BYTES
-from verifier.chain import DEFAULT_TIMEOUT
-from verifier.checks import CheckResult, Status
+from verifier._internal.defaults import DEFAULT_TIMEOUT
+from verifier._internal.trust import TrustConfig, load_trust
 from verifier.errors import BundleFetchError, TrustConfigError
 from verifier.protocol.codes import Code
 from verifier.protocol.languages import LANGUAGES, Language, normalize
 from verifier.protocol.messages import message, report_message
+from verifier.protocol.records import MAX_BUNDLE_BYTES, TRUST_FORMAT
 from verifier.redaction import redact_secrets
-from verifier.trust import TRUST_FORMAT, TrustConfig, load_trust
-from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
+
+if TYPE_CHECKING:
+    from verifier._internal.checks import CheckResult
+    from verifier._internal.verifier import VerificationReport, Verifier
+
+# The verifier proper (web3 through the chain reader) is imported where a command runs, not here:
+# ``tanji``'s other commands build this parser too, and should not pay for it.
 
 EXIT_VALID: Final = 0
 EXIT_INVALID: Final = 1
@@ -36,12 +39,7 @@ _LABEL_PAGE: Final = re.compile(r"^(?P<base>https?://.+?)/l/(?P<id>[^/?#]+)/?(?:
 
 # Each verdict's first word on a human line (not translated: scripts read it); its sentence is
 # the report catalogue's ``verdict.<VERDICT>`` (verifier/protocol/report_messages.json).
-_TAGS: Final = {
-    Verdict.VALID: "OK",
-    Verdict.INVALID: "FAIL",
-    Verdict.ERROR: "ERROR",
-    Verdict.PENDING: "PENDING",
-}
+_TAGS: Final = {"VALID": "OK", "INVALID": "FAIL", "ERROR": "ERROR", "PENDING": "PENDING"}
 
 
 #: ``tanji verify``'s description (also of the ``verify`` subcommand of ``tanji``).
@@ -93,6 +91,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     """Verify what the parsed arguments name (:func:`add_arguments`); return the exit code."""
+    from verifier._internal.verifier import Verifier, verify_offline
+
     out = out or sys.stdout
     lang: Language = normalize(args.lang) or "en"
     # Node URLs may carry API keys: nothing this command prints shows them.
@@ -157,6 +157,8 @@ class _RedactingOut:
 
 def exit_code(report: VerificationReport) -> int:
     """0 for VALID, 1 for INVALID or PENDING, 2 for ERROR."""
+    from verifier._internal.verifier import Verdict
+
     if report.status is Verdict.VALID:
         return EXIT_VALID
     return EXIT_ERROR if report.status is Verdict.ERROR else EXIT_INVALID
@@ -173,6 +175,8 @@ def bundle_url(url: str) -> str:
 def read_bundle(source: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
     """Read a bundle's bytes from a file path or an http(s) URL (bounded in size and time)."""
     if source.startswith(("http://", "https://")):
+        import httpx
+
         url = bundle_url(source)
         try:
             with httpx.stream(
@@ -236,7 +240,7 @@ def _print_human(
     out: TextIO, source: str, report: VerificationReport, *, lang: Language, verbose: bool
 ) -> None:
     key = f"verdict.{report.status.value}"
-    if report.offline and report.status is Verdict.VALID:
+    if report.offline and report.status.value == "VALID":
         key += ".offline"
     what = f" ({report.record_type} {report.record_id})" if report.record_id else ""
     print(f"{_TAGS[report.status]}: {source}{what}: {report_message(key, lang)}", file=out)
@@ -268,6 +272,8 @@ def recognitions_summary(results: Sequence[CheckResult], *, lang: str = "en") ->
     recognitions = [r for r in results if r.name == "recognition" and r.code not in _NOT_COUNTED]
     if not recognitions:
         return None
+    from verifier._internal.checks import Status
+
     # What a partner certifier looks for first: which recognitions hold for its profile.
     held = [r for r in recognitions if r.status is Status.VALID]
     foreign = sum(r.status is Status.SKIPPED and r.code in _NOT_RELIED_ON for r in recognitions)

@@ -7,8 +7,8 @@
   path prefix (``/rpc`` is anonymous and small), else the general one.
 - **Depth.** A JSON body nested deeper than ``max_json_depth`` is refused with 422
   ``json_too_deep`` before it is parsed: CPython's C JSON parser recurses once per level, and a
-  document of 70,000 ``[`` is only 140 KB (see :mod:`verifier.runtime` for the other half of
-  that guard). Bodies of non-JSON media types (forms, uploads) are not scanned.
+  document of 70,000 ``[`` is only 140 KB (see :mod:`verifier._internal.runtime` for the other half
+  of that guard). Bodies of non-JSON media types (forms, uploads) are not scanned.
 
 A refused request gets the registry's error body with ``field: "body"`` and its limit in
 ``details``; the connection is closed after the answer, since its body was not read to the end.
@@ -24,7 +24,7 @@ from typing import Any, Final
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.api.errors import error_body
-from verifier.wire import json_depth_exceeds
+from verifier.protocol.wire import json_depth_exceeds
 
 #: Media types whose bodies are never JSON (not scanned for depth).
 NOT_JSON: Final = (

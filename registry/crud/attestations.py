@@ -40,17 +40,17 @@ from registry.models.labels import Label
 from registry.models.orgs import Organisation, OrgRole
 from registry.models.suppliers import SupplierKey
 from registry.validation import validation_error_details
-from verifier.attestation import (
+from verifier.errors import AttestationError
+from verifier.protocol.attestation import (
     ATTESTATION,
     ATTESTATION_STRUCT,
     PRIMARY_TYPE,
     RECORD_TYPE,
     validate_attestation,
 )
-from verifier.eip712 import EIP712_DOMAIN_TYPE, domain
-from verifier.errors import AttestationError
-from verifier.record import record_leaf_value
-from verifier.signature import recover_address, signature_bytes
+from verifier.protocol.eip712 import EIP712_DOMAIN_TYPE, domain
+from verifier.protocol.leaf import record_leaf_value
+from verifier.protocol.signature import recover_address, signature_bytes
 
 #: Declared units an attestation may use: the catalogue's, plus common component measures.
 ATTESTATION_UNITS: Final = frozenset(UNITS) | {"g", "m2", "m3", "L", "MJ"}

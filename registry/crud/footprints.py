@@ -20,9 +20,9 @@ from registry.models.common import utcnow
 from registry.models.footprints import BulkItemResult, Footprint, FootprintCreate, FootprintPublic
 from registry.models.orgs import Organisation, OrgRole
 from registry.validation import validation_error_details
-from verifier.canonical import canonicalize
+from verifier.protocol.canonical import canonicalize
+from verifier.protocol.leaf import record_digest, record_leaf_value
 from verifier.protocol.records import FOOTPRINT as RECORD_TYPE
-from verifier.record import record_digest, record_leaf_value
 
 FOOTPRINT_SUBMITTED = "submitted"
 

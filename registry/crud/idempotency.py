@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from registry.errors import ConflictError, InvalidInputError
 from registry.models.idempotency import IdempotencyEntry
-from verifier.canonical import canonicalize
 from verifier.errors import BundleFormatError
+from verifier.protocol.canonical import canonicalize
 from verifier.protocol.codes import Code
 
 MAX_KEY_LENGTH = 200

@@ -36,9 +36,9 @@ from registry.models.labels import (
 )
 from registry.models.orgs import Organisation, OrgRole
 from registry.qr import label_url
+from verifier.protocol.leaf import record_leaf_value
 from verifier.protocol.reasons import RevocationReason
 from verifier.protocol.records import LABEL as RECORD_TYPE
-from verifier.record import record_leaf_value
 
 CERTIFICATE_PREFIX = "CQ-CFL"
 ACTIVE, REVOKED, SUPERSEDED = "active", "revoked", "superseded"

@@ -21,7 +21,7 @@ from registry.models.footprints import Footprint, FootprintCreate
 from registry.models.orgs import Organisation
 from registry.pact import footprint_to_pact, pact_to_footprint
 from registry.validation import validation_error_details
-from verifier.verifier import Verdict, verify_offline
+from verifier._internal.verifier import Verdict, verify_offline
 
 
 def export_footprint(

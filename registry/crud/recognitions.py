@@ -10,7 +10,7 @@ one) and the member's path (``typedData.message.subject``); nothing is stored th
 
 A recognition ends by its recognizer's signed withdrawal (``withdrawn``, leaf revoked on chain
 with reason 2) or by the revocation of its key from a time at or before its intake
-(``key_revoked``, reason 6; ``registry.crud.suppliers.revoke_key``). Either way it leaves label
+(``key_revoked``, reason 6; ``registry.crud.key_revocation.revoke_key``). Either way it leaves label
 bundles, and its leaf is revoked on chain as soon as it is anchored.
 """
 
@@ -40,12 +40,11 @@ from registry.models.recognitions import (
     SignedStatement,
 )
 from registry.models.suppliers import SupplierKey
-from verifier.eip712 import StatementKind
 from verifier.errors import AttestationError
+from verifier.protocol.eip712 import StatementKind
+from verifier.protocol.leaf import record_leaf_value
 from verifier.protocol.reasons import RevocationReason
-from verifier.protocol.records import LABEL
-from verifier.protocol.scheme import label_category, label_scheme_id
-from verifier.recognition import (
+from verifier.protocol.recognition import (
     RECOGNITION,
     RECORD_TYPE,
     WITHDRAWAL,
@@ -53,7 +52,8 @@ from verifier.recognition import (
     check_withdrawal_matches,
     scheme_subject,
 )
-from verifier.record import record_leaf_value
+from verifier.protocol.records import LABEL
+from verifier.protocol.scheme import label_category, label_scheme_id
 
 #: The on-chain revocation reason of a recognition's leaf follows how the recognition ended.
 ON_CHAIN_REASON = {
@@ -201,7 +201,7 @@ def submit_recognition(
         record=record,
         master_salt="0x" + salt.hex(),
         # The intake time, at which the key was judged in force: a later revocation of the key
-        # from an earlier time withdraws the recognition (suppliers.revoke_key).
+        # from an earlier time withdraws the recognition (key_revocation.revoke_key).
         created_at=now,
     )
     session.add(recognition)

@@ -24,11 +24,8 @@ from registry.errors import (
     PermissionDeniedError,
     RegistryError,
 )
-from registry.models.attestations import ACTIVE, REVOKED, Attestation
 from registry.models.common import utcnow
 from registry.models.orgs import Organisation
-from registry.models.recognitions import ACTIVE as RECOGNITION_ACTIVE
-from registry.models.recognitions import KEY_REVOKED, Recognition
 from registry.models.suppliers import (
     KeyRegistration,
     KeyRevocation,
@@ -36,13 +33,10 @@ from registry.models.suppliers import (
     SupplierKey,
     SupplierKeyPublic,
 )
-from verifier.attestation import RECORD_TYPE as ATTESTATION_RECORD_TYPE
-from verifier.eip712 import read_address
 from verifier.errors import AttestationError
-from verifier.hashing import keccak
-from verifier.protocol.reasons import RevocationReason
-from verifier.recognition import RECORD_TYPE as RECOGNITION_RECORD_TYPE
-from verifier.signature import recover_address, signature_bytes
+from verifier.protocol.eip712 import read_address
+from verifier.protocol.hashing import keccak
+from verifier.protocol.signature import recover_address, signature_bytes
 
 #: The audit log's subject type of a signing key (its id is the address).
 KEY_SUBJECT = "supplier_key"
@@ -202,17 +196,12 @@ def rotate_key(
 def revoke_key(
     session: Session, *, org: Organisation, address: str, body: KeyRevocation
 ) -> SupplierKey:
-    """Revoke a key from ``effective_at`` on (no commit).
+    """Revoke a key from ``effective_at`` on (no commit): the key alone.
 
     A key may be revoked again with an *earlier* time (a rotated key found compromised).
-    Statements the registry accepted with this key at or after that time and still active are
-    withdrawn: attestations (received then) marked ``revoked``, partners' recognitions (created
-    then) ``key_revoked``; their leaves are revoked on chain (reason 6, key compromise) once
-    anchored.
+    :func:`registry.crud.key_revocation.revoke_key` also withdraws what the registry accepted
+    with the key since; routes call that.
     """
-    from registry.crud.attestations import audit_snapshot as attestation_snapshot
-    from registry.crud.recognitions import audit_snapshot as recognition_snapshot
-
     key = own_key(session, org=org, address=address)
     effective = _aware(body.effective_at, utcnow())
     if key.revoked_at is not None and key.revoked_at <= effective:
@@ -233,54 +222,6 @@ def revoke_key(
         before=before,
         after=audit_snapshot(key),
     )
-    withdrawn: list[tuple[str, Attestation | Recognition]] = []
-    for attestation in session.exec(
-        select(Attestation).where(
-            Attestation.signer == key.address,
-            col(Attestation.received_at) >= effective,
-            Attestation.status == ACTIVE,
-        )
-    ).all():
-        was = attestation_snapshot(attestation)
-        attestation.status = REVOKED
-        attestation.revocation_reason = RevocationReason.KEY_COMPROMISE
-        withdrawn.append((ATTESTATION_RECORD_TYPE, attestation))
-        record_audit(
-            session,
-            action="attestation.revoke",
-            subject_type=ATTESTATION_RECORD_TYPE,
-            subject_id=attestation.id,
-            before=was,
-            after=attestation_snapshot(attestation),
-        )
-    # A partner's recognitions can otherwise never be withdrawn: a withdrawal must be signed by
-    # the recognition's own key, which intake now refuses.
-    for recognition in session.exec(
-        select(Recognition).where(
-            Recognition.recognizer == key.address,
-            col(Recognition.created_at) >= effective,
-            Recognition.status == RECOGNITION_ACTIVE,
-        )
-    ).all():
-        was = recognition_snapshot(recognition)
-        recognition.status = KEY_REVOKED
-        withdrawn.append((RECOGNITION_RECORD_TYPE, recognition))
-        record_audit(
-            session,
-            action="recognition.key_revoked",
-            subject_type=RECOGNITION_RECORD_TYPE,
-            subject_id=recognition.id,
-            before=was,
-            after=recognition_snapshot(recognition),
-        )
-    for record_type, row in withdrawn:
-        session.add(row)
-        revoke_leaf_once_anchored(
-            session,
-            record_type=record_type,
-            record_id=row.id,
-            reason=RevocationReason.KEY_COMPROMISE,
-        )
     session.flush()
     return key
 

@@ -1,6 +1,6 @@
 """Supplier attestations as the registry stores them, and the push API's bodies and answers.
 
-An attestation row holds the signed statement's anchored record (``verifier.attestation``'s
+An attestation row holds the signed statement's anchored record (``verifier.protocol.attestation``'s
 record shape: ``id`` is the EIP-712 digest), its master salt, and the columns intake and
 footprints query: the supplier, the signer, the nonce (unique per supplier: replay protection),
 the declared unit and the depth of its upstream chain.

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 # One timestamp column type for the whole schema: stored in UTC, read back timezone-aware.
 from anchoring.ledger import UTCDateTime
-from verifier.canonical import number_in_range
+from verifier.protocol.canonical import number_in_range
 
 __all__ = ["JsonFloat", "StrictInput", "UTCDateTime", "utcnow"]
 

@@ -5,7 +5,7 @@ A kind says everything the registry's generic machinery needs about one type of 
 - ``model``: the SQLModel table holding one row per record, keyed by the record's id;
 - how a row becomes a leaf: its anchored ``record`` and ``salt`` (by default the row's
   ``record`` and ``master_salt`` columns), hashed by the protocol's one derivation
-  (:func:`verifier.record.record_leaf_value`);
+  (:func:`verifier.protocol.leaf.record_leaf_value`);
 - how its bundle is built: ``nested`` names the rows of each nested list of its bundle (keyed by
   the protocol's list names, :data:`verifier.protocol.records.NESTED_RECORD_TYPES`), each built
   by its own kind in turn (:mod:`registry.records.bundles`);
@@ -29,8 +29,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel
 
 from anchoring import ledger
+from verifier.protocol.leaf import record_leaf_value
 from verifier.protocol.records import NESTED_RECORD_TYPES
-from verifier.record import record_leaf_value
 
 RowT = TypeVar("RowT", bound=SQLModel)
 

@@ -13,8 +13,8 @@ from anchoring.batcher import Batcher
 from anchoring.client import AnchorClient
 from anchoring.ledger import AnchorBatch, AnchorRecord, AnchorRevocation
 from tests.anchoring.conftest import ChainNode
-from verifier.merkle import verify_proof
-from verifier.record import record_leaf_value
+from verifier.protocol.leaf import record_leaf_value
+from verifier.protocol.merkle import verify_proof
 
 
 class InjectedCrash(Exception):

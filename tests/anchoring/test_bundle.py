@@ -15,9 +15,9 @@ from anchoring.client import AnchorClient
 from anchoring.errors import BundleError
 from anchoring.ledger import AnchoredLeaf
 from tests.anchoring.conftest import ChainNode
-from verifier.bundle import parse_bundle
-from verifier.merkle import verify_proof
-from verifier.record import commitments_digest, field_commitment, record_leaf_value
+from verifier._internal.bundle import parse_bundle
+from verifier.protocol.leaf import commitments_digest, field_commitment, record_leaf_value
+from verifier.protocol.merkle import verify_proof
 
 RECORD = {
     "type": "label",

@@ -32,8 +32,8 @@ from anchoring.errors import (
 from anchoring.tree import MerkleTree
 from tests.anchoring.conftest import ChainNode, random_root
 from tests.nodes import free_port
-from verifier.merkle import verify_proof
-from verifier.record import LEAF_ENCODING
+from verifier.protocol.leaf import LEAF_ENCODING
+from verifier.protocol.merkle import verify_proof
 
 VALUES = [["label", f"L-{i}", "0x" + bytes([i]).hex() * 32] for i in range(1, 6)]
 

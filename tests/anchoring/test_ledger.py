@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from anchoring import ledger
 from anchoring.errors import LedgerError
 from anchoring.ledger import AnchorBatch, AnchorRecord
-from verifier.merkle import leaf_hash
-from verifier.record import LEAF_ENCODING, record_leaf_value
+from verifier.protocol.leaf import LEAF_ENCODING, record_leaf_value
+from verifier.protocol.merkle import leaf_hash
 
 
 def _leaf(record_id: str, record_type: str = "label") -> list[str]:

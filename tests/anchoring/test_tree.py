@@ -15,9 +15,9 @@ import pytest
 from anchoring.errors import TreeError
 from anchoring.tree import MerkleTree
 from tests.nodes import ROOT, require_tool
-from verifier.hashing import keccak
-from verifier.merkle import hash_pair, leaf_hash, verify_proof
-from verifier.record import LEAF_ENCODING
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import LEAF_ENCODING
+from verifier.protocol.merkle import hash_pair, leaf_hash, verify_proof
 
 VECTORS: dict[str, Any] = json.loads(
     (ROOT / "tests" / "assets" / "merkle_vectors.json").read_text()
@@ -128,7 +128,7 @@ def test_negative_vectors_do_not_verify(case: dict[str, Any]) -> None:
 
 
 def test_fast_build_equals_hash_pair_on_every_inner_node() -> None:
-    # The tree build has its own inner loop; it must agree with verifier.merkle.hash_pair.
+    # The tree build has its own inner loop; it must agree with verifier.protocol.merkle.hash_pair.
     for n in range(1, 70):
         tree = MerkleTree.of(tanji_values(n, f"n{n}"), LEAF_ENCODING)
         nodes = [b(h) for h in tree.dump()["tree"]]

@@ -1,4 +1,4 @@
-"""Attacks on Merkle proofs that anchoring.tree and verifier.merkle must defeat.
+"""Attacks on Merkle proofs that anchoring.tree and verifier.protocol.merkle must defeat.
 
 After pymerkle's tests/test_defense.py: each test mounts one concrete attack and asserts that the
 forged proof does not verify (or is refused as malformed).
@@ -10,9 +10,9 @@ import pytest
 
 from anchoring.tree import MerkleTree
 from verifier.errors import BundleFormatError
-from verifier.hashing import keccak
-from verifier.merkle import MAX_PROOF_LENGTH, leaf_hash, process_proof, verify_proof
-from verifier.record import LEAF_ENCODING
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import LEAF_ENCODING
+from verifier.protocol.merkle import MAX_PROOF_LENGTH, leaf_hash, process_proof, verify_proof
 
 PAIR_ENCODING = ["bytes32", "bytes32"]
 

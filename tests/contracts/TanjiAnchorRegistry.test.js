@@ -1,6 +1,6 @@
 // Hardhat tests of the anchor contract, in the style of OpenZeppelin's test/access/Ownable.test.js and
 // test/utils/cryptography/MerkleProof.test.js. Trees are built with @openzeppelin/merkle-tree using
-// Tanji's leaf encoding (verifier/record.py: LEAF_ENCODING = ("string", "string", "bytes32")).
+// Tanji's leaf encoding (verifier/protocol/leaf.py: LEAF_ENCODING = ("string", "string", "bytes32")).
 const { ethers } = require("hardhat");
 const { expect } = require("chai");
 const { loadFixture, time } = require("@nomicfoundation/hardhat-network-helpers");

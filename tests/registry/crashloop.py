@@ -52,7 +52,7 @@ from registry.crud.footprints import RECORD_TYPE
 from tests.nodes import ROOT, free_port
 from tests.registry.factories import bearer, numbered
 from tests.registry.server import TANJI, create_org
-from verifier.merkle import verify_proof
+from verifier.protocol.merkle import verify_proof
 
 #: Anchor all the time: a batch as soon as one record waits, at most 16 records, polled often.
 SERVE_ENV = {

@@ -23,8 +23,8 @@ from sqlmodel import Session
 from registry.crud.orgs import create_org
 from registry.models.orgs import OrgRole
 from tests.registry.factories import bearer
-from verifier.hashing import keccak
-from verifier.recognition import recognition_typed_data, withdrawal_typed_data
+from verifier.protocol.hashing import keccak
+from verifier.protocol.recognition import recognition_typed_data, withdrawal_typed_data
 
 SG_BODY_KEY: Final = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"
 HK_BODY_KEY: Final = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from registry.app import create_app
 from registry.config import load_settings
 from tests.registry.factories import bearer
-from verifier.hashing import keccak
+from verifier.protocol.hashing import keccak
 
 YEAR = 365 * 24 * 3600
 
@@ -75,7 +75,7 @@ def item(account: LocalAccount, eip712: dict[str, Any], msg: dict[str, Any]) -> 
 
 def digest_of(eip712: dict[str, Any], msg: dict[str, Any]) -> str:
     """The attestation id (EIP-712 digest) of ``msg``."""
-    from verifier.attestation import attestation_digest
+    from verifier.protocol.attestation import attestation_digest
 
     domain = eip712["domain"]
     return (

@@ -64,7 +64,7 @@ async def wait_for(client: httpx.AsyncClient, path: str, ready: Any) -> Any:
 
 
 def on_chain_status(app: FastAPI, bundle: dict[str, Any]) -> Any:
-    from verifier.merkle import leaf_hash
+    from verifier.protocol.merkle import leaf_hash
 
     leaf = leaf_hash(bundle["leafEncoding"], bundle["leafValue"])
     proof = [bytes.fromhex(p[2:]) for p in bundle["proof"]]

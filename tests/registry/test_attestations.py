@@ -32,7 +32,9 @@ from tests.registry.supply_chain_data import (
     sign,
     supplier_account,
 )
-from verifier.attestation import (
+from verifier._internal.bundle import MAX_DEPTH as MAX_BUNDLE_DEPTH
+from verifier._internal.bundle import parse_bundle
+from verifier.protocol.attestation import (
     ATTESTATION,
     attestation_digest,
     attestation_record,
@@ -40,10 +42,8 @@ from verifier.attestation import (
     validate_attestation,
     verify_attestation_record,
 )
-from verifier.bundle import MAX_DEPTH as MAX_BUNDLE_DEPTH
-from verifier.bundle import parse_bundle
-from verifier.hashing import keccak
-from verifier.merkle import leaf_hash
+from verifier.protocol.hashing import keccak
+from verifier.protocol.merkle import leaf_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 CELLS = supplier_account("att-cells")

@@ -1,7 +1,8 @@
 """The in-browser verifier (registry/static/verify/) against the Python verifier and a real chain.
 
 - The node:test suite in tests/registry/js/ runs with a fixture this module builds with the
-  Python implementation (``verifier.record``, ``verifier.merkle``, ``verifier.Verifier``): edge-case
+  Python implementation (``verifier.protocol.leaf``, ``verifier.protocol.merkle``,
+  ``verifier.Verifier``): edge-case
   records (unicode, nesting, numbers), and bundles anchored on a real ``hardhat node`` together
   with the Python verifier's verdict on each, which the JS must reproduce check by check.
 - Headless Chromium loads a page with the autorun element, served by a stdlib HTTP server that
@@ -41,7 +42,12 @@ from anchoring.tree import MerkleTree
 from tests.nodes import HARDHAT_KEY_0, ROOT, free_port, require_tool
 from tests.registry.partners import SG_BODY_KEY, recognition_message
 from tests.registry.partners import profile as partner_profile
-from verifier.attestation import (
+from verifier._internal.checks import OFFLINE_CHECKS, RecognitionCheck
+from verifier._internal.trust import parse_trust
+from verifier._internal.verifier import VerificationReport, Verifier, verify_offline
+from verifier.cli import recognitions_summary
+from verifier.errors import BundleFormatError, TrustConfigError
+from verifier.protocol.attestation import (
     ATTESTATION,
     MAX_UNIT,
     MAX_UPSTREAM,
@@ -49,32 +55,27 @@ from verifier.attestation import (
     attestation_record,
     attestation_typed_data,
 )
-from verifier.canonical import canonicalize
-from verifier.checks import OFFLINE_CHECKS, RecognitionCheck
-from verifier.cli import recognitions_summary
-from verifier.eip712 import DOMAIN_NAME, DOMAIN_VERSION, MAX_TEXT, RECORD_MEMBERS
-from verifier.errors import BundleFormatError, TrustConfigError
-from verifier.hashing import keccak
-from verifier.merkle import leaf_hash
+from verifier.protocol.canonical import canonicalize
 from verifier.protocol.codes import Code
+from verifier.protocol.eip712 import DOMAIN_NAME, DOMAIN_VERSION, MAX_TEXT, RECORD_MEMBERS
+from verifier.protocol.hashing import keccak
 from verifier.protocol.languages import LANGUAGES
-from verifier.protocol.reasons import RevocationReason
-from verifier.recognition import (
-    MAX_SCHEME,
-    MAX_SCOPE,
-    RECOGNITION,
-    SUBJECT_TYPES,
-    recognition_typed_data,
-)
-from verifier.record import (
+from verifier.protocol.leaf import (
     LEAF_ENCODING,
     field_commitment,
     field_salt,
     jcs_order,
     record_leaf_value,
 )
-from verifier.trust import parse_trust
-from verifier.verifier import VerificationReport, Verifier, verify_offline
+from verifier.protocol.merkle import leaf_hash
+from verifier.protocol.reasons import RevocationReason
+from verifier.protocol.recognition import (
+    MAX_SCHEME,
+    MAX_SCOPE,
+    RECOGNITION,
+    SUBJECT_TYPES,
+    recognition_typed_data,
+)
 
 STATIC_DIR = ROOT / "registry" / "static"
 JS_TESTS = ROOT / "tests" / "registry" / "js"

@@ -14,8 +14,8 @@ from anchoring.ledger import AnchorRecord
 from registry.audit import AuditEntry
 from registry.models.footprints import Footprint
 from tests.registry.factories import OTHER_ENTERPRISE_GTIN, Orgs, bearer, footprint, numbered
-from verifier.record import record_leaf_value
-from verifier.verifier import verify_offline
+from verifier._internal.verifier import verify_offline
+from verifier.protocol.leaf import record_leaf_value
 
 BAD_FIELDS: list[tuple[str, dict[str, Any], str, str]] = [
     ("gtin check digit", {"gtin": "06901234567891"}, "invalid_gtin", "gtin"),

@@ -146,7 +146,7 @@ def test_recursion_limit_stays_sane_after_every_ethereum_import() -> None:
         "import sys, json\n"
         "import registry.app, registry.cli, anchoring.embedded, anchoring.rpc, eth, eth_tester\n"
         "import py_ecc\n"
-        "from verifier.runtime import SAFE_RECURSION_LIMIT\n"
+        "from verifier._internal.runtime import SAFE_RECURSION_LIMIT\n"
         "assert sys.getrecursionlimit() <= SAFE_RECURSION_LIMIT, sys.getrecursionlimit()\n"
         "try:\n"
         "    json.loads('[' * 70000 + ']' * 70000)\n"

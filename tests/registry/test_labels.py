@@ -12,7 +12,7 @@ from anchoring.ledger import AnchorRecord
 from registry.audit import AuditEntry
 from registry.models.labels import Label
 from tests.registry.factories import OTHER_ENTERPRISE_GTIN, Orgs, bearer, footprint, numbered
-from verifier.record import record_digest
+from verifier.protocol.leaf import record_digest
 
 VALIDITY = {"valid_from": "2026-01-01", "valid_until": "2028-12-31"}
 

@@ -48,9 +48,9 @@ from tests.registry.partners import (
     wait_for,
 )
 from verifier.cli import main as verify_main
-from verifier.merkle import leaf_hash
-from verifier.recognition import scheme_subject
-from verifier.record import LEAF_ENCODING
+from verifier.protocol.leaf import LEAF_ENCODING
+from verifier.protocol.merkle import leaf_hash
+from verifier.protocol.recognition import scheme_subject
 
 
 def _settings(tmp_path: Path, name: str, url: str, key: str, **extra: Any) -> Settings:

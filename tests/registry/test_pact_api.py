@@ -20,7 +20,7 @@ from registry.cli import main as tanji_main
 from registry.config import load_settings
 from tests.registry.factories import Orgs, bearer, footprint, make_orgs
 from tests.registry.partners import issue_label, wait_for
-from verifier.verifier import Verdict, verify_offline
+from verifier._internal.verifier import Verdict, verify_offline
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "pact"
 # PACT-required values Tanji does not record, supplied by the caller (never invented).

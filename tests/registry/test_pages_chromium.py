@@ -37,7 +37,7 @@ from tests.registry.factories import bearer, footprint
 from tests.registry.labels_data import make_keys
 from tests.registry.test_browser_verify import _verdict_section
 from tests.registry.test_pages import Page
-from verifier.record import record_leaf_value
+from verifier.protocol.leaf import record_leaf_value
 
 pytestmark = pytest.mark.slow
 

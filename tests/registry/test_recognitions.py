@@ -44,11 +44,11 @@ from tests.registry.partners import (
     wait_for,
 )
 from tests.registry.supply_chain_data import register_key, supplier_account
+from verifier._internal.verifier import Verdict, verify_offline
 from verifier.cli import main as verify_main
-from verifier.merkle import leaf_hash
-from verifier.recognition import scheme_subject
-from verifier.record import LEAF_ENCODING
-from verifier.verifier import Verdict, verify_offline
+from verifier.protocol.leaf import LEAF_ENCODING
+from verifier.protocol.merkle import leaf_hash
+from verifier.protocol.recognition import scheme_subject
 
 
 @dataclass

@@ -41,7 +41,7 @@ from tests.registry.partners import (
 )
 from tests.registry.supply_chain_data import item, message, register_key, supplier_account
 from tests.registry.test_end_to_end import serving
-from verifier.merkle import leaf_hash
+from verifier.protocol.merkle import leaf_hash
 from verifier.protocol.reasons import RevocationReason
 from verifier.protocol.records import ATTESTATION, LABEL, LEAF_ENCODING, RECOGNITION
 

@@ -14,7 +14,7 @@ from anchoring.errors import LedgerError
 from anchoring.ledger import AnchorBatch
 from registry.config import load_settings
 from registry.db import make_engine, migrate
-from verifier.record import record_leaf_value
+from verifier.protocol.leaf import record_leaf_value
 
 
 @pytest.fixture

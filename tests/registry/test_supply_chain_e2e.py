@@ -38,9 +38,9 @@ from tests.registry.supply_chain_data import (
     supplier_account,
 )
 from tests.verifier.test_oz_interop import all_bundles, oz
+from verifier._internal.verifier import verify_offline
 from verifier.cli import main as verify_main
-from verifier.record import field_commitment, field_salt
-from verifier.verifier import verify_offline
+from verifier.protocol.leaf import field_commitment, field_salt
 
 WAIT_SECONDS = 120
 REASON_DATA_ERROR = 3

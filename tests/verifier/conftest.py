@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-import verifier.verifier
-from verifier.checks import Check, CheckResult, Target
+import verifier._internal.verifier
+from verifier._internal.checks import Check, CheckResult, Target
 from verifier.protocol.languages import LANGUAGES
 from verifier.protocol.messages import placeholders, template
 
@@ -38,14 +38,14 @@ def message_gaps(result: CheckResult) -> list[str]:
 @pytest.fixture(autouse=True)
 def _every_result_is_told_in_every_language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     seen: list[CheckResult] = []
-    run_check = verifier.verifier.run_check
+    run_check = verifier._internal.verifier.run_check
 
     def observed(check: Check, target: Target) -> CheckResult:
         result = run_check(check, target)
         seen.append(result)
         return result
 
-    monkeypatch.setattr(verifier.verifier, "run_check", observed)
+    monkeypatch.setattr(verifier._internal.verifier, "run_check", observed)
     yield
     gaps = sorted({gap for result in seen for gap in message_gaps(result)})
     assert not gaps, "\n".join(gaps)

@@ -12,13 +12,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from verifier.merkle import hash_pair, leaf_hash
-from verifier.record import (
+from verifier.protocol.leaf import (
     LEAF_ENCODING,
     field_salt,
     record_commitments,
     record_leaf_value,
 )
+from verifier.protocol.merkle import hash_pair, leaf_hash
 
 
 def salt_for(label: str) -> bytes:

@@ -14,7 +14,7 @@ from web3.contract import Contract
 
 from tests.nodes import HARDHAT_CHAIN_ID, HARDHAT_KEY_0, HARDHAT_KEY_1
 from tests.verifier.factories import Tree, anchored_set, make_bundle
-from verifier.trust import TrustConfig, parse_trust
+from verifier._internal.trust import TrustConfig, parse_trust
 
 ARTIFACT = (
     Path(__file__).resolve().parents[2] / "anchoring" / "artifacts" / "TanjiAnchorRegistry.json"

@@ -1,4 +1,5 @@
-"""verifier.attestation: supplier attestations signed with EIP-712, validated, made into records."""
+"""verifier.protocol.attestation: supplier attestations signed with EIP-712, validated, made into
+records."""
 
 import os
 import secrets
@@ -9,7 +10,8 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from verifier.attestation import (
+from verifier.errors import AttestationError, SignatureError
+from verifier.protocol.attestation import (
     ATTESTATION_STRUCT,
     MAX_UPSTREAM,
     attestation_digest,
@@ -20,9 +22,8 @@ from verifier.attestation import (
     verify_attestation,
     verify_attestation_record,
 )
-from verifier.errors import AttestationError, SignatureError
-from verifier.hashing import keccak
-from verifier.record import record_leaf_value
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import record_leaf_value
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -283,7 +284,7 @@ def test_tampered_records_fail_with_codes(
 
 def test_annotations_cannot_shadow_signed_members(signed: tuple[dict[str, Any], bytes]) -> None:
     data, signature = signed
-    from verifier.attestation import ATTESTATION
+    from verifier.protocol.attestation import ATTESTATION
 
     with pytest.raises(AttestationError) as err:
         ATTESTATION.record(data, signature, annotations={"signer": "0x" + "00" * 20})

@@ -13,14 +13,14 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from tests.verifier.factories import Tree, hx, make_bundle, redact, salt_for
-from verifier.attestation import attestation_record, attestation_typed_data
-from verifier.bundle import parse_bundle
-from verifier.checks import AttestationSignatureCheck, Status, Target, run_check
-from verifier.hashing import keccak
+from verifier._internal.bundle import parse_bundle
+from verifier._internal.checks import AttestationSignatureCheck, Status, Target, run_check
+from verifier._internal.trust import parse_trust
+from verifier._internal.verifier import verify_offline
+from verifier.protocol.attestation import attestation_record, attestation_typed_data
 from verifier.protocol.codes import Code
-from verifier.record import record_leaf_value
-from verifier.trust import parse_trust
-from verifier.verifier import verify_offline
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import record_leaf_value
 
 CHAIN_ID = 31337
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

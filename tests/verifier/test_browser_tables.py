@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.nodes import ROOT, require_tool
-from verifier.checks import DEFAULT_CHECKS
+from verifier._internal.checks import DEFAULT_CHECKS
 from verifier.protocol import messages, reasons
 from verifier.protocol.codes import Code
 from verifier.protocol.languages import LANGUAGES, normalize

@@ -13,12 +13,12 @@ import pytest
 
 from tests.nodes import free_port
 from tests.verifier.factories import anchored_set, make_bundle
-from verifier.chain import ChainReader, redacted_url
-from verifier.checks import Status
+from verifier._internal.chain import ChainReader, redacted_url
+from verifier._internal.checks import Status
+from verifier._internal.trust import parse_trust
+from verifier._internal.verifier import Verdict, Verifier
 from verifier.errors import ChainUnavailableError
 from verifier.protocol.codes import Code
-from verifier.trust import parse_trust
-from verifier.verifier import Verdict, Verifier
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 SECRETS = ("ops", "s3cret", "k3y", "frag")

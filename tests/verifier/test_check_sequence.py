@@ -15,9 +15,9 @@ import pytest
 from tests.nodes import free_port
 from tests.verifier.factories import hx, pending_bundle
 from tests.verifier.onchain import Deployment, make_deployment
-from verifier.checks import DEFAULT_CHECKS
+from verifier._internal.checks import DEFAULT_CHECKS
+from verifier._internal.verifier import Verifier
 from verifier.protocol.codes import Code
-from verifier.verifier import Verifier
 
 pytestmark = pytest.mark.hardhat
 

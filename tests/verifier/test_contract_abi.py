@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from verifier.contract_abi import ANCHOR_REGISTRY_ABI, ROOT_ANCHORED_TOPIC
-from verifier.hashing import keccak
+from verifier.protocol.contract_abi import ANCHOR_REGISTRY_ABI, ROOT_ANCHORED_TOPIC
+from verifier.protocol.hashing import keccak
 
 ARTIFACT = (
     Path(__file__).resolve().parents[2] / "anchoring" / "artifacts" / "TanjiAnchorRegistry.json"

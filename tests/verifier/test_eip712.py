@@ -1,4 +1,5 @@
-"""verifier.signature and verifier.eip712: recovery identical to eth-account, strict typed data."""
+"""verifier.protocol.signature and verifier.protocol.eip712: recovery identical to eth-account,
+strict typed data."""
 
 import os
 import secrets
@@ -9,8 +10,9 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 
-from verifier.attestation import ATTESTATION_STRUCT, attestation_typed_data
-from verifier.eip712 import (
+from verifier.errors import AttestationError, SignatureError
+from verifier.protocol.attestation import ATTESTATION_STRUCT, attestation_typed_data
+from verifier.protocol.eip712 import (
     check_envelope,
     decimal_string,
     domain,
@@ -18,8 +20,7 @@ from verifier.eip712 import (
     read_decimal,
     typed_data_digest,
 )
-from verifier.errors import AttestationError, SignatureError
-from verifier.signature import (
+from verifier.protocol.signature import (
     SECP256K1_N,
     checksum_address,
     recover_address,

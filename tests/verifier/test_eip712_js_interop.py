@@ -16,16 +16,16 @@ import pytest
 from eth_account import Account
 
 from tests.nodes import require_tool
-from verifier.attestation import attestation_typed_data, verify_attestation
-from verifier.eip712 import typed_data_digest
-from verifier.recognition import (
+from verifier.protocol.attestation import attestation_typed_data, verify_attestation
+from verifier.protocol.eip712 import typed_data_digest
+from verifier.protocol.recognition import (
     RECOGNITION,
     WITHDRAWAL,
     recognition_typed_data,
     scheme_subject,
     withdrawal_typed_data,
 )
-from verifier.signature import recover_address
+from verifier.protocol.signature import recover_address
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

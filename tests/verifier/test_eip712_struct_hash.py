@@ -1,4 +1,4 @@
-"""verifier.eip712's one struct-hash encoder against eth-account's ``encode_typed_data``.
+"""verifier.protocol.eip712's one struct-hash encoder against eth-account's ``encode_typed_data``.
 
 The encoder is compiled from each struct's definition; these tests hold it equal to the reference
 implementation on random messages of Tanji's own structs (attestation, recognition, withdrawal) and
@@ -16,8 +16,9 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from verifier.attestation import ATTESTATION, ATTESTATION_STRUCT, validate_attestation
-from verifier.eip712 import (
+from verifier.errors import AttestationError
+from verifier.protocol.attestation import ATTESTATION, ATTESTATION_STRUCT, validate_attestation
+from verifier.protocol.eip712 import (
     DOMAIN_TYPE,
     EIP712_DOMAIN_TYPE,
     StatementKind,
@@ -28,9 +29,8 @@ from verifier.eip712 import (
     typed_data,
     typed_data_digest,
 )
-from verifier.errors import AttestationError
-from verifier.hashing import keccak
-from verifier.recognition import RECOGNITION, WITHDRAWAL, WITHDRAWAL_REASONS
+from verifier.protocol.hashing import keccak
+from verifier.protocol.recognition import RECOGNITION, WITHDRAWAL, WITHDRAWAL_REASONS
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 TEXT = string.ascii_letters + string.digits + " -.é電芯«»"

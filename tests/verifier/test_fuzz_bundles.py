@@ -2,9 +2,9 @@
 
 Genuine bundles are anchored on a real chain (the embedded py-evm chain, in this process, served
 over real HTTP by the read-only JSON-RPC handler) and verified online through the public API
-(:class:`verifier.verifier.Verifier`, as ``tanji verify`` calls it): a footprint bundle, a redacted
-label bundle, and a label carrying a supplier attestation hop (a battery pack citing a cell) and a
-Singapore body's recognition. Each verifies VALID as it is.
+(:class:`verifier._internal.verifier.Verifier`, as ``tanji verify`` calls it): a footprint bundle, a
+redacted label bundle, and a label carrying a supplier attestation hop (a battery pack citing a
+cell) and a Singapore body's recognition. Each verifies VALID as it is.
 
 Then one mutation at a time: a record value (any JSON value, unicode, numbers), a proof element
 (bit flip, drop, add, reorder), the root, an anchor member, a signature byte, ``leafValue``, the
@@ -41,22 +41,22 @@ from hypothesis import HealthCheck, assume, event, given, reject, settings
 from hypothesis import strategies as st
 
 from tests.verifier.factories import Tree, hx, make_bundle, make_record, redact, salt_for
-from verifier.attestation import attestation_record, attestation_typed_data
-from verifier.bundle import MAX_JSON_DEPTH, NESTED_KEYS
-from verifier.canonical import canonicalize
-from verifier.checks import OFFLINE_CHECKS, RecognitionCheck, Status
+from verifier._internal.bundle import MAX_JSON_DEPTH, NESTED_KEYS
+from verifier._internal.checks import OFFLINE_CHECKS, RecognitionCheck, Status
+from verifier._internal.trust import TrustConfig, parse_trust
+from verifier._internal.verifier import Verdict, VerificationReport, Verifier
 from verifier.cli import EXIT_ERROR, EXIT_INVALID, EXIT_VALID
 from verifier.cli import main as cli_main
-from verifier.eip712 import RECORD_MEMBERS
 from verifier.errors import BundleFormatError
-from verifier.hashing import keccak
-from verifier.merkle import leaf_hash
+from verifier.protocol.attestation import attestation_record, attestation_typed_data
+from verifier.protocol.canonical import canonicalize
 from verifier.protocol.codes import Code
-from verifier.recognition import RECOGNITION, recognition_typed_data
-from verifier.record import LEAF_ENCODING, record_leaf_value
-from verifier.trust import TrustConfig, parse_trust
-from verifier.verifier import Verdict, VerificationReport, Verifier
-from verifier.wire import json_depth_exceeds
+from verifier.protocol.eip712 import RECORD_MEMBERS
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import LEAF_ENCODING, record_leaf_value
+from verifier.protocol.merkle import leaf_hash
+from verifier.protocol.recognition import RECOGNITION, recognition_typed_data
+from verifier.protocol.wire import json_depth_exceeds
 
 pytestmark = pytest.mark.slow
 

@@ -6,9 +6,9 @@ import pytest
 from eth_abi import encode as abi_encode
 
 from verifier.errors import BundleFormatError
-from verifier.hashing import keccak
-from verifier.merkle import _encode_tanji_leaf, leaf_hash
-from verifier.record import LEAF_ENCODING
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import LEAF_ENCODING
+from verifier.protocol.merkle import _encode_tanji_leaf, leaf_hash
 
 SAMPLES = [
     "",

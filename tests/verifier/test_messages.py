@@ -21,7 +21,9 @@ import pytest
 from tests.nodes import free_port
 from tests.verifier.conftest import message_gaps
 from tests.verifier.factories import anchored_set, make_bundle, pending_bundle, redact
-from verifier.checks import CHECK_NAMES, CheckResult, Status
+from verifier._internal.checks import CHECK_NAMES, CheckResult, Status
+from verifier._internal.trust import parse_trust
+from verifier._internal.verifier import VerificationReport, Verifier, verify_offline
 from verifier.cli import main
 from verifier.protocol.codes import Code
 from verifier.protocol.languages import LANGUAGES
@@ -35,8 +37,6 @@ from verifier.protocol.messages import (
     report_entries,
 )
 from verifier.protocol.records import MAX_LEAF_ARITY
-from verifier.trust import parse_trust
-from verifier.verifier import VerificationReport, Verifier, verify_offline
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS: dict[str, Any] = json.loads(

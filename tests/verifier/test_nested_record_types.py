@@ -15,11 +15,11 @@ import pytest
 from tests.verifier.factories import Tree, make_bundle, make_record, salt_for
 from tests.verifier.test_attestation_checks import bundle_of, records
 from tests.verifier.test_recognition_checks import NOW, label_bundle, recognition, trust
-from verifier.checks import OFFLINE_CHECKS, CheckResult, RecognitionCheck, Status
+from verifier._internal.checks import OFFLINE_CHECKS, CheckResult, RecognitionCheck, Status
+from verifier._internal.verifier import Verdict, VerificationReport, Verifier, verify_offline
 from verifier.cli import recognitions_summary
 from verifier.protocol.codes import Code
-from verifier.record import record_leaf_value
-from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
+from verifier.protocol.leaf import record_leaf_value
 
 
 def verify(bundle: dict[str, Any]) -> VerificationReport:

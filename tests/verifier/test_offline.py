@@ -18,11 +18,11 @@ from tests.verifier.factories import (
     redact,
     salt_for,
 )
-from verifier.bundle import MAX_BUNDLE_BYTES, MAX_DEPTH, parse_bundle
-from verifier.checks import CheckResult, Status
+from verifier._internal.bundle import MAX_BUNDLE_BYTES, MAX_DEPTH, parse_bundle
+from verifier._internal.checks import CheckResult, Status
+from verifier._internal.verifier import Verdict, VerificationReport, verify_offline
 from verifier.protocol.codes import Code
-from verifier.record import field_commitment, field_salt, record_leaf_value
-from verifier.verifier import Verdict, VerificationReport, verify_offline
+from verifier.protocol.leaf import field_commitment, field_salt, record_leaf_value
 
 
 def result(report: VerificationReport, name: str) -> CheckResult:
@@ -465,7 +465,7 @@ def test_unexpected_exception_in_a_check_is_error_never_valid(bundle: dict[str, 
         def run(self, target: object) -> CheckResult:
             raise KeyError("boom")
 
-    from verifier.checks import OFFLINE_CHECKS
+    from verifier._internal.checks import OFFLINE_CHECKS
 
     report = verify_offline(bundle, checks=[*OFFLINE_CHECKS, Exploding()])
     assert report.status is Verdict.ERROR

@@ -15,9 +15,9 @@ import pytest
 from tests.nodes import HARDHAT_CHAIN_ID, free_port
 from tests.verifier.factories import anchored_set, hx, make_bundle
 from tests.verifier.onchain import Deployment, deploy, make_deployment, send
-from verifier.checks import CheckResult, Status
+from verifier._internal.checks import CheckResult, Status
+from verifier._internal.verifier import Verdict, VerificationReport, Verifier, verify_offline
 from verifier.protocol.codes import Code
-from verifier.verifier import Verdict, VerificationReport, Verifier, verify_offline
 
 pytestmark = pytest.mark.hardhat
 
@@ -30,7 +30,7 @@ def dep(hardhat_url: str) -> Deployment:
     send(d.w3, d.issuer, d.contract.functions.revokeRoot(revoked_root.tree.root, 3))
     leaf_batch = d.anchor("attestation")
     b = leaf_batch.bundles[2]
-    from verifier.bundle import parse_bundle
+    from verifier._internal.bundle import parse_bundle
 
     parsed = parse_bundle(b)
     send(
@@ -72,7 +72,7 @@ def test_addresses_compare_checksum_insensitively(dep: Deployment) -> None:
     doc = dep.trust_json()
     doc["chains"][0]["contracts"] = [dep.address.upper().replace("0X", "0x")]
     doc["issuers"][0]["address"] = dep.issuer.address.lower()
-    from verifier.trust import parse_trust
+    from verifier._internal.trust import parse_trust
 
     bundle = copy.deepcopy(dep.batches["label"].bundles[0])
     bundle["anchor"]["contract"] = dep.address.lower()
@@ -100,7 +100,7 @@ def test_untrusted_contract_is_invalid_even_with_the_root_anchored_there(dep: De
     # Trusting the rogue contract is not enough either: its sender is no trusted issuer.
     doc = dep.trust_json()
     doc["chains"][0]["contracts"].append(str(rogue.address))
-    from verifier.trust import parse_trust
+    from verifier._internal.trust import parse_trust
 
     report = Verifier(trust=parse_trust(doc)).verify(bundle)
     assert codes(report)["anchored"] == ("VALID", 0)

@@ -14,8 +14,8 @@ from typing import Any
 
 from tests.nodes import require_tool
 from tests.verifier.factories import anchored_set, hx, make_bundle, redact
-from verifier.bundle import NESTED_KEYS
-from verifier.record import LEAF_ENCODING
+from verifier._internal.bundle import NESTED_KEYS
+from verifier.protocol.leaf import LEAF_ENCODING
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "assets" / "protocol_vectors.json"

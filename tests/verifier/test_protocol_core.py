@@ -20,8 +20,8 @@ from verifier.protocol.reasons import (
     WithdrawalReason,
     revocation_reason,
 )
+from verifier.protocol.recognition import validate_withdrawal
 from verifier.protocol.scheme import MAX_SCHEME, label_category, label_scheme_id
-from verifier.recognition import validate_withdrawal
 
 # --- reasons ------------------------------------------------------------------------------------
 

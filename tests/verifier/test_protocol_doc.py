@@ -19,10 +19,10 @@ import pytest
 from eth_utils import event_signature_to_log_topic, function_signature_to_4byte_selector
 
 import verifier
-from verifier.checks import DEFAULT_CHECKS
-from verifier.merkle import MAX_PROOF_LENGTH
+from verifier._internal.checks import DEFAULT_CHECKS
 from verifier.protocol import records
 from verifier.protocol.codes import Code
+from verifier.protocol.merkle import MAX_PROOF_LENGTH
 from verifier.protocol.reasons import REVOCATION_REASONS, WITHDRAWAL_REASONS
 from verifier.protocol.scheme import CERTIFICATE_NUMBER_PATTERN, MAX_SCHEME
 
@@ -157,7 +157,7 @@ def test_characters_are_code_points_of_the_unicode_version_in_use() -> None:
     battery = "\U0001f50b"
     assert len(battery) == 1 and len(battery.encode("utf-16-le")) // 2 == 2
     # The text rule counts code points: 256 of them pass where 512 UTF-16 units would not.
-    from verifier.eip712 import read_text
+    from verifier.protocol.eip712 import read_text
 
     assert read_text(battery * 256, "t") == battery * 256
 

@@ -18,20 +18,19 @@ import pytest
 from eth_abi import encode
 from eth_account.messages import encode_typed_data
 
-from verifier.attestation import (
+from verifier._internal.bundle import parse_bundle
+from verifier._internal.verifier import Verdict, verify_offline
+from verifier.protocol.attestation import (
     ATTESTATION_STRUCT,
     attestation_typed_data,
     verify_attestation_record,
 )
-from verifier.bundle import parse_bundle
-from verifier.canonical import canonicalize
-from verifier.contract_abi import ROOT_ANCHORED_TOPIC
-from verifier.eip712 import RECORD_MEMBERS, typed_data_digest
-from verifier.hashing import keccak
-from verifier.merkle import leaf_hash, process_proof
+from verifier.protocol.canonical import canonicalize
 from verifier.protocol.codes import Code
-from verifier.recognition import RECOGNITION_STRUCT, WITHDRAWAL_STRUCT
-from verifier.record import (
+from verifier.protocol.contract_abi import ROOT_ANCHORED_TOPIC
+from verifier.protocol.eip712 import RECORD_MEMBERS, typed_data_digest
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import (
     LEAF_ENCODING,
     commitments_digest,
     field_commitment,
@@ -39,8 +38,9 @@ from verifier.record import (
     jcs_order,
     record_leaf_value,
 )
-from verifier.signature import recover_address
-from verifier.verifier import Verdict, verify_offline
+from verifier.protocol.merkle import leaf_hash, process_proof
+from verifier.protocol.recognition import RECOGNITION_STRUCT, WITHDRAWAL_STRUCT
+from verifier.protocol.signature import recover_address
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS: dict[str, Any] = json.loads(

@@ -29,8 +29,9 @@ def test_import_in_a_fresh_process_is_light_guarded_and_exports_the_api() -> Non
     code = """
 import sys
 import verifier
-from verifier.runtime import SAFE_RECURSION_LIMIT
-assert "web3" not in sys.modules and "verifier.verifier" not in sys.modules, "import is light"
+from verifier._internal.runtime import SAFE_RECURSION_LIMIT
+assert "web3" not in sys.modules, "import is light"
+assert "verifier._internal.verifier" not in sys.modules, "import is light"
 verifier.Verifier  # imports eth-account and py_ecc: the limit the guard set must stay
 assert sys.getrecursionlimit() <= SAFE_RECURSION_LIMIT, sys.getrecursionlimit()
 from verifier import Code, Status, Trust, TrustConfig, parse_bundle, verify_offline
@@ -68,9 +69,9 @@ def test_errors_share_one_root() -> None:
 def test_other_names_are_not_attributes_and_submodules_still_import() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         _ = verifier.nothing_here
-    from verifier import wire  # a submodule, not an export
+    from verifier.protocol import wire  # a submodule, not an export
 
-    assert wire.__name__ == "verifier.wire"
+    assert wire.__name__ == "verifier.protocol.wire"
 
 
 @pytest.mark.hardhat

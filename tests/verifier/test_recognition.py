@@ -1,4 +1,5 @@
-"""verifier.recognition: signed recognitions of labels and schemes, and their withdrawal."""
+"""verifier.protocol.recognition: signed recognitions of labels and schemes, and their
+withdrawal."""
 
 import os
 import secrets
@@ -11,9 +12,10 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from verifier.errors import AttestationError
-from verifier.hashing import keccak
-from verifier.merkle import leaf_hash
-from verifier.recognition import (
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import LEAF_ENCODING, record_leaf_value
+from verifier.protocol.merkle import leaf_hash
+from verifier.protocol.recognition import (
     RECOGNITION,
     WITHDRAWAL,
     WITHDRAWAL_REASONS,
@@ -28,7 +30,6 @@ from verifier.recognition import (
     withdrawal_digest,
     withdrawal_typed_data,
 )
-from verifier.record import LEAF_ENCODING, record_leaf_value
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 CHAIN_ID = 31337

@@ -12,8 +12,8 @@ import pytest
 from eth_account import Account
 
 from tests.verifier.factories import Tree, hx, make_bundle, redact, salt_for
-from verifier.bundle import parse_bundle
-from verifier.checks import (
+from verifier._internal.bundle import parse_bundle
+from verifier._internal.checks import (
     OFFLINE_CHECKS,
     RecognitionCheck,
     Status,
@@ -21,15 +21,15 @@ from verifier.checks import (
     label_scheme_id,
     run_check,
 )
+from verifier._internal.trust import TrustConfig, parse_trust
+from verifier._internal.verifier import Verdict, Verifier, verify_offline
 from verifier.cli import recognitions_summary
 from verifier.errors import TrustConfigError
-from verifier.hashing import keccak
-from verifier.merkle import leaf_hash
 from verifier.protocol.codes import Code
-from verifier.recognition import RECOGNITION, recognition_typed_data, scheme_subject
-from verifier.record import LEAF_ENCODING, record_leaf_value
-from verifier.trust import TrustConfig, parse_trust
-from verifier.verifier import Verdict, Verifier, verify_offline
+from verifier.protocol.hashing import keccak
+from verifier.protocol.leaf import LEAF_ENCODING, record_leaf_value
+from verifier.protocol.merkle import leaf_hash
+from verifier.protocol.recognition import RECOGNITION, recognition_typed_data, scheme_subject
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 NOW = 1_780_000_000

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from verifier.checks import OFFLINE_CHECKS, RecognitionCheck
-from verifier.trust import parse_trust
-from verifier.verifier import Verifier
+from verifier._internal.checks import OFFLINE_CHECKS, RecognitionCheck
+from verifier._internal.trust import parse_trust
+from verifier._internal.verifier import Verifier
 
 ROOT = Path(__file__).resolve().parents[2]
 STATEMENTS: dict[str, Any] = json.loads(

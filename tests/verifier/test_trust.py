@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from verifier._internal.trust import load_trust, parse_trust
 from verifier.errors import TrustConfigError
-from verifier.trust import load_trust, parse_trust
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 ISSUER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"

@@ -20,9 +20,9 @@ Grammar (ABNF, RFC 5234; characters are Unicode code points)::
   read. ``year`` and ``serial`` are its last two ``-``-separated parts, so ``P`` is everything
   before them: ``CQ-CFL-2026-000123`` → ``CQ-CFL``; ``A-B-2026-7`` → ``A-B``.
 - The result is a scheme id only if it is valid scheme text, the rule a signed ``Recognition``'s
-  ``scheme`` obeys (:func:`verifier.eip712.read_text`): 1 to :data:`MAX_SCHEME` characters, in
-  Unicode NFC, without control or format characters (:mod:`verifier.text`) and without leading or
-  trailing whitespace.
+  ``scheme`` obeys (:func:`verifier.protocol.eip712.read_text`): 1 to :data:`MAX_SCHEME` characters,
+  in Unicode NFC, without control or format characters (:mod:`verifier.protocol.text`) and without
+  leading or trailing whitespace.
 - Otherwise the label has **no scheme id** (``None``): no scheme recognition is about it, so the
   ``recognition`` check reports one nested under it as 804, and the registry sends none with it.
 
@@ -36,8 +36,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from verifier.eip712 import read_text
 from verifier.errors import AttestationError
+from verifier.protocol.eip712 import read_text
 
 __all__ = [
     "CERTIFICATE_NUMBER_PATTERN",

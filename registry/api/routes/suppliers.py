@@ -17,6 +17,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Query, status
 
 from registry.api.deps import CurrentOrg, SessionDep, SettingsDep, SigningOrg, require_role
+from registry.crud import key_revocation
 from registry.crud import suppliers as crud
 from registry.models.common import utcnow
 from registry.models.orgs import OrgRole
@@ -133,6 +134,6 @@ def revoke_key(
     address: str, body: KeyRevocation, session: SessionDep, org: SigningOrg
 ) -> SupplierKeyPublic:
     """Revoke a key from ``effective_at``: its later signatures are refused (``revoked_key``)."""
-    key = crud.revoke_key(session, org=org, address=address, body=body)
+    key = key_revocation.revoke_key(session, org=org, address=address, body=body)
     session.commit()
     return crud.to_public(key)

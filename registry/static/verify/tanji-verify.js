@@ -85,7 +85,7 @@ class NoRpcUrlError extends Error {}
 
 // -- RFC 8785 (JCS) -------------------------------------------------------------------------------
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// verifier/canonical.py: a JSON number is read as its IEEE 754 double (JSON.parse does exactly that)
+// verifier/protocol/canonical.py: a JSON number is read as its IEEE 754 double (JSON.parse does exactly that)
 // and accepted only when finite and below 2^53 in magnitude (I-JSON, RFC 7493), however it is spelt.
 const NUMBER_LIMIT = 2 ** 53;
 
@@ -94,7 +94,7 @@ function numberInRange(value) {
 }
 
 /**
- * Refuse the first number outside the protocol's range in a decoded JSON value (verifier/canonical.py
+ * Refuse the first number outside the protocol's range in a decoded JSON value (verifier/protocol/canonical.py
  * check_numbers): members in RFC 8785 order, arrays in order, so both verifiers name the same field.
  */
 export function checkNumbers(value, path = "") {
@@ -145,7 +145,7 @@ function jcs(value) {
   throw new BundleFormatError(`a ${typeof value} is not a JSON value`, { code: Code.FORMAT_NOT_CANONICAL });
 }
 
-// -- record -> leaf value (verifier/record.py) ----------------------------------------------------
+// -- record -> leaf value (verifier/protocol/leaf.py) ----------------------------------------------------
 /** Member names in RFC 8785 order (UTF-16 code units). */
 export function jcsOrder(names) {
   return [...names].sort();
@@ -193,7 +193,7 @@ export function recordLeafValue(record, masterSalt) {
   return leafValue(record, commitmentsDigest(recordCommitments(record, masterSalt)));
 }
 
-// -- OpenZeppelin StandardMerkleTree (verifier/merkle.py) -----------------------------------------
+// -- OpenZeppelin StandardMerkleTree (verifier/protocol/merkle.py) -----------------------------------------
 /** keccak256(keccak256(abi.encode(encoding, values))), as @openzeppelin/merkle-tree hashes leaves. */
 export function leafHash(encoding, values) {
   return ethers.keccak256(ethers.keccak256(abiCoder.encode([...encoding], [...values])));
@@ -216,7 +216,7 @@ export function processProof(leaf, proof) {
   return proof.reduce((node, sibling) => hashPair(node, hex32(sibling, "proof")), leaf.toLowerCase());
 }
 
-// -- bundle parsing (verifier/bundle.py, verifier/wire.py) ---------------------------------------
+// -- bundle parsing (verifier/_internal/bundle.py, verifier/protocol/wire.py) ---------------------------------------
 const HEX = /^0x[0-9a-fA-F]*$/;
 
 function hexBytes(value, field, length) {
@@ -507,7 +507,7 @@ function parseSalts(obj, record, path) {
   return { salt: null, disclosure: { salts, hidden } };
 }
 
-// The anchor and the disclosure have fixed members (verifier/bundle.py): a misspelt one must not
+// The anchor and the disclosure have fixed members (verifier/_internal/bundle.py): a misspelt one must not
 // pass silently (code 119).
 const ANCHOR_KEYS = Object.freeze(["chainId", "contract", "txHash", "blockNumber", "timestamp"]);
 const DISCLOSURE_KEYS = Object.freeze(["salts", "hidden"]);
@@ -535,7 +535,7 @@ function parseAnchor(value, path) {
   };
 }
 
-// -- chain access over JSON-RPC (verifier/chain.py) ------------------------------------------------
+// -- chain access over JSON-RPC (verifier/_internal/chain.py) ------------------------------------------------
 /**
  * A minimal JSON-RPC client over fetch. A refused connection, a timeout or an HTTP error raises
  * ChainUnavailableError; a malformed answer or a JSON-RPC error raises ChainResponseError. Once the
@@ -670,7 +670,7 @@ function quantity(value, what, url) {
 // whole, beside the tables at the top of this file).
 import * as protocol from "./tanji-protocol.js";
 
-// -- trust (verifier/trust.py) ---------------------------------------------------------------------
+// -- trust (verifier/_internal/trust.py) ---------------------------------------------------------------------
 /** A trust file that cannot be used (verifier.errors.TrustConfigError), naming the bad field. */
 export class TrustConfigError extends Error {
   constructor(message, { field = null } = {}) {
@@ -697,7 +697,7 @@ function trustNames(value, field) {
 
 /**
  * Parse a tanji-trust/1 document (decoded JSON or its text) as `tanji verify --trust` does
- * (verifier/trust.py): chains with their contracts and node, issuers, and for mutual recognition
+ * (verifier/_internal/trust.py): chains with their contracts and node, issuers, and for mutual recognition
  * the certification bodies and accepted schemes. Addresses are kept lower-case. Throws
  * TrustConfigError naming the bad field.
  */
@@ -785,7 +785,7 @@ function trustsContract(trust, chainId, contract) {
 }
 
 const byAddress = (list, address) => list.find((x) => x.address === String(address).toLowerCase()) ?? null;
-// verifier/trust.py CertificationBody: an empty list accepts anything, except that a recognition
+// verifier/_internal/trust.py CertificationBody: an empty list accepts anything, except that a recognition
 // for every category ("") is accepted only from a body without a category limit.
 const bodyAcceptsScheme = (body, scheme) => !body.schemes.length || body.schemes.includes(scheme);
 const bodyAcceptsCategory = (body, category) =>
@@ -793,7 +793,7 @@ const bodyAcceptsCategory = (body, category) =>
 const trustAcceptsScheme = (trust, scheme) =>
   trust.acceptedSchemes === null || trust.acceptedSchemes.includes(scheme);
 
-// -- signed statements: EIP-712 (verifier/eip712.py, attestation.py, recognition.py) --------------
+// -- signed statements: EIP-712 (verifier/protocol/eip712.py, attestation.py, recognition.py) --------------
 // Definitions are held to the Python verifier's by tests/registry/js (type hashes from the shared
 // vectors, the rest from the fixture test_browser_verify.py builds).
 export const EIP712_DOMAIN_NAME = "Tanji";
@@ -813,7 +813,7 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 const SIGNATURE_BYTES = 65;
 // Canonical decimal: no "+", no exponent, no leading zeros, no trailing fractional zeros.
 const DECIMAL = /^-?(0|[1-9][0-9]{0,17})(\.[0-9]{0,11}[1-9])?$/;
-// verifier/text.py HIDDEN_CATEGORIES: characters that make a reader see other text than is signed.
+// verifier/protocol/text.py HIDDEN_CATEGORIES: characters that make a reader see other text than is signed.
 const HIDDEN_CHARACTER = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /** A signed statement that does not hold (verifier.errors.AttestationError): a code and a field. */
@@ -945,7 +945,7 @@ function checkMembers(message, struct) {
   }
 }
 
-/** A supplier's signed component footprint (verifier/attestation.py). */
+/** A supplier's signed component footprint (verifier/protocol/attestation.py). */
 export const ATTESTATION = Object.freeze({
   recordType: NESTED_RECORD_TYPES.attestations,
   primaryType: "Attestation",
@@ -987,7 +987,7 @@ export const ATTESTATION = Object.freeze({
   },
 });
 
-/** A certification body's signed recognition of a label or scheme (verifier/recognition.py). */
+/** A certification body's signed recognition of a label or scheme (verifier/protocol/recognition.py). */
 export const RECOGNITION = Object.freeze({
   recordType: NESTED_RECORD_TYPES.recognitions,
   primaryType: "Recognition",
@@ -1060,7 +1060,7 @@ function signatureBytes(value, field) {
 }
 
 /**
- * The EIP-55 address whose key signed `digest` (verifier/signature.py): `r || s || v` with v in
+ * The EIP-55 address whose key signed `digest` (verifier/protocol/signature.py): `r || s || v` with v in
  * {27, 28, 0, 1}, r and s in range, and low s only (EIP-2: one statement, one signature).
  */
 export function recoverSigner(digest, signature) {
@@ -1147,7 +1147,7 @@ export function labelCategory(record) {
   return typeof category === "string" && category ? category : null;
 }
 
-// -- checks (verifier/checks/) ---------------------------------------------------------------------
+// -- checks (verifier/_internal/checks/) ---------------------------------------------------------------------
 // A result carries a stable code and the data the check found, never prose: its message in every
 // language is the catalogue's template for that code (and check) filled from that data, exactly as
 // the Python verifier's CheckResult.to_dict() gives it ("reason" in English, "reasons" by tag).
@@ -1270,7 +1270,7 @@ const inclusionCheck = {
   },
 };
 
-// -- attestation_signature (verifier/checks/attestation_signature.py, codes 7xx) -------------------
+// -- attestation_signature (verifier/_internal/checks/attestation_signature.py, codes 7xx) -------------------
 /** The signed members a statement record does not disclose (a redacted bundle), in order. */
 const hiddenMembers = (record) => RECORD_MEMBERS.filter((name) => !Object.hasOwn(record, name));
 
@@ -1336,7 +1336,7 @@ const attestationSignatureCheck = {
   },
 };
 
-// -- recognition (verifier/checks/recognition.py, codes 8xx) --------------------------------------
+// -- recognition (verifier/_internal/checks/recognition.py, codes 8xx) --------------------------------------
 const utc = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 /** 3. Signed for a deployment this verifier trusts (no replay from another registry). */
@@ -1472,7 +1472,7 @@ const recognitionCheck = {
   },
 };
 
-// -- chain checks (verifier/checks/anchored.py, not_revoked.py, issuer.py) ------------------------
+// -- chain checks (verifier/_internal/checks/anchored.py, not_revoked.py, issuer.py) ------------------------
 const anchoredCheck = {
   name: "anchored",
   skip: (t) => skipUnparsedOrPending("anchored", t),
@@ -1569,7 +1569,7 @@ const issuerCheck = {
   },
 };
 
-// The order of verifier/checks DEFAULT_CHECKS (CHECK_NAMES), so that results come in the same order.
+// The order of verifier/_internal/checks DEFAULT_CHECKS (CHECK_NAMES), so that results come in the same order.
 const CHECKS = [
   formatCheck,
   integrityCheck,

@@ -128,7 +128,7 @@ describe("numbers are judged by value, not spelling (PROTOCOL.md section 2)", ()
   }
 });
 
-describe("signed statements: EIP-712 (verifier/eip712.py)", () => {
+describe("signed statements: EIP-712 (verifier/protocol/eip712.py)", () => {
   test("the structs' type hashes are the protocol's", async () => {
     const { ethers } = await import("./ethers.mjs");
     for (const kind of [tv.ATTESTATION, tv.RECOGNITION]) {

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from verifier.attestation import verify_attestation_record
-from verifier.bundle import Bundle
-from verifier.checks.base import CheckResult, Results, Target, skip_unparsed_or_pending
-from verifier.eip712 import RECORD_MEMBERS
+from verifier._internal.bundle import Bundle
+from verifier._internal.checks.base import CheckResult, Results, Target, skip_unparsed_or_pending
 from verifier.errors import AttestationError
 from verifier.protocol import records
+from verifier.protocol.attestation import verify_attestation_record
 from verifier.protocol.codes import Code
+from verifier.protocol.eip712 import RECORD_MEMBERS
 
 __all__ = ["AttestationSignatureCheck"]
 

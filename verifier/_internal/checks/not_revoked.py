@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from verifier.checks.base import CheckResult, Results, Target, skip_untrusted_anchor
+from verifier._internal.checks.base import CheckResult, Results, Target, skip_untrusted_anchor
 from verifier.protocol.codes import Code
 from verifier.protocol.reasons import revocation_reason
 

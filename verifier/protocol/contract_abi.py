@@ -7,7 +7,7 @@ compiled artifact.
 
 from typing import Any, Final
 
-from verifier.hashing import keccak
+from verifier.protocol.hashing import keccak
 
 _BYTES32: Final = {"internalType": "bytes32", "type": "bytes32"}
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from verifier.bundle import Bundle, parse_bundle
-from verifier.chain import DEFAULT_TIMEOUT, ChainReader
-from verifier.checks import (
+from verifier._internal.bundle import Bundle, parse_bundle
+from verifier._internal.chain import DEFAULT_TIMEOUT, ChainReader
+from verifier._internal.checks import (
     DEFAULT_CHECKS,
     OFFLINE_CHECKS,
     ChainEvidence,
@@ -26,8 +26,8 @@ from verifier.checks import (
     Target,
     run_check,
 )
+from verifier._internal.trust import TrustConfig
 from verifier.errors import BundleFormatError
-from verifier.trust import TrustConfig
 
 REPORT_FORMAT: Final = "tanji-verification/1"
 # Nested bundles' chain questions are put to the node concurrently, at most this many at a time.

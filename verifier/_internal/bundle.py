@@ -16,11 +16,11 @@ from typing import Any, Final
 
 from eth_abi import is_encodable_type
 
-from verifier import wire
-from verifier.canonical import canonicalize, check_numbers, read_float, read_int
 from verifier.errors import BundleFormatError
-from verifier.merkle import HASH_BYTES, MAX_PROOF_LENGTH, leaf_hash
+from verifier.protocol import wire
+from verifier.protocol.canonical import canonicalize, check_numbers, read_float, read_int
 from verifier.protocol.codes import Code
+from verifier.protocol.merkle import HASH_BYTES, MAX_PROOF_LENGTH, leaf_hash
 from verifier.protocol.records import (
     BUNDLE_FORMAT,
     MAX_BUNDLE_BYTES,

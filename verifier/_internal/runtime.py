@@ -7,7 +7,7 @@ segmentation fault instead of raising ``RecursionError``. Nothing in py_ecc need
 limit (its pairing and BLS code run at the default), so :func:`import_ethereum_libraries_safely`
 imports it once with the limit kept. ``verifier/__init__.py`` calls it, and ``anchoring`` and
 ``registry`` import ``verifier`` first, so every entry point of ours is covered; inputs are also
-bounded in depth before any parser sees them (:func:`verifier.wire.check_json_depth`).
+bounded in depth before any parser sees them (:func:`verifier.protocol.wire.check_json_depth`).
 """
 
 import sys

@@ -10,21 +10,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from verifier.bundle import Bundle
-from verifier.checks.base import (
+from verifier._internal.bundle import Bundle
+from verifier._internal.checks.base import (
     CheckResult,
     Results,
     Target,
     hex_text,
     skip_unparsed_or_pending,
 )
-from verifier.eip712 import RECORD_MEMBERS
+from verifier._internal.trust import CertificationBody
 from verifier.errors import AttestationError
 from verifier.protocol import records
 from verifier.protocol.codes import Code
+from verifier.protocol.eip712 import RECORD_MEMBERS
+from verifier.protocol.recognition import RECOGNITION, scheme_subject
 from verifier.protocol.scheme import label_category, label_scheme_id
-from verifier.recognition import RECOGNITION, scheme_subject
-from verifier.trust import CertificationBody
 
 __all__ = ["RecognitionCheck"]
 

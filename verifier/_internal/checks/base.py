@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from verifier.bundle import Bundle
-from verifier.checks.evidence import ChainEvidence, NoRpcUrlError
+from verifier._internal.bundle import Bundle
+from verifier._internal.checks.evidence import ChainEvidence, NoRpcUrlError
+from verifier._internal.trust import TrustConfig
 from verifier.errors import ChainResponseError, ChainUnavailableError
 from verifier.protocol.codes import Code
 from verifier.protocol.languages import DEFAULT_LANGUAGE, LANGUAGES, Language
 from verifier.protocol.messages import message
-from verifier.trust import TrustConfig
 
 __all__ = [
     "Check",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from verifier.checks.base import (
+from verifier._internal.checks.base import (
     CheckResult,
     Results,
     Target,

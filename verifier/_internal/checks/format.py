@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from verifier.checks.base import CheckResult, Results, Target
+from verifier._internal.checks.base import CheckResult, Results, Target
 from verifier.errors import BundleFormatError
 from verifier.protocol.codes import Code
 from verifier.protocol.records import BUNDLE_FORMAT

@@ -14,10 +14,10 @@ from typing import Any, Final
 from eth_abi import encode as abi_encode
 from eth_abi.exceptions import EncodingError
 from eth_utils import is_checksum_address
-from sha3 import keccak_256  # the bulk path calls it directly (verifier.hashing wraps it)
+from sha3 import keccak_256  # the bulk path calls it directly (verifier.protocol.hashing wraps it)
 
 from verifier.errors import BundleFormatError
-from verifier.hashing import keccak
+from verifier.protocol.hashing import keccak
 from verifier.protocol.records import LEAF_ENCODING
 from verifier.protocol.records import MAX_PROOF_LENGTH as MAX_PROOF_LENGTH
 

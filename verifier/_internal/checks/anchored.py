@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from verifier.chain import AnchoringTransaction, AnchorStatus
-from verifier.checks.base import (
+from verifier._internal.chain import AnchoringTransaction, AnchorStatus
+from verifier._internal.checks.base import (
     CheckResult,
     Results,
     Target,
     hex_text,
     skip_unparsed_or_pending,
 )
-from verifier.checks.evidence import ChainEvidence
+from verifier._internal.checks.evidence import ChainEvidence
 from verifier.protocol.codes import Code
 
 __all__ = ["AnchoredCheck"]

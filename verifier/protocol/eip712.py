@@ -10,7 +10,8 @@ Binding the anchor contract and chain means a signature made for one deployment 
 into another. ``hashStruct`` is computed by one encoder derived from each struct's definition
 (:class:`StructType`: type string and typeHash once, one compiled encoder per member), which the
 registry's bulk intake uses too; tests hold it equal to eth-account's ``encode_typed_data`` and
-ethers' ``TypedDataEncoder``. Recovery goes through libsecp256k1 (:mod:`verifier.signature`).
+ethers' ``TypedDataEncoder``. Recovery goes through libsecp256k1
+(:mod:`verifier.protocol.signature`).
 
 The readers below validate one JSON member of a message each and raise
 :class:`~verifier.errors.AttestationError` with a stable ``code`` and the member's path.
@@ -25,13 +26,13 @@ from functools import cached_property, lru_cache
 from typing import Any, Final
 
 from eth_utils import is_checksum_address
-from sha3 import keccak_256  # direct on the hot path (verifier.hashing wraps it)
+from sha3 import keccak_256  # direct on the hot path (verifier.protocol.hashing wraps it)
 
-from verifier.canonical import NUMBER_LIMIT, canonicalize
 from verifier.errors import AttestationError, BundleFormatError
-from verifier.hashing import keccak
-from verifier.signature import checksum_address, recover_address, signature_bytes
-from verifier.text import hidden_character
+from verifier.protocol.canonical import NUMBER_LIMIT, canonicalize
+from verifier.protocol.hashing import keccak
+from verifier.protocol.signature import checksum_address, recover_address, signature_bytes
+from verifier.protocol.text import hidden_character
 
 DOMAIN_NAME: Final = "Tanji"
 DOMAIN_VERSION: Final = "1"
@@ -532,7 +533,8 @@ def read_text(value: Any, field: str, *, allow_empty: bool = False, max_len: int
         raise AttestationError(
             f"{field} is longer than {max_len} characters", code="too_long", field=field
         )
-    # Control and format characters (verifier.text): a wallet would show other text than signed.
+    # Control and format characters (verifier.protocol.text): a wallet would show other text than
+    # signed.
     if value != value.strip() or hidden_character(value) is not None:
         raise AttestationError(
             f"{field} has control or format characters, or leading/trailing whitespace",
@@ -709,7 +711,7 @@ class StatementKind:
         *,
         annotations: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The Tanji record of a signed statement (``verifier.record`` turns it into a leaf).
+        """The Tanji record of a signed statement (``verifier.protocol.leaf`` turns it into a leaf).
 
         ``id`` is the EIP-712 digest, so the same signed statement always has the same id.
         ``annotations`` are unsigned members (``supplierName``) that a bundle may redact.

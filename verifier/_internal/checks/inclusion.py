@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from verifier.checks.base import (
+from verifier._internal.checks.base import (
     CheckResult,
     Results,
     Target,
     hex_text,
     skip_unparsed_or_pending,
 )
-from verifier.merkle import process_proof
 from verifier.protocol.codes import Code
+from verifier.protocol.merkle import process_proof
 
 __all__ = ["InclusionCheck"]
 

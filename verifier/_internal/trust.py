@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from verifier import wire
 from verifier.errors import BundleFormatError, TrustConfigError
+from verifier.protocol import wire
 from verifier.protocol.records import TRUST_FORMAT as TRUST_FORMAT
 
 MAX_TRUST_BYTES: Final = 1024 * 1024

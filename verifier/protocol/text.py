@@ -5,7 +5,8 @@ format characters (Cf: the bidi embeddings and overrides U+202A–U+202E and iso
 the zero-width U+200B–U+200F, U+2060 and U+FEFF), surrogates (Cs) and line or paragraph
 separators (Zl, Zp) make a wallet, a page title, a terminal or a printed label show something
 other than the stored string ("Trojan Source", CVE-2021-42574). One rule for every signed
-statement (:func:`verifier.eip712.read_text`) and for every name and note the registry stores.
+statement (:func:`verifier.protocol.eip712.read_text`) and for every name and note the registry
+stores.
 """
 
 import unicodedata

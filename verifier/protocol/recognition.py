@@ -7,8 +7,8 @@ Signed structs (docs/ATTESTATIONS.md)::
     Withdrawal(address recognizer, bytes32 recognition, uint16 reason, uint64 time)
 
 - ``subjectType`` ``"label"``: ``subject`` is the recognised label's Merkle leaf hash (the leaf
-  anchored on chain, ``verifier.merkle.leaf_hash``), so the recognition points at exactly one
-  anchored label. ``"scheme"``: ``subject`` is :func:`scheme_subject` of the recognised
+  anchored on chain, ``verifier.protocol.merkle.leaf_hash``), so the recognition points at exactly
+  one anchored label. ``"scheme"``: ``subject`` is :func:`scheme_subject` of the recognised
   certification body's scheme id and category, recognising every label issued under it.
 - ``category`` ``""`` means every category of the scheme.
 - ``validUntil`` ``0`` means "until withdrawn" (as EAS's ``expirationTime``); otherwise it must be
@@ -22,7 +22,9 @@ from typing import Any, Final
 
 from eth_abi import encode as abi_encode
 
-from verifier.eip712 import (
+from verifier.errors import AttestationError
+from verifier.protocol import records
+from verifier.protocol.eip712 import (
     StatementKind,
     check_members,
     read_address,
@@ -31,9 +33,7 @@ from verifier.eip712 import (
     read_text,
     read_uint,
 )
-from verifier.errors import AttestationError
-from verifier.hashing import keccak
-from verifier.protocol import records
+from verifier.protocol.hashing import keccak
 from verifier.protocol.reasons import WITHDRAWAL_REASONS as WITHDRAWAL_REASONS
 from verifier.protocol.scheme import MAX_SCHEME as MAX_SCHEME
 

@@ -22,7 +22,9 @@ The signed struct (docs/ATTESTATIONS.md has the reasons for each choice)::
 from collections.abc import Mapping
 from typing import Any, Final, TypedDict
 
-from verifier.eip712 import (
+from verifier.errors import AttestationError
+from verifier.protocol import records
+from verifier.protocol.eip712 import (
     MAX_TEXT,
     StatementKind,
     check_members,
@@ -34,8 +36,6 @@ from verifier.eip712 import (
     read_text,
     read_uint,
 )
-from verifier.errors import AttestationError
-from verifier.protocol import records
 
 RECORD_TYPE: Final = records.ATTESTATION
 PRIMARY_TYPE: Final = "Attestation"
@@ -142,7 +142,7 @@ def verify_attestation(typed_data: Any, signature: bytes | str) -> str:
 def attestation_record(
     typed_data: Any, signature: bytes | str, *, supplier_name: str | None = None
 ) -> dict[str, Any]:
-    """The ``attestation`` record of a signed attestation, ready for ``verifier.record``."""
+    """The ``attestation`` record of a signed attestation, ready for ``verifier.protocol.leaf``."""
     annotations = {} if supplier_name is None else {"supplierName": supplier_name}
     return ATTESTATION.record(typed_data, signature, annotations=annotations)
 

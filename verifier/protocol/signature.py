@@ -16,7 +16,7 @@ from typing import Final
 from coincurve import PublicKey
 
 from verifier.errors import SignatureError
-from verifier.hashing import keccak
+from verifier.protocol.hashing import keccak
 
 # Order of the secp256k1 group.
 SECP256K1_N: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141

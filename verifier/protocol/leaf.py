@@ -19,9 +19,9 @@ as its commitment, which cannot be brute-forced without its 256-bit salt.
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from verifier.canonical import canonicalize
 from verifier.errors import BundleFormatError
-from verifier.hashing import keccak
+from verifier.protocol.canonical import canonicalize
+from verifier.protocol.hashing import keccak
 from verifier.protocol.records import LEAF_ENCODING as LEAF_ENCODING
 from verifier.protocol.records import REQUIRED_FIELDS as REQUIRED_FIELDS
 from verifier.protocol.records import SALT_BYTES as SALT_BYTES

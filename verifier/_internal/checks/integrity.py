@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from verifier.bundle import Bundle
-from verifier.checks.base import CheckResult, Results, Target, skip_unparsed_or_pending
+from verifier._internal.bundle import Bundle
+from verifier._internal.checks.base import CheckResult, Results, Target, skip_unparsed_or_pending
 from verifier.protocol.codes import Code
-from verifier.record import (
+from verifier.protocol.leaf import (
     LEAF_ENCODING,
     commitments_digest,
     field_commitment,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from verifier.bundle import Bundle
-from verifier.chain import AnchoringTransaction, AnchorStatus, ChainReader
-from verifier.trust import TrustConfig, TrustedChain
+from verifier._internal.bundle import Bundle
+from verifier._internal.chain import AnchoringTransaction, AnchorStatus, ChainReader
+from verifier._internal.trust import TrustConfig, TrustedChain
 
 __all__ = ["ChainEvidence", "NoRpcUrlError"]
 

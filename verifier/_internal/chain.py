@@ -19,11 +19,11 @@ from hexbytes import HexBytes
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ProviderConnectionError, TimeExhausted, TransactionNotFound
 
-from verifier.contract_abi import ANCHOR_REGISTRY_ABI, ROOT_ANCHORED_TOPIC
+from verifier._internal.defaults import DEFAULT_TIMEOUT
 from verifier.errors import ChainResponseError, ChainUnavailableError
+from verifier.protocol.contract_abi import ANCHOR_REGISTRY_ABI, ROOT_ANCHORED_TOPIC
 from verifier.redaction import redacted_url
 
-DEFAULT_TIMEOUT: Final = 10.0
 _T = TypeVar("_T")
 _CHECK_CALL: Final = "eth_call check(bytes32,bytes32,bytes32[])"
 
