@@ -35,7 +35,9 @@ from registry.api.routes import (
     attestations,
     audit,
     batches,
+    calculations,
     disclosure,
+    factors,
     footprints,
     health,
     labels,
@@ -199,7 +201,7 @@ def create_app(
         attestations,
     ):
         app.include_router(module.router)
-    for module in (recognitions, pact, audit):
+    for module in (recognitions, pact, audit, factors, calculations):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

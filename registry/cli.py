@@ -22,8 +22,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from anchoring.errors import AnchoringError
+from registry.accounting.cli import add_commands as add_footprint_commands
 from registry.config import Settings, load_settings
 from registry.errors import InvalidInputError, RegistryError
+from registry.factors.cli import add_commands as add_factors_commands
 from registry.logs import install_redaction
 from registry.models.orgs import OrgRole
 from verifier import cli as verify_cli
@@ -207,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit_list.add_argument("--org", help="only the entries of this organisation")
     audit_list.add_argument("--json", action="store_true", help="print the entries as JSON")
     audit_list.set_defaults(run=cmd_audit_list)
+
+    add_factors_commands(commands, common)
+    add_footprint_commands(commands, common)
     return parser
 
 

@@ -64,6 +64,7 @@ def _import_models() -> None:
     # Importing registers every table on SQLModel.metadata before create_all runs.
     import anchoring.ledger  # noqa: F401
     import registry.audit
+    import registry.factors.models
     import registry.models  # noqa: F401
 
 
@@ -83,9 +84,20 @@ def add_label_reissue_of(conn: Connection) -> None:
     conn.execute(text("CREATE UNIQUE INDEX ix_label_reissue_of ON label (reissue_of)"))
 
 
+def add_org_role_publisher(conn: Connection) -> None:
+    """Step 3: the organisation role ``publisher``. PostgreSQL keeps roles in the enum type
+    ``orgrole``, which gets the value; SQLite stores the name as text and needs nothing."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TYPE orgrole ADD VALUE IF NOT EXISTS 'PUBLISHER'"))
+
+
 #: Migration ``i`` upgrades the schema from version ``i`` to ``i + 1`` by changing tables that
 #: exist (see the module docstring). Append only; never edit or reorder a step that has shipped.
-MIGRATIONS: list[Callable[[Connection], None]] = [create_missing_tables, add_label_reissue_of]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    create_missing_tables,
+    add_label_reissue_of,
+    add_org_role_publisher,
+]
 
 
 def make_engine(settings: Settings) -> Engine:

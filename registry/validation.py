@@ -32,6 +32,8 @@ CUSTOM_CODES = frozenset(
         "bad_text",  # registry.plaintext: control, bidi or zero-width characters
         "invalid_prefix",
         "number_out_of_range",  # registry.models.common.JsonFloat: at or beyond 2**53
+        "calculation_not_allowed",  # registry.models.footprints: only computed footprints
+        "calculation_mismatch",
     }
 )
 

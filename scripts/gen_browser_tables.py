@@ -3,7 +3,8 @@
 Writes ``registry/static/verify/tanji-protocol.js``, an ES module that ``tanji-verify.js`` and the
 page import: result codes, messages (every language), revocation and withdrawal reasons, the
 check names in the order ``tanji verify`` runs them, record types, formats, the leaf encoding,
-bounds and languages, with the small helpers that fill a message template and read a language
+bounds, the EIP-712 domain and signed-statement structs (with their message bounds) and
+languages, with the small helpers that fill a message template and read a language
 tag by the same rules as the Python package. Nothing in it is written by hand: change
 ``verifier/protocol`` (or ``messages.json``) and run this script again. The output is
 deterministic; ``--check`` exits 1 when the file on disk differs (and
@@ -26,7 +27,17 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from verifier.protocol import languages, messages, reasons, records, scheme  # noqa: E402
+from verifier.protocol import (  # noqa: E402
+    attestation,
+    eip712,
+    languages,
+    messages,
+    reasons,
+    recognition,
+    records,
+    scheme,
+    signature,
+)
 from verifier.protocol.codes import Code  # noqa: E402
 from verifier.protocol.languages import Language  # noqa: E402
 
@@ -97,6 +108,40 @@ def _reasons(table: Mapping[int, reasons.Reason]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _statement(kind: eip712.StatementKind, **extra: Any) -> dict[str, Any]:
+    """One signed statement kind: its record type, EIP-712 struct, signer member and ``extra``."""
+    return {
+        "recordType": kind.record_type,
+        "primaryType": kind.primary_type,
+        "signerMember": kind.signer_member,
+        "struct": [dict(member) for member in kind.struct],
+        **extra,
+    }
+
+
+def _statements() -> dict[str, dict[str, Any]]:
+    """``STATEMENT_KINDS``: every signed statement kind by record type, with the bounds and
+    vocabularies its message reader uses (attestation.py, recognition.py)."""
+    kinds = (
+        _statement(
+            attestation.ATTESTATION,
+            limits={
+                "text": eip712.MAX_TEXT,
+                "unit": attestation.MAX_UNIT,
+                "upstream": attestation.MAX_UPSTREAM,
+            },
+            systemBoundaries=list(attestation.SYSTEM_BOUNDARIES),
+        ),
+        _statement(
+            recognition.RECOGNITION,
+            limits={"scheme": recognition.MAX_SCHEME, "scope": recognition.MAX_SCOPE},
+            subjectTypes=list(recognition.SUBJECT_TYPES),
+        ),
+        _statement(recognition.WITHDRAWAL),
+    )
+    return {kind["recordType"]: kind for kind in kinds}
+
+
 def tables() -> dict[str, Any]:
     """Every table of the generated module by its exported name (JSON values)."""
     code_messages, check_messages = _code_messages()
@@ -118,11 +163,19 @@ def tables() -> dict[str, Any]:
         "REVOCATION_REASONS": _reasons(reasons.REVOCATION_REASONS),
         "UNKNOWN_REVOCATION": _texts(reasons.UNKNOWN_REVOCATION),
         "WITHDRAWAL_REASONS": _reasons(reasons.WITHDRAWAL_REASONS),
+        "EIP712_DOMAIN_NAME": eip712.DOMAIN_NAME,
+        "EIP712_DOMAIN_VERSION": eip712.DOMAIN_VERSION,
+        "EIP712_DOMAIN_TYPE": [dict(member) for member in eip712.EIP712_DOMAIN_TYPE],
+        "RECORD_MEMBERS": list(eip712.RECORD_MEMBERS),
+        "MAX_JSON_INT": eip712.MAX_JSON_INT,
+        "SIGNATURE_BYTES": signature.SIGNATURE_BYTES,
+        "STATEMENT_KINDS": _statements(),
         "MAX_SCHEME": scheme.MAX_SCHEME,
         "CERTIFICATE_NUMBER_PATTERN": scheme.CERTIFICATE_NUMBER_PATTERN,
         "LANGUAGES": list(languages.LANGUAGES),
         "DEFAULT_LANGUAGE": languages.DEFAULT_LANGUAGE,
         "LANGUAGE_NAMES": _texts(languages.LANGUAGE_NAMES),
+        "LIST_SEPARATORS": _texts(languages.LIST_SEPARATORS),
         "TRADITIONAL_REGIONS": sorted(languages.TRADITIONAL_REGIONS),
     }
 
@@ -188,10 +241,12 @@ function present(value) {
   return true;
 }
 
-function render(value) {
+function render(value, lang) {
   if (value === null || value === undefined) return "";
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (Array.isArray(value)) return value.map(render).join(", ");
+  if (Array.isArray(value)) {
+    return value.map((item) => render(item, lang)).join(LIST_SEPARATORS[lang]);
+  }
   return String(value);
 }
 
@@ -206,7 +261,7 @@ export function fillTemplate(text, data = {}, lang = DEFAULT_LANGUAGE) {
     const value = localized(Object.hasOwn(values, name) ? values[name] : MISSING, language);
     if (spec.startsWith("?")) out += present(value) ? spec.slice(1) : "";
     else if (spec.startsWith("!")) out += present(value) ? "" : spec.slice(1);
-    else out += value === MISSING ? "?" : render(value);
+    else out += value === MISSING ? "?" : render(value, language);
   }
   return out;
 }
@@ -251,7 +306,8 @@ def render(values: Mapping[str, Any] | None = None) -> str:
     lines = [
         HEADER,
         "// Regenerate: python scripts/gen_browser_tables.py (--check compares).\n",
-        "// Source: verifier/protocol/ (records, codes, messages, reasons, languages, scheme).\n",
+        "// Source: verifier/protocol/ (records, codes, messages, reasons, languages, scheme,\n",
+        "// eip712, attestation, recognition, signature).\n",
         "\n",
         "const deepFreeze = (v) => {\n",
         '  if (v !== null && typeof v === "object") {\n',

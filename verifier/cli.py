@@ -77,6 +77,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request"
     )
     parser.add_argument("--verbose", action="store_true", help="also print each check's data")
+    parser.add_argument(
+        "--inventory",
+        metavar="FILE",
+        help="recompute the footprint from this inventory (tanji-inventory/1, JSON or YAML) and "
+        "compare it with the bundle's record (one bundle)",
+    )
+    parser.add_argument(
+        "--factors",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="a factor dataset version (tanji-factors/1) the inventory uses; repeat for each",
+    )
     return parser
 
 
@@ -110,8 +123,14 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
             return EXIT_ERROR
         redacting.node_urls += [c.rpc_url for c in verifier.trust.chains if c.rpc_url]
 
+    inventory = getattr(args, "inventory", None)
+    if inventory and len(args.bundles) != 1:
+        print(report_message("inventory.one_bundle", lang, {"count": len(args.bundles)}), file=out)
+        return EXIT_ERROR
+
     reports: list[VerificationReport] = []
     codes: list[int] = []
+    checked: dict[str, Any] | None = None
     for source in args.bundles:
         try:
             data = read_bundle(source, timeout=args.timeout)
@@ -125,10 +144,17 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         codes.append(exit_code(report))
         if not args.json:
             _print_human(out, source, report, lang=lang, verbose=args.verbose)
+        if inventory:
+            checked, code = _check_inventory(
+                out, data, inventory, args.factors, lang=lang, human=not args.json
+            )
+            codes.append(code)
     if args.json:
         import json
 
         payload = [r.to_dict() for r in reports]
+        if checked is not None and payload:
+            payload[0]["inventory"] = checked
         print(
             json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2),
             file=out,
@@ -136,6 +162,25 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if EXIT_INVALID in codes:
         return EXIT_INVALID
     return EXIT_ERROR if EXIT_ERROR in codes else EXIT_VALID
+
+
+def _check_inventory(
+    out: TextIO, data: bytes, inventory: str, factors: list[str], *, lang: Language, human: bool
+) -> tuple[dict[str, Any], int]:
+    """``--inventory``: recompute and compare (verifier._internal.inventory); print the outcome
+    when ``human``; return its JSON form and exit code (0 MATCH, 1 MISMATCH, 2 ERROR)."""
+    from verifier._internal.inventory import TAGS, check_inventory
+
+    check = check_inventory(data, inventory, factors)
+    if human:
+        for index, finding in enumerate(check.findings):
+            text = report_message(f"inventory.{finding.key}", lang, finding.data)
+            if index == 0:
+                print(f"{TAGS[check.status]}: inventory {inventory}: {text}", file=out)
+            else:
+                print(f"  {finding.status:<8} {text}", file=out)
+    code = {"MATCH": EXIT_VALID, "MISMATCH": EXIT_INVALID}.get(check.status, EXIT_ERROR)
+    return check.to_dict(), code
 
 
 class _RedactingOut:

@@ -128,9 +128,11 @@ EnterpriseOrg = Annotated[Organisation, Depends(require_role(OrgRole.ENTERPRISE)
 CertifierOrg = Annotated[Organisation, Depends(require_role(OrgRole.CERTIFICATION_BODY))]
 AdminOrg = Annotated[Organisation, Depends(require_role(OrgRole.ADMIN))]
 #: Organisations that sign statements with registered keys: suppliers (enterprises) sign
-#: attestations, partner certifiers sign recognitions; each manages its own keys.
+#: attestations, partner certifiers sign recognitions, publishers sign factor-dataset versions;
+#: each manages its own keys.
 SigningOrg = Annotated[
-    Organisation, Depends(require_role(OrgRole.ENTERPRISE, OrgRole.PARTNER_CERTIFIER))
+    Organisation,
+    Depends(require_role(OrgRole.ENTERPRISE, OrgRole.PARTNER_CERTIFIER, OrgRole.PUBLISHER)),
 ]
 
 

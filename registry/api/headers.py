@@ -7,7 +7,8 @@ Every HTTP response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy:
   origin (the in-browser verifier in ``/static``), the inlined stylesheet only by its hash
   (``style`` attributes, the grade colours, stay allowed), and ``connect-src`` naming the chain
   nodes the verifier may ask: this origin (``/rpc``), the origin of ``TANJI_PUBLIC_RPC_URL``, and
-  the origin of a reader-chosen node in the page's own ``?rpc=`` parameter;
+  the origins the reader chose in the page's own address (:data:`READER_URL_PARAMS`: a chain node
+  in ``?rpc=``, a trust profile in ``?trust=``), each as its origin only;
 - **the API docs** (FastAPI's ``/docs`` and ``/redoc``, which load Swagger UI and ReDoc from
   their CDN): those hosts, and the page's own inline scripts by hash;
 - **everything else** (JSON, bundles, SVG artwork, QR codes, static files): ``default-src
@@ -46,6 +47,7 @@ from registry.config import Settings
 __all__ = [
     "CORS_POST_PATHS",
     "CORS_REQUEST_HEADERS",
+    "READER_URL_PARAMS",
     "REFERRER_POLICY",
     "SecurityHeaders",
     "connect_origin",
@@ -53,6 +55,11 @@ __all__ = [
 ]
 
 REFERRER_POLICY: Final = "no-referrer"
+#: Query parameters of a page that name a URL its in-browser verifier fetches
+#: (``registry/static/verify/tanji-verify-page.js``): ``rpc``, the reader's own chain node, and
+#: ``trust``, the reader's own trust profile (a ``tanji-trust/1`` file). The origin of each
+#: (:func:`connect_origin`) is added to the page's ``connect-src``.
+READER_URL_PARAMS: Final = ("rpc", "trust")
 #: Methods any origin may use (with no credentials) on any path.
 CORS_READ_METHODS: Final = ("GET", "HEAD")
 #: Paths that also take a cross-origin ``POST``: the JSON-RPC endpoint verifiers ask.
@@ -241,13 +248,18 @@ class SecurityHeaders:
         return {**message, "headers": headers}
 
     def _page_csp(self, scope: Scope) -> bytes:
-        """The page policy, with the origin of the page's own ``?rpc=`` node if it names one."""
+        """The page policy, with the origins of the page's own ``?rpc=`` node and ``?trust=``
+        profile if it names them (the first value of each, as the page's ``URLSearchParams.get``
+        reads it)."""
         query = scope.get("query_string", b"").decode("latin-1")
-        chosen = parse_qs(query).get("rpc", [None])[0] if "rpc=" in query else None
-        origin = connect_origin(chosen)
-        if origin is None or origin in self.fixed_connect:
+        if not any(f"{name}=" in query for name in READER_URL_PARAMS):
             return self.page_csp
-        return _policy(_page_directives([*self.fixed_connect, origin])).encode()
+        params = parse_qs(query)
+        chosen = [connect_origin(params.get(name, [None])[0]) for name in READER_URL_PARAMS]
+        extra = [o for o in dict.fromkeys(chosen) if o is not None and o not in self.fixed_connect]
+        if not extra:
+            return self.page_csp
+        return _policy(_page_directives([*self.fixed_connect, *extra])).encode()
 
     def _preflight(self, headers: Headers, path: str) -> Response:
         """Grant or refuse a CORS preflight for ``path``."""

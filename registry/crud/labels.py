@@ -113,6 +113,8 @@ def build_record(
             "standards": data["standards"],
             "primary_data_share": data["primary_data_share"],
             "data_quality_rating": data["data_quality_rating"],
+            # How Tanji computed it (docs/ACCOUNTING.md); absent for a footprint given as a number.
+            **({"calculation": data["calculation"]} if data.get("calculation") else {}),
         },
         "grade": grade,
         "certifier": {"org": certifier.id, "name": certifier.name, "address": certifier.address},

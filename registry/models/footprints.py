@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_serializer,
@@ -37,6 +38,7 @@ from registry.i18n import NAME_KEYS, REQUIRED_NAME_LANGUAGES
 from registry.models.common import JsonFloat, StrictInput, UTCDateTime, utcnow
 from registry.plaintext import MultilineText, PlainText
 from registry.qr import normalize_gtin
+from verifier.protocol.factor_dataset import DATASET_PATTERN, VERSION_PATTERN
 
 SPLIT_RELATIVE_TOLERANCE: Final = 1e-3
 SPLIT_ABSOLUTE_TOLERANCE: Final = 1e-6
@@ -144,6 +146,57 @@ class FootprintComponent(StrictInput):
         return value.lower()
 
 
+#: A 32-byte hash, 0x-hex (lower case after validation).
+_HASH_PATTERN: Final = r"^0x[0-9a-fA-F]{64}$"
+
+
+class CalculationDataset(StrictInput):
+    """A factor-dataset version a computed footprint used (docs/ACCOUNTING.md)."""
+
+    dataset: str = Field(pattern=f"^{DATASET_PATTERN.pattern}$")
+    version: str = Field(pattern=f"^{VERSION_PATTERN.pattern}$")
+    digest: str = Field(pattern=_HASH_PATTERN)
+
+    @field_validator("digest")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class FootprintCalculation(StrictInput):
+    """How a footprint computed by Tanji was computed, so that anyone can recompute it.
+
+    Set by ``POST /api/v1/calculations?submit=true`` (``tanji footprint calc --submit``) only: a
+    footprint submitted as a number may not claim one (``calculation_not_allowed``). Its
+    members are docs/ACCOUNTING.md's "A computed footprint's record".
+    """
+
+    engine: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9./-]*$")
+    inventory_digest: str = Field(pattern=_HASH_PATTERN)
+    factor_datasets: list[CalculationDataset] = Field(max_length=64)
+    #: The exact result, a decimal string; the footprint's number is the double nearest it.
+    kg_co2e_per_unit: str = Field(max_length=64, pattern=r"^-?[0-9]+(\.[0-9]+)?$")
+    #: The root lines' kg CO2e by line id; omitted when None.
+    line_values: dict[str, str] | None = Field(default=None, max_length=20_000)
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_line_values(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("line_values") is None:
+            data.pop("line_values", None)
+        return data
+
+    @field_validator("inventory_digest")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+#: The validation context key that lets a footprint carry a ``calculation`` (the calculation
+#: route sets it; a footprint submitted as a number may not claim to be computed).
+COMPUTED_CONTEXT: Final = "computed_by_tanji"
+
+
 class FootprintCreate(StrictInput):
     """A product carbon footprint as an enterprise submits it."""
 
@@ -166,15 +219,35 @@ class FootprintCreate(StrictInput):
     notes: MultilineText | None = Field(default=None, max_length=2000)
     #: Supplier components (registry.crud.attestations.check_components); omitted when None.
     components: list[FootprintComponent] | None = Field(default=None, max_length=200)
+    #: How Tanji computed it (registry.accounting); omitted when None. Set by the calculation
+    #: route only: a footprint submitted as a number is refused with one.
+    calculation: FootprintCalculation | None = Field(
+        default=None,
+        description="set by POST /api/v1/calculations?submit=true; refused here",
+    )
 
     @model_serializer(mode="wrap")
     def _omit_absent_components(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # A footprint without components keeps exactly the members it had before they existed
-        # (content hashes, records, PACT round trips).
+        # A footprint without components (or a calculation) keeps exactly the members it had
+        # before they existed (content hashes, records, PACT round trips).
         data: dict[str, Any] = handler(self)
-        if data.get("components") is None:
-            data.pop("components", None)
+        for member in ("components", "calculation"):
+            if data.get(member) is None:
+                data.pop(member, None)
         return data
+
+    @field_validator("calculation")
+    @classmethod
+    def _computed_only(
+        cls, value: FootprintCalculation | None, info: ValidationInfo
+    ) -> FootprintCalculation | None:
+        if value is not None and not (info.context or {}).get(COMPUTED_CONTEXT):
+            raise PydanticCustomError(
+                "calculation_not_allowed",
+                "only a footprint computed by Tanji carries a calculation "
+                "(POST /api/v1/calculations?submit=true)",
+            )
+        return value
 
     @field_validator("gtin")
     @classmethod
@@ -233,6 +306,19 @@ class FootprintCreate(StrictInput):
                     "loc": "fossil_kg_co2e",
                 },
             )
+        return self
+
+    @model_validator(mode="after")
+    def _number_of_the_calculation(self) -> FootprintCreate:
+        # The number labelled is the double nearest the exact result (docs/ACCOUNTING.md).
+        if self.calculation is not None:
+            exact = self.calculation.kg_co2e_per_unit
+            if self.kg_co2e_per_unit != float(exact):
+                raise PydanticCustomError(
+                    "calculation_mismatch",
+                    "kg_co2e_per_unit ({value}) is not the calculation's result ({exact})",
+                    {"value": self.kg_co2e_per_unit, "exact": exact, "loc": "kg_co2e_per_unit"},
+                )
         return self
 
 

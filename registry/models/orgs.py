@@ -19,6 +19,7 @@ class OrgRole(StrEnum):
     ENTERPRISE = "enterprise"  # submits its own product footprints
     CERTIFICATION_BODY = "certification_body"  # certifies footprints, issues and revokes labels
     PARTNER_CERTIFIER = "partner_certifier"  # a foreign certifier (SG, HK): reads labels
+    PUBLISHER = "publisher"  # publishes signed emission-factor dataset versions
     ADMIN = "admin"  # creates organisations, reads everything
 
 

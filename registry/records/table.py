@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from registry.records import attestations, audit, footprints, labels, recognitions
+from registry.records import attestations, audit, factor_datasets, footprints, labels, recognitions
 from registry.records.kind import RecordKinds
 
 RECORD_KINDS: Final = RecordKinds(
@@ -20,5 +20,6 @@ RECORD_KINDS: Final = RecordKinds(
         recognitions.KIND,
         recognitions.WITHDRAWAL_KIND,
         audit.KIND,
+        factor_datasets.KIND,
     ]
 )

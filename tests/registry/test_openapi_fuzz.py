@@ -30,7 +30,7 @@ from tests.registry.server import create_org, serve
 
 pytestmark = pytest.mark.slow
 
-ROLES = ("enterprise", "certification_body", "partner_certifier", "admin")
+ROLES = ("enterprise", "certification_body", "partner_certifier", "publisher", "admin")
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",

@@ -3,30 +3,37 @@
 Every answer (pages, artwork, QR codes, docs, API JSON, errors, static files) carries
 ``X-Content-Type-Options: nosniff``, ``Referrer-Policy``, ``X-Frame-Options`` and a CSP with
 ``frame-ancestors 'none'``. The label page's CSP allows exactly what its in-browser verifier needs,
-which headless Chromium confirms: the page verifies with a reader-chosen node on another origin
-(CSP ``connect-src`` and the ``/rpc`` CORS preflight both let it), and a node the CSP does not name
-is blocked by the browser. The CORS preflight grants what docs/SECURITY.md says and nothing more.
+which headless Chromium confirms: the page verifies with a reader-chosen node (``?rpc=``) or
+trust profile (``?trust=``) on another origin (CSP ``connect-src`` and the ``/rpc`` CORS preflight
+both let it), and a node or profile the CSP does not name is blocked by the browser. The CORS
+preflight grants what docs/SECURITY.md says and nothing more.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
+import json
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from registry.api.headers import CORS_REQUEST_HEADERS, REFERRER_POLICY
+from registry.api.headers import CORS_REQUEST_HEADERS, READER_URL_PARAMS, REFERRER_POLICY
 from tests.nodes import require_tool
 from tests.registry.factories import bearer, footprint
 from tests.registry.server import create_org, serve, wait_anchored
 from tests.registry.test_browser_verify import _verdict_section
+from verifier.protocol.records import TRUST_FORMAT
 
 pytestmark = pytest.mark.slow
 
@@ -185,6 +192,57 @@ def test_reader_chosen_node_is_named_in_connect_src_and_nothing_else_gets_in(
         assert csp(client.get(page))["connect-src"] == ["'self'"]
 
 
+def test_reader_chosen_trust_profile_is_named_in_connect_src_as_carefully(
+    served: Served,
+) -> None:
+    """``?trust=`` (the reader's own trust profile) reaches ``connect-src`` as ``?rpc=`` does: an
+    http(s) origin only, never a path, query or credentials, and nothing hostile."""
+    assert READER_URL_PARAMS == ("rpc", "trust")
+    page = f"{served.url}/l/{served.label_id}"
+    with httpx.Client(timeout=30) as client:
+
+        def connect(**params: str) -> list[str]:
+            response = client.get(page, params=params)
+            assert response.status_code == 200
+            assert "SECRET" not in response.headers["content-security-policy"]
+            return csp(response)["connect-src"]
+
+        profile = "https://Profiles.Example:8443/tanji/trust.json?token=SECRET"
+        assert connect(trust=profile) == ["'self'", "https://profiles.example:8443"]
+        # Credentials in the URL never reach the header: the origin is all that does.
+        assert connect(trust="https://reader:SECRET@profiles.example/trust.json") == [
+            "'self'",
+            "https://profiles.example",
+        ]
+        # A node and a profile both chosen: both origins, each once.
+        assert connect(rpc="https://node.example/", trust="http://profiles.example:8080/p") == [
+            "'self'",
+            "https://node.example",
+            "http://profiles.example:8080",
+        ]
+        assert connect(rpc="https://same.example/rpc", trust="https://same.example/trust") == [
+            "'self'",
+            "https://same.example",
+        ]
+        for hostile in (
+            "https://evil.example; script-src *",
+            "https://evil.example\r\nX-Injected: 1",
+            "javascript:alert(1)",
+            "data:application/json,{}",
+            "file:///etc/passwd",
+            "ftp://files.example/trust.json",
+            "https://user:pw@[::1]:1/",
+            "//profiles.example/trust.json",
+            "/static/trust.json",
+        ):
+            for name in READER_URL_PARAMS:
+                assert connect(**{name: hostile}) == ["'self'"], (name, hostile)
+        # Only the first value counts, as the page's URLSearchParams.get reads it.
+        first = client.get(f"{page}?trust=https%3A%2F%2Fa.example%2F&trust=https%3A%2F%2Fb.example")
+        assert csp(first)["connect-src"] == ["'self'", "https://a.example"]
+        assert csp(client.get(page))["connect-src"] == ["'self'"]
+
+
 def test_cors_policy(served: Served) -> None:
     origin = {"Origin": "https://verifier.example"}
 
@@ -284,5 +342,75 @@ def test_page_verifies_under_its_csp_with_a_cross_origin_node(served: Served) ->
     # An IPv6 literal is never put in connect-src: the browser refuses to connect at all.
     blocked = f"http://[::1]:{served.port}/rpc"
     result = run_chromium(f"{page}&rpc={blocked}", served.tmp / "profile-blocked")
+    assert verdict(result.stdout) == "ERROR", result.stdout[-3000:]
+    assert CSP_VIOLATION in result.stderr and "connect-src" in result.stderr
+
+
+def page_trust_profile(page_html: str, rpc_url: str) -> dict[str, Any]:
+    """The deployment's own trust, as the page's verifier element carries it, written out as a
+    ``tanji-trust/1`` profile a reader could host anywhere."""
+    (element,) = re.findall(r'<section id="tanji-verify"(.*?)>', page_html, re.S)
+    data = {k: html.unescape(v) for k, v in re.findall(r'data-([a-z-]+)="([^"]*)"', element)}
+    return {
+        "format": TRUST_FORMAT,
+        "name": "A reader's own profile",
+        "chains": [
+            {
+                "chainId": int(data["chain-id"]),
+                "rpcUrl": rpc_url,
+                "contracts": data["contracts"].split(","),
+            }
+        ],
+        "issuers": [{"address": a, "name": "issuer"} for a in data["issuers"].split(",") if a],
+    }
+
+
+@pytest.fixture
+def profile_host(served: Served) -> Iterator[str]:
+    """A static file host on another origin (another port) serving one trust profile at
+    ``/trust.json`` with ``Access-Control-Allow-Origin: *``, as a reader's own host would."""
+    page = httpx.get(f"{served.url}/l/{served.label_id}", timeout=30)
+    body = json.dumps(page_trust_profile(page.text, f"{served.url}/rpc")).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/trust.json"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            self.wfile.write(body if found else b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/trust.json"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_page_verifies_under_its_csp_with_a_cross_origin_trust_profile(
+    served: Served, profile_host: str
+) -> None:
+    """Chromium enforces the page's CSP: the reader's trust profile on another origin is fetched
+    (its origin is in ``connect-src``) and the label verifies under it with no CSP violation; a
+    profile the policy does not name is blocked by the browser."""
+    page = f"{served.url}/l/{served.label_id}?lang=en"
+    assert profile_host.split("/")[2] != served.url.split("/")[2]  # another origin
+    result = run_chromium(f"{page}&trust={profile_host}", served.tmp / "profile-trust")
+    assert verdict(result.stdout) == "VALID", result.stdout[-3000:]
+    assert profile_host in result.stdout and "Your chosen trust profile" in result.stdout
+    assert CSP_VIOLATION not in result.stderr, result.stderr[-3000:]
+
+    # An IPv6 literal is never put in connect-src: the browser refuses to fetch the profile.
+    port = profile_host.split(":")[2].split("/")[0]
+    blocked = f"http://[::1]:{port}/trust.json"
+    result = run_chromium(f"{page}&trust={blocked}", served.tmp / "profile-trust-blocked")
     assert verdict(result.stdout) == "ERROR", result.stdout[-3000:]
     assert CSP_VIOLATION in result.stderr and "connect-src" in result.stderr

@@ -103,12 +103,33 @@ def test_fill_rules() -> None:
         "yes": True,
         "reasonText": {"zh-Hans": "欺诈", "zh-Hant": "欺詐", "en": "fraud"},
     }
-    assert fill("({hidden})", data) == "(message, signature)"
+    # A list is joined the language's way (languages.LIST_SEPARATORS): "、" in Chinese.
+    assert fill("({hidden})", data) == "(message、signature)"
+    assert fill("({hidden})", data, "zh-HK") == "(message、signature)"
+    assert fill("({hidden})", data, "en") == "(message, signature)"
     assert fill("[{none}][{missing}]", data) == "[][?]"
     assert fill("{none:?a}{none:!b}{empty:!c}{zero:!d}{yes:?e}{missing:!f}", data) == "bcdef"
     assert fill("{reasonText}", data, "zh-HK") == "欺詐"
     assert fill("{reasonText}", data, "en-GB") == "fraud"
     assert fill("{{literal}} {yes}", data) == "{literal} true"
+
+
+@pytest.mark.parametrize("catalogue", sorted(CATALOGUES))
+def test_chinese_has_no_space_beside_full_width_punctuation(catalogue: str) -> None:
+    """A space sits between Chinese and Latin text (an address, a scheme id), never beside
+    full-width punctuation ("（0x…） 依"): filled with every member present, and with each
+    member a conditional form tests absent in turn, then all of them at once."""
+    beside = re.compile(r"[（），、：；。] | [（），、：；。]")
+    for key, texts in CATALOGUES[catalogue]().items():
+        for lang in ("zh-Hans", "zh-Hant"):
+            text = texts[lang]
+            names = placeholders(text)
+            optional = {
+                name for _, name, spec, _ in string.Formatter().parse(text) if name and spec
+            }
+            for absent in (set(), *({name} for name in optional), optional):
+                filled = fill(text, {n: "" if n in absent else "0xabc" for n in names}, lang)
+                assert not beside.search(filled), (key, lang, sorted(absent), filled)
 
 
 def test_a_result_is_told_in_any_language_tag() -> None:

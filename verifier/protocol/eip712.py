@@ -638,8 +638,10 @@ class StatementKind:
     record_type: str
     primary_type: str
     struct: tuple[Mapping[str, str], ...]
-    # The message member naming who must have signed (``supplier``, ``recognizer``).
-    signer_member: str
+    # The message member naming who must have signed (``supplier``, ``recognizer``); ``None``
+    # when the struct names no signer (``FactorDataset``: the caller compares the recovered
+    # signer with the signed document's publisher).
+    signer_member: str | None
     validate: Callable[[Mapping[str, Any]], dict[str, Any]]
 
     def typed_data(
@@ -695,6 +697,8 @@ class StatementKind:
         parsed = self.parse(data)
         raw = signature_bytes(signature) if isinstance(signature, str) else signature
         signer = recover_address(self._parsed_digest(parsed), raw)
+        if self.signer_member is None:
+            return signer
         claimed = parsed["message"][self.signer_member]
         if signer != claimed:
             raise AttestationError(

@@ -13,6 +13,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "LIST_SEPARATORS",
     "TRADITIONAL_REGIONS",
     "Language",
     "negotiate",
@@ -29,6 +30,13 @@ LANGUAGE_NAMES: Final[dict[Language, str]] = {
     "zh-Hans": "简体中文",
     "zh-Hant": "繁體中文",
     "en": "English",
+}
+#: What joins the items of a list in a message (``{by}``: several names), by language: the
+#: enumeration comma ``、`` in Chinese, ``", "`` in English.
+LIST_SEPARATORS: Final[dict[Language, str]] = {
+    "zh-Hans": "、",
+    "zh-Hant": "、",
+    "en": ", ",
 }
 #: Region subtags whose Chinese readers read Traditional characters.
 TRADITIONAL_REGIONS: Final = frozenset({"hk", "tw", "mo"})

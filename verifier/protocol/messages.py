@@ -14,9 +14,10 @@ A translator edits the JSON files; the in-browser verifier's copy is generated f
 (``{{`` and ``}}`` are literal braces):
 
 - ``{name}``: the member's value. A string or number as it is; a list as its items joined by
-  ``", "``; ``null`` as nothing; an object keyed by language tags (``{"en": ..., "zh-Hans":
-  ...}``, e.g. a revocation reason's text) as its entry in the message's language. A member the
-  data lacks reads ``?``.
+  the language's separator (:data:`~verifier.protocol.languages.LIST_SEPARATORS`: ``"、"`` in
+  Chinese, ``", "`` in English); ``null`` as nothing; an object keyed by language tags
+  (``{"en": ..., "zh-Hans": ...}``, e.g. a revocation reason's text) as its entry in the
+  message's language. A member the data lacks reads ``?``.
 - ``{name:?text}``: ``text`` when the member is present and not empty (not ``null``, ``""``,
   ``0``, ``false``, ``[]``); nothing otherwise.
 - ``{name:!text}``: ``text`` when the member is absent or empty; nothing otherwise.
@@ -36,7 +37,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from verifier.protocol.codes import Code
-from verifier.protocol.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, normalize
+from verifier.protocol.languages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    LIST_SEPARATORS,
+    Language,
+    normalize,
+)
 
 __all__ = [
     "CHECK_SEPARATOR",
@@ -117,7 +124,7 @@ def fill(text: str, data: Mapping[str, Any] | None, lang: str = DEFAULT_LANGUAGE
         elif spec.startswith("!"):
             parts.append("" if _present(value) else spec[1:])
         else:
-            parts.append("?" if value is _MISSING else _render(value))
+            parts.append("?" if value is _MISSING else _render(value, language))
     return "".join(parts)
 
 
@@ -150,11 +157,11 @@ def _present(value: Any) -> bool:
     return value is not _MISSING and bool(value)
 
 
-def _render(value: Any) -> str:
+def _render(value: Any, lang: Language) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        return ", ".join(_render(item) for item in value)
+        return LIST_SEPARATORS[lang].join(_render(item, lang) for item in value)
     return str(value)

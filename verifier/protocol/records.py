@@ -14,6 +14,7 @@ __all__ = [
     "ATTESTATION",
     "AUDIT",
     "BUNDLE_FORMAT",
+    "FACTOR_DATASET",
     "FOOTPRINT",
     "LABEL",
     "LEAF_ENCODING",
@@ -46,9 +47,19 @@ RECOGNITION: Final = "recognition"
 AUDIT: Final = "audit"
 #: A certification body's signed withdrawal of a recognition (anchored as a record of its own).
 WITHDRAWAL: Final = "withdrawal"
+#: A publisher's signed version of an emission-factor dataset (docs/ACCOUNTING.md).
+FACTOR_DATASET: Final = "factor_dataset"
 #: Every record type the registry anchors today. A verifier checks any type's leaf; only these have
 #: type-specific checks or nesting rules.
-RECORD_TYPES: Final = (FOOTPRINT, LABEL, ATTESTATION, RECOGNITION, WITHDRAWAL, AUDIT)
+RECORD_TYPES: Final = (
+    FOOTPRINT,
+    LABEL,
+    ATTESTATION,
+    RECOGNITION,
+    WITHDRAWAL,
+    AUDIT,
+    FACTOR_DATASET,
+)
 
 #: Each nested list of a bundle holds records of one type (section 6, code 120).
 NESTED_RECORD_TYPES: Final[Mapping[str, str]] = MappingProxyType(

@@ -18,12 +18,20 @@ import {
   BUNDLE_FORMAT,
   CHECK_NAMES,
   Code,
+  EIP712_DOMAIN_NAME,
+  EIP712_DOMAIN_TYPE,
+  EIP712_DOMAIN_VERSION,
   LEAF_ENCODING,
   LIMITS,
+  MAX_JSON_INT,
   NESTED_RECORD_TYPES,
+  RECORD_MEMBERS,
+  SIGNATURE_BYTES,
+  STATEMENT_KINDS,
 } from "./tanji-protocol.js";
 
 export { BUNDLE_FORMAT, CHECK_NAMES, Code, LEAF_ENCODING };
+export { EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION, RECORD_MEMBERS };
 // Bounds a bundle stays within: they cap what a hostile bundle can cost.
 const { MAX_BUNDLE_BYTES, MAX_DEPTH, MAX_NESTED, MAX_LEAF_ARITY, MAX_PROOF_LENGTH, MAX_JSON_DEPTH } =
   LIMITS;
@@ -794,23 +802,10 @@ const trustAcceptsScheme = (trust, scheme) =>
   trust.acceptedSchemes === null || trust.acceptedSchemes.includes(scheme);
 
 // -- signed statements: EIP-712 (verifier/protocol/eip712.py, attestation.py, recognition.py) --------------
-// Definitions are held to the Python verifier's by tests/registry/js (type hashes from the shared
-// vectors, the rest from the fixture test_browser_verify.py builds).
-export const EIP712_DOMAIN_NAME = "Tanji";
-export const EIP712_DOMAIN_VERSION = "1";
-/** Members of a statement record; anything else is an unsigned, redactable annotation. */
-export const RECORD_MEMBERS = Object.freeze([
-  "type",
-  "id",
-  "chainId",
-  "verifyingContract",
-  "message",
-  "signature",
-  "signer",
-]);
-const MAX_JSON_INT = 2 ** 53 - 1;
+// The domain, the structs, their signer members and message bounds, the record members (anything
+// else is an unsigned, redactable annotation), MAX_JSON_INT and SIGNATURE_BYTES come from
+// ./tanji-protocol.js (STATEMENT_KINDS ...): only the message readers are written here.
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const SIGNATURE_BYTES = 65;
 // Canonical decimal: no "+", no exponent, no leading zeros, no trailing fractional zeros.
 const DECIMAL = /^-?(0|[1-9][0-9]{0,17})(\.[0-9]{0,11}[1-9])?$/;
 // verifier/protocol/text.py HIDDEN_CATEGORIES: characters that make a reader see other text than is signed.
@@ -947,24 +942,7 @@ function checkMembers(message, struct) {
 
 /** A supplier's signed component footprint (verifier/protocol/attestation.py). */
 export const ATTESTATION = Object.freeze({
-  recordType: NESTED_RECORD_TYPES.attestations,
-  primaryType: "Attestation",
-  signerMember: "supplier",
-  struct: Object.freeze([
-    { name: "supplier", type: "address" },
-    { name: "componentId", type: "string" },
-    { name: "productId", type: "string" },
-    { name: "declaredUnit", type: "string" },
-    { name: "kgCo2ePerUnit", type: "string" },
-    { name: "systemBoundary", type: "string" },
-    { name: "periodStart", type: "uint64" },
-    { name: "periodEnd", type: "uint64" },
-    { name: "upstream", type: "bytes32[]" },
-    { name: "nonce", type: "bytes32" },
-    { name: "expiry", type: "uint64" },
-  ]),
-  systemBoundaries: Object.freeze(["cradle-to-gate", "cradle-to-grave", "gate-to-gate"]),
-  limits: Object.freeze({ text: 256, unit: 32, upstream: 64 }),
+  ...STATEMENT_KINDS[NESTED_RECORD_TYPES.attestations],
   validate(m) {
     checkMembers(m, this.struct);
     const { text: maxText, unit, upstream } = this.limits;
@@ -989,22 +967,7 @@ export const ATTESTATION = Object.freeze({
 
 /** A certification body's signed recognition of a label or scheme (verifier/protocol/recognition.py). */
 export const RECOGNITION = Object.freeze({
-  recordType: NESTED_RECORD_TYPES.recognitions,
-  primaryType: "Recognition",
-  signerMember: "recognizer",
-  struct: Object.freeze([
-    { name: "recognizer", type: "address" },
-    { name: "scheme", type: "string" },
-    { name: "subjectType", type: "string" },
-    { name: "subject", type: "bytes32" },
-    { name: "category", type: "string" },
-    { name: "scope", type: "string" },
-    { name: "validFrom", type: "uint64" },
-    { name: "validUntil", type: "uint64" },
-    { name: "nonce", type: "bytes32" },
-  ]),
-  subjectTypes: Object.freeze(["label", "scheme"]),
-  limits: Object.freeze({ scheme: 64, scope: 1024 }),
+  ...STATEMENT_KINDS[NESTED_RECORD_TYPES.recognitions],
   validate(m) {
     checkMembers(m, this.struct);
     const { scheme, scope } = this.limits;
@@ -1042,9 +1005,21 @@ export function statementDigest(kind, message, { chainId, contract }) {
     chainId: readUint(chainId, "domain.chainId", { minimum: 1 }),
     verifyingContract: readAddress(contract, "domain.verifyingContract"),
   };
-  const types = { [kind.primaryType]: kind.struct.map((m) => ({ ...m })) };
+  const copy = (struct) => struct.map((m) => ({ ...m }));
   try {
-    return ethers.TypedDataEncoder.hash(domain, types, message);
+    // keccak256(0x1901 ‖ hashStruct(EIP712Domain) ‖ hashStruct(message)), the domain typed by its
+    // definition (eip712.py EIP712_DOMAIN_TYPE) rather than inferred from the domain's members.
+    const separator = ethers.TypedDataEncoder.hashStruct(
+      "EIP712Domain",
+      { EIP712Domain: copy(EIP712_DOMAIN_TYPE) },
+      domain,
+    );
+    const structHash = ethers.TypedDataEncoder.hashStruct(
+      kind.primaryType,
+      { [kind.primaryType]: copy(kind.struct) },
+      message,
+    );
+    return ethers.keccak256(ethers.concat(["0x1901", separator, structHash]));
   } catch (exc) {
     fail(`typed data cannot be encoded: ${exc.shortMessage || exc.message}`, "bad_typed_data", "typedData");
   }
