@@ -37,13 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
+from bench.accounting_data import make_dataset, make_inventory, median_seconds  # noqa: E402
 from verifier.cli import main as verify_main  # noqa: E402
 from verifier.protocol.accounting import (  # noqa: E402
     ENGINE_VERSION,
-    FACTORS_FORMAT,
-    INVENTORY_FORMAT,
     calculate,
-    document_digest,
     parse_factor_dataset,
     parse_inventory,
     parse_unit,
@@ -60,93 +58,6 @@ KINDS = [
     ("kg CO2e / m3", ["L", "m3"], "material", "raw_materials"),
     ("kg CO2e / TJ", ["GJ", "MJ"], "energy", "production"),
 ]
-
-
-def make_dataset(factors: int = 50) -> dict[str, Any]:
-    quality = {
-        "reliability": 2,
-        "completeness": 2,
-        "temporal": 1,
-        "geographical": 1,
-        "technological": 3,
-    }
-    items = []
-    for i in range(factors):
-        unit = KINDS[i % len(KINDS)][0]
-        items.append(
-            {
-                "id": f"f{i}",
-                "names": {"zh-Hans": f"因子{i}", "en": f"factor {i}"},
-                "value": f"{0.1 + i * 0.0137:.4f}",
-                "unit": unit,
-                "gases": "CO2e",
-                "gwp": "AR6-100",
-                "geography": "CN",
-                "year": 2023,
-                "source": {},
-                "illustrative": True,
-                "uncertainty": {"distribution": "lognormal", "gsd": "1.1"},
-                "quality": quality,
-            }
-        )
-    return {
-        "format": FACTORS_FORMAT,
-        "dataset": "bench",
-        "version": "1",
-        "publisher": {"name": "bench", "address": "0x" + "11" * 20},
-        "published": "2026-12-01",
-        "factors": items,
-    }
-
-
-def make_inventory(lines: int, dataset: dict[str, Any]) -> dict[str, Any]:
-    items: list[dict[str, Any]] = []
-    factors = len(dataset["factors"])
-    for i in range(lines):
-        f = i % factors
-        _, units, kind, stage = KINDS[f % len(KINDS)]
-        line: dict[str, Any] = {
-            "id": f"L{i}",
-            "kind": kind,
-            "stage": stage,
-            "amount": f"{(i % 997) * 0.013 + 0.5:.3f}",
-            "unit": units[i % len(units)],
-        }
-        if i % 50 == 7:
-            line.update(kind="process", stage="production", unit="kg", gas="N2O")
-        elif i % 50 == 13:
-            line.update(
-                unit="piece",
-                component={
-                    "attestation": "0x" + "ab" * 32,
-                    "value": "3.25",
-                    "unit": "kg CO2e / piece",
-                },
-            )
-        else:
-            line["factor"] = {"dataset": "bench", "version": "1", "id": f"f{f}"}
-        items.append(line)
-    return {
-        "format": INVENTORY_FORMAT,
-        "id": f"bench-{lines}",
-        "category": "laptop",
-        "declaredUnit": {"amount": "1", "unit": "piece"},
-        "gwp": "AR6-100",
-        "allocation": {"method": "none"},
-        "factorDatasets": [
-            {"dataset": "bench", "version": "1", "digest": document_digest(dataset)}
-        ],
-        "lines": items,
-    }
-
-
-def median_seconds(run: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def baselines(
@@ -196,8 +107,8 @@ def make_bundle(record: dict[str, Any]) -> dict[str, Any]:
 
 def verify_files(directory: Path, lines: int) -> list[str]:
     """Write a 1,000-line inventory, its dataset and a matching footprint bundle; the argv."""
-    dataset = make_dataset()
-    inventory = make_inventory(lines, dataset)
+    dataset = make_dataset(KINDS, value=lambda i: f"{0.1 + i * 0.0137:.4f}", gsd=lambda i: "1.1")
+    inventory = make_inventory(lines, dataset, KINDS)
     result = calculate(parse_inventory(inventory), [parse_factor_dataset(dataset)]).to_dict()
     record = {
         "type": "footprint",
@@ -230,9 +141,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    dataset_doc = make_dataset()
+    dataset_doc = make_dataset(
+        KINDS, value=lambda i: f"{0.1 + i * 0.0137:.4f}", gsd=lambda i: "1.1"
+    )
     dataset = parse_factor_dataset(dataset_doc)
-    inventory_doc = make_inventory(args.lines, dataset_doc)
+    inventory_doc = make_inventory(args.lines, dataset_doc, KINDS)
     data = json.dumps(inventory_doc).encode()
     inventory = parse_inventory(data)  # warms pint and the unit cache
     footprint = calculate(inventory, [dataset])

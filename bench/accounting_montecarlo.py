@@ -21,12 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,6 +30,7 @@ os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
 import numpy as np  # noqa: E402
 
+from bench.accounting_data import make_dataset, make_inventory, median_seconds  # noqa: E402
 from registry.accounting.calculation import (  # noqa: E402
     MonteCarlo,
     run_calculation,
@@ -41,9 +38,6 @@ from registry.accounting.calculation import (  # noqa: E402
 )
 from registry.accounting.uncertainty import monte_carlo  # noqa: E402
 from verifier.protocol.accounting import (  # noqa: E402
-    FACTORS_FORMAT,
-    INVENTORY_FORMAT,
-    document_digest,
     parse_factor_dataset,
     parse_inventory,
 )
@@ -68,92 +62,6 @@ SPREADS = [
 ]
 
 
-def make_dataset() -> dict[str, Any]:
-    factors = []
-    for i in range(FACTORS):
-        factors.append(
-            {
-                "id": f"f{i}",
-                "names": {"zh-Hans": f"因子{i}", "en": f"factor {i}"},
-                "value": f"{0.2 + i * 0.0311:.4f}",
-                "unit": KINDS[i % len(KINDS)][0],
-                "gases": "CO2e",
-                "gwp": "AR6-100",
-                "geography": "CN",
-                "year": 2023,
-                "source": {},
-                "illustrative": True,
-                "uncertainty": {"distribution": "lognormal", "gsd": f"{1.1 + (i % 5) * 0.1:.1f}"},
-                "quality": {
-                    "reliability": 2,
-                    "completeness": 2,
-                    "temporal": 1,
-                    "geographical": 1,
-                    "technological": 3,
-                },
-            }
-        )
-    return {
-        "format": FACTORS_FORMAT,
-        "dataset": "bench",
-        "version": "1",
-        "publisher": {"name": "bench", "address": "0x" + "11" * 20},
-        "published": "2026-12-01",
-        "factors": factors,
-    }
-
-
-def make_inventory(lines: int, dataset: dict[str, Any]) -> dict[str, Any]:
-    items: list[dict[str, Any]] = []
-    for i in range(lines):
-        factor = i % FACTORS
-        _, units, kind, stage = KINDS[factor % len(KINDS)]
-        amount = (i % 997) * 0.013 + 0.5
-        line: dict[str, Any] = {
-            "id": f"L{i}",
-            "kind": kind,
-            "stage": stage,
-            "amount": f"{amount:.4f}",
-            "unit": units[i % len(units)],
-            "uncertainty": SPREADS[i % len(SPREADS)](amount),
-        }
-        if i % 50 == 7:
-            line.update(kind="process", stage="production", unit="g", gas="N2O")
-        elif i % 50 == 13:
-            line.update(
-                unit="piece",
-                component={
-                    "attestation": "0x" + "ab" * 32,
-                    "value": "3.25",
-                    "unit": "kg CO2e / piece",
-                },
-            )
-        else:
-            line["factor"] = {"dataset": "bench", "version": "1", "id": f"f{factor}"}
-        items.append(line)
-    return {
-        "format": INVENTORY_FORMAT,
-        "id": f"bench-{lines}",
-        "category": "laptop",
-        "declaredUnit": {"amount": "1", "unit": "piece"},
-        "gwp": "AR6-100",
-        "allocation": {"method": "none"},
-        "factorDatasets": [
-            {"dataset": "bench", "version": "1", "digest": document_digest(dataset)}
-        ],
-        "lines": items,
-    }
-
-
-def median_seconds(run: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=10_000)
@@ -161,8 +69,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    dataset_doc = make_dataset()
-    inventory_bytes = json.dumps(make_inventory(args.lines, dataset_doc)).encode()
+    dataset_doc = make_dataset(
+        KINDS,
+        factors=FACTORS,
+        value=lambda i: f"{0.2 + i * 0.0311:.4f}",
+        gsd=lambda i: f"{1.1 + (i % 5) * 0.1:.1f}",
+    )
+    inventory_bytes = json.dumps(
+        make_inventory(
+            args.lines, dataset_doc, KINDS, amount_digits=4, gas_unit="g", spreads=SPREADS
+        )
+    ).encode()
     dataset_bytes = json.dumps(dataset_doc).encode()
     inventory = parse_inventory(inventory_bytes)
     datasets = [parse_factor_dataset(dataset_bytes)]

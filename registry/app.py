@@ -38,6 +38,7 @@ from registry.api.routes import (
     calculations,
     disclosure,
     factors,
+    footprint_calculation,
     footprints,
     health,
     labels,
@@ -201,7 +202,7 @@ def create_app(
         attestations,
     ):
         app.include_router(module.router)
-    for module in (recognitions, pact, audit, factors, calculations):
+    for module in (recognitions, pact, audit, factors, calculations, footprint_calculation):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -65,7 +65,8 @@ def _import_models() -> None:
     import anchoring.ledger  # noqa: F401
     import registry.audit
     import registry.factors.models
-    import registry.models  # noqa: F401
+    import registry.models
+    import registry.records.inventories  # noqa: F401
 
 
 def create_missing_tables(conn: Connection) -> None:

@@ -29,6 +29,16 @@ from sqlmodel import Session, col, select
 from registry.app import create_app
 from registry.config import Settings
 from registry.crud.orgs import add_api_key, create_org
+from registry.demo_computed import (
+    COMPUTED_COMPANY,
+    DISPLAY_SUPPLIER,
+    EXAMPLE_INVENTORIES,
+    computed_footprint,
+    load_example,
+    publish_demo_factors,
+    push_display_attestation,
+    with_attestation,
+)
 from registry.errors import RegistryError
 from registry.i18n import localized
 from registry.models.orgs import Organisation, OrgRole
@@ -69,6 +79,9 @@ class DemoLabel:
     artwork_file: str
     block_number: int
     tx_hash: str
+    #: A footprint computed from an example inventory: the inventory written beside the bundle.
+    computed: bool = False
+    inventory_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +188,15 @@ def _issue(
     footprint_id = _conflict_id(reply, "duplicate_footprint", "id") or str(
         _check(reply, f"submitting the {product['key']} footprint")["id"]
     )
+    return _label(
+        client, footprint_id, key=product["key"], certifier_key=certifier_key, today=today
+    )
+
+
+def _label(
+    client: TestClient, footprint_id: str, *, key: str, certifier_key: str, today: date
+) -> dict[str, Any]:
+    """The certification body's label of ``footprint_id`` (the existing one on a re-run)."""
     valid_until = _years_later(today, VALIDITY_YEARS) - timedelta(days=1)
     reply = client.post(
         "/api/v1/labels",
@@ -188,7 +210,7 @@ def _issue(
     label_id = _conflict_id(reply, "already_labelled", "label_id")
     if label_id is not None:
         return _check(client.get(f"/api/v1/labels/{label_id}"), "reading a label")
-    return _check(reply, f"issuing the {product['key']} label")
+    return _check(reply, f"issuing the {key} label")
 
 
 def _wait_anchored(client: TestClient, app: Any, labels: list[dict[str, Any]]) -> None:
@@ -230,6 +252,12 @@ def _export(
         reply = client.get(f"/api/v1/labels/{label_id}/{path}")
         _check_media(reply, f"fetching the {path} of {label_id}")
         (out_dir / files[name]).write_bytes(reply.content)
+    inventory_file = None
+    if "inventory" in product:
+        inventory_file = f"inventories/{label_id}.json"
+        (out_dir / inventory_file).write_text(
+            json.dumps(product["inventory"], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
     footprint = product["footprint"]
     return DemoLabel(
         label_id=label_id,
@@ -248,6 +276,8 @@ def _export(
         artwork_file=files["artwork"],
         block_number=int(bundle["anchor"]["blockNumber"]),
         tx_hash=str(bundle["anchor"]["txHash"]),
+        computed=inventory_file is not None,
+        inventory_file=inventory_file,
     )
 
 
@@ -272,7 +302,7 @@ def run_demo(
     )
     products = _load_products()
     out_dir = Path(out_dir)
-    for sub in ("bundles", "qr", "artwork"):
+    for sub in ("bundles", "qr", "artwork", "inventories"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
 
     app = create_app(settings)
@@ -297,6 +327,8 @@ def run_demo(
             )
             issued.append((product, label))
             say(f"label {label['id']}: {localized(product['footprint']['product_name'], 'en')}")
+        issued += _issue_computed(client, app, settings, certifier_key=certifier_key, today=today)
+        say(f"computed {sum('inventory' in product for product, _ in issued)} footprints")
 
         say(f"anchoring {len(issued)} labels")
         _wait_anchored(client, app, [label for _, label in issued])
@@ -323,6 +355,35 @@ def run_demo(
     _write_summary(summary, products["note"])
     say(f"wrote {len(demo_labels)} bundles, QR codes and artworks to {out_dir}")
     return summary
+
+
+def _issue_computed(
+    client: TestClient, app: Any, settings: Settings, *, certifier_key: str, today: date
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Publish the starter datasets, compute each example inventory and label it."""
+    publish_demo_factors(app, base_url=settings.base_url)
+    with Session(app.state.engine) as session:
+        headers = _auth(_org_key(session, name=COMPUTED_COMPANY, role=OrgRole.ENTERPRISE))
+        supplier = _auth(_org_key(session, name=DISPLAY_SUPPLIER, role=OrgRole.ENTERPRISE))
+    display = push_display_attestation(client, supplier, _check)
+    issued = []
+    for name in EXAMPLE_INVENTORIES:
+        inventory = with_attestation(load_example(name), display)
+        footprint = computed_footprint(
+            client, inventory, headers=headers, today=today, check=_check
+        )
+        data = footprint["data"]
+        product = {
+            "key": inventory["id"],
+            "company": COMPUTED_COMPANY,
+            "inventory": inventory,
+            "footprint": {k: data[k] for k in ("category", "kg_co2e_per_unit", "declared_unit")},
+        }
+        label = _label(
+            client, footprint["id"], key=product["key"], certifier_key=certifier_key, today=today
+        )
+        issued.append((product, label))
+    return issued
 
 
 def _hold_prefix(
@@ -370,6 +431,10 @@ def _write_summary(summary: DemoSummary, note: str) -> None:
         "issuer": summary.issuer,
         "trust_file": summary.trust_file.name,
         "verify": "tanji verify bundles/<label-id>.json --trust trust.json",
+        "verify_inventory": (
+            "tanji verify bundles/<label-id>.json --trust trust.json"
+            " --inventory inventories/<label-id>.json"
+        ),
         "labels": [asdict(label) for label in summary.labels],
     }
     summary.summary_file.write_text(

@@ -86,9 +86,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--factors",
         metavar="FILE",
-        action="append",
+        nargs="+",
+        action="extend",
         default=[],
-        help="a factor dataset version (tanji-factors/1) the inventory uses; repeat for each",
+        help="factor dataset versions (tanji-factors/1) the inventory uses: one or more files",
     )
     return parser
 
@@ -145,6 +146,9 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         if not args.json:
             _print_human(out, source, report, lang=lang, verbose=args.verbose)
         if inventory:
+            codes += _verify_inventory_bundle(
+                out, inventory, verifier, lang=lang, human=not args.json, verbose=args.verbose
+            )
             checked, code = _check_inventory(
                 out, data, inventory, args.factors, lang=lang, human=not args.json
             )
@@ -162,6 +166,33 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if EXIT_INVALID in codes:
         return EXIT_INVALID
     return EXIT_ERROR if EXIT_ERROR in codes else EXIT_VALID
+
+
+def _verify_inventory_bundle(
+    out: TextIO,
+    inventory: str,
+    verifier: Verifier | None,
+    *,
+    lang: Language,
+    human: bool,
+    verbose: bool,
+) -> list[int]:
+    """``--inventory`` given an inventory record's bundle: verify it like any bundle (printed
+    when ``human``); return its exit code, or nothing when the file is not a bundle."""
+    from verifier._internal.inventory import is_bundle
+    from verifier._internal.verifier import verify_offline
+
+    try:
+        with open(inventory, "rb") as f:
+            data = f.read()
+    except OSError:
+        return []  # reported by the inventory check
+    if not is_bundle(data):
+        return []
+    report = verify_offline(data) if verifier is None else verifier.verify(data)
+    if human:
+        _print_human(out, inventory, report, lang=lang, verbose=verbose)
+    return [exit_code(report)]
 
 
 def _check_inventory(

@@ -13,7 +13,9 @@ period, the geography, product ids, notes) from :class:`FootprintDetails`:
 - ``components`` the root inventory's component lines, each checked against its supplier
   attestation (so the label bundle carries each supplier's proof);
 - ``calculation`` the engine, the inventory digest, the factor dataset versions, the exact result
-  and (up to 1,000 root lines) the line values, so anyone can recompute it.
+  and (up to 1,000 root lines) the line values, so anyone can recompute it, and
+  ``inventory_record``, the id of the anchored ``inventory`` record holding the inventory one line
+  per field (docs/PROTOCOL.md section 17.6), stored and queued in the same transaction.
 
 It is stored as any footprint is (anchored record, audit entry) and, in the same transaction, one
 ``footprint_factor`` row per factor used (:func:`registry.factors.crud.record_footprint_factors`).
@@ -45,6 +47,7 @@ from registry.models.footprints import (
 )
 from registry.models.orgs import Organisation
 from registry.plaintext import MultilineText, PlainText
+from registry.records.inventories import new_inventory_id, store_inventory
 from registry.validation import validation_error_details
 from verifier.protocol.accounting import Inventory, Line, parse_unit
 from verifier.protocol.accounting.units import UnitError, same_unit
@@ -205,8 +208,11 @@ def footprint_input(
     *,
     company_name: str,
     attestations: Mapping[str, Attestation],
+    inventory_record: str | None = None,
 ) -> FootprintCreate:
-    """The footprint submission of ``calculation`` (validated as any footprint is)."""
+    """The footprint submission of ``calculation`` (validated as any footprint is);
+    ``inventory_record`` is the id its inventory is stored under (``calculation.inventory_record``).
+    """
     footprint = calculation.footprint
     per_unit = footprint.kg_co2e_per_unit
     biogenic = sum((footprint.by_gas.get(gas, Decimal(0)) for gas in BIOGENIC_GASES), Decimal(0))
@@ -232,6 +238,8 @@ def footprint_input(
         "components": _components(calculation.inventory, attestations),
         "calculation": calculation.record_member(),
     }
+    if inventory_record is not None:
+        data["calculation"]["inventory_record"] = inventory_record
     try:
         return FootprintCreate.model_validate(data, context={COMPUTED_CONTEXT: True})
     except ValidationError as exc:
@@ -263,8 +271,23 @@ def submit_calculation(
     """
     if attestations is None:
         attestations = check_attestations(session, calculation.inventory)
-    item = footprint_input(calculation, details, company_name=org.name, attestations=attestations)
+    inventory_id = new_inventory_id()
+    item = footprint_input(
+        calculation,
+        details,
+        company_name=org.name,
+        attestations=attestations,
+        inventory_record=inventory_id,
+    )
     footprint = footprints_crud.add_footprint(session, org=org, item=item)
     session.flush()  # the provenance rows refer to the footprint row
     record_footprint_factors(session, footprint.id, factor_uses(calculation.inventory))
+    store_inventory(
+        session,
+        record_id=inventory_id,
+        document=dict(calculation.inventory.document),
+        digest=calculation.footprint.inventory_digest,
+        footprint_id=footprint.id,
+        org_id=org.id,
+    )
     return footprint

@@ -60,6 +60,16 @@ def find_duplicate(session: Session, *, org_id: str, digest: str) -> Footprint |
     ).first()
 
 
+def _content(data: dict[str, Any]) -> dict[str, Any]:
+    """What makes two footprints the same: the data without the fresh id its calculation gives
+    its inventory record (``calculation.inventory_record``)."""
+    calculation = data.get("calculation")
+    if not isinstance(calculation, dict) or "inventory_record" not in calculation:
+        return data
+    rest = {k: v for k, v in calculation.items() if k != "inventory_record"}
+    return {**data, "calculation": rest}
+
+
 def add_footprint(session: Session, *, org: Organisation, item: FootprintCreate) -> Footprint:
     """Add a footprint and its ledger row to the session (no commit: the caller's transaction).
 
@@ -70,7 +80,7 @@ def add_footprint(session: Session, *, org: Organisation, item: FootprintCreate)
     if data.get("gtin"):
         check_gtin_owned(session, org_id=org.id, gtin14=data["gtin"])
     check_footprint_components(session, data)
-    digest = content_hash(data)
+    digest = content_hash(_content(data))
     existing = find_duplicate(session, org_id=org.id, digest=digest)
     if existing is not None:
         raise ConflictError(

@@ -178,12 +178,18 @@ class FootprintCalculation(StrictInput):
     kg_co2e_per_unit: str = Field(max_length=64, pattern=r"^-?[0-9]+(\.[0-9]+)?$")
     #: The root lines' kg CO2e by line id; omitted when None.
     line_values: dict[str, str] | None = Field(default=None, max_length=20_000)
+    #: The id of the anchored ``inventory`` record (docs/PROTOCOL.md section 17.6); omitted
+    #: when None.
+    inventory_record: str | None = Field(
+        default=None, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$"
+    )
 
     @model_serializer(mode="wrap")
     def _omit_absent_line_values(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if data.get("line_values") is None:
-            data.pop("line_values", None)
+        for member in ("line_values", "inventory_record"):
+            if data.get(member) is None:
+                data.pop(member, None)
         return data
 
     @field_validator("inventory_digest")

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from registry.records import attestations, audit, factor_datasets, footprints, labels, recognitions
+from registry.records import (
+    attestations,
+    audit,
+    factor_datasets,
+    footprints,
+    inventories,
+    labels,
+    recognitions,
+)
 from registry.records.kind import RecordKinds
 
 RECORD_KINDS: Final = RecordKinds(
@@ -21,5 +29,6 @@ RECORD_KINDS: Final = RecordKinds(
         recognitions.WITHDRAWAL_KIND,
         audit.KIND,
         factor_datasets.KIND,
+        inventories.KIND,
     ]
 )

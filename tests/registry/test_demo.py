@@ -20,17 +20,21 @@ import uvicorn
 import zxingcpp
 from PIL import Image
 
+import registry.demo
 from registry.app import create_app
 from registry.catalogue import CATEGORIES
 from registry.config import Settings, load_settings
 from registry.crud.prefixes import covers
 from registry.demo import DEMO_PRODUCTS_FILE, run_demo
+from registry.demo_computed import EXAMPLE_INVENTORIES
 from registry.i18n import LANGUAGES, NAME_KEYS
 from registry.qr import normalize_gtin
 from tests.nodes import free_port
 from verifier.cli import main as verify_main
 
 pytestmark = pytest.mark.slow
+
+STARTER_FACTORS = Path(registry.demo.__file__).resolve().parent / "data" / "factors"
 
 PLAN_CATEGORIES = {
     "laptop",
@@ -147,6 +151,21 @@ def test_demo_seeds_anchors_and_exports_verifiable_labels(tmp_path: Path) -> Non
         bad = tmp_path / "tampered.json"
         bad.write_text(json.dumps(tampered), "utf-8")
         assert verify_main([str(bad), "--trust", str(out / "trust.json")], out=io.StringIO()) == 1
+        # A computed label recomputes from the inventory written beside its bundle.
+        computed = [label for label in summary.labels if label.computed]
+        assert len(computed) == len(EXAMPLE_INVENTORIES)
+        assert sorted(p.name for p in (out / "inventories").iterdir()) == sorted(
+            f"{label.label_id}.json" for label in computed
+        )
+        first = computed[0]
+        assert first.inventory_file == f"inventories/{first.label_id}.json"
+        report = io.StringIO()
+        args = [str(out / first.bundle_file), "--trust", str(out / "trust.json")]
+        args += ["--inventory", str(out / first.inventory_file)]
+        for dataset in sorted(STARTER_FACTORS.glob("*.json")):
+            args += ["--factors", str(dataset)]
+        assert verify_main(args, out=report) == 0, report.getvalue()
+        assert "MATCH" in report.getvalue()
 
     # Running the demo again on the same data dir reuses its labels instead of failing.
     again = run_demo(settings=settings, out_dir=tmp_path / "out2")

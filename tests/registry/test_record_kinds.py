@@ -154,6 +154,7 @@ def test_the_table_holds_every_kind_the_registry_anchors() -> None:
         "withdrawal",
         "audit",
         "factor_dataset",
+        "inventory",
     ]
     with pytest.raises(ValueError, match="already registered"):
         RECORD_KINDS.register(RecordKind(LABEL, Toy))

@@ -16,6 +16,7 @@ __all__ = [
     "BUNDLE_FORMAT",
     "FACTOR_DATASET",
     "FOOTPRINT",
+    "INVENTORY",
     "LABEL",
     "LEAF_ENCODING",
     "LIMITS",
@@ -49,6 +50,8 @@ AUDIT: Final = "audit"
 WITHDRAWAL: Final = "withdrawal"
 #: A publisher's signed version of an emission-factor dataset (docs/ACCOUNTING.md).
 FACTOR_DATASET: Final = "factor_dataset"
+#: A computed footprint's inventory, one field per line (docs/PROTOCOL.md section 17.6).
+INVENTORY: Final = "inventory"
 #: Every record type the registry anchors today. A verifier checks any type's leaf; only these have
 #: type-specific checks or nesting rules.
 RECORD_TYPES: Final = (
@@ -59,6 +62,7 @@ RECORD_TYPES: Final = (
     WITHDRAWAL,
     AUDIT,
     FACTOR_DATASET,
+    INVENTORY,
 )
 
 #: Each nested list of a bundle holds records of one type (section 6, code 120).

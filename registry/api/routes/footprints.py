@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
+from sqlmodel import select
 
 from registry.api.deps import CurrentOrg, EnterpriseOrg, IdempotencyKey, PageDep, SessionDep
 from registry.api.idempotency import run_idempotent
 from registry.crud import footprints as crud
+from registry.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.models.footprints import (
     BulkFootprints,
     BulkResult,
@@ -17,6 +19,11 @@ from registry.models.footprints import (
     FootprintPublic,
     FootprintsPublic,
 )
+from registry.models.orgs import OrgRole
+from registry.records.bundles import bundle_of, check_hidden, parse_hide
+from registry.records.inventories import InventoryRecord
+from verifier.protocol.accounting.inventory_record import LINE_PREFIX, line_field
+from verifier.protocol.records import INVENTORY
 
 router = APIRouter(prefix="/api/v1/footprints", tags=["footprints"])
 
@@ -98,3 +105,58 @@ def list_footprints(session: SessionDep, org: CurrentOrg, page: PageDep) -> Foot
 def get_footprint(footprint_id: str, session: SessionDep, org: CurrentOrg) -> FootprintPublic:
     """One footprint (an enterprise only its own)."""
     return crud.to_public(session, crud.get_footprint(session, footprint_id=footprint_id, org=org))
+
+
+#: Who may read a footprint's inventory besides the issuing organisation.
+_INVENTORY_READERS = (OrgRole.CERTIFICATION_BODY, OrgRole.ADMIN)
+
+
+@router.get("/{footprint_id}/inventory/bundle")
+def get_inventory_bundle(
+    footprint_id: str,
+    session: SessionDep,
+    org: CurrentOrg,
+    disclose: Annotated[
+        str | None, Query(description="comma-separated line ids to disclose (the rest hidden)")
+    ] = None,
+    hide: Annotated[
+        str | None, Query(description="comma-separated fields to hide, e.g. line:L2")
+    ] = None,
+) -> JSONResponse:
+    """The ``tanji-bundle/1`` of a computed footprint's ``inventory`` record (docs/PROTOCOL.md
+    section 17.6): its issuing organisation, certification bodies and admins only.
+
+    ``disclose=L1,L3`` shows those lines and hides every other (header and line ids stay);
+    ``hide=`` hides the named fields, as on every bundle route.
+    """
+    footprint = crud.get_footprint(session, footprint_id=footprint_id, org=org)
+    if org.role not in _INVENTORY_READERS and footprint.org_id != org.id:
+        raise PermissionDeniedError(
+            "an inventory is shown to its enterprise, certification bodies and admins only",
+            code="forbidden_role",
+        )
+    row = session.exec(
+        select(InventoryRecord).where(InventoryRecord.footprint_id == footprint.id)
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            f"footprint {footprint_id} was not computed by Tanji: it has no inventory",
+            field="footprint_id",
+        )
+    hidden = parse_hide(hide)
+    if disclose is not None:
+        shown = {line_field(i.strip()) for i in disclose.split(",") if i.strip()}
+        lines = {name for name in row.record if name.startswith(LINE_PREFIX)}
+        unknown = sorted(shown - lines)
+        if unknown:
+            raise InvalidInputError(
+                f"the inventory has no line {unknown[0].removeprefix(LINE_PREFIX)}",
+                code="unknown_field",
+                field="query.disclose",
+            )
+        hidden |= lines - shown
+    bundle = bundle_of(session, INVENTORY, row, hide=frozenset(hidden))
+    check_hidden(bundle, frozenset(hidden))
+    return JSONResponse(
+        bundle, headers={"Content-Disposition": f'inline; filename="{row.id}.json"'}
+    )

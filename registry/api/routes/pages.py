@@ -28,8 +28,10 @@ import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from sqlmodel import Session
 
+from registry.accounting.breakdown import PageBreakdown, page_breakdown
 from registry.api.deps import SessionDep, SettingsDep
 from registry.artwork import format_amount, render_label_svg, unit_text
 from registry.catalogue import get_category, unit_name
@@ -49,6 +51,7 @@ from registry.i18n import (
 from registry.labelview import LabelView, load_label_view
 from registry.models.labels import Label
 from registry.qr import qr_png, qr_svg
+from registry.stagechart import StageBar, stage_chart_svg
 from verifier.protocol.reasons import RevocationReason
 
 __all__ = ["PAGE_CACHE_SECONDS", "PageCache", "render_page", "router"]
@@ -319,6 +322,7 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         view = load_label_view(session, label_id, base_url=settings.base_url)
         label = session.get(Label, label_id)
         supply_chain = label_supply_chain(session, label.record) if label is not None else []
+        breakdown = page_breakdown(session, label.footprint_id) if label is not None else None
     if view is None:
         return not_found_page(request, language, label_id)
     category = get_category(view.category)
@@ -346,10 +350,21 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         status=_status(view),
         device_check=_device_check(request, view.label_id),
         supply_chain=supply_chain,
+        breakdown=breakdown,
+        stage_chart=_stage_chart(breakdown, t),
         reason_text=t["reason_1"]
         if reason == RevocationReason.SUPERSEDED
         else t["reason_code"].format(code=reason),
     )
+
+
+def _stage_chart(breakdown: PageBreakdown | None, t: dict[str, str]) -> Markup | None:
+    """The stage breakdown's SVG bar chart in the page's language (escaped markup), or None."""
+    if breakdown is None or not breakdown.stages:
+        return None
+    bars = [StageBar(t["stage_" + stage], value) for stage, value in breakdown.stages]
+    description = "; ".join(f"{bar.name} {bar.value}" for bar in bars)
+    return Markup(stage_chart_svg(bars, title=t["stage_breakdown"], description=description))
 
 
 def _view_or_404(session: SessionDep, settings: SettingsDep, label_id: str) -> LabelView:

@@ -35,7 +35,8 @@ export const RECORD_TYPES = deepFreeze([
   "recognition",
   "withdrawal",
   "audit",
-  "factor_dataset"
+  "factor_dataset",
+  "inventory"
 ]);
 
 export const NESTED_RECORD_TYPES = deepFreeze({
@@ -560,6 +561,16 @@ export const REPORT_MESSAGES = deepFreeze({
     "zh-Hant": "清單摘要 {computed} 與紀錄所載（{expected}）不符：所示清單不是計算所用的清單",
     "en": "the inventory's digest {computed} is not the one the record names ({expected}): this is not the inventory the footprint was computed from"
   },
+  "inventory.inventory_record": {
+    "zh-Hans": "碳足迹记录所指清单为 {expected}，所示证明包为 {given}",
+    "zh-Hant": "碳足跡紀錄所指清單為 {expected}，所示證明包為 {given}",
+    "en": "the footprint names the inventory record {expected}; the bundle shown is {given}"
+  },
+  "inventory.inventory_tampered": {
+    "zh-Hans": "{file}：清单证明包的记录与其叶值不符（某行、盐值或承诺被改动）",
+    "zh-Hant": "{file}：清單證明包的紀錄與其葉值不符（某行、鹽值或承諾被改動）",
+    "en": "{file}: the inventory bundle's record does not give its leaf value (a line, a salt or a commitment was changed)"
+  },
   "inventory.line_mismatch": {
     "zh-Hans": "第一个不一致的行：{line}（{path}），记录为 {expected} kg CO2e，重新计算得 {computed}",
     "zh-Hant": "第一個不一致的行：{line}（{path}），紀錄為 {expected} kg CO2e，重新計算得 {computed}",
@@ -575,6 +586,11 @@ export const REPORT_MESSAGES = deepFreeze({
     "zh-Hant": "紀錄的行值中沒有行 {line}",
     "en": "line {line} is not among the record's line values"
   },
+  "inventory.lines_match": {
+    "zh-Hans": "已核对所披露的 {count} 行（{lines}），与记录的行值一致；{hidden} 行未披露，总量未重新计算",
+    "zh-Hant": "已核對所披露的 {count} 行（{lines}），與紀錄的行值一致；{hidden} 行未披露，總量未重新計算",
+    "en": "the {count} disclosed lines ({lines}) equal the record's line values; {hidden} lines are not disclosed, so the total was not recomputed"
+  },
   "inventory.match": {
     "zh-Hans": "以 {engine} 重新计算得每声明单位 {value} kg CO2e，与记录一致",
     "zh-Hant": "以 {engine} 重新計算得每聲明單位 {value} kg CO2e，與紀錄一致",
@@ -589,6 +605,11 @@ export const REPORT_MESSAGES = deepFreeze({
     "zh-Hans": "{type} 记录不含可比较的碳足迹",
     "zh-Hant": "{type} 紀錄不含可比較的碳足跡",
     "en": "a {type} record holds no footprint to compare with"
+  },
+  "inventory.no_line_values": {
+    "zh-Hans": "记录未载明各行的值，部分披露的清单无法逐行核对",
+    "zh-Hant": "紀錄未載明各行的值，部分披露的清單無法逐行核對",
+    "en": "the record has no line values, so a partly disclosed inventory cannot be checked line by line"
   },
   "inventory.no_value": {
     "zh-Hans": "记录未披露可供比较的每声明单位 kg CO2e",

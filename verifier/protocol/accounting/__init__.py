@@ -18,7 +18,12 @@ Every refusal is an :class:`AccountingError` listing each fault (``code``, ``pat
 """
 
 from verifier.protocol.accounting.calculation import Footprint, LineResult, calculate
-from verifier.protocol.accounting.compare import Comparison, Finding, compare_with_record
+from verifier.protocol.accounting.compare import (
+    Comparison,
+    Finding,
+    compare_disclosed_lines,
+    compare_with_record,
+)
 from verifier.protocol.accounting.decimals import (
     CONTEXT,
     LINE_EXPONENT,
@@ -58,6 +63,12 @@ from verifier.protocol.accounting.inventory import (
     Inventory,
     Line,
     parse_inventory,
+)
+from verifier.protocol.accounting.inventory_record import (
+    disclosed_document,
+    inventory_document,
+    inventory_record,
+    line_field,
 )
 from verifier.protocol.accounting.rules import (
     CategoryRules,
@@ -115,10 +126,15 @@ __all__ = [
     "UnitError",
     "calculate",
     "check_category_rules",
+    "compare_disclosed_lines",
     "compare_with_record",
+    "disclosed_document",
     "divide_rounded",
     "document_digest",
     "fixed",
+    "inventory_document",
+    "inventory_record",
+    "line_field",
     "load_document",
     "parse_category_rules",
     "parse_emission_unit",

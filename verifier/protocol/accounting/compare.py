@@ -18,7 +18,15 @@ from verifier.protocol.accounting.calculation import Footprint
 from verifier.protocol.accounting.decimals import LINE_EXPONENT, fixed, read_decimal
 from verifier.protocol.accounting.formats import ENGINE_VERSION
 
-__all__ = ["ERROR", "MATCH", "MISMATCH", "Comparison", "Finding", "compare_with_record"]
+__all__ = [
+    "ERROR",
+    "MATCH",
+    "MISMATCH",
+    "Comparison",
+    "Finding",
+    "compare_disclosed_lines",
+    "compare_with_record",
+]
 
 MATCH: Final = "MATCH"
 MISMATCH: Final = "MISMATCH"
@@ -176,3 +184,44 @@ def compare_with_record(footprint: Footprint, record: Mapping[str, Any]) -> Comp
         findings += _total(footprint, section, exact)
     status = max((f.status for f in findings), key=_RANK.__getitem__, default=MATCH)
     return Comparison(status, tuple(findings), footprint)
+
+
+def compare_disclosed_lines(
+    footprint: Footprint, record: Mapping[str, Any], hidden: list[str]
+) -> Comparison:
+    """Compare the lines of a partly disclosed inventory (``footprint`` computed from its
+    disclosed lines only) with the record's ``calculation.line_values``, one by one.
+
+    The total and the inventory digest cannot be recomputed without every line: the findings are
+    the first line that differs, or ``lines_match`` naming the lines checked and how many were not
+    shown; a record without line values gives ``no_line_values`` (ERROR).
+    """
+    section = footprint_section(record)
+    findings: list[Finding] = []
+    if section is None:
+        findings.append(Finding("no_footprint", ERROR, {"type": str(record.get("type"))}))
+    else:
+        calculation = section.get("calculation")
+        values = calculation.get("line_values") if isinstance(calculation, Mapping) else None
+        if not isinstance(values, Mapping):
+            findings.append(Finding("no_line_values", ERROR))
+        else:
+            engine = calculation.get("engine") if isinstance(calculation, Mapping) else None
+            if engine != ENGINE_VERSION:
+                findings.append(
+                    Finding("engine", ERROR, {"engine": str(engine), "ours": ENGINE_VERSION})
+                )
+            assert isinstance(calculation, Mapping)
+            findings += _datasets_named(footprint, calculation)
+            findings += _lines(footprint, {k: v for k, v in values.items() if k not in hidden})
+            if not findings:
+                checked = ", ".join(line.id for line in footprint.lines)
+                data = {"lines": checked, "count": len(footprint.lines), "hidden": len(hidden)}
+                findings.append(Finding("lines_match", MATCH, data))
+    status = max((f.status for f in findings), key=_RANK.__getitem__, default=MATCH)
+    return Comparison(status, tuple(findings), footprint)
+
+
+def _datasets_named(footprint: Footprint, calculation: Mapping[str, Any]) -> list[Finding]:
+    """:func:`_datasets` without ``dataset_not_used`` (hidden lines may use the others)."""
+    return [f for f in _datasets(footprint, calculation) if f.key != "dataset_not_used"]
