@@ -9,16 +9,28 @@ Every step is committed before the next one touches the chain, so a crash at any
    proofs (records ``batched``, batch ``sealed``) — commit;
 3. sign: store the raw transaction, its hash and nonce (batch ``sent``) — commit, *then* send;
 4. send the stored raw transaction (idempotent);
-5. wait for the receipt; mark the batch and its records ``anchored`` — commit.
+5. wait for the receipt; mark the records ``anchored`` and the batch ``mined`` — or
+   ``anchored`` (final) when the client requires no confirmations — commit;
+6. later runs settle ``mined`` batches: ``anchored`` once ``confirmations`` blocks are on top of
+   the anchoring block; back to ``sent`` (records ``batched``) when a reorganisation took the
+   transaction off the chain, so that step 4 sends it again.
+
+While waiting for a receipt the batcher looks, every ``client.resend_after`` seconds, whether
+the node dropped the transaction (it is sent again, same nonce, same bytes) or holds it priced
+out by a base-fee spike (it is replaced: same nonce, fees raised by 1/8, within
+``client.max_fee_per_gas``). A nonce taken by a transaction that is not ours, several times in a
+row, means a second sender uses the key: :class:`SignerConflictError`, not endless re-signing.
 
 A root that is already on chain counts as anchored (whoever sent it): the contract refuses a
 second anchor of the same root, so a batch can never be anchored twice. Revocations go the same
-way (``pending`` → ``sent`` → ``anchored``).
+way (``pending`` → ``sent`` → ``anchored``), without holding the loop for confirmations: a
+mined revocation stays ``sent`` until final, looked at again on each run.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,15 +38,20 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from anchoring.client import AnchorClient, SignedTx
+from anchoring.client import AnchorClient, Fees, SignedTx
 from anchoring.errors import (
     BatchError,
+    ChainTimeoutError,
+    FeeCapError,
     LeafAlreadyRevokedError,
     NonceConsumedError,
     RootAlreadyAnchoredError,
+    SignerConflictError,
+    UnderpricedError,
 )
 from anchoring.ledger import (
     BATCH_ANCHORED,
+    BATCH_MINED,
     BATCH_SEALED,
     BATCH_SENT,
     RECORD_ANCHORED,
@@ -49,6 +66,7 @@ from anchoring.ledger import (
     utc_now,
 )
 from anchoring.tree import MerkleTree
+from verifier.protocol.finality import is_final
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +74,10 @@ log = logging.getLogger(__name__)
 #: ``sealed``, ``signed``, ``sent``, ``anchored``, ``revocation_signed``, ``revocation_sent``,
 #: ``revocation_anchored``.
 StepHook = Callable[[str], None]
+
+#: Nonce conflicts in a row (our stored transaction's nonce used by one that is not ours) after
+#: which the batcher stops re-signing and reports a second sender.
+MAX_NONCE_CONFLICTS = 3
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,15 @@ class Batcher:
         self.client = client
         self.max_batch = max_batch
         self._on_step = on_step
+        #: Nonce conflicts met in a row, and in all (for /healthz).
+        self.nonce_conflicts_in_a_row = 0
+        self.nonce_conflicts = 0
+        #: Batches a reorganisation sent back to ``sent``; transactions re-sent or replaced.
+        self.reorganised = 0
+        self.resent = 0
+        self.replaced = 0
+        #: Set while a transaction waits priced out at ``client.max_fee_per_gas``.
+        self.fee_capped = False
 
     def run_once(self) -> BatchOutcome | None:
         """Recover unfinished work, then anchor one batch of pending records and revocations.
@@ -95,7 +126,8 @@ class Batcher:
         Returns the batch anchored by this call (the new one, else the last recovered one), or
         ``None`` when there was nothing to anchor.
         """
-        outcome = self.recover()
+        settled = self.settle_mined()
+        outcome = self.recover() or settled
         new = self._anchor_new_batch()
         self._process_revocations()
         return new or outcome
@@ -106,6 +138,76 @@ class Batcher:
         while (outcome := self.run_once()) is not None:
             outcomes.append(outcome)
         return outcomes
+
+    # -- (6) confirmations and reorganisations --------------------------------------------------
+
+    def settle_mined(self) -> BatchOutcome | None:
+        """Finalise ``mined`` batches deep enough; send back those a reorganisation removed.
+
+        Returns the last batch finalised, if any.
+        """
+        with Session(self.engine) as session:
+            mined = session.exec(
+                select(AnchorBatch.id)
+                .where(AnchorBatch.status == BATCH_MINED)
+                .order_by(col(AnchorBatch.id))
+            ).all()
+        if not mined:
+            return None
+        outcome = None
+        head = self.client.head()
+        for batch_id in mined:
+            with Session(self.engine) as session:
+                batch = _get(session, AnchorBatch, int(batch_id or 0))
+                tx_hash, block_number = str(batch.tx_hash), int(batch.block_number or 0)
+                timestamp = int(batch.block_timestamp or 0)
+            receipt = self.client.receipt(tx_hash)
+            if receipt is None or int(receipt["status"]) != 1:
+                self._return_to_flight(int(batch_id or 0), tx_hash)
+                continue
+            moved = int(receipt["blockNumber"]) != block_number
+            if not moved:  # re-mined at the same height in a block of another time
+                moved = self.client.anchor_receipt(receipt).timestamp != timestamp
+            if moved:
+                log.warning(
+                    "batch %s: transaction %s moved from block %s to %s (reorganisation)",
+                    batch_id,
+                    tx_hash,
+                    block_number,
+                    receipt["blockNumber"],
+                )
+            if head - int(receipt["blockNumber"]) >= self.client.confirmations:
+                outcome = self._mark_anchored(int(batch_id or 0), recovered=True, receipt=receipt)
+            elif moved:
+                self._mark_anchored(int(batch_id or 0), recovered=True, receipt=receipt)
+        return outcome
+
+    def _return_to_flight(self, batch_id: int, tx_hash: str) -> None:
+        """A reorganisation took the batch's transaction off the chain: in flight again."""
+        with Session(self.engine) as session:
+            batch = _get(session, AnchorBatch, batch_id)
+            log.warning(
+                "batch %s: anchoring transaction %s (block %s) is no longer on the chain "
+                "(reorganisation); sending it again",
+                batch_id,
+                tx_hash,
+                batch.block_number,
+            )
+            batch.status = BATCH_SENT
+            batch.block_number = None
+            batch.block_timestamp = None
+            batch.anchored_at = None
+            session.add(batch)
+            session.execute(
+                update(AnchorRecord)
+                .where(col(AnchorRecord.batch_id) == batch_id)
+                .values(status=RECORD_BATCHED)
+            )
+            session.commit()
+        # The reorganisation rolled the signer's nonce back: count from the node again.
+        self.client.forget_nonce()
+        self.reorganised += 1
+        self._step("reorganised")
 
     # -- (1) recovery ---------------------------------------------------------------------------
 
@@ -207,20 +309,155 @@ class Batcher:
         try:
             self.client.send_raw(signed)
             self._step("sent")
-            receipt = self.client.wait_receipt(signed.tx_hash)
+            receipt = self._await_receipt(batch_id, signed, root)
         except RootAlreadyAnchoredError:
             return self._mark_anchored(batch_id, recovered=recovered)
         except NonceConsumedError:
             if self.client.anchor_of(root) is not None:
                 return self._mark_anchored(batch_id, recovered=recovered)
-            log.warning("batch %s: nonce %s was taken; signing again", batch_id, signed.nonce)
-            self.client.forget_nonce()
+            self._nonce_conflict(f"batch {batch_id}", signed)
             return self._sign_and_finish(batch_id, recovered=recovered)
+        except UnderpricedError:
+            self._reprice(batch_id, signed, root)
+            return self._finish_batch(batch_id, recovered=recovered, fresh=True)
+        self.nonce_conflicts_in_a_row = 0
+        if receipt is None:  # anchored by a transaction other than the one we waited for
+            return self._mark_anchored(batch_id, recovered=recovered)
         return self._mark_anchored(batch_id, recovered=recovered, receipt=receipt)
+
+    def _nonce_conflict(self, what: str, signed: SignedTx) -> None:
+        """Our stored transaction's nonce went to a transaction that is not ours."""
+        self.nonce_conflicts += 1
+        self.nonce_conflicts_in_a_row += 1
+        if self.nonce_conflicts_in_a_row >= MAX_NONCE_CONFLICTS:
+            raise SignerConflictError(
+                f"{what}: nonce {signed.nonce} was taken by another transaction, "
+                f"{self.nonce_conflicts_in_a_row} conflicts in a row: another sender is using "
+                f"the anchoring key {self.client.account.address}; stop it (one sender per key)"
+            )
+        log.warning("%s: nonce %s was taken; signing again", what, signed.nonce)
+        self.client.forget_nonce()
+
+    def _await_receipt(self, batch_id: int, signed: SignedTx, root: bytes) -> Any:
+        """The receipt of the batch's transaction (``None``: the root went on chain in another
+        transaction), re-sending a dropped transaction and replacing one priced out."""
+        limit = self.client.receipt_timeout
+        started = time.monotonic()
+        while True:
+            left = limit - (time.monotonic() - started)
+            try:
+                return self.client.wait_receipt(
+                    signed.tx_hash,
+                    timeout=max(0.0, min(self.client.resend_after, left)),
+                    confirmations=0,
+                )
+            except ChainTimeoutError:
+                if time.monotonic() - started >= limit:
+                    raise
+            if self.client.anchor_of(root) is not None:
+                return None
+            signed = self._unstick(batch_id, signed, root)
+
+    def _reprice(self, batch_id: int, signed: SignedTx, root: bytes) -> None:
+        """The node refused the batch's transaction for its fees: store one signed at today's
+        fees (same nonce), or raise :class:`FeeCapError` when the cap keeps it below them."""
+        base_fee = self.client.base_fee()
+        fees = self.client.fees()
+        if base_fee is not None and fees.ceiling < base_fee:
+            self.fee_capped = True
+            raise FeeCapError(
+                f"batch {batch_id}: the base fee is {base_fee} wei per gas, above the cap "
+                f"(max_fee_per_gas {self.client.max_fee_per_gas}); waiting for it to fall"
+            )
+        self._store_replacement(batch_id, root, signed.nonce, None)
+        log.warning("batch %s: %s refused for its fees; signed again", batch_id, signed.tx_hash)
+
+    def _store_replacement(
+        self, batch_id: int, root: bytes, nonce: int, floor: Fees | None
+    ) -> SignedTx:
+        """Sign the batch's anchor again with ``nonce`` (fees at least ``floor``); store it."""
+        with Session(self.engine) as session:
+            batch = _get(session, AnchorBatch, batch_id)
+            replacement = self.client.sign_anchor(
+                root, batch.record_count, _batch_ref(batch_id), nonce=nonce, fee_floor=floor
+            )
+            _store_signed(batch, replacement)
+            session.add(batch)
+            session.commit()
+        return replacement
+
+    def _send_if_priced(self, batch_id: int, signed: SignedTx) -> None:
+        """Send ``signed``; a refusal for its fees (under the cap) leaves it stored, to send
+        again at the next look once the base fee has fallen."""
+        try:
+            self.client.send_raw(signed)
+            self.fee_capped = False
+        except UnderpricedError as exc:
+            self.fee_capped = True
+            log.warning("batch %s: %s; trying again later", batch_id, exc)
+
+    def _unstick(self, batch_id: int, signed: SignedTx, root: bytes) -> SignedTx:
+        """Send a dropped transaction again, or replace one priced out; return the one to await."""
+        pending = self.client.pending(signed.tx_hash)
+        if pending is None:
+            if self.client.receipt(signed.tx_hash) is not None:
+                return signed  # mined meanwhile
+            log.warning(
+                "batch %s: transaction %s was dropped; sending it again", batch_id, signed.tx_hash
+            )
+            self.resent += 1
+            try:
+                self.client.send_raw(signed)
+                self.fee_capped = False
+                return signed
+            except UnderpricedError:  # dropped because priced out: sign it at today's fees
+                return self._replace(batch_id, signed, root, None)
+        base_fee = self.client.base_fee()
+        # Priced out: below the base fee (EIP-1559), or below the node's gas price (legacy).
+        going_rate = base_fee if base_fee is not None else self.client.fees().ceiling
+        if pending.fees.ceiling >= going_rate:
+            return signed  # priced fine: the chain is just busy
+        return self._replace(batch_id, signed, root, pending.fees.bumped())
+
+    def _replace(
+        self, batch_id: int, signed: SignedTx, root: bytes, floor: Fees | None
+    ) -> SignedTx:
+        """Replace ``signed`` (same nonce) at today's fees, at least ``floor``; unless the cap
+        keeps the bid under them: then wait with ``signed`` (``fee_capped``)."""
+        base_fee = self.client.base_fee()
+        fees = self.client.fees(floor)
+        under_floor = floor is not None and (
+            fees.ceiling < floor.ceiling or (fees.tip or 0) < (floor.tip or 0)
+        )
+        if under_floor or (base_fee is not None and fees.ceiling < base_fee):
+            self.fee_capped = True
+            log.warning(
+                "batch %s: transaction %s is priced out (base fee %s) and the cap "
+                "(max_fee_per_gas %s) allows no higher bid; waiting for fees to fall",
+                batch_id,
+                signed.tx_hash,
+                base_fee,
+                self.client.max_fee_per_gas,
+            )
+            return signed
+        replacement = self._store_replacement(batch_id, root, signed.nonce, floor)
+        log.warning(
+            "batch %s: transaction %s priced out (base fee %s); replaced by %s offering %s",
+            batch_id,
+            signed.tx_hash,
+            base_fee,
+            replacement.tx_hash,
+            fees.ceiling,
+        )
+        self.replaced += 1
+        self._send_if_priced(batch_id, replacement)
+        return replacement
 
     def _mark_anchored(
         self, batch_id: int, *, recovered: bool, receipt: Any = None
     ) -> BatchOutcome:
+        """The batch's root is on chain: ``anchored`` if final, else ``mined``; records
+        ``anchored`` (their proofs hold against the chain as it is)."""
         with Session(self.engine) as session:
             batch = _get(session, AnchorBatch, batch_id)
             root = bytes.fromhex(batch.root[2:])
@@ -237,7 +474,10 @@ class Batcher:
                     raise BatchError(f"batch {batch_id}: root {batch.root} is not on chain")
                 block_number, timestamp = info.block_number, info.timestamp
                 tx_hash = self._anchoring_tx(root, block_number) or str(batch.tx_hash)
-            batch.status = BATCH_ANCHORED
+            final = self.client.confirmations == 0 or (
+                self.client.head() - block_number >= self.client.confirmations
+            )
+            batch.status = BATCH_ANCHORED if final else BATCH_MINED
             batch.tx_hash = tx_hash
             batch.block_number = block_number
             batch.block_timestamp = timestamp
@@ -258,8 +498,14 @@ class Batcher:
                 timestamp=timestamp,
                 recovered=recovered,
             )
-        log.info("batch %s anchored in block %s (tx %s)", batch_id, block_number, tx_hash)
-        self._step("anchored")
+        log.info(
+            "batch %s %s in block %s (tx %s)",
+            batch_id,
+            "anchored" if final else "mined, waiting for confirmations,",
+            block_number,
+            tx_hash,
+        )
+        self._step("anchored" if final else "mined")
         return outcome
 
     def _anchoring_tx(self, root: bytes, block_number: int) -> str | None:
@@ -273,9 +519,14 @@ class Batcher:
 
     def _process_revocations(self) -> None:
         with Session(self.engine) as session:
+            # Only leaves of final batches: a reorganisation may still take a mined root away.
             pending = session.exec(
                 select(AnchorRevocation.id)
-                .where(AnchorRevocation.status == REVOCATION_PENDING)
+                .join(AnchorBatch, col(AnchorBatch.root) == col(AnchorRevocation.root))
+                .where(
+                    AnchorRevocation.status == REVOCATION_PENDING,
+                    AnchorBatch.status == BATCH_ANCHORED,
+                )
                 .order_by(col(AnchorRevocation.id))
             ).all()
         for revocation_id in pending:
@@ -303,12 +554,20 @@ class Batcher:
             signed = _stored_signed(revocation)
             root, leaf = _hex_bytes(revocation.root), _hex_bytes(revocation.leaf_hash)
         if not fresh and self.client.leaf_revoked_reason(root, leaf) != 0:
-            self._mark_revoked(revocation_id)
+            # Revoked on chain: by this transaction, final once deep enough (a later run looks
+            # again), or by another one (nothing of ours to wait for).
+            receipt = self.client.receipt(signed.tx_hash)
+            block = None if receipt is None else int(receipt["blockNumber"])
+            if block is None or self._final(block):
+                self._mark_revoked(revocation_id, block_number=block)
             return
         try:
             self.client.send_raw(signed)
             self._step("revocation_sent")
-            receipt = self.client.wait_receipt(signed.tx_hash)
+            # Mined is enough to go on: the loop is not held for the confirmations. The
+            # revocation stays ``sent`` until final (recover() looks again each run, and sends
+            # it again if a reorganisation took it away).
+            receipt = self.client.wait_receipt(signed.tx_hash, confirmations=0)
         except LeafAlreadyRevokedError:
             self._mark_revoked(revocation_id)
             return
@@ -319,7 +578,14 @@ class Batcher:
             self.client.forget_nonce()
             self._sign_revocation(revocation_id)
             return
-        self._mark_revoked(revocation_id, block_number=int(receipt["blockNumber"]))
+        block = int(receipt["blockNumber"])
+        if self._final(block):
+            self._mark_revoked(revocation_id, block_number=block)
+
+    def _final(self, block_number: int) -> bool:
+        """True when ``block_number`` has the client's confirmations on top of it now."""
+        confirmations = self.client.confirmations
+        return confirmations == 0 or is_final(block_number, self.client.head(), confirmations)
 
     def _mark_revoked(self, revocation_id: int, *, block_number: int | None = None) -> None:
         with Session(self.engine) as session:

@@ -23,12 +23,15 @@ def build_bundle(
     disclose: Collection[str] | None = None,
     attestations: Iterable[Mapping[str, Any]] = (),
     recognitions: Iterable[Mapping[str, Any]] = (),
+    finality: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the bundle of ``record`` (master ``salt``) anchored as ``leaf`` (``None``: pending).
 
     With ``disclose`` only those fields (plus ``type`` and ``id``, which the leaf value shows
     anyway) are included, each with its own salt; the others appear only as commitments and the
-    master salt is left out. Raises :class:`BundleError` when the record's leaf value differs
+    master salt is left out. ``finality`` (``{"final", "confirmations", "required"}``) is
+    given while the anchoring block is not final: the bundle then says so. Raises
+    :class:`BundleError` when the record's leaf value differs
     from the one the ledger anchored, or ``disclose`` names a field the record lacks.
     """
     leaf_value = record_leaf_value(record, salt)
@@ -71,6 +74,8 @@ def build_bundle(
             "blockNumber": leaf.block_number,
             "timestamp": leaf.timestamp,
         }
+        if finality is not None:
+            bundle["finality"] = dict(finality)
     bundle["attestations"] = [dict(b) for b in attestations]
     bundle["recognitions"] = [dict(b) for b in recognitions]
     return bundle

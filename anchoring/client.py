@@ -25,7 +25,12 @@ from web3 import Web3
 from web3._utils.http import DEFAULT_HTTP_TIMEOUT
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.exceptions import (
+    BlockNotFound,
+    ContractLogicError,
+    TransactionNotFound,
+    Web3RPCError,
+)
 from web3.providers.rpc.utils import check_if_retry_on_failure
 
 from anchoring.artifacts import load_anchor_artifact
@@ -36,6 +41,7 @@ from anchoring.errors import (
     ChainUnavailableError,
     ContractRevertError,
     NonceConsumedError,
+    UnderpricedError,
 )
 from verifier.redaction import redacted_url
 
@@ -60,6 +66,19 @@ NONCE_USED_PHRASES = (
 GAS_MARGIN_NUM, GAS_MARGIN_DEN = 5, 4
 #: Tip offered on EIP-1559 chains when the node cannot suggest one.
 DEFAULT_PRIORITY_FEE = 1_000_000_000
+#: How nodes refuse a transaction for its fees (geth, Besu, Anvil, Hardhat).
+UNDERPRICED_PHRASES = (
+    "less than block base fee",
+    "underpriced",
+    "lower than the base fee",
+    "gas price too low",
+    "max fee per gas less than",
+)
+#: A replacement transaction (same nonce) must raise both fees by at least 10 % to be accepted
+#: (geth, Besu, Anvil); it raises them by 1/8, the base fee's largest step per block.
+REPLACEMENT_BUMP_NUM, REPLACEMENT_BUMP_DEN = 9, 8
+#: Seconds to wait for a receipt before looking whether the transaction was dropped or is stuck.
+DEFAULT_RESEND_AFTER = 30.0
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
@@ -97,6 +116,48 @@ class LeafStatus:
 
 
 @dataclass(frozen=True)
+class Fees:
+    """A transaction's fee fields: EIP-1559 (``max_fee``, ``tip``) or legacy (``gas_price``)."""
+
+    max_fee: int | None = None
+    tip: int | None = None
+    gas_price: int | None = None
+
+    def fields(self) -> dict[str, int]:
+        """The transaction fields these fees set."""
+        if self.gas_price is not None:
+            return {"gasPrice": self.gas_price}
+        assert self.max_fee is not None and self.tip is not None
+        return {"maxFeePerGas": self.max_fee, "maxPriorityFeePerGas": self.tip}
+
+    @property
+    def ceiling(self) -> int:
+        """The most a unit of gas may cost under these fees."""
+        return int(self.gas_price if self.gas_price is not None else self.max_fee or 0)
+
+    def bumped(self) -> Fees:
+        """Fees a replacement of a transaction with these fees must at least offer."""
+
+        def up(value: int | None) -> int | None:
+            return (
+                None
+                if value is None
+                else -(-value * REPLACEMENT_BUMP_NUM // REPLACEMENT_BUMP_DEN) + 1
+            )
+
+        return Fees(max_fee=up(self.max_fee), tip=up(self.tip), gas_price=up(self.gas_price))
+
+
+@dataclass(frozen=True)
+class PendingTx:
+    """A transaction the node holds but has not mined, and what it offers for gas."""
+
+    tx_hash: str
+    nonce: int
+    fees: Fees
+
+
+@dataclass(frozen=True)
 class SignedTx:
     """A signed transaction ready to be (re)sent: persist it before sending."""
 
@@ -120,14 +181,24 @@ class AnchorClient:
         confirmations: int = 0,
         receipt_timeout: float = 120,
         poll_interval: float = 0.1,
+        max_fee_per_gas: int | None = None,
+        resend_after: float = DEFAULT_RESEND_AFTER,
     ) -> None:
+        """``confirmations``: blocks on top of a transaction's block before it counts as final;
+        ``max_fee_per_gas``: the most (wei) any transaction may offer per gas, whatever the base
+        fee does (``None``: no cap); ``resend_after``: seconds without a receipt after which the
+        batcher looks whether its transaction was dropped or is priced out."""
         if confirmations < 0:
             raise ValueError("confirmations must be >= 0")
+        if max_fee_per_gas is not None and max_fee_per_gas < 1:
+            raise ValueError("max_fee_per_gas must be >= 1 wei")
         self.w3 = w3
         self.account = account
         self.confirmations = confirmations
         self.receipt_timeout = receipt_timeout
         self.poll_interval = poll_interval
+        self.max_fee_per_gas = max_fee_per_gas
+        self.resend_after = resend_after
         artifact = load_anchor_artifact()
         self.contract: Contract = w3.eth.contract(
             address=to_checksum_address(address), abi=artifact.abi
@@ -152,6 +223,8 @@ class AnchorClient:
         confirmations: int = 0,
         receipt_timeout: float = 120,
         poll_interval: float = 0.1,
+        max_fee_per_gas: int | None = None,
+        resend_after: float = DEFAULT_RESEND_AFTER,
     ) -> AnchorClient:
         """Deploy a new registry (``admin`` defaults to the deploying account) and connect to it."""
         artifact = load_anchor_artifact()
@@ -165,6 +238,8 @@ class AnchorClient:
             confirmations=confirmations,
             receipt_timeout=receipt_timeout,
             poll_interval=poll_interval,
+            max_fee_per_gas=max_fee_per_gas,
+            resend_after=resend_after,
         )
         with _chain_errors(w3, "deploying TanjiAnchorRegistry"):
             nonce = int(w3.eth.get_transaction_count(account.address, "pending"))
@@ -179,7 +254,7 @@ class AnchorClient:
                 "deployment gas estimate",
             )
             tx["gas"] = gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN
-            tx.update(_fees(w3))
+            tx.update(sender.fees().fields())
         signed = account.sign_transaction(tx)
         tx_hash = sender.send_raw(SignedTx(bytes(signed.raw_transaction), _hex(signed.hash), nonce))
         receipt = sender.wait_receipt(tx_hash)
@@ -193,6 +268,8 @@ class AnchorClient:
             confirmations=confirmations,
             receipt_timeout=receipt_timeout,
             poll_interval=poll_interval,
+            max_fee_per_gas=max_fee_per_gas,
+            resend_after=resend_after,
         )
 
     # -- identity -----------------------------------------------------------------------------
@@ -246,10 +323,20 @@ class AnchorClient:
     # -- signing --------------------------------------------------------------------------------
 
     def sign_anchor(
-        self, root: bytes, record_count: int, batch_ref: bytes, *, nonce: int | None = None
+        self,
+        root: bytes,
+        record_count: int,
+        batch_ref: bytes,
+        *,
+        nonce: int | None = None,
+        fee_floor: Fees | None = None,
     ) -> SignedTx:
-        """Sign ``anchor(root, recordCount, batchRef)``; reverts found by gas estimation raise."""
-        return self._sign(self.contract.functions.anchor(root, record_count, batch_ref), nonce)
+        """Sign ``anchor(root, recordCount, batchRef)``; reverts found by gas estimation raise.
+
+        ``fee_floor``: the least fees to offer (a replacement's, :meth:`Fees.bumped`).
+        """
+        call = self.contract.functions.anchor(root, record_count, batch_ref)
+        return self._sign(call, nonce, fee_floor)
 
     def sign_revoke_root(self, root: bytes, reason: int, *, nonce: int | None = None) -> SignedTx:
         """Sign ``revokeRoot(root, reason)``."""
@@ -268,7 +355,16 @@ class AnchorClient:
         call = self.contract.functions.revokeLeaf(root, leaf, list(proof), reason)
         return self._sign(call, nonce)
 
-    def _sign(self, call: ContractFunction, nonce: int | None) -> SignedTx:
+    def fees(self, floor: Fees | None = None) -> Fees:
+        """The fees to offer now: EIP-1559 when the chain has a base fee, else a legacy gas
+        price; at least ``floor``; never more than ``max_fee_per_gas`` per gas."""
+        with _chain_errors(self.w3, "fee estimate"):
+            fees = _fees(self.w3)
+        return _capped(_at_least(fees, floor), self.max_fee_per_gas)
+
+    def _sign(
+        self, call: ContractFunction, nonce: int | None, fee_floor: Fees | None = None
+    ) -> SignedTx:
         sender = self.account.address
         with self._nonce_lock, _chain_errors(self.w3, f"signing {call.fn_name}"):
             if nonce is None:
@@ -285,7 +381,7 @@ class AnchorClient:
                 "nonce": nonce,
                 "gas": gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN,
                 "chainId": self.chain_id,
-                **_fees(self.w3),
+                **self.fees(fee_floor).fields(),
             }
             tx: Any = call.build_transaction(params)
             signed = self.account.sign_transaction(tx)
@@ -320,6 +416,12 @@ class AnchorClient:
                     tx_hash=signed.tx_hash,
                     nonce=signed.nonce,
                 ) from exc
+            if any(phrase in message for phrase in UNDERPRICED_PHRASES):
+                raise UnderpricedError(
+                    f"node refused transaction {signed.tx_hash} for its fees: {exc}",
+                    tx_hash=signed.tx_hash,
+                    nonce=signed.nonce,
+                ) from exc
             if "revert" in message and self._receipt_or_none(signed.tx_hash) is not None:
                 # Hardhat (automine) mines a failing transaction and reports the revert as a
                 # send error; wait_receipt() replays it and decodes the custom error.
@@ -330,12 +432,16 @@ class AnchorClient:
             raise self._decode_revert(exc, tx_hash=signed.tx_hash) from exc
         return signed.tx_hash
 
-    def wait_receipt(self, tx_hash: str, *, timeout: float | None = None) -> Any:
-        """Wait until ``tx_hash`` is mined and ``confirmations`` blocks deep; return its receipt.
+    def wait_receipt(
+        self, tx_hash: str, *, timeout: float | None = None, confirmations: int | None = None
+    ) -> Any:
+        """Wait until ``tx_hash`` is mined and ``confirmations`` blocks deep (default: the
+        client's); return its receipt.
 
         A reverted transaction is replayed as a call at its block to decode the custom error,
         raised as a :class:`ContractRevertError`.
         """
+        depth = self.confirmations if confirmations is None else confirmations
         limit = self.receipt_timeout if timeout is None else timeout
         started = time.monotonic()
         receipt = self._receipt_or_none(tx_hash)
@@ -352,30 +458,68 @@ class AnchorClient:
             receipt = self._receipt_or_none(tx_hash)
         if int(receipt["status"]) != 1:
             raise self._replay_revert(tx_hash, receipt)
-        target = int(receipt["blockNumber"]) + self.confirmations
-        while self.confirmations:
+        target = int(receipt["blockNumber"]) + depth
+        while depth:
             with _chain_errors(self.w3, f"confirmations of {tx_hash}"):
                 head = int(self.w3.eth.block_number)
             if head >= target:
                 # A reorg may have dropped the transaction while we waited.
                 receipt = self._receipt_or_none(tx_hash)
-                if receipt is not None and int(receipt["blockNumber"]) + self.confirmations <= head:
+                if receipt is not None and int(receipt["blockNumber"]) + depth <= head:
                     break
                 if receipt is None:
                     left = max(0.0, limit - (time.monotonic() - started))
-                    return self.wait_receipt(tx_hash, timeout=left)
-                target = int(receipt["blockNumber"]) + self.confirmations
+                    return self.wait_receipt(tx_hash, timeout=left, confirmations=depth)
+                target = int(receipt["blockNumber"]) + depth
             waited = time.monotonic() - started
             if waited >= limit:
                 raise ChainTimeoutError(
                     f"transaction {tx_hash} mined in block {receipt['blockNumber']} but waiting "
-                    f"for {self.confirmations} confirmations timed out after {waited:.1f}s "
+                    f"for {depth} confirmations timed out after {waited:.1f}s "
                     f"(head {head}, need {target})",
                     tx_hash=tx_hash,
                     waited=waited,
                 )
             time.sleep(self.poll_interval)
         return receipt
+
+    def receipt(self, tx_hash: str) -> Any:
+        """The receipt of ``tx_hash`` on the node's canonical chain now, or ``None``."""
+        return self._receipt_or_none(tx_hash)
+
+    def head(self) -> int:
+        """The node's latest block number."""
+        with _chain_errors(self.w3, "head block"):
+            return int(self.w3.eth.block_number)
+
+    def pending(self, tx_hash: str) -> PendingTx | None:
+        """The transaction if the node holds it unmined; ``None`` when it does not know it
+        (dropped from its pool, or never received) or has mined it."""
+        try:
+            with _chain_errors(self.w3, f"transaction {tx_hash}"):
+                tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return None
+        if tx.get("blockNumber") is not None:
+            return None
+        if tx.get("maxFeePerGas") is not None:
+            fees = Fees(max_fee=int(tx["maxFeePerGas"]), tip=int(tx["maxPriorityFeePerGas"]))
+        else:
+            fees = Fees(gas_price=int(tx["gasPrice"]))
+        return PendingTx(tx_hash=tx_hash, nonce=int(tx["nonce"]), fees=fees)
+
+    def base_fee(self) -> int | None:
+        """The base fee a transaction sent now must meet: the larger of the latest block's and
+        the pending block's (``None`` on a chain without EIP-1559)."""
+        with _chain_errors(self.w3, "latest block"):
+            value = self.w3.eth.get_block("latest").get("baseFeePerGas")
+            if value is None:
+                return None
+            try:
+                pending = self.w3.eth.get_block("pending").get("baseFeePerGas")
+            except (Web3RPCError, ValueError, BlockNotFound):
+                pending = None
+        return max(int(value), int(pending or 0))
 
     def _receipt_or_none(self, tx_hash: str) -> Any:
         try:
@@ -497,18 +641,49 @@ def _revert_data(exc: BaseException) -> bytes | None:
     return None
 
 
-def _fees(w3: Web3) -> dict[str, int]:
-    """EIP-1559 fees when the latest block has a base fee, a legacy gas price otherwise."""
+def _fees(w3: Web3) -> Fees:
+    """EIP-1559 fees when the latest block has a base fee, a legacy gas price otherwise.
+
+    The base fee is the larger of the latest block's and the pending block's (the next block's,
+    where the node tells it): a spike already decided must not price the transaction out.
+    """
     latest = w3.eth.get_block("latest")
     base_fee = latest.get("baseFeePerGas")
     if base_fee is None:
-        return {"gasPrice": int(w3.eth.gas_price)}
+        return Fees(gas_price=int(w3.eth.gas_price))
+    try:
+        pending = w3.eth.get_block("pending").get("baseFeePerGas")
+    except (Web3RPCError, ValueError, BlockNotFound):
+        pending = None
+    next_base_fee = max(int(base_fee), int(pending or 0))
     try:
         tip = int(w3.eth.max_priority_fee)
     except (Web3RPCError, ValueError, NotImplementedError):
         tip = DEFAULT_PRIORITY_FEE
     # Twice the base fee survives several full blocks of base-fee growth (12.5% each).
-    return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+    return Fees(max_fee=2 * next_base_fee + tip, tip=tip)
+
+
+def _at_least(fees: Fees, floor: Fees | None) -> Fees:
+    """``fees`` raised to ``floor`` field by field (a replacement must outbid its original)."""
+    if floor is None:
+        return fees
+    if fees.gas_price is not None:
+        return Fees(gas_price=max(fees.gas_price, floor.gas_price or floor.max_fee or 0))
+    assert fees.max_fee is not None and fees.tip is not None
+    tip = max(fees.tip, floor.tip or 0)
+    return Fees(max_fee=max(fees.max_fee, floor.max_fee or floor.gas_price or 0, tip), tip=tip)
+
+
+def _capped(fees: Fees, cap: int | None) -> Fees:
+    """``fees`` held to ``cap`` wei per gas (the tip never above the max fee)."""
+    if cap is None:
+        return fees
+    if fees.gas_price is not None:
+        return Fees(gas_price=min(fees.gas_price, cap))
+    assert fees.max_fee is not None and fees.tip is not None
+    max_fee = min(fees.max_fee, cap)
+    return Fees(max_fee=max_fee, tip=min(fees.tip, max_fee))
 
 
 def _hex(value: Any) -> str:

@@ -101,10 +101,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from anchoring.chaindb import SqliteChainDB
 from anchoring.errors import AnchoringError, ChainLockedError
-
-#: Chain id of every embedded chain (not a public network's id; checked against chainlist ids
-#: in use at the time of writing). Transactions signed for it replay on no other chain.
-EMBEDDED_CHAIN_ID: Final = 20240
+from anchoring.finality import EMBEDDED_CHAIN_ID as EMBEDDED_CHAIN_ID
 
 #: Genesis balance of each funded address: one million ether (eth-tester's default).
 GENESIS_BALANCE_WEI: Final = 10**24

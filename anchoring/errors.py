@@ -50,6 +50,35 @@ class NonceConsumedError(AnchoringError):
         self.nonce = nonce
 
 
+class UnderpricedError(AnchoringError):
+    """The node refused a transaction for its fees: below the base fee, or a replacement that
+    does not outbid the transaction it replaces."""
+
+    code = "underpriced"
+
+    def __init__(self, message: str, *, tx_hash: str, nonce: int) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash
+        self.nonce = nonce
+
+
+class FeeCapError(AnchoringError):
+    """The fees the chain asks now are above the configured cap (``max_fee_per_gas``): the
+    transaction waits for them to fall."""
+
+    code = "fee_cap_reached"
+
+
+class SignerConflictError(AnchoringError):
+    """Another sender uses the anchoring key: our transactions keep losing their nonces.
+
+    A second process (or machine) signing with the same key is a mistake in operations; the
+    batcher stops re-signing after a few such conflicts in a row and reports this instead.
+    """
+
+    code = "signer_conflict"
+
+
 class SignerError(AnchoringError):
     """The signing key cannot be loaded (missing, malformed, wrong keystore password).
 

@@ -7,7 +7,10 @@ record and its ledger row in one transaction: every function here takes the call
 Lifecycles (each step committed before the next one starts, see :mod:`anchoring.batcher`):
 
 * record:      ``pending`` → ``batched`` (leaf index and proof stored) → ``anchored``
-* batch:       ``sealed`` (root fixed) → ``sent`` (raw tx stored) → ``anchored``
+* batch:       ``sealed`` (root fixed) → ``sent`` (raw tx stored) → ``mined`` (in a block, fewer
+  than the required confirmations on top) → ``anchored`` (final). A reorganisation that takes
+  a ``mined`` batch's transaction off the chain puts it back to ``sent`` and its records to
+  ``batched``; its stored transaction is sent again.
 * revocation:  ``pending`` → ``sent`` → ``anchored``
 """
 
@@ -32,6 +35,7 @@ RECORD_BATCHED: Final = "batched"
 RECORD_ANCHORED: Final = "anchored"
 BATCH_SEALED: Final = "sealed"
 BATCH_SENT: Final = "sent"
+BATCH_MINED: Final = "mined"
 BATCH_ANCHORED: Final = "anchored"
 REVOCATION_PENDING: Final = "pending"
 REVOCATION_SENT: Final = "sent"
@@ -140,6 +144,9 @@ class AnchoredLeaf:
     tx_hash: str
     block_number: int
     timestamp: int
+    #: False while the block has fewer confirmations on top than the registry requires: a
+    #: reorganisation may still take it off the chain (serve it only after a canonical check).
+    final: bool = True
 
 
 def leaf_hash_hex(leaf_value: list[str]) -> str:
@@ -228,7 +235,7 @@ def anchored_leaf(session: Session, *, record_type: str, record_id: str) -> Anch
     if row is None or row.status != RECORD_ANCHORED or row.batch_id is None:
         return None
     batch = session.get(AnchorBatch, row.batch_id)
-    if batch is None or batch.status != BATCH_ANCHORED:
+    if batch is None or batch.status not in (BATCH_ANCHORED, BATCH_MINED):
         return None
     return AnchoredLeaf(
         record_type=row.record_type,
@@ -242,6 +249,7 @@ def anchored_leaf(session: Session, *, record_type: str, record_id: str) -> Anch
         tx_hash=str(batch.tx_hash),
         block_number=int(batch.block_number or 0),
         timestamp=int(batch.block_timestamp or 0),
+        final=batch.status == BATCH_ANCHORED,
     )
 
 

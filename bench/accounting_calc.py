@@ -42,14 +42,23 @@ from verifier.cli import main as verify_main  # noqa: E402
 from verifier.protocol.accounting import (  # noqa: E402
     ENGINE_VERSION,
     calculate,
+    document_digest,
     parse_factor_dataset,
     parse_inventory,
     parse_unit,
 )
+from verifier.protocol.factor_dataset import (  # noqa: E402
+    DOCUMENT_MEMBER,
+    FACTOR_DATASET,
+    factor_dataset_record,
+)
+from verifier.protocol.hashing import keccak  # noqa: E402
 from verifier.protocol.leaf import record_leaf_value  # noqa: E402
 from verifier.protocol.merkle import leaf_hash  # noqa: E402
 from verifier.protocol.records import BUNDLE_FORMAT, LEAF_ENCODING  # noqa: E402
 
+#: The bench publisher's signing key.
+PUBLISHER_KEY = "0x" + keccak(b"tanji/bench/publisher").hex()
 # (factor unit, line units): lines in the factor's unit and in others that convert to it.
 KINDS = [
     ("kg CO2e / kWh", ["kWh", "MJ", "MWh"], "energy", "production"),
@@ -105,9 +114,27 @@ def make_bundle(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def version_bundle(dataset: dict[str, Any]) -> dict[str, Any]:
+    """The dataset version's own bundle, signed by the bench publisher, with its ``document``
+    (docs/PROTOCOL.md section 17.7): what ``--inventory`` proves a version with."""
+    from eth_account import Account
+
+    message = {"dataset": dataset["dataset"], "version": dataset["version"]}
+    message["digest"] = document_digest(dataset)
+    typed = FACTOR_DATASET.typed_data(message, chain_id=31337, contract="0x" + "11" * 20)
+    signed = Account.sign_typed_data(PUBLISHER_KEY, full_message=typed)
+    return make_bundle(factor_dataset_record(typed, bytes(signed.signature))) | {
+        DOCUMENT_MEMBER: dataset
+    }
+
+
 def verify_files(directory: Path, lines: int) -> list[str]:
-    """Write a 1,000-line inventory, its dataset and a matching footprint bundle; the argv."""
+    """Write a 1,000-line inventory, its dataset version's bundle and a matching footprint
+    bundle; the argv."""
+    from eth_account import Account
+
     dataset = make_dataset(KINDS, value=lambda i: f"{0.1 + i * 0.0137:.4f}", gsd=lambda i: "1.1")
+    dataset["publisher"]["address"] = Account.from_key(PUBLISHER_KEY).address
     inventory = make_inventory(lines, dataset, KINDS)
     result = calculate(parse_inventory(inventory), [parse_factor_dataset(dataset)]).to_dict()
     record = {
@@ -122,7 +149,11 @@ def verify_files(directory: Path, lines: int) -> list[str]:
             "line_values": {x["id"]: x["kg_co2e"] for x in result["lines"]},
         },
     }
-    paths = {"bundle": make_bundle(record), "inventory": inventory, "factors": dataset}
+    paths = {
+        "bundle": make_bundle(record),
+        "inventory": inventory,
+        "factors": version_bundle(dataset),
+    }
     for name, doc in paths.items():
         (directory / f"{name}.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
     return [

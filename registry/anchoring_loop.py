@@ -10,6 +10,11 @@ After a failed cycle (the node down, the database locked) the loop waits, doubli
 :data:`MAX_ERROR_BACKOFF_SECONDS`; :meth:`AnchoringLoop.retry_now` ends the wait early (the chain
 monitor calls it when the node answers again). New records do not: during an outage every write
 would otherwise start a cycle that is bound to fail.
+
+Of the processes on one database only the holder of the anchoring lease
+(:mod:`registry.anchoring_lease`: a PostgreSQL advisory lock, or a lock file next to a SQLite
+database) runs cycles; the others stand by, trying to take the lease every poll, and take over
+when its holder stops or dies.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from anchoring.ledger import (
     AnchorRecord,
     AnchorRevocation,
 )
+from registry.anchoring_lease import AnchoringLease, lease_for
 from registry.chain import chain_error_code
 from registry.records import sweep_revocations
 
@@ -88,10 +94,16 @@ class AnchoringLoop:
         poll_interval: float = 0.5,
         redact: Callable[[str], str] | None = None,
         on_anchored: Callable[[BatchOutcome], None] | None = None,
+        lease: AnchoringLease | None = None,
     ) -> None:
         """``redact`` takes secrets (the node URL's key) out of error text before it is kept;
-        ``on_anchored`` hears of each batch anchored (the chain monitor notes its block)."""
+        ``on_anchored`` hears of each batch anchored (the chain monitor notes its block);
+        ``lease`` (default: :func:`~registry.anchoring_lease.lease_for` the engine) decides
+        which process anchors."""
         self.engine = engine
+        self.lease = lease if lease is not None else lease_for(engine)
+        #: True while this process holds the lease (it anchors); False while it stands by.
+        self.leader = False
         self.batcher = Batcher(engine, client, max_batch=max_batch)
         self.max_batch = max_batch
         self.max_wait_seconds = max_wait_seconds
@@ -201,6 +213,11 @@ class AnchoringLoop:
         try:
             self._work()
         finally:
+            self.leader = False
+            try:
+                self.lease.release()
+            except Exception:
+                log.exception("releasing the anchoring lease failed")
             with self._finish_lock:
                 self._finished = True
                 releases, self._on_finish = self._on_finish, []
@@ -213,6 +230,10 @@ class AnchoringLoop:
     def _work(self) -> None:
         backoff = ERROR_BACKOFF_SECONDS
         while not self._stop.is_set():
+            self.leader = self.lease.hold()
+            if not self.leader:  # another process anchors: stand by, try again next poll
+                self._stop.wait(self.poll_interval)
+                continue
             try:
                 ran = self.run_cycle()
                 self.last_error = self.last_error_code = None

@@ -18,12 +18,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from registry import finality
 from registry.anchoring_loop import AnchoringLoop
+from registry.api.admission import Admission
+from registry.api.docs import install_docs
 from registry.api.errors import install_error_handlers
 from registry.api.headers import install_security_headers
 from registry.api.limits import BodyLimits, RequestLimits
@@ -36,11 +40,13 @@ from registry.api.routes import (
     audit,
     batches,
     calculations,
+    categories,
     disclosure,
     factors,
     footprint_calculation,
     footprints,
     health,
+    home,
     labels,
     orgs,
     pact,
@@ -50,6 +56,7 @@ from registry.api.routes import (
     resolver,
     rpc,
     suppliers,
+    well_known,
 )
 from registry.chain import (
     TRANSIENT_SETUP_CODES,
@@ -62,6 +69,8 @@ from registry.config import Settings, load_settings
 from registry.database_probe import DatabaseProbe
 from registry.db import make_engine, migrate
 from registry.errors import ChainSetupError
+from registry.pact import routes as pact_routes
+from registry.pact.events import DeliveryLoop
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +92,9 @@ def _lifespan(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Every admitted request can hold a thread and its dependencies' clean-up another.
+        threads = anyio.to_thread.current_default_thread_limiter()
+        threads.total_tokens = max(threads.total_tokens, 2 * settings.max_concurrent_requests)
         await run_in_threadpool(migrate, engine)
         if settings.anchoring:
             try:
@@ -96,13 +108,17 @@ def _lifespan(
                 start_anchoring(chain)
                 await run_in_threadpool(monitor.probe, chain)
         monitor.start()
+        pact_delivery = DeliveryLoop(engine, settings)  # outgoing PACT events, retried
+        pact_delivery.start()
         try:
             yield
         finally:
+            await run_in_threadpool(pact_delivery.stop)
             # First: no chain is opened (and no loop started) behind this shut-down's back.
             await run_in_threadpool(monitor.stop)
             loop, chain = app.state.loop, app.state.chain
             app.state.loop = app.state.chain = None
+            finality.install(None)
             if loop is not None:
                 await run_in_threadpool(loop.stop, shutdown_wait_seconds)
             # A cycle that outlived the wait still uses the chain (mid-transaction, perhaps):
@@ -139,6 +155,7 @@ def create_app(
         )
         app.state.loop = loop
         app.state.chain = chain
+        finality.install(chain)  # mined, not yet final, proofs are checked against it
         loop.start()
         log.info("anchoring on chain %d, contract %s", chain.chain_id, chain.address)
 
@@ -159,6 +176,9 @@ def create_app(
         title="Tanji registry",
         summary="Blockchain-anchored product carbon footprints and carbon labels",
         version="0.1.0",
+        # /docs is Swagger UI from a Python package (registry.api.docs), not from a CDN.
+        docs_url=None,
+        redoc_url=None,
         lifespan=_lifespan(settings, engine, monitor, start_anchoring, shutdown_wait_seconds),
     )
     app.state.settings = settings
@@ -183,8 +203,16 @@ def create_app(
         ),
     )
     app.add_middleware(RefuseNul)
+    # Outside the body limits and routes: a full worker refuses before reading anything.
+    app.add_middleware(
+        Admission,
+        limit=settings.max_concurrent_requests,
+        queue=settings.max_queued_requests,
+        wait_seconds=settings.queue_wait_seconds,
+    )
     install_security_headers(app, settings)  # outermost: refusals carry the headers too
     install_openapi(app)
+    install_docs(app)
     # Before `pages`: the GS1 Digital Link paths are answered here (redirect or linkset).
     app.include_router(resolver.router)
     for module in (
@@ -204,6 +232,10 @@ def create_app(
         app.include_router(module.router)
     for module in (recognitions, pact, audit, factors, calculations, footprint_calculation):
         app.include_router(module.router)
+    app.include_router(pact_routes.router)  # PACT v3.0: /auth/token, /3/..., /.well-known/...
+    app.include_router(well_known.router)
+    app.include_router(categories.router)
+    app.include_router(home.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -47,6 +47,8 @@ class LabelArtwork:
     certifier_name: str
     #: The language printed first; its companion (registry.i18n.COMPANION) is printed second.
     language: Language = DEFAULT_LANGUAGE
+    #: ``active``, or ``revoked`` / ``superseded``: then a band across the artwork says so.
+    status: str = "active"
 
 
 def format_amount(value: float) -> str:
@@ -173,6 +175,36 @@ def render_label_svg(label: LabelArtwork) -> str:
             fill="#555",
             text_anchor="middle",
         ),
+        *_ended_band(label.status, t, o),
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
+
+
+#: The artwork's band text for a label that no longer holds, by status (message keys).
+ENDED_BANDS = {"revoked": "artwork_revoked", "superseded": "artwork_superseded"}
+
+
+def _ended_band(status: str, t: dict[str, str], o: dict[str, str]) -> list[str]:
+    """A diagonal band across the whole artwork (QR code included) for a revoked or superseded
+    label: "已撤销 REVOKED" or "已被取代 SUPERSEDED" in the artwork's language and its companion."""
+    key = ENDED_BANDS.get(status)
+    if key is None:
+        return []
+    text = f"{t[key]} {o[key]}"
+    return [
+        f'<g id="ended-band" data-status="{status}" '
+        f'transform="rotate(-24 {WIDTH / 2} {HEIGHT / 2})">',
+        f'<rect x="-120" y="{HEIGHT / 2 - 42}" width="{WIDTH + 240}" height="84" '
+        'fill="#b3261e" fill-opacity="0.88"/>',
+        _text(
+            WIDTH / 2,
+            HEIGHT / 2 + 15,
+            text,
+            size=44,
+            weight="bold",
+            fill="#fff",
+            text_anchor="middle",
+        ),
+        "</g>",
+    ]

@@ -8,6 +8,11 @@ photovoltaics and food (hotpot seasoning).
 
 Each category names the declared units a footprint may use (ISO 14067 "declared unit"); the first
 is the usual one and the one grade thresholds are expressed in.
+
+A product outside the catalogue (a PACT footprint of a car door) is stored under the general
+category, :data:`GENERAL_CATEGORY` (code ``general``): it is not in :data:`CATEGORIES`, has no
+accounting rules and no grade thresholds, so calculations, grades and labels refuse it
+(:func:`require_catalogue_category`, code ``catalogue_category_required``).
 """
 
 from __future__ import annotations
@@ -24,15 +29,22 @@ from registry.i18n import LANGUAGES, Language, as_language, localized
 __all__ = [
     "CATALOGUE_FILE",
     "CATEGORIES",
+    "FOOTPRINT_CATEGORIES",
+    "GENERAL",
+    "GENERAL_CATEGORY",
     "UNITS",
+    "CatalogueCategoryRequiredError",
     "Category",
     "UnknownCategoryError",
     "get_category",
+    "require_catalogue_category",
     "unit_name",
 ]
 
 #: The catalogue as data: categories, declared units and their names in every language.
 CATALOGUE_FILE: Final = Path(__file__).resolve().parent / "data" / "categories.json"
+#: The code of the general category (products outside the catalogue).
+GENERAL: Final = "general"
 
 
 class UnknownCategoryError(InvalidInputError, ValueError):
@@ -77,11 +89,14 @@ def _texts(entry: Mapping[str, str], where: str) -> dict[Language, str]:
     return {lang: entry[lang] for lang in LANGUAGES}
 
 
-def _load() -> tuple[dict[str, dict[Language, str]], dict[str, Category]]:
+def _load() -> tuple[dict[str, dict[Language, str]], dict[str, Category], Category]:
     data: dict[str, Any] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
     units = {unit: _texts(names, f"unit {unit}") for unit, names in data["units"].items()}
     categories: dict[str, Category] = {}
-    for entry in data["categories"]:
+    general = data["general"]
+    if general["code"] != GENERAL:
+        raise ValueError(f"{CATALOGUE_FILE.name}: the general category's code is {GENERAL!r}")
+    for entry in [*data["categories"], general]:
         code = entry["code"]
         declared = tuple(entry["declared_units"])
         categories[code] = Category(
@@ -93,14 +108,43 @@ def _load() -> tuple[dict[str, dict[Language, str]], dict[str, Category]]:
             if "piece" in entry
             else units["unit"],
         )
-    return units, categories
+    return units, categories, categories.pop(GENERAL)
 
 
 #: Declared units: symbol -> its name by language. "unit" means one piece of the product.
 UNITS: dict[str, dict[Language, str]]
-#: The catalogue's categories by code, in the catalogue's order.
+#: The catalogue's categories by code, in the catalogue's order (the general one is not among
+#: them).
 CATEGORIES: dict[str, Category]
-UNITS, CATEGORIES = _load()
+#: The general category: products outside the catalogue; stored, never graded or labelled.
+GENERAL_CATEGORY: Category
+UNITS, CATEGORIES, GENERAL_CATEGORY = _load()
+#: What a footprint may be stored under: the catalogue's categories and the general one.
+FOOTPRINT_CATEGORIES: Final[dict[str, Category]] = {**CATEGORIES, GENERAL: GENERAL_CATEGORY}
+
+
+class CatalogueCategoryRequiredError(InvalidInputError, ValueError):
+    """A footprint of the general category where a catalogue category is needed (a label, a
+    grade, a calculation): code ``catalogue_category_required``, field ``category``."""
+
+    code = "catalogue_category_required"
+
+    def __init__(self, category: str, purpose: str) -> None:
+        self.category = category
+        self.purpose = purpose
+        super().__init__(
+            f"products outside the key-product catalogue are stored under the {category!r} "
+            f"category; {purpose} needs a catalogue category ({', '.join(CATEGORIES)})",
+            field="category",
+        )
+
+
+def require_catalogue_category(code: str, purpose: str) -> Category:
+    """The catalogue category ``code``; :class:`CatalogueCategoryRequiredError` for the general
+    one (``purpose`` says what needs it: "a label"), :class:`UnknownCategoryError` for others."""
+    if code == GENERAL:
+        raise CatalogueCategoryRequiredError(code, purpose)
+    return get_category(code)
 
 
 def unit_name(unit: str, lang: str, category: Category | None = None) -> str:

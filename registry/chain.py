@@ -34,6 +34,7 @@ from eth_utils import is_hex_address, to_checksum_address
 from requests import ConnectionError as RequestsConnectionError
 from requests import Timeout as RequestsTimeout
 from web3 import Web3
+from web3.exceptions import BlockNotFound, TransactionNotFound
 from web3.providers.rpc import HTTPProvider
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 
@@ -126,12 +127,44 @@ class ChainHandle:
             )
         return int(self._probe_w3.eth.block_number)
 
+    def receipt_block(self, tx_hash: str) -> tuple[int, int] | None:
+        """The number and timestamp of the block holding ``tx_hash`` on the node's chain now
+        (``None``: not there), asked like :meth:`probe` (bounded, not retried): for request
+        threads. The timestamp is the receipt's own block's (by hash), so a transaction mined
+        again at the same height after a reorganisation, in a block of another time, shows."""
+        w3 = self.w3
+        if self.rpc_url is None:
+            receipt = self.client.receipt(tx_hash)
+        else:
+            self.probe()  # makes the bounded provider
+            assert self._probe_w3 is not None
+            w3 = self._probe_w3
+            try:
+                receipt = w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                receipt = None
+        if receipt is None:
+            return None
+        try:
+            block = w3.eth.get_block(receipt["blockHash"])
+        except BlockNotFound:  # reorganised away between the two questions
+            return None
+        return int(block["number"]), int(block["timestamp"])
+
     def trust_document(self, *, rpc_url: str, name: str) -> dict[str, Any]:
-        """A ``tanji-trust/1`` file trusting this deployment (for ``tanji verify --trust``)."""
+        """A ``tanji-trust/1`` file trusting this deployment (for ``tanji verify --trust``); it
+        asks for the confirmations this deployment waits for, where it waits for any."""
+        chain: dict[str, Any] = {
+            "chainId": self.chain_id,
+            "rpcUrl": rpc_url,
+            "contracts": [self.address],
+        }
+        if self.client.confirmations:
+            chain["confirmations"] = self.client.confirmations
         return {
             "format": TRUST_FORMAT,
             "name": name,
-            "chains": [{"chainId": self.chain_id, "rpcUrl": rpc_url, "contracts": [self.address]}],
+            "chains": [chain],
             "issuers": [{"address": str(self.account.address), "name": name}],
         }
 
@@ -217,9 +250,19 @@ def chain_error_code(exc: BaseException) -> str:
     return "chain_error"
 
 
+def client_options(settings: Settings, chain_id: int) -> dict[str, Any]:
+    """The :class:`AnchorClient` options ``settings`` give on ``chain_id``: confirmations (by
+    chain unless set), the fee cap, when to look at a transaction without a receipt."""
+    return {
+        "confirmations": settings.confirmations_for(chain_id),
+        "max_fee_per_gas": settings.max_fee_per_gas,
+        "resend_after": settings.resend_after_seconds,
+    }
+
+
 def deploy_contract(settings: Settings, w3: Web3, account: LocalAccount) -> AnchorClient:
     """Deploy a new anchor contract and remember it in the data dir."""
-    client = AnchorClient.deploy(w3, account, confirmations=settings.confirmations)
+    client = AnchorClient.deploy(w3, account, **client_options(settings, int(w3.eth.chain_id)))
     _remember(settings.data_dir, client.chain_id, client.address)
     log.info("deployed the anchor contract at %s on chain %d", client.address, client.chain_id)
     return client
@@ -238,7 +281,7 @@ def _connect(
                 field="anchor_address",
             )
         if w3.eth.get_code(to_checksum_address(address)):
-            return AnchorClient(w3, address, account, confirmations=settings.confirmations)
+            return AnchorClient(w3, address, account, **client_options(settings, chain_id))
         if settings.anchor_address is not None or not allow_deploy:
             raise ChainSetupError(
                 f"no contract at {address} on chain {chain_id}",

@@ -27,7 +27,9 @@ from registry.config import Settings, load_settings
 from registry.errors import InvalidInputError, RegistryError
 from registry.factors.cli import add_commands as add_factors_commands
 from registry.logs import install_redaction
+from registry.migrations.cli import add_commands as add_db_commands
 from registry.models.orgs import OrgRole
+from registry.pact.cli import add_commands as add_pact_api_commands
 from verifier import cli as verify_cli
 from verifier.redaction import redact_secrets, redacted_url
 
@@ -66,13 +68,41 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--base-url", help="public URL printed in QR codes (default http://HOST:PORT)"
     )
+    serve.add_argument("--ssl-certfile", type=Path, help="serve HTTPS: the certificate (PEM)")
+    serve.add_argument("--ssl-keyfile", type=Path, help="serve HTTPS: its private key (PEM)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="API worker processes (default 1, or TANJI_WORKERS); each has its own database "
+        "pool, sized from the worker count, and one of them anchors at a time",
+    )
+    serve.add_argument(
+        "--detach",
+        action="store_true",
+        help="run in the background and return once the server answers (log and pid file in "
+        "the data dir; stop it with kill $(cat DATA_DIR/serve.pid))",
+    )
+    serve.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="with --detach: how long to wait for the server to answer (default 120)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     demo = commands.add_parser("demo", parents=[common], help="seed demo labels, write bundles")
     demo.add_argument("--out", type=Path, required=True, help="output directory")
-    demo.add_argument("--base-url")
+    demo.add_argument(
+        "--base-url",
+        help="URL the QR codes, links and trust file's node use, as `tanji serve` will serve"
+        " (e.g. http://<LAN address>:8000 for a phone on the same network)",
+    )
     demo.add_argument("--rpc-url", help="anchor on this node instead of the embedded chain")
     demo.add_argument("--anchor-address", help="existing contract on --rpc-url")
+    demo.add_argument(
+        "--open", action="store_true", help="open the demo's index page (DIR/index.html)"
+    )
     demo.set_defaults(run=cmd_demo)
 
     # The stand-alone verifier's own arguments and entry point: the same options, output and exit
@@ -167,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     pact_export.add_argument(
         "--pcf-extra",
         type=Path,
-        help="JSON object of PACT pcf values Tanji does not record (fossilCarbonContent, ...)",
+        help="JSON object of PACT pcf values Tanji does not record (fossilCarbonContent, ...); "
+        "default: the declared defaults of docs/PACT.md",
     )
     pact_export.set_defaults(run=cmd_pact_export)
     pact_import = pact_commands.add_parser(
@@ -175,7 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pact_import.add_argument("file", type=Path)
     pact_import.add_argument("--org", required=True, help="the importing enterprise's org id")
-    pact_import.add_argument("--category", help="product category, if the document has none")
+    pact_import.add_argument(
+        "--category",
+        help="catalogue category, if the document has none (else the general category, which "
+        "is not graded or labelled)",
+    )
     pact_import.add_argument(
         "--name",
         action="append",
@@ -188,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--name-zh", metavar="TEXT", help="Simplified Chinese product name (= --name zh-Hans=TEXT)"
     )
     pact_import.set_defaults(run=cmd_pact_import)
+    add_pact_api_commands(pact_commands, common)
 
     audit = commands.add_parser("audit", parents=[common], help="the audit log of state changes")
     audit_commands = audit.add_subparsers(
@@ -212,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_factors_commands(commands, common)
     add_footprint_commands(commands, common)
+    add_db_commands(commands, common)
     return parser
 
 
@@ -225,21 +262,64 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from registry.app import create_app
 
-    settings = _settings(args)
+    settings = _settings(args, workers=args.workers)
     if args.base_url or "base_url" not in settings.model_fields_set:
-        base_url = args.base_url or f"http://{_url_host(args.host)}:{args.port}"
+        scheme = "https" if args.ssl_certfile else "http"
+        base_url = args.base_url or f"{scheme}://{_url_host(args.host)}:{args.port}"
         settings = settings.model_copy(update={"base_url": base_url.rstrip("/")})
     settings.check_safe_to_serve(args.host)
+    if args.detach:
+        return _serve_detached(args, settings)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     stderr.print(
-        f"Tanji registry on http://{_url_host(args.host)}:{args.port} (data {settings.data_dir})"
+        f"Tanji registry on {'https' if args.ssl_certfile else 'http'}://"
+        f"{_url_host(args.host)}:{args.port} (data {settings.data_dir})"
     )
-    config = uvicorn.Config(create_app(settings), host=args.host, port=args.port, log_level="info")
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise InvalidInputError(
+            "HTTPS needs both --ssl-certfile and --ssl-keyfile", field="ssl_keyfile"
+        )
+    if settings.workers > 1:
+        from registry.workers import serve_workers
+
+        serve_workers(settings, args.host, args.port, args.ssl_certfile, args.ssl_keyfile)
+        return EXIT_OK
+    config = uvicorn.Config(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
     # uvicorn.Config configured its loggers' handlers; a node URL's key never reaches them.
     install_redaction(settings.rpc_url)
     uvicorn.Server(config).run()
+    return EXIT_OK
+
+
+def _serve_detached(args: argparse.Namespace, settings: Settings) -> int:
+    """``tanji serve --detach``: start it in the background, return once it answers."""
+    from registry.detach import start_detached
+
+    serve_args = ["--host", args.host, "--port", str(args.port)]
+    serve_args += ["--data-dir", str(settings.data_dir.resolve())]
+    if args.base_url:
+        serve_args += ["--base-url", args.base_url]
+    if args.workers:
+        serve_args += ["--workers", str(args.workers)]
+    with stderr.status(f"starting the Tanji registry (log {settings.data_dir / 'serve.log'}) ..."):
+        started = start_detached(
+            serve_args,
+            host=args.host,
+            port=args.port,
+            data_dir=settings.data_dir,
+            wait_seconds=args.wait_timeout,
+        )
+    print(f"Tanji registry ready on {started.url} (pid {started.pid}, log {started.log})")
+    print(f"stop it with: kill $(cat {started.pid_file})")
     return EXIT_OK
 
 
@@ -271,10 +351,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             stderr.print(f"  {message}")
 
         summary = demo.run_demo(settings=settings, out_dir=args.out, progress=progress)
-    print(
-        f"{len(summary.labels)} labels anchored on chain {summary.chain_id} at {summary.contract}"
-    )
-    print(f"trust file: {summary.trust_file}")
+    from registry.demo_index import open_index, summary_lines
+
+    for line in summary_lines(summary, data_dir=settings.data_dir):
+        print(line)
+    if args.open and (note := open_index(summary)) is not None:
+        stderr.print(note)  # headless: nothing opened, nothing blocks
     print(summary.summary_file)
     return EXIT_OK
 
@@ -409,10 +491,18 @@ def cmd_anchor(args: argparse.Namespace) -> int:
     engine = make_engine(settings)
     migrate(engine)
     chain = open_chain(settings)
+    loop: AnchoringLoop | None = None
     try:
         loop = AnchoringLoop(
             engine, chain.client, max_batch=settings.batch_max_size, max_wait_seconds=0
         )
+        if not loop.lease.hold():  # a running `tanji serve` anchors this database
+            from registry.errors import ConflictError
+
+            raise ConflictError(
+                "another process holds the anchoring lease of this database and anchors it",
+                code="anchoring_lease_held",
+            )
         # Records of every kind (registry.records.table) revoked while they were pending are
         # revoked on chain once anchored: those an earlier run anchored, then each batch's.
         with Session(engine) as session:
@@ -437,6 +527,8 @@ def cmd_anchor(args: argparse.Namespace) -> int:
             f"{left['pending']} pending"
         )
     finally:
+        if loop is not None:
+            loop.lease.release()
         chain.close()
         engine.dispose()
     return EXIT_OK
@@ -475,16 +567,14 @@ def cmd_pact_export(args: argparse.Namespace) -> int:
     from registry.crud.pact import export_footprint
     from registry.errors import NotFoundError
     from registry.models.footprints import Footprint
-    from registry.records import anchored_bundle
-    from verifier.protocol.records import FOOTPRINT
 
     extra = _json_file(args.pcf_extra, "pcf_extra") if args.pcf_extra else None
-    with _session(_settings(args)) as session:
+    settings = _settings(args)
+    with _session(settings) as session:
         footprint = session.get(Footprint, args.footprint_id)
         if footprint is None:
             raise NotFoundError(f"footprint {args.footprint_id} does not exist", field="id")
-        bundle = anchored_bundle(session, FOOTPRINT, footprint)
-        doc = export_footprint(footprint=footprint, bundle=bundle, pcf_extra=extra)
+        doc = export_footprint(session, footprint=footprint, settings=settings, pcf_extra=extra)
     text = json.dumps(doc, ensure_ascii=False, indent=2)
     if args.out:
         args.out.write_text(text + "\n", "utf-8")

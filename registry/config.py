@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from anchoring.finality import default_confirmations
 from anchoring.rpc_limits import (
     DEFAULT_GAS_CAP,
     DEFAULT_MAX_BATCH,
@@ -54,7 +55,16 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     batch_max_size: int = Field(default=256, ge=1, le=100_000)
     batch_max_wait_seconds: float = Field(default=10.0, ge=0)
-    confirmations: int = Field(default=0, ge=0, le=64)
+    #: Blocks on top of an anchoring block before its batch is final; until then bundles and
+    #: pages say "anchored, N confirmations". Unset → by chain id
+    #: (:func:`anchoring.finality.default_confirmations`).
+    confirmations: int | None = Field(default=None, ge=0, le=1000)
+    #: Most an anchoring transaction may offer per gas, in gwei (EIP-1559 max fee, or legacy gas
+    #: price): past a base-fee spike above it, transactions wait for fees to fall. Unset → no cap.
+    max_fee_gwei: float | None = Field(default=None, gt=0, le=1_000_000)
+    #: Seconds without a receipt before the anchoring loop looks whether its transaction was
+    #: dropped (then sends it again) or is priced out (then replaces it with higher fees).
+    resend_after_seconds: float = Field(default=30.0, gt=0, le=3600)
     #: Run the background anchoring loop in this process. With several API processes on one
     #: PostgreSQL database exactly one of them anchors; the others set this to false.
     anchoring: bool = True
@@ -81,6 +91,29 @@ class Settings(BaseSettings):
     auth_failure_burst: int = Field(default=10, ge=1, le=10_000)
     #: ...and one more every this many seconds.
     auth_failure_refill_seconds: float = Field(default=6.0, gt=0, le=3600)
+    #: Requests one API worker runs at once (registry.api.admission); more wait in line...
+    max_concurrent_requests: int = Field(default=16, ge=1, le=1000)
+    #: ...at most this many...
+    max_queued_requests: int = Field(default=1000, ge=0, le=1_000_000)
+    #: ...for at most this long; then (or with the line full at once) 503 ``overloaded``.
+    queue_wait_seconds: float = Field(default=0.5, ge=0, le=30)
+    #: API worker processes of ``tanji serve`` (each gets its own database pool).
+    workers: int = Field(default=1, ge=1, le=64)
+    #: Pooled database connections per worker; unset → from the settings above
+    #: (registry.db.pool_size_for).
+    db_pool_size: int | None = Field(default=None, ge=1, le=1000)
+    #: Longest wait for a pooled connection; then 503 ``database_busy``.
+    db_pool_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
+    #: The domain in this deployment's PACT URNs (``urn:pact:<domain>:product-id:...``);
+    #: unset → the host of ``base_url``.
+    pact_domain: str | None = None
+    #: Key that signs PACT access tokens (HMAC-SHA256); unset → a random key kept in
+    #: ``<data_dir>/pact-token.key`` (every process of one deployment shares the data dir).
+    pact_token_secret: SecretStr | None = None
+    #: Lifetime of a PACT access token.
+    pact_token_seconds: int = Field(default=3600, ge=60, le=86_400)
+    #: First retry delay of an outgoing PACT event; doubles each attempt, up to 3 days in all.
+    pact_retry_seconds: float = Field(default=2.0, gt=0, le=3600)
 
     @field_validator("base_url")
     @classmethod
@@ -112,6 +145,17 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    def confirmations_for(self, chain_id: int) -> int:
+        """Confirmations before a batch is final: ``confirmations``, else the chain's default."""
+        if self.confirmations is not None:
+            return self.confirmations
+        return default_confirmations(chain_id)
+
+    @property
+    def max_fee_per_gas(self) -> int | None:
+        """``max_fee_gwei`` in wei (``None``: no cap)."""
+        return None if self.max_fee_gwei is None else int(self.max_fee_gwei * 10**9)
 
     @property
     def embedded_chain(self) -> bool:

@@ -1,36 +1,24 @@
-"""The registry database: engine set-up (SQLite WAL or PostgreSQL) and versioned migrations.
+"""The registry database: engine set-up (SQLite WAL or PostgreSQL) and migrations at start-up.
 
-The schema is created and upgraded by the program at start-up (:func:`migrate`); ``tanji_schema``
-holds one row with the applied version. Models of ``registry`` and ``anchoring.ledger`` share
-``SQLModel.metadata``. The rules, so that every data dir ever created upgrades correctly:
-
-- **New tables need no migration step.** Every start ends with ``create_all(checkfirst=True)``,
-  which creates each table of the models that the database lacks, in its current shape, and
-  leaves existing tables alone. (Version 1 made this a numbered step, so data dirs already at
-  version 1 never got the tables added after it; running it on every start fixes that for them
-  and for every table added later.)
-- **Numbered steps only change tables that already exist** (add a column or an index, move
-  data). :data:`MIGRATIONS` step ``i`` upgrades version ``i`` to ``i + 1``; append only, never
-  edit or reorder a step that has shipped. Steps run before ``create_all``, each in its own
-  transaction, so a step sees the database as the code of its version left it; a table that did
-  not exist yet is still absent when the step runs (skip it: ``create_all`` then makes it in its
-  newest shape).
-- **A new database** (version 0) is created from the models, which are the newest schema, and
-  stamped with the newest version; no step runs on it.
+The schema is Alembic's (:mod:`registry.migrations`: one file per revision in its ``versions/``);
+:func:`migrate` upgrades the database to the newest revision on every start, from empty or from
+any schema a released Tanji left. Models of ``registry`` and ``anchoring.ledger`` share
+``SQLModel.metadata``; a model's table reaches a database only through a revision
+(``registry/migrations/__init__.py`` says how to write one).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from registry.config import Settings
 from registry.errors import ConfigError
@@ -43,9 +31,13 @@ log = logging.getLogger(__name__)
 #: ``database_busy`` in seconds rather than holding a worker thread for long; the anchoring loop
 #: retries a cycle that met the lock.
 SQLITE_BUSY_TIMEOUT_MS = 5_000
-#: PostgreSQL: seconds to open a connection, and to wait for a pooled one when all are in use.
+#: PostgreSQL: seconds to open a connection.
 PG_CONNECT_TIMEOUT_SECONDS = 5
-POOL_TIMEOUT_SECONDS = 10.0
+#: Pooled connections beyond the requests a worker admits (registry.api.admission): the
+#: anchoring loop, the ``/healthz`` probe, a consumer page's render thread.
+POOL_SPARE = 4
+#: PostgreSQL connections left out of the workers' pools (superuser reserve, psql, migrations).
+PG_RESERVED_CONNECTIONS = 10
 
 #: What a route answers when the database fails (see :func:`database_fault`): busy (locked, a
 #: lock or serialisation conflict, no pooled connection free) or unavailable (down, restarting,
@@ -60,45 +52,15 @@ _PG_BUSY_STATES = frozenset({"55P03", "40001", "40P01", "57014"})
 _SQLITE_UNAVAILABLE = ("unable to open", "disk i/o error", "database or disk is full")
 
 
-def _import_models() -> None:
-    # Importing registers every table on SQLModel.metadata before create_all runs.
+def import_models() -> None:
+    """Import every module that defines tables, registering them on ``SQLModel.metadata``
+    (Alembic's ``revision --autogenerate`` compares the revisions with it)."""
     import anchoring.ledger  # noqa: F401
     import registry.audit
     import registry.factors.models
     import registry.models
+    import registry.pact.models
     import registry.records.inventories  # noqa: F401
-
-
-def create_missing_tables(conn: Connection) -> None:
-    """Create every table of ``SQLModel.metadata`` the database does not have yet.
-
-    :func:`migrate` runs this on every start, after the numbered steps; existing tables are left
-    alone. (It is also step 1, as shipped.)
-    """
-    _import_models()
-    SQLModel.metadata.create_all(conn, checkfirst=True)
-
-
-def add_label_reissue_of(conn: Connection) -> None:
-    """Step 2: ``label.reissue_of``, the revoked label an explicit reissue replaces (once)."""
-    conn.execute(text("ALTER TABLE label ADD COLUMN reissue_of VARCHAR REFERENCES label (id)"))
-    conn.execute(text("CREATE UNIQUE INDEX ix_label_reissue_of ON label (reissue_of)"))
-
-
-def add_org_role_publisher(conn: Connection) -> None:
-    """Step 3: the organisation role ``publisher``. PostgreSQL keeps roles in the enum type
-    ``orgrole``, which gets the value; SQLite stores the name as text and needs nothing."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("ALTER TYPE orgrole ADD VALUE IF NOT EXISTS 'PUBLISHER'"))
-
-
-#: Migration ``i`` upgrades the schema from version ``i`` to ``i + 1`` by changing tables that
-#: exist (see the module docstring). Append only; never edit or reorder a step that has shipped.
-MIGRATIONS: list[Callable[[Connection], None]] = [
-    create_missing_tables,
-    add_label_reissue_of,
-    add_org_role_publisher,
-]
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -109,6 +71,7 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **_pool_arguments(settings),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -116,10 +79,33 @@ def make_engine(settings: Settings) -> Engine:
         return create_engine(
             url,
             pool_pre_ping=True,
-            pool_timeout=POOL_TIMEOUT_SECONDS,
             connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS},
+            **_pool_arguments(settings),
         )
     raise ConfigError("database_url must be a sqlite:// or postgresql:// URL", field="database_url")
+
+
+def pool_size_for(settings: Settings, max_connections: int | None = None) -> int:
+    """Pooled connections for one worker: ``db_pool_size`` if set, else the requests it admits
+    plus :data:`POOL_SPARE`, within its share of PostgreSQL's ``max_connections`` (when given)
+    among ``settings.workers`` workers after :data:`PG_RESERVED_CONNECTIONS`."""
+    if settings.db_pool_size is not None:
+        return settings.db_pool_size
+    wanted = settings.max_concurrent_requests + POOL_SPARE
+    if max_connections is None:
+        return wanted
+    share = (max_connections - PG_RESERVED_CONNECTIONS) // settings.workers
+    return max(2, min(wanted, share))
+
+
+def _pool_arguments(settings: Settings) -> dict[str, Any]:
+    # A fixed pool and a short wait: a request that finds every connection taken gets its 503
+    # database_busy within db_pool_timeout_seconds instead of waiting (and holding a thread).
+    return {
+        "pool_size": pool_size_for(settings),
+        "max_overflow": 0,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
 
 
 def database_fault(exc: BaseException) -> str | None:
@@ -175,56 +161,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def schema_version(engine: Engine) -> int:
-    """The applied schema version (0 for an empty database)."""
-    with engine.connect() as conn:
-        _ensure_version_table(conn)
-        conn.commit()
-        return int(conn.execute(text("SELECT version FROM tanji_schema WHERE id = 1")).scalar_one())
+def migrate(engine: Engine) -> str:
+    """Upgrade the database to the newest schema revision; return it. Safe to run repeatedly.
 
+    Raises :class:`ConfigError` ``schema_too_new`` for a database a newer Tanji upgraded.
+    """
+    from registry.migrations.runner import upgrade
 
-def migrate(engine: Engine) -> int:
-    """Apply every pending migration; return the resulting version. Safe to run repeatedly."""
-    _import_models()
-    with engine.connect() as conn:
-        _ensure_version_table(conn)
-        conn.commit()
-    version = schema_version(engine)
-    if version > len(MIGRATIONS):
-        # A newer Tanji wrote this database: its tables may mean things this code does not know.
-        raise ConfigError(
-            f"the database is at schema version {version}, newer than this Tanji knows "
-            f"({len(MIGRATIONS)}); run the newer version or restore a backup",
-            code="schema_too_new",
-            field="database_url",
-        )
-    if version == 0:
-        # The models are the newest schema: build it and skip the steps that led to it.
-        with engine.begin() as conn:
-            create_missing_tables(conn)
-            _set_version(conn, len(MIGRATIONS))
-        log.info("database created at schema version %d", len(MIGRATIONS))
-        return len(MIGRATIONS)
-    for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        with engine.begin() as conn:
-            step(conn)
-            _set_version(conn, target)
-        log.info("database migrated to schema version %d", target)
-    with engine.begin() as conn:
-        create_missing_tables(conn)
-    return len(MIGRATIONS)
-
-
-def _set_version(conn: Connection, version: int) -> None:
-    conn.execute(text("UPDATE tanji_schema SET version = :v WHERE id = 1"), {"v": version})
-
-
-def _ensure_version_table(conn: Connection) -> None:
-    conn.execute(
-        text("CREATE TABLE IF NOT EXISTS tanji_schema (id INTEGER PRIMARY KEY, version INTEGER)")
-    )
-    if conn.execute(text("SELECT COUNT(*) FROM tanji_schema")).scalar_one() == 0:
-        conn.execute(text("INSERT INTO tanji_schema (id, version) VALUES (1, 0)"))
+    import_models()
+    return upgrade(engine)
 
 
 @contextmanager

@@ -15,18 +15,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from eth_account import Account
-from eth_account.messages import encode_defunct
-from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from registry.crud.orgs import create_org
+from registry.demo_client import check
+from registry.demo_keys import demo_key
+from registry.demo_supply_chain import SUPPLIER_KEY_PREFIX, push_attestation, register_key
 from registry.factors.starter import publish_starter
 from registry.models.footprints import Footprint
 from registry.models.orgs import Organisation, OrgRole
 from verifier.protocol.accounting import document_digest, load_document
-from verifier.protocol.attestation import attestation_digest
 from verifier.protocol.hashing import keccak
 
 __all__ = [
@@ -88,49 +87,22 @@ def publish_demo_factors(app: Any, *, base_url: str) -> list[str]:
         return [row.id for row in rows]
 
 
-def _display_key() -> LocalAccount:
-    """The demo display supplier's signing key (deterministic: a re-run reuses it)."""
-    account: LocalAccount = Account.from_key(keccak(b"tanji/demo/display-supplier"))
-    return account
-
-
-def push_display_attestation(
-    client: TestClient, headers: dict[str, str], check: Callable[[Any, str], dict[str, Any]]
-) -> str:
+def push_display_attestation(client: TestClient, headers: dict[str, str], *, data_dir: Path) -> str:
     """Register the display supplier's key, sign and push its attestation: the attestation id.
 
-    The key, nonce and expiry are fixed, so a re-run pushes the same attestation (refused as a
+    The key is the data dir's generated demo key ``supplier-display`` (:mod:`registry.demo_keys`)
+    and the nonce and expiry are fixed, so a re-run pushes the same attestation (refused as a
     replay, which the demo ignores) and gets the same id.
     """
-    account = _display_key()
-    challenge = check(
-        client.get(
-            "/api/v1/suppliers/keys/challenge", params={"address": account.address}, headers=headers
-        ),
-        "asking for the display supplier's key challenge",
-    )
-    signed = account.sign_message(encode_defunct(text=challenge["message"])).signature
-    body = {"address": account.address, "signature": "0x" + bytes(signed).hex()}
-    reply = client.post("/api/v1/suppliers/keys", json=body, headers=headers)
-    if reply.status_code != 409:
-        check(reply, "registering the display supplier's key")
+    account = demo_key(data_dir, SUPPLIER_KEY_PREFIX + "display")
+    register_key(client, headers, account, base="/api/v1/suppliers/keys")
     eip712 = check(client.get("/api/v1/attestations/eip712"), "reading the EIP-712 domain")
     message = {
         **DISPLAY_MESSAGE,
         "supplier": account.address,
         "nonce": "0x" + keccak(b"tanji/demo/display-nonce").hex(),
     }
-    types = {k: v for k, v in eip712["types"].items() if k != "EIP712Domain"}
-    signature = account.sign_typed_data(eip712["domain"], types, message).signature
-    push = {"message": message, "signature": "0x" + bytes(signature).hex()}
-    reply = client.post("/api/v1/attestations", json=push, headers=headers)
-    if reply.status_code != 409:
-        check(reply, "pushing the display supplier's attestation")
-    domain = eip712["domain"]
-    digest = attestation_digest(
-        message, chain_id=domain["chainId"], contract=domain["verifyingContract"]
-    )
-    return "0x" + digest.hex()
+    return push_attestation(client, headers, account, message, eip712)
 
 
 def with_attestation(inventory: dict[str, Any], attestation: str) -> dict[str, Any]:

@@ -22,7 +22,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args
 
-from registry.catalogue import UnknownCategoryError, get_category
+from registry.catalogue import (
+    CatalogueCategoryRequiredError,
+    UnknownCategoryError,
+    require_catalogue_category,
+)
 from registry.errors import InvalidInputError
 from registry.i18n import localized
 from registry.models.footprints import SystemBoundary
@@ -184,12 +188,15 @@ def grade_footprint(
     """Grade a footprint of ``kg_co2e_per_unit`` kg CO2e per ``declared_unit`` of ``category``.
 
     ``system_boundary`` is the footprint's; it must be the thresholds' boundary. Raises
-    :class:`GradingError` (code ``unknown_category``, ``unit_mismatch``, ``invalid_value``,
+    :class:`GradingError` (code ``unknown_category``, ``catalogue_category_required`` for the
+    general category, ``unit_mismatch``, ``invalid_value``,
     ``no_thresholds``, ``boundary_mismatch`` or ``unknown_scheme_version``) with the offending
     field.
     """
     try:
-        cat = get_category(category)
+        cat = require_catalogue_category(category, "a grade")
+    except CatalogueCategoryRequiredError as exc:
+        raise GradingError(exc.code, "category", exc.message) from None
     except UnknownCategoryError as exc:
         raise GradingError("unknown_category", "category", str(exc)) from None
     if (

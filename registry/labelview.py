@@ -17,10 +17,12 @@ from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
 from registry.artwork import LabelArtwork
+from registry.finality import served_leaf
 from registry.i18n import DEFAULT_LANGUAGE, as_language, localized
 from registry.models.footprints import Footprint
 from registry.models.labels import Label
 from registry.models.orgs import Organisation
+from registry.publication import trust_url
 from registry.qr import label_url
 from verifier.protocol.records import LABEL as RECORD_TYPE
 
@@ -42,6 +44,9 @@ class AnchorView:
     tx_hash: str
     block_number: int
     anchored_at: datetime | None  # block time
+    #: Blocks on top of the anchoring block, and how many make it final; ``None`` once final.
+    confirmations: int | None = None
+    required_confirmations: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,12 @@ class LabelView:
     superseded_by: str | None
     url: str  # what the QR code encodes
     bundle_url: str
+    trust_url: str  # the deployment's published trust file (registry.publication)
+
+    @property
+    def verify_command(self) -> str:
+        """The "check it yourself" command a label page prints: it runs as printed."""
+        return f"tanji verify {self.bundle_url} --trust {self.trust_url}"
 
     @property
     def expired(self) -> bool:
@@ -111,6 +122,7 @@ class LabelView:
             valid_from=self.valid_from.isoformat(),
             valid_until=self.valid_until.isoformat(),
             certifier_name=self.certifier_name,
+            status=self.status,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -144,6 +156,7 @@ class LabelView:
                 "contract": self.anchor.contract,
                 "tx_hash": self.anchor.tx_hash,
                 "block_number": self.anchor.block_number,
+                "confirmations": self.anchor.confirmations,
                 "anchored_at": None
                 if self.anchor.anchored_at is None
                 else self.anchor.anchored_at.isoformat(),
@@ -156,10 +169,20 @@ class LabelView:
         }
 
 
+def _unanchored_status(session: Session, label: Label) -> str | None:
+    """The status of a label shown without an anchor: a mined batch's record whose block left the
+    chain (registry.finality) is in flight again (``batched``), whatever the ledger says yet."""
+    status = ledger.record_status(session, record_type=RECORD_TYPE, record_id=label.id)
+    return "batched" if status == ledger.RECORD_ANCHORED else status
+
+
 def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
     record = label.record
     product, footprint, grade = record["product"], record["footprint"], record["grade"]
-    leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=label.id)
+    # A mined, not yet final, batch shows only while its block is on the chain.
+    leaf, finality = served_leaf(
+        ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=label.id)
+    )
     anchor = None
     if leaf is not None:
         anchor = AnchorView(
@@ -168,6 +191,8 @@ def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
             tx_hash=leaf.tx_hash,
             block_number=leaf.block_number,
             anchored_at=datetime.fromtimestamp(leaf.timestamp, UTC) if leaf.timestamp else None,
+            confirmations=None if finality is None else finality.confirmations,
+            required_confirmations=None if finality is None else finality.required,
         )
     return LabelView(
         label_id=label.id,
@@ -196,9 +221,7 @@ def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
         valid_from=label.valid_from,
         valid_until=label.valid_until,
         issued_at=record["issued_at"],
-        anchor_status="anchored"
-        if anchor is not None
-        else ledger.record_status(session, record_type=RECORD_TYPE, record_id=label.id),
+        anchor_status="anchored" if anchor is not None else _unanchored_status(session, label),
         anchor=anchor,
         revocation_reason=label.revocation_reason,
         revocation_note=label.revocation_note,
@@ -206,6 +229,7 @@ def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
         superseded_by=label.superseded_by,
         url=label_url(base_url, label.id, gtin=label.gtin, serial=label.serial),
         bundle_url=f"{base_url}/api/v1/labels/{label.id}/bundle",
+        trust_url=trust_url(base_url),
     )
 
 

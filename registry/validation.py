@@ -9,7 +9,8 @@ the custom code a validator raised (``invalid_gtin``, ``unknown_category``, ...)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 _GENERIC = {
@@ -29,6 +30,8 @@ CUSTOM_CODES = frozenset(
         "invalid_validity",
         "invalid_country",
         "invalid_subdivision",
+        "invalid_region",  # registry.models.footprints.Geography: not a PACT UN region
+        "invalid_geography",  # a country or a region, exactly one
         "bad_text",  # registry.plaintext: control, bidi or zero-width characters
         "invalid_prefix",
         "number_out_of_range",  # registry.models.common.JsonFloat: at or beyond 2**53
@@ -36,6 +39,24 @@ CUSTOM_CODES = frozenset(
         "calculation_mismatch",
     }
 )
+
+
+#: A placeholder pydantic leaves in a message: it fills ``{name}`` only, not ``{name!r}``.
+_PLACEHOLDER = re.compile(r"\{(\w+)(?:!([rs]))?\}")
+
+
+def filled(message: str, ctx: Mapping[str, Any]) -> str:
+    """``message`` with any placeholder left in it filled from the error's context ``ctx``
+    (``{value!r}`` as ``repr``): a person reads the offending value, never a template."""
+
+    def fill(match: re.Match[str]) -> str:
+        name, conversion = match[1], match[2]
+        if name not in ctx:
+            return match[0]
+        value = ctx[name]
+        return repr(value) if conversion == "r" else str(value)
+
+    return _PLACEHOLDER.sub(fill, message)
 
 
 def json_path(loc: Sequence[int | str]) -> str | None:
@@ -70,6 +91,6 @@ def validation_error_details(
             details.append({"code": "invalid_json", "message": message, "field": "body"})
             continue
         code = _GENERIC.get(kind) or (kind if kind in CUSTOM_CODES else "invalid_field")
-        message = str(error.get("msg", "invalid value"))
+        message = filled(str(error.get("msg", "invalid value")), ctx)
         details.append({"code": code, "message": message, "field": json_path(loc)})
     return details

@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:
 from verifier.protocol import (  # noqa: E402
     attestation,
     eip712,
+    finality,
     languages,
     messages,
     reasons,
@@ -37,6 +38,7 @@ from verifier.protocol import (  # noqa: E402
     records,
     scheme,
     signature,
+    verdicts,
 )
 from verifier.protocol.codes import Code  # noqa: E402
 from verifier.protocol.languages import Language  # noqa: E402
@@ -155,6 +157,8 @@ def tables() -> dict[str, Any]:
         "NESTED_RECORD_TYPES": dict(sorted(records.NESTED_RECORD_TYPES.items())),
         "LIMITS": dict(sorted(records.LIMITS.items())),
         "CHECK_NAMES": check_names(),
+        "STATUSES": [str(status) for status in verdicts.Status],
+        "VERDICTS": [str(verdict) for verdict in verdicts.Verdict],
         "Code": {code.name: int(code) for code in sorted(Code, key=int)},
         "MESSAGES": code_messages,
         "CHECK_MESSAGES": check_messages,
@@ -170,6 +174,7 @@ def tables() -> dict[str, Any]:
         "MAX_JSON_INT": eip712.MAX_JSON_INT,
         "SIGNATURE_BYTES": signature.SIGNATURE_BYTES,
         "STATEMENT_KINDS": _statements(),
+        "DEFAULT_CONFIRMATIONS": finality.DEFAULT_REQUIRED,
         "MAX_SCHEME": scheme.MAX_SCHEME,
         "CERTIFICATE_NUMBER_PATTERN": scheme.CERTIFICATE_NUMBER_PATTERN,
         "LANGUAGES": list(languages.LANGUAGES),
@@ -284,6 +289,16 @@ export function reportMessage(key, lang = DEFAULT_LANGUAGE, data = {}) {
   return fillTemplate(texts[normalizeLanguage(lang) ?? "en"], data, lang);
 }
 
+/** Blocks mined on top of `blockNumber` at `head` (finality.py confirmations). */
+export function anchorConfirmations(blockNumber, head) {
+  return Math.max(0, head - blockNumber);
+}
+
+/** True once `blockNumber` has `required` confirmations at `head` (finality.py is_final). */
+export function isFinal(blockNumber, head, required) {
+  return anchorConfirmations(blockNumber, head) >= required;
+}
+
 /** The on-chain revocation reason of `code`: an unknown non-zero code still reads as revoked. */
 export function revocationReason(code) {
   const known = REVOCATION_REASONS[code];
@@ -307,7 +322,7 @@ def render(values: Mapping[str, Any] | None = None) -> str:
         HEADER,
         "// Regenerate: python scripts/gen_browser_tables.py (--check compares).\n",
         "// Source: verifier/protocol/ (records, codes, messages, reasons, languages, scheme,\n",
-        "// eip712, attestation, recognition, signature).\n",
+        "// eip712, attestation, recognition, signature, verdicts, finality).\n",
         "\n",
         "const deepFreeze = (v) => {\n",
         '  if (v !== null && typeof v === "object") {\n',

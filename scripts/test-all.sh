@@ -23,11 +23,32 @@ echo "== contract: committed artifact matches a fresh compile; Hardhat tests"
 node scripts/export-artifact.js --check
 npx hardhat test
 
-echo "== pytest"
+echo "== pytest: the SQLite pass and the PostgreSQL pass, at once (tests/database.py)"
 # -rs lists skip reasons; under CI=true a missing outside program fails instead of skipping.
-set +e
-.venv/bin/python -m pytest -q -rs "$@"
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi
+# The PostgreSQL pass runs the tests that use the registry's database (tests/registry); the
+# verifier's, the anchoring's and the contract's never open it, so running them twice would only
+# cost time. Arguments go to both passes. Each pass's output is prefixed with its name; each has its own exit status.
+pg_paths=("$@")
+[ "${#pg_paths[@]}" -eq 0 ] && pg_paths=(tests/registry)
+run_pass() {
+  local name=$1
+  shift
+  set +e
+  TANJI_TEST_DATABASE=$name .venv/bin/python -m pytest -q -rs -p no:cacheprovider "$@" 2>&1 \
+    | sed -u "s/^/[$name] /"
+  local status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -eq 5 ]; then echo "[$name] pytest collected no tests"; status=1; fi
+  echo "[$name] pytest exit status $status"
+  return "$status"
+}
+started=$SECONDS
+run_pass sqlite "$@" &
+sqlite_pid=$!
+run_pass postgresql "${pg_paths[@]}" &
+pg_pid=$!
+status=0
+wait "$sqlite_pid" || status=1
+wait "$pg_pid" || status=1
+echo "== pytest: both passes done in $((SECONDS - started)) s"
 exit "$status"

@@ -1,4 +1,5 @@
-"""Real chain nodes for tests: a `hardhat node` started and stopped on 127.0.0.1.
+"""Real chain nodes for tests: a `hardhat node` and Foundry's `anvil`, started and stopped on
+127.0.0.1.
 
 A test that needs Node may skip on a laptop without it, never in CI (CI=true): there it fails.
 """
@@ -26,6 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 HARDHAT_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 HARDHAT_KEY_1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 HARDHAT_CHAIN_ID = 31337
+#: Anvil's chain id here: not Hardhat's, so the two nodes can never be mistaken for each other.
+ANVIL_CHAIN_ID = 31338
+#: Seconds between two Anvil blocks: interval mining, as on a real network (never auto-mine).
+ANVIL_BLOCK_TIME = 1
 
 
 def require_tool(name: str) -> None:
@@ -120,5 +125,65 @@ def hardhat_process(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def anvil_binary() -> str:
+    """The `anvil` of npm's `@foundry-rs/anvil` (its platform package ships the binary).
+
+    Skips (in CI: fails) when it is not installed.
+    """
+    for path in sorted((ROOT / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil")):
+        if os.access(path, os.X_OK):
+            return str(path)
+    found = shutil.which("anvil")
+    if found is not None:
+        return found
+    message = f"anvil (npm @foundry-rs/anvil: `npm ci` in {ROOT}) is needed for this test"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " and CI must have it")
+    pytest.skip(message)
+
+
+@contextmanager
+def anvil_node(
+    *, block_time: float = ANVIL_BLOCK_TIME, startup_timeout: float = 30.0
+) -> Iterator[str]:
+    """Start `anvil` with interval mining (a block every ``block_time`` s); yield its URL.
+
+    Its accounts are the same well-known development accounts as Hardhat's
+    (:data:`HARDHAT_KEY_0`, ...), funded by the node.
+    """
+    binary = anvil_binary()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    log = open(artifacts / f"anvil-{port}.log", "w")  # noqa: SIM115 (closed in `finally`)
+    command = [binary, "--host", "127.0.0.1", "--port", str(port), "--chain-id"]
+    command += [str(ANVIL_CHAIN_ID), "--block-time", f"{block_time:g}", "--silent"]
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"anvil exited with {proc.returncode} before answering")
+            try:
+                rpc(url, "eth_chainId")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"anvil did not answer on {url} in {startup_timeout}s"
+                    ) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
             proc.wait()
         log.close()

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
-from verifier._internal.defaults import DEFAULT_TIMEOUT
-from verifier._internal.trust import TrustConfig, load_trust
+from verifier._internal.defaults import DEFAULT_TIMEOUT, LOCAL_NODE_WAIT_SECONDS
+from verifier._internal.trust import TrustConfig, fetch_trust, is_trust_url, load_trust
 from verifier.errors import BundleFetchError, TrustConfigError
 from verifier.protocol.codes import Code
 from verifier.protocol.languages import LANGUAGES, Language, normalize
@@ -25,6 +25,7 @@ from verifier.redaction import redact_secrets
 
 if TYPE_CHECKING:
     from verifier._internal.checks import CheckResult
+    from verifier._internal.local_node import Patience
     from verifier._internal.verifier import VerificationReport, Verifier
 
 # The verifier proper (web3 through the chain reader) is imported where a command runs, not here:
@@ -33,13 +34,21 @@ if TYPE_CHECKING:
 EXIT_VALID: Final = 0
 EXIT_INVALID: Final = 1
 EXIT_ERROR: Final = 2
+#: The label was genuine and has been replaced by a newer one (verdict SUPERSEDED).
+EXIT_SUPERSEDED: Final = 3
 TRUST_ENV: Final = "TANJI_TRUST_FILE"
 # A consumer label page (`/l/<id>`) maps to its bundle in the registry API.
 _LABEL_PAGE: Final = re.compile(r"^(?P<base>https?://.+?)/l/(?P<id>[^/?#]+)/?(?:[?#].*)?$")
 
 # Each verdict's first word on a human line (not translated: scripts read it); its sentence is
 # the report catalogue's ``verdict.<VERDICT>`` (verifier/protocol/report_messages.json).
-_TAGS: Final = {"VALID": "OK", "INVALID": "FAIL", "ERROR": "ERROR", "PENDING": "PENDING"}
+_TAGS: Final = {
+    "VALID": "OK",
+    "INVALID": "FAIL",
+    "ERROR": "ERROR",
+    "PENDING": "PENDING",
+    "SUPERSEDED": "SUPERSEDED",
+}
 
 
 #: ``tanji verify``'s description (also of the ``verify`` subcommand of ``tanji``).
@@ -63,7 +72,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--rpc-url", help="JSON-RPC node to ask (overrides the trust file's rpcUrl)"
     )
-    parser.add_argument("--trust", help=f"trust file ({TRUST_FORMAT}); default ${TRUST_ENV}")
+    parser.add_argument(
+        "--trust",
+        help=f"trust file ({TRUST_FORMAT}): a path, or an https URL such as a deployment's "
+        f"/.well-known/tanji-trust.json (http only on this machine); default ${TRUST_ENV}",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--lang",
@@ -78,6 +91,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument("--verbose", action="store_true", help="also print each check's data")
     parser.add_argument(
+        "--local-wait",
+        type=float,
+        default=LOCAL_NODE_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="how long, in all, to wait for a server on this machine (localhost) that is still "
+        f"starting; 0: not at all; default {LOCAL_NODE_WAIT_SECONDS:g}",
+    )
+    parser.add_argument(
         "--inventory",
         metavar="FILE",
         help="recompute the footprint from this inventory (tanji-inventory/1, JSON or YAML) and "
@@ -89,14 +110,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         nargs="+",
         action="extend",
         default=[],
-        help="factor dataset versions (tanji-factors/1) the inventory uses: one or more files",
+        help="factor dataset versions the inventory uses, when its bundle does not carry them: "
+        "each version's bundle (GET /api/v1/factors/datasets/D/V/bundle) or its tanji-factors/1 "
+        "document, checked against the version's anchored record",
     )
     return parser
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run ``tanji verify`` with ``argv`` (the arguments after ``verify``; a leading ``verify`` is
-    dropped) and return the exit code: 0 all valid, 1 any invalid or pending, 2 any error."""
+    dropped) and return the exit code: 0 all valid, 1 any invalid or pending, 2 any error, 3 any
+    superseded (and none invalid or in error)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["verify"]:
         args_list = args_list[1:]
@@ -114,10 +138,17 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     out = cast(TextIO, redacting)
 
     verifier: Verifier | None = None
+    # A server on this machine that is still starting is waited for, briefly (local_node.py).
+    patience = _patience(getattr(args, "local_wait", LOCAL_NODE_WAIT_SECONDS))
     if not args.offline:
+        from verifier._internal.local_node import reader_factory
+
         try:
             verifier = Verifier(
-                trust=_trust(args.trust), rpc_url_override=args.rpc_url, timeout=args.timeout
+                trust=_trust(args.trust, timeout=args.timeout, patience=patience),
+                rpc_url_override=args.rpc_url,
+                timeout=args.timeout,
+                chain_reader_factory=reader_factory(patience),
             )
         except _CliError as exc:
             _fail(out, exc, args.json, lang)
@@ -132,9 +163,10 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     reports: list[VerificationReport] = []
     codes: list[int] = []
     checked: dict[str, Any] | None = None
+    replacements: list[dict[str, Any] | None] = []
     for source in args.bundles:
         try:
-            data = read_bundle(source, timeout=args.timeout)
+            data = read_bundle(source, timeout=args.timeout, patience=patience)
         except BundleFetchError as exc:
             failure = _CliError(Code.CLI_BUNDLE_UNREADABLE, source=source, error=str(exc))
             _fail(out, failure, args.json, lang)
@@ -143,29 +175,39 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         report = verify_offline(data) if verifier is None else verifier.verify(data)
         reports.append(report)
         codes.append(exit_code(report))
+        replacement = _replacement(source, report, timeout=args.timeout)
+        replacements.append(replacement)
         if not args.json:
             _print_human(out, source, report, lang=lang, verbose=args.verbose)
+            _print_facts(out, data, report, replacement, lang=lang)
         if inventory:
             codes += _verify_inventory_bundle(
                 out, inventory, verifier, lang=lang, human=not args.json, verbose=args.verbose
             )
             checked, code = _check_inventory(
-                out, data, inventory, args.factors, lang=lang, human=not args.json
+                out, data, inventory, args.factors, verifier, lang=lang, human=not args.json
             )
             codes.append(code)
     if args.json:
         import json
 
         payload = [r.to_dict() for r in reports]
+        for item, replacement in zip(payload, replacements, strict=True):
+            if item["status"] == "SUPERSEDED":
+                item["supersededBy"] = replacement
         if checked is not None and payload:
             payload[0]["inventory"] = checked
         print(
             json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2),
             file=out,
         )
-    if EXIT_INVALID in codes:
-        return EXIT_INVALID
-    return EXIT_ERROR if EXIT_ERROR in codes else EXIT_VALID
+    return overall_exit_code(codes)
+
+
+def overall_exit_code(codes: Sequence[int]) -> int:
+    """The command's exit code from each input's: the first of 1 (invalid or pending), 2
+    (error), 3 (superseded) that occurs, else 0."""
+    return next((c for c in (EXIT_INVALID, EXIT_ERROR, EXIT_SUPERSEDED) if c in codes), EXIT_VALID)
 
 
 def _verify_inventory_bundle(
@@ -196,13 +238,27 @@ def _verify_inventory_bundle(
 
 
 def _check_inventory(
-    out: TextIO, data: bytes, inventory: str, factors: list[str], *, lang: Language, human: bool
+    out: TextIO,
+    data: bytes,
+    inventory: str,
+    factors: list[str],
+    verifier: Verifier | None,
+    *,
+    lang: Language,
+    human: bool,
 ) -> tuple[dict[str, Any], int]:
-    """``--inventory``: recompute and compare (verifier._internal.inventory); print the outcome
-    when ``human``; return its JSON form and exit code (0 MATCH, 1 MISMATCH, 2 ERROR)."""
+    """``--inventory``: prove the factor-dataset versions, recompute and compare
+    (verifier._internal.inventory; ``verifier`` None: offline); print the outcome when
+    ``human``; return its JSON form and exit code (0 MATCH, 1 MISMATCH, 2 ERROR)."""
     from verifier._internal.inventory import TAGS, check_inventory
 
-    check = check_inventory(data, inventory, factors)
+    check = check_inventory(
+        data,
+        inventory,
+        factors,
+        verify=verifier.verify if verifier is not None else None,
+        trust=verifier.trust if verifier is not None else None,
+    )
     if human:
         for index, finding in enumerate(check.findings):
             text = report_message(f"inventory.{finding.key}", lang, finding.data)
@@ -232,12 +288,79 @@ class _RedactingOut:
 
 
 def exit_code(report: VerificationReport) -> int:
-    """0 for VALID, 1 for INVALID or PENDING, 2 for ERROR."""
-    from verifier._internal.verifier import Verdict
+    """0 for VALID, 1 for INVALID or PENDING, 2 for ERROR, 3 for SUPERSEDED."""
+    from verifier.protocol.verdicts import Verdict
 
-    if report.status is Verdict.VALID:
-        return EXIT_VALID
-    return EXIT_ERROR if report.status is Verdict.ERROR else EXIT_INVALID
+    return {
+        Verdict.VALID: EXIT_VALID,
+        Verdict.ERROR: EXIT_ERROR,
+        Verdict.SUPERSEDED: EXIT_SUPERSEDED,
+    }.get(report.status, EXIT_INVALID)
+
+
+# A label's own API path and its bundle's: the registry that served one can say what replaced it.
+_LABEL_API: Final = re.compile(r"^(?P<base>https?://.+?)/api/v1/labels/(?P<id>[^/?#]+)")
+
+
+def _replacement(
+    source: str, report: VerificationReport, *, timeout: float
+) -> dict[str, Any] | None:
+    """For a SUPERSEDED label read from a registry URL: the label that replaced it (``id``,
+    ``url`` of its page, ``confirmed`` when the new label's own record names the old one as the
+    label it supersedes); None otherwise or when the registry does not say.
+
+    The chain records only that the old label was superseded; the registry that served it knows
+    which label replaced it, and the new label's anchored record says which one it replaces.
+    """
+    if report.status.value != "SUPERSEDED" or not report.record_id:
+        return None
+    match = _LABEL_PAGE.match(source) or _LABEL_API.match(source)
+    if match is None:
+        return None
+    import httpx
+
+    from verifier._internal.bundle import load_json
+
+    base = match["base"]
+    try:
+        reply = httpx.get(f"{base}/api/v1/labels/{report.record_id}", timeout=timeout)
+        new_id = load_json(reply.content).get("superseded_by") if reply.status_code == 200 else None
+        if not isinstance(new_id, str) or not new_id:
+            return None
+        confirmed = False
+        reply = httpx.get(f"{base}/api/v1/labels/{new_id}/bundle", timeout=timeout)
+        if reply.status_code == 200:
+            record = load_json(reply.content).get("record", {})
+            confirmed = record.get("supersedes") == report.record_id
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return {"id": new_id, "url": f"{base}/l/{new_id}", "confirmed": confirmed}
+
+
+def _print_facts(
+    out: TextIO,
+    data: bytes,
+    report: VerificationReport,
+    replacement: dict[str, Any] | None,
+    *,
+    lang: Language,
+) -> None:
+    """After a label's checks: what it states (what was verified, when it holds), and for a
+    superseded label which label replaced it (verifier/_internal/facts.py)."""
+    from verifier._internal.bundle import load_json
+    from verifier._internal.facts import label_facts, replacement_lines
+    from verifier.errors import BundleFormatError
+
+    try:
+        record = load_json(data).get("record")
+    except (BundleFormatError, AttributeError):
+        record = None
+    proven = not report.offline and report.status.value in ("VALID", "SUPERSEDED")
+    for line in label_facts(record, report.results, lang, proven=proven):
+        print(f"  {line}", file=out)
+    if report.status.value == "SUPERSEDED":
+        for line in replacement_lines(replacement, lang):
+            print(f"  {line}", file=out)
 
 
 def bundle_url(url: str) -> str:
@@ -248,12 +371,23 @@ def bundle_url(url: str) -> str:
     return f"{match['base']}/api/v1/labels/{match['id']}/bundle"
 
 
-def read_bundle(source: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """Read a bundle's bytes from a file path or an http(s) URL (bounded in size and time)."""
+def read_bundle(
+    source: str, *, timeout: float = DEFAULT_TIMEOUT, patience: Patience | None = None
+) -> bytes:
+    """Read a bundle's bytes from a file path or an http(s) URL (bounded in size and time).
+
+    With ``patience``, a server on this machine that refuses the connection is waited for.
+    """
     if source.startswith(("http://", "https://")):
         import httpx
 
         url = bundle_url(source)
+        if patience is not None:
+            return patience.call(
+                url,
+                lambda: read_bundle(source, timeout=timeout),
+                lambda exc: isinstance(exc.__cause__, httpx.ConnectError),
+            )
         try:
             with httpx.stream(
                 "GET",
@@ -279,6 +413,16 @@ def read_bundle(source: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
         raise BundleFetchError(f"cannot read {source}: {exc.strerror or exc}") from exc
 
 
+def _patience(seconds: float) -> Patience:
+    """This command's budget for waiting on a server on this machine; says so on stderr."""
+    from verifier._internal.local_node import Patience
+
+    def say(url: str) -> None:
+        print(f"waiting for {redact_secrets(url)} to start ...", file=sys.stderr)
+
+    return Patience(max(0.0, seconds), on_wait=say)
+
+
 class _CliError(Exception):
     """A command-line failure (9xx): its code and the data its catalogue message is filled from."""
 
@@ -291,11 +435,15 @@ class _CliError(Exception):
         return message(self.code, lang, self.data)
 
 
-def _trust(path: str | None) -> TrustConfig:
+def _trust(path: str | None, *, timeout: float, patience: Patience | None = None) -> TrustConfig:
+    """The trust file at ``path`` (a file, or an https URL such as a deployment's
+    ``/.well-known/tanji-trust.json``), else at ``$TANJI_TRUST_FILE``."""
     path = path or os.environ.get(TRUST_ENV)
     if not path:
         raise _CliError(Code.CLI_NO_TRUST_FILE, env=TRUST_ENV)
     try:
+        if is_trust_url(path):
+            return fetch_trust(path, timeout=timeout, patience=patience)
         return load_trust(Path(path))
     except TrustConfigError as exc:
         raise _CliError(Code.CLI_BAD_TRUST_FILE, error=str(exc), field=exc.field) from exc
@@ -349,9 +497,14 @@ def recognitions_summary(results: Sequence[CheckResult], *, lang: str = "en") ->
     if not recognitions:
         return None
     from verifier._internal.checks import Status
+    from verifier._internal.facts import recognition_held
 
-    # What a partner certifier looks for first: which recognitions hold for its profile.
-    held = [r for r in recognitions if r.status is Status.VALID]
+    # What a partner certifier looks for first: which recognitions hold for its profile. A
+    # recognition whose own bundle could not be checked on chain (the node is down) is not held.
+    state = [recognition_held(r, results) for r in recognitions]
+    held = [r for r, ok in zip(recognitions, state, strict=True) if ok]
+    if not held and None in state:
+        return report_message("recognitions.unchecked", lang, {"total": len(recognitions)})
     foreign = sum(r.status is Status.SKIPPED and r.code in _NOT_RELIED_ON for r in recognitions)
     by = list(dict.fromkeys(_recognizer(r) for r in held))
     line = report_message(

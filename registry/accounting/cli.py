@@ -202,7 +202,7 @@ def _submit(args: argparse.Namespace, settings: Settings, inventory: Any, detail
         org = get_org(session, org_id=args.org)
         if org.role != OrgRole.ENTERPRISE:
             raise InvalidInputError(f"{org.id} is not an enterprise", field="org")
-        datasets = resolve_datasets(inventory, [DatabaseDatasets(session)])
+        datasets = resolve_datasets(inventory, [DatabaseDatasets(session, refuse_revoked=True)])
         run = None
         if not args.no_interval:
             run = MonteCarlo(args.iterations or DEFAULT_ITERATIONS, args.seed)

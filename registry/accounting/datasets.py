@@ -99,10 +99,21 @@ _PARSED_LOCK = threading.Lock()
 
 
 class DatabaseDatasets:
-    """The versions published in the registry's factor database (parsed once per digest)."""
+    """The versions published in the registry's factor database (parsed once per digest).
 
-    def __init__(self, session: Session) -> None:
+    With ``refuse_revoked`` (a new calculation), a version withdrawn with its publisher's key
+    is refused as ``dataset_revoked``; recomputing a stored footprint still reads it.
+    """
+
+    def __init__(self, session: Session, *, refuse_revoked: bool = False) -> None:
         self.session = session
+        self.refuse_revoked = refuse_revoked
+
+    def revoked(self, dataset: str, version: str) -> bool:
+        """True when ``refuse_revoked`` and the version was withdrawn with its key."""
+        if not self.refuse_revoked:
+            return False
+        return factors_crud.is_revoked(self.session, dataset=dataset, version=version)
 
     def find(self, dataset: str, version: str) -> list[FactorDataset]:
         """The published copy of ``dataset@version``, or none."""
@@ -129,11 +140,14 @@ def resolve_datasets(inventory: Inventory, sources: Sequence[DatasetSource]) -> 
     version no source holds (at ``factorDatasets[i]`` if no line cites it).
     """
     found: list[FactorDataset] = []
-    missing: dict[tuple[str, str], int] = {}
+    missing: dict[tuple[str, str], tuple[int, str]] = {}
     for index, ref in enumerate(inventory.factor_datasets):
+        if any(_revoked(source, ref.dataset, ref.version) for source in sources):
+            missing[(ref.dataset, ref.version)] = (index, REVOKED)
+            continue
         copies = [copy for source in sources for copy in source.find(ref.dataset, ref.version)]
         if not copies:
-            missing[(ref.dataset, ref.version)] = index
+            missing[(ref.dataset, ref.version)] = (index, UNKNOWN)
             continue
         found.append(next((c for c in copies if c.digest == ref.digest), copies[0]))
     if not missing:
@@ -147,18 +161,33 @@ def resolve_datasets(inventory: Inventory, sources: Sequence[DatasetSource]) -> 
             key = (line.factor.dataset, line.factor.version)
             if key in missing:
                 cited.add(key)
-                issues.append(_unknown(f"{line.path}.factor", *key))
-    for key, index in missing.items():
+                issues.append(_refused(f"{line.path}.factor", *key, missing[key][1]))
+    for key, (index, code) in missing.items():
         if key not in cited:
-            issues.append(_unknown(f"factorDatasets[{index}]", *key))
+            issues.append(_refused(f"factorDatasets[{index}]", *key, code))
     raise AccountingError(issues)
 
 
-def _unknown(path: str, dataset: str, version: str) -> Issue:
-    return Issue(
-        "unknown_dataset",
-        path,
-        f"the factor dataset {dataset}@{version} is not published in this registry "
-        "(nor given as a file)",
-        {"dataset": dataset, "version": version},
-    )
+#: A version no source holds.
+UNKNOWN: Final = "unknown_dataset"
+#: A version withdrawn with its publisher's revoked key.
+REVOKED: Final = "dataset_revoked"
+
+
+def _revoked(source: DatasetSource, dataset: str, version: str) -> bool:
+    revoked = getattr(source, "revoked", None)
+    return bool(revoked(dataset, version)) if callable(revoked) else False
+
+
+def _refused(path: str, dataset: str, version: str, code: str) -> Issue:
+    if code == REVOKED:
+        text = (
+            f"the factor dataset {dataset}@{version} was withdrawn: its publisher revoked the "
+            "key that signed it"
+        )
+    else:
+        text = (
+            f"the factor dataset {dataset}@{version} is not published in this registry "
+            "(nor given as a file)"
+        )
+    return Issue(code, path, text, {"dataset": dataset, "version": version})

@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from registry.catalogue import CATALOGUE_FILE, CATEGORIES
+from registry.catalogue import (
+    CATALOGUE_FILE,
+    CATEGORIES,
+    GENERAL,
+    CatalogueCategoryRequiredError,
+)
 from verifier.protocol.accounting import AccountingError, CategoryRules, Issue
 from verifier.protocol.accounting import parse_category_rules as _parse
 
@@ -51,7 +56,13 @@ def unknown_category(code: str | None, path: str = "category") -> AccountingErro
 
 def category_rules(code: str | None) -> CategoryRules:
     """The rules of category ``code``; an :class:`AccountingError` (``unknown_category``) if it
-    is not in the catalogue."""
+    is not in the catalogue, ``catalogue_category_required`` for the general category (it has
+    no accounting rules)."""
+    if code == GENERAL:
+        refusal = CatalogueCategoryRequiredError(code, "a calculation")
+        raise AccountingError(
+            [Issue(refusal.code, "category", refusal.message, {"category": code})]
+        )
     if code is None or code not in CATEGORIES or code not in _entries():
         raise unknown_category(code)
     return _rules(code)

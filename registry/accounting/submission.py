@@ -10,8 +10,9 @@ period, the geography, product ids, notes) from :class:`FootprintDetails`:
 - ``system_boundary`` and ``standards`` the category rules';
 - ``primary_data_share`` the calculation's (PACT's definition), ``data_quality_rating`` the mean
   of its data-quality indicators rounded half up (or the details' own);
-- ``components`` the root inventory's component lines, each checked against its supplier
-  attestation (so the label bundle carries each supplier's proof);
+- ``components`` the component lines of the whole inventory tree (sub-inventories' scaled to
+  one root declared unit), each checked against its supplier attestation (so the label bundle
+  carries each supplier's proof);
 - ``calculation`` the engine, the inventory digest, the factor dataset versions, the exact result
   and (up to 1,000 root lines) the line values, so anyone can recompute it, and
   ``inventory_record``, the id of the anchored ``inventory`` record holding the inventory one line
@@ -23,7 +24,7 @@ It is stored as any footprint is (anchored record, audit entry) and, in the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
@@ -122,8 +123,25 @@ def _rating(calculation: Calculation, details: FootprintDetails) -> int:
     return min(5, max(1, int(mean.quantize(Decimal(1), rounding=ROUND_HALF_UP))))
 
 
-def _component_lines(inventory: Inventory) -> list[Line]:
-    return [line for line in inventory.lines if line.component is not None]
+def _component_lines(
+    inventory: Inventory, scale: Decimal = Decimal(1)
+) -> Iterator[tuple[Line, Decimal]]:
+    """Each component line of the inventory tree with how many of its inventory's declared
+    amounts one root declared unit takes: 1 at the root; below a ``subInventory`` line, the
+    line's amount in the sub-inventory's declared unit × its allocation share ÷ its declared
+    amount (section 17.4's scaling), times the parent's."""
+    for line in inventory.lines:
+        if line.component is not None:
+            yield line, scale
+        elif line.sub_inventory is not None:
+            sub = inventory.sub_inventory(line.sub_inventory)
+            if sub is None:
+                continue
+            declared = sub.declared_unit
+            factor = (line.amount * line.unit.numerator * declared.denominator * sub.share) / (
+                line.unit.denominator * declared.numerator * sub.declared_amount
+            )
+            yield from _component_lines(sub, scale * factor)
 
 
 def check_attestations(session: Session, inventory: Inventory) -> dict[str, Attestation]:
@@ -183,14 +201,19 @@ def _check_component(session: Session, line: Line) -> Attestation:
 def _components(
     inventory: Inventory, attestations: Mapping[str, Attestation]
 ) -> list[dict[str, Any]] | None:
-    components = []
-    for line in _component_lines(inventory):
+    # A supplier's component used at several places of the tree is one component, summed.
+    quantities: dict[str, Decimal] = {}
+    for line, scale in _component_lines(inventory):
         assert line.component is not None
-        attestation = attestations[line.component.attestation]
         per = line.component.unit.per
-        quantity = (line.amount * line.unit.numerator * per.denominator) / (
+        quantity = (line.amount * line.unit.numerator * per.denominator * scale) / (
             line.unit.denominator * per.numerator
         )
+        key = line.component.attestation
+        quantities[key] = quantities.get(key, Decimal(0)) + quantity
+    components = []
+    for attestation_id, quantity in quantities.items():
+        attestation = attestations[attestation_id]
         components.append(
             {
                 "component_id": attestation.component_id,

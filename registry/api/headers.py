@@ -9,8 +9,8 @@ Every HTTP response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy:
   nodes the verifier may ask: this origin (``/rpc``), the origin of ``TANJI_PUBLIC_RPC_URL``, and
   the origins the reader chose in the page's own address (:data:`READER_URL_PARAMS`: a chain node
   in ``?rpc=``, a trust profile in ``?trust=``), each as its origin only;
-- **the API docs** (FastAPI's ``/docs`` and ``/redoc``, which load Swagger UI and ReDoc from
-  their CDN): those hosts, and the page's own inline scripts by hash;
+- **the API docs** (``/docs``, Swagger UI served from this origin: registry.api.docs): this
+  origin, and the page's own inline script by hash;
 - **everything else** (JSON, bundles, SVG artwork, QR codes, static files): ``default-src
   'none'``, so a document opened on its own loads and runs nothing.
 
@@ -40,6 +40,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from registry.api.docs import DOCS_PATH
 from registry.api.errors import error_body
 from registry.api.routes.pages import page_css
 from registry.config import Settings
@@ -70,10 +71,6 @@ CORS_REQUEST_HEADERS: Final = ("Accept", "Accept-Language", "Content-Language", 
 CORS_EXPOSED_HEADERS: Final = "Content-Disposition, Link, Retry-After"
 #: How long a browser may reuse a granted preflight (seconds).
 CORS_MAX_AGE: Final = 600
-#: Hosts FastAPI's own documentation pages load their assets from (``fastapi.openapi.docs``).
-DOCS_ASSET_HOSTS: Final = ("https://cdn.jsdelivr.net",)
-DOCS_FONT_HOSTS: Final = ("https://fonts.googleapis.com", "https://fonts.gstatic.com")
-DOCS_ICON_HOST: Final = "https://fastapi.tiangolo.com"
 
 #: A DNS name or IPv4 address as CSP host-source syntax accepts it (lower case, as urlsplit gives).
 _HOST = re.compile(
@@ -145,15 +142,16 @@ DOCUMENT_CSP: Final = _policy(
 
 
 def docs_csp(inline_scripts: Iterable[bytes]) -> str:
-    """The policy of FastAPI's documentation pages, whose own inline scripts are hashed."""
+    """The policy of the documentation page (all of it from this origin), whose own inline
+    scripts are hashed."""
     return _policy(
         {
             "default-src": ["'none'"],
-            "script-src": ["'self'", *DOCS_ASSET_HOSTS, *map(_sha256_source, inline_scripts)],
-            # Swagger UI and ReDoc set styles from script (style elements and attributes).
-            "style-src": ["'self'", "'unsafe-inline'", *DOCS_ASSET_HOSTS, DOCS_FONT_HOSTS[0]],
-            "font-src": ["'self'", "data:", *DOCS_FONT_HOSTS],
-            "img-src": ["'self'", "data:", *DOCS_ASSET_HOSTS, DOCS_ICON_HOST],
+            "script-src": ["'self'", *map(_sha256_source, inline_scripts)],
+            # Swagger UI sets styles from script (style elements and attributes).
+            "style-src": ["'self'", "'unsafe-inline'"],
+            "font-src": ["'self'", "data:"],
+            "img-src": ["'self'", "data:"],
             "connect-src": ["'self'"],
             "worker-src": ["'self'", "blob:"],
             "form-action": ["'self'"],
@@ -301,7 +299,7 @@ def _is_html(message: Message) -> bool:
 
 def install_security_headers(app: FastAPI, settings: Settings) -> None:
     """Add :class:`SecurityHeaders` to ``app``, outermost of the middleware added so far."""
-    docs = [app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url]
+    docs = [app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url, DOCS_PATH]
     app.add_middleware(
         SecurityHeaders,
         public_rpc_url=settings.browser_rpc_url,

@@ -43,12 +43,10 @@ from registry.validation import validation_error_details
 from verifier.errors import AttestationError
 from verifier.protocol.attestation import (
     ATTESTATION,
-    ATTESTATION_STRUCT,
-    PRIMARY_TYPE,
     RECORD_TYPE,
     validate_attestation,
 )
-from verifier.protocol.eip712 import EIP712_DOMAIN_TYPE, domain
+from verifier.protocol.eip712 import domain
 from verifier.protocol.leaf import record_leaf_value
 from verifier.protocol.signature import recover_address, signature_bytes
 
@@ -71,15 +69,10 @@ class _Candidate:
 
 
 def eip712_description(*, chain_id: int, contract: str) -> dict[str, Any]:
-    """What a wallet needs to sign an attestation: domain, types and primary type."""
-    return {
-        "domain": domain(chain_id=chain_id, contract=contract),
-        "types": {
-            "EIP712Domain": [dict(m) for m in EIP712_DOMAIN_TYPE],
-            PRIMARY_TYPE: [dict(m) for m in ATTESTATION_STRUCT],
-        },
-        "primaryType": PRIMARY_TYPE,
-    }
+    """What a signer needs to sign an attestation: ``domain``, ``types`` and ``primaryType`` as
+    ethers' ``signTypedData`` takes them, and ``wallet``, the ``eth_signTypedData_v4`` form
+    (:func:`verifier.protocol.eip712.signing_description`)."""
+    return ATTESTATION.signing_description(chain_id=chain_id, contract=contract)
 
 
 def _error(index: int, code: str, message: str, field: str | None) -> AttestationItemResult:

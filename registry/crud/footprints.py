@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,14 @@ from registry.models.footprints import BulkItemResult, Footprint, FootprintCreat
 from registry.models.orgs import Organisation, OrgRole
 from registry.validation import validation_error_details
 from verifier.protocol.canonical import canonicalize
-from verifier.protocol.leaf import record_digest, record_leaf_value
+from verifier.protocol.leaf import (
+    canonical_field_commitment,
+    commitments_digest,
+    field_salt,
+    leaf_value,
+    record_digest,
+    record_leaf_value,
+)
 from verifier.protocol.records import FOOTPRINT as RECORD_TYPE
 
 FOOTPRINT_SUBMITTED = "submitted"
@@ -115,13 +123,46 @@ def audit_snapshot(footprint: dict[str, Any] | Footprint) -> dict[str, Any]:
     return {name: getattr(footprint, name) for name in names}
 
 
+def shared_leaf_value(
+    record: dict[str, Any], master_salt: bytes, canonical: dict[tuple[str, str], bytes]
+) -> list[str]:
+    """:func:`record_leaf_value`, with ``JCS([name, value])`` of each field looked up in (and
+    added to) ``canonical``: the records of one bulk request share most field values (org,
+    category, unit, boundary, period, geography...), and canonicalising them is most of the
+    intake's CPU. The key is the value's sorted-key JSON, equal only for equal JSON values."""
+    commitments: dict[str, bytes] = {}
+    for name, value in record.items():
+        try:
+            key: tuple[str, str] | None = (name, json.dumps(value, sort_keys=True))
+        except (TypeError, ValueError):
+            key = None
+        jcs = canonical.get(key) if key is not None else None
+        if jcs is None:
+            jcs = canonicalize([name, value])
+            if key is not None:
+                canonical[key] = jcs
+        salt = field_salt(master_salt, name)
+        commitments[name] = canonical_field_commitment(jcs, salt, name=name)
+    return leaf_value(record, commitments_digest(commitments))
+
+
 def _new_footprint(
-    *, org: Organisation, data: dict[str, Any], digest: str
+    *,
+    org: Organisation,
+    data: dict[str, Any],
+    digest: str,
+    canonical: dict[tuple[str, str], bytes] | None = None,
 ) -> tuple[dict[str, Any], tuple[str, str, list[str]]]:
-    """A new footprint's row (column values) and its ledger leaf ``(type, id, leaf value)``."""
+    """A new footprint's row (column values) and its ledger leaf ``(type, id, leaf value)``.
+
+    ``canonical``: the canonical fields of a bulk request's records so far
+    (:func:`shared_leaf_value`).
+    """
     footprint_id = new_record_id("fp")
     salt = new_master_salt()
     record = build_record(footprint_id=footprint_id, org=org, data=data)
+    if canonical is not None:
+        leaf = shared_leaf_value(record, salt, canonical)
     row = {
         "id": footprint_id,
         "org_id": org.id,
@@ -134,7 +175,9 @@ def _new_footprint(
         "master_salt": "0x" + salt.hex(),
         "created_at": utcnow(),
     }
-    return row, (RECORD_TYPE, footprint_id, record_leaf_value(record, salt))
+    if canonical is None:
+        leaf = record_leaf_value(record, salt)
+    return row, (RECORD_TYPE, footprint_id, leaf)
 
 
 def add_bulk(session: Session, *, org: Organisation, items: list[Any]) -> list[BulkItemResult]:
@@ -182,11 +225,12 @@ def add_bulk(session: Session, *, org: Organisation, items: list[Any]) -> list[B
         known.update({row[0]: row[1] for row in stored})
     rows: list[dict[str, Any]] = []
     leaves: list[tuple[str, str, list[str]]] = []
+    canonical: dict[tuple[str, str], bytes] = {}
     for index, data, digest in valid:
         if digest in known:
             results.append(BulkItemResult(index=index, status="duplicate", id=known[digest]))
             continue
-        row, leaf = _new_footprint(org=org, data=data, digest=digest)
+        row, leaf = _new_footprint(org=org, data=data, digest=digest, canonical=canonical)
         rows.append(row)
         leaves.append(leaf)
         known[digest] = row["id"]

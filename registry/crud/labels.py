@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 from anchoring import ledger
 from anchoring.errors import LedgerError
 from registry.audit import record_audit
-from registry.catalogue import CATEGORIES
+from registry.catalogue import CATEGORIES, require_catalogue_category
 from registry.crud.footprints import RECORD_TYPE as FOOTPRINT_RECORD_TYPE
 from registry.crud.footprints import audit_snapshot as footprint_audit_snapshot
 from registry.crud.footprints import footprint_digest
@@ -23,12 +23,14 @@ from registry.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from registry.finality import anchor_state
 from registry.grading import grade_footprint
 from registry.i18n import LANGUAGES, NAME_KEYS
 from registry.ids import new_master_salt, new_record_id
 from registry.models.footprints import Footprint
 from registry.models.idempotency import CertificateCounter
 from registry.models.labels import (
+    AnchorFinality,
     Label,
     LabelCreate,
     LabelPublic,
@@ -146,8 +148,9 @@ def issue_label(
     (``already_labelled``) when the footprint already has an active label,
     (``footprint_label_revoked``) when a label of it was revoked (only :func:`reissue_label`
     labels it again), :class:`PermissionDeniedError` (``gtin_not_owned``) when its GTIN is not
-    under a prefix confirmed for its enterprise, and :class:`registry.grading.GradingError` when
-    it cannot be graded.
+    under a prefix confirmed for its enterprise, :class:`registry.grading.GradingError` when
+    it cannot be graded (``catalogue_category_required`` for the general category), and
+    :class:`InvalidInputError` (``geography_country_required``) when it gives a region only.
     """
     footprint = session.get(Footprint, body.footprint_id)
     if footprint is None:
@@ -167,12 +170,21 @@ def issue_label(
     if footprint.gtin:
         _check_gtin_owner(session, footprint)
     data = footprint.data
+    require_catalogue_category(data["category"], "a label")  # not the general category
     grade = grade_footprint(
         category=data["category"],
         kg_co2e_per_unit=data["kg_co2e_per_unit"],
         declared_unit=data["declared_unit"],
         system_boundary=data["system_boundary"],
     )
+    if not data["geography"].get("country"):
+        # A PACT footprint may give only a UN region; a label states the country it applies to.
+        raise InvalidInputError(
+            f"a label needs the footprint's country; footprint {footprint.id} gives only the "
+            f"region {data['geography'].get('region')!r}",
+            code="geography_country_required",
+            field="geography",
+        )
     enterprise = session.get(Organisation, footprint.org_id)
     assert enterprise is not None  # FK
     issued_at = datetime.now(UTC)
@@ -483,13 +495,16 @@ def revocation_status(session: Session, label: Label) -> str | None:
 
 
 def to_public(session: Session, label: Label, *, base_url: str) -> LabelPublic:
-    """The API view of a label."""
+    """The API view of a label: its anchor status and finality as its bundle is served
+    (:func:`registry.finality.anchor_state`)."""
+    anchor_status, finality = anchor_state(session, record_type=RECORD_TYPE, record_id=label.id)
     return LabelPublic(
         id=label.id,
         certificate_number=label.certificate_number,
         footprint_id=label.footprint_id,
         status=label.status,
-        anchor_status=ledger.record_status(session, record_type=RECORD_TYPE, record_id=label.id),
+        anchor_status=anchor_status,
+        finality=None if finality is None else AnchorFinality(**finality.as_json()),
         revocation_status=revocation_status(session, label),
         grade=label.grade,
         valid_from=label.valid_from,

@@ -75,7 +75,8 @@ def add_commands(
     impact = group.add_parser(
         "impact",
         parents=[common],
-        help="certified footprints that used a factor this version deprecates",
+        help="certified footprints that used a factor this version deprecates (or, for a "
+        "version withdrawn with its publisher's revoked key, any of its factors)",
     )
     impact.add_argument("ref", metavar="DATASET@VERSION")
     impact.add_argument("--json", action="store_true", help="print the footprints as JSON")
@@ -328,12 +329,21 @@ def cmd_impact(args: argparse.Namespace) -> int:
     with session:
         row = crud.get_version(session, dataset=dataset, version=version)
         found = crud.impact(session, dataset=dataset, version=version)
+        revoked = crud.revocation(session, row.id)
     if args.json:
         print(json.dumps([item.model_dump(mode="json") for item in found], indent=2))
         return EXIT_OK
     for item in found:
         labels = ",".join(item.labels) or "-"
         print(f"{item.footprint_id}\t{item.category}\t{labels}\t{' '.join(item.factors)}")
+    if revoked is not None:
+        print(
+            f"{len(found)} certified footprint(s) used a factor of {row.id}, withdrawn "
+            f"{revoked.revoked_at.isoformat()} with its publisher's revoked key "
+            f"{revoked.key_address}, or a factor it deprecates",
+            file=sys.stderr,
+        )
+        return EXIT_OK
     print(
         f"{len(found)} certified footprint(s) used a factor that {row.id} deprecates "
         f"({len(row.deprecates)} deprecated)",

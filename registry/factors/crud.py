@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -38,6 +38,7 @@ from registry.errors import (
 from registry.factors.models import (
     DatasetVersionPublic,
     Factor,
+    FactorDatasetRevocation,
     FactorDatasetVersion,
     FactorPublic,
     FootprintFactor,
@@ -54,11 +55,8 @@ from verifier.errors import AttestationError, VerifierError
 from verifier.protocol.accounting.documents import document_digest
 from verifier.protocol.accounting.errors import AccountingError
 from verifier.protocol.accounting.factors import parse_factor_dataset
-from verifier.protocol.eip712 import EIP712_DOMAIN_TYPE, domain
 from verifier.protocol.factor_dataset import (
     FACTOR_DATASET,
-    FACTOR_DATASET_STRUCT,
-    PRIMARY_TYPE,
     RECORD_TYPE,
     check_document,
     factor_dataset_record,
@@ -74,6 +72,7 @@ __all__ = [
     "get_factor",
     "get_version",
     "impact",
+    "is_revoked",
     "list_versions",
     "load_document",
     "publish",
@@ -96,15 +95,10 @@ LABEL_ACTIVE: Final = "active"
 
 
 def eip712_description(*, chain_id: int, contract: str) -> dict[str, Any]:
-    """What a publisher's wallet needs to sign a version: domain, types and primary type."""
-    return {
-        "domain": domain(chain_id=chain_id, contract=contract),
-        "types": {
-            "EIP712Domain": [dict(member) for member in EIP712_DOMAIN_TYPE],
-            PRIMARY_TYPE: [dict(member) for member in FACTOR_DATASET_STRUCT],
-        },
-        "primaryType": PRIMARY_TYPE,
-    }
+    """What a publisher needs to sign a version: ``domain``, ``types`` and ``primaryType`` as
+    ethers' ``signTypedData`` takes them, and ``wallet``, the ``eth_signTypedData_v4`` form
+    (:func:`verifier.protocol.eip712.signing_description`)."""
+    return FACTOR_DATASET.signing_description(chain_id=chain_id, contract=contract)
 
 
 def typed_data_of(document: Mapping[str, Any], *, chain_id: int, contract: str) -> dict[str, Any]:
@@ -527,26 +521,43 @@ def record_footprint_factors(
     return len(rows)
 
 
+def revocation(session: Session, version_id: str) -> FactorDatasetRevocation | None:
+    """The withdrawal of version ``dataset@version`` with its publisher's key, if any."""
+    return session.get(FactorDatasetRevocation, version_id)
+
+
+def is_revoked(session: Session, *, dataset: str, version: str) -> bool:
+    """True when the version was withdrawn with its publisher's revoked key."""
+    return revocation(session, f"{dataset}@{version}") is not None
+
+
 def impact(session: Session, *, dataset: str, version: str) -> list[ImpactedFootprint]:
     """Every certified footprint that used a factor this version deprecates (in an earlier
-    version of its dataset), with its active labels and the deprecated factors it used."""
+    version of its dataset), with its active labels and the deprecated factors it used; for a
+    version withdrawn with its publisher's key, also every one that used any of its factors."""
     row = get_version(session, dataset=dataset, version=version)
-    if not row.deprecates:
-        return []
-    earlier = session.exec(
-        select(FactorDatasetVersion.version).where(
-            FactorDatasetVersion.dataset == dataset, col(FactorDatasetVersion.seq) < row.seq
-        )
-    ).all()
-    if not earlier:
+    conditions: list[ColumnElement[bool]] = []
+    if row.deprecates:
+        earlier = session.exec(
+            select(FactorDatasetVersion.version).where(
+                FactorDatasetVersion.dataset == dataset, col(FactorDatasetVersion.seq) < row.seq
+            )
+        ).all()
+        if earlier:
+            conditions.append(
+                col(FootprintFactor.factor_id).in_(list(row.deprecates))
+                & col(FootprintFactor.version).in_(list(earlier))
+            )
+    if revocation(session, row.id) is not None:
+        conditions.append(col(FootprintFactor.version) == row.version)
+    if not conditions:
         return []
     used = session.exec(
         select(FootprintFactor, Footprint.org_id, Footprint.category, Footprint.gtin)
         .join(Footprint, col(Footprint.id) == col(FootprintFactor.footprint_id))
         .where(
             FootprintFactor.dataset == dataset,
-            col(FootprintFactor.factor_id).in_(list(row.deprecates)),
-            col(FootprintFactor.version).in_(list(earlier)),
+            or_(*conditions),
             Footprint.status == CERTIFIED,
         )
         .order_by(col(FootprintFactor.footprint_id))

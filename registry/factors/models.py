@@ -2,6 +2,7 @@
 
 - :class:`FactorDatasetVersion`: one signed version of a dataset (its ``tanji-factors/1``
   document, signature and anchored ``factor_dataset`` record), never changed once stored;
+- :class:`FactorDatasetRevocation`: a version withdrawn with its publisher's revoked key;
 - :class:`Factor`: one factor of a version, with the columns search and browsing need;
 - :class:`FootprintFactor`: which footprint used which factor of which version (written by the
   calculation, read by the impact of a new version's deprecations).
@@ -45,6 +46,23 @@ class FactorDatasetVersion(SQLModel, table=True):
     record: dict[str, Any] = SQLField(sa_column=Column(JSON, nullable=False))
     master_salt: str
     created_at: datetime = SQLField(default_factory=utcnow, index=True, sa_type=UTCDateTime)
+
+
+class FactorDatasetRevocation(SQLModel, table=True):
+    """A version withdrawn with its publisher's signing key (registry.crud.key_revocation):
+    calculations refuse it, its leaf is revoked on chain (reason key compromise) and
+    ``tanji factors impact`` lists the footprints that used it. Versions themselves never
+    change, so the withdrawal is a row of its own."""
+
+    __tablename__ = "factor_dataset_revocation"
+    version_id: str = SQLField(
+        foreign_key="factor_dataset_version.id", primary_key=True, max_length=96
+    )
+    #: The revoked key (the version's signer).
+    key_address: str = SQLField(max_length=42)
+    #: The on-chain revocation reason code (verifier.protocol.reasons).
+    reason: int
+    revoked_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Factor(SQLModel, table=True):
@@ -154,5 +172,10 @@ class ImpactPublic(BaseModel):
     dataset: str
     version: str
     deprecates: list[str]
+    revoked_at: datetime | None = Field(
+        default=None,
+        description="when the version was withdrawn with its publisher's key: then every "
+        "certified footprint that used any of its factors is listed",
+    )
     data: list[ImpactedFootprint]
     count: int

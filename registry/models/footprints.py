@@ -32,10 +32,11 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
-from registry.catalogue import CATEGORIES
+from registry.catalogue import FOOTPRINT_CATEGORIES
 from registry.errors import InvalidInputError
 from registry.i18n import NAME_KEYS, REQUIRED_NAME_LANGUAGES
 from registry.models.common import JsonFloat, StrictInput, UTCDateTime, utcnow
+from registry.pact.datamodel import PACT_REGIONS
 from registry.plaintext import MultilineText, PlainText
 from registry.qr import normalize_gtin
 from verifier.protocol.factor_dataset import DATASET_PATTERN, VERSION_PATTERN
@@ -104,12 +105,45 @@ class ReferencePeriod(StrictInput):
 
 
 class Geography(StrictInput):
-    country: str = Field(description="ISO 3166-1 alpha-2, e.g. CN")
+    """Where the footprint applies: a country (and subdivision), or, for a PACT footprint that
+    gives no more, a UN region (PACT's ``geographyRegionOrSubregion``). A label needs a country."""
+
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2, e.g. CN")
     subdivision: str | None = Field(default=None, description="ISO 3166-2, e.g. CN-CQ")
+    region: str | None = Field(
+        default=None,
+        description="a UN region or subregion as PACT names it (e.g. Eastern Asia), instead of "
+        "a country; such a footprint cannot be labelled",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A country footprint keeps exactly the members it always had (content hashes); a
+        # region-only one is stored as {"region": ...}.
+        data: dict[str, Any] = handler(self)
+        if data.get("region") is None:
+            data.pop("region", None)
+        else:
+            data.pop("country", None)
+            data.pop("subdivision", None)
+        return data
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and value not in PACT_REGIONS:
+            raise PydanticCustomError(
+                "invalid_region",
+                "'{value}' is not a UN region or subregion PACT allows: {known}",
+                {"value": value, "known": ", ".join(sorted(PACT_REGIONS))},
+            )
+        return value
 
     @field_validator("country")
     @classmethod
-    def _country(cls, value: str) -> str:
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
             raise PydanticCustomError(
                 "invalid_country", "'{value}' is not an ISO 3166-1 alpha-2 code", {"value": value}
@@ -118,8 +152,18 @@ class Geography(StrictInput):
 
     @model_validator(mode="after")
     def _subdivision(self) -> Geography:
+        if (self.country is None) == (self.region is None):
+            raise PydanticCustomError(
+                "invalid_geography",
+                "a geography is a country (with an optional subdivision) or a region, "
+                "exactly one of them",
+            )
         if self.subdivision is None:
             return self
+        if self.country is None:
+            raise PydanticCustomError(
+                "invalid_geography", "a subdivision is given with its country, not a region"
+            )
         code = self.subdivision.upper()
         found = pycountry.subdivisions.get(code=code)
         if found is None or found.country_code != self.country:
@@ -223,6 +267,22 @@ class FootprintCreate(StrictInput):
     data_quality_rating: int = Field(ge=1, le=5)
     company_name: PlainText = Field(min_length=1, max_length=200)
     notes: MultilineText | None = Field(default=None, max_length=2000)
+    #: kg of fossil carbon per declared amount (PACT ``fossilCarbonContent``); omitted when not
+    #: known (a PACT export then declares "0", docs/PACT.md).
+    fossil_carbon_kg: JsonFloat | None = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="kg of fossil carbon per declared amount (PACT fossilCarbonContent); optional",
+    )
+    #: kg of product per declared amount (PACT ``productMassPerDeclaredUnit``) for a product
+    #: declared by the piece; omitted when not known (a PACT export then declares "0").
+    product_mass_kg: JsonFloat | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="kg of product per declared amount (PACT productMassPerDeclaredUnit); optional",
+    )
     #: Supplier components (registry.crud.attestations.check_components); omitted when None.
     components: list[FootprintComponent] | None = Field(default=None, max_length=200)
     #: How Tanji computed it (registry.accounting); omitted when None. Set by the calculation
@@ -237,7 +297,7 @@ class FootprintCreate(StrictInput):
         # A footprint without components (or a calculation) keeps exactly the members it had
         # before they existed (content hashes, records, PACT round trips).
         data: dict[str, Any] = handler(self)
-        for member in ("components", "calculation"):
+        for member in ("components", "calculation", "fossil_carbon_kg", "product_mass_kg"):
             if data.get(member) is None:
                 data.pop(member, None)
         return data
@@ -277,17 +337,17 @@ class FootprintCreate(StrictInput):
     @field_validator("category")
     @classmethod
     def _category(cls, value: str) -> str:
-        if value not in CATEGORIES:
+        if value not in FOOTPRINT_CATEGORIES:
             raise PydanticCustomError(
                 "unknown_category",
                 "unknown product category '{value}'",
-                {"value": value, "known": sorted(CATEGORIES)},
+                {"value": value, "known": sorted(FOOTPRINT_CATEGORIES)},
             )
         return value
 
     @model_validator(mode="after")
     def _unit_and_split(self) -> FootprintCreate:
-        category = CATEGORIES[self.category]
+        category = FOOTPRINT_CATEGORIES[self.category]
         if self.declared_unit not in category.declared_units:
             raise PydanticCustomError(
                 "invalid_declared_unit",

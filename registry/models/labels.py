@@ -89,12 +89,29 @@ class Label(SQLModel, table=True):
     created_at: datetime = SQLField(default_factory=utcnow, index=True, sa_type=UTCDateTime)
 
 
+class AnchorFinality(BaseModel):
+    """How deep a record's anchoring block is while its batch is not final (the bundle's
+    ``finality`` member, verifier/protocol/finality.py)."""
+
+    final: bool
+    confirmations: int = Field(ge=0, description="blocks mined on top of the anchoring block")
+    required: int = Field(ge=0, description="confirmations before the anchor is final")
+
+
 class LabelPublic(BaseModel):
     id: str
     certificate_number: str
     footprint_id: str
     status: str
-    anchor_status: str | None
+    anchor_status: str | None = Field(
+        description="pending (queued), batched (in flight), mined (in a block, not final yet: "
+        "see finality), anchored (final); null: never queued"
+    )
+    finality: AnchorFinality | None = Field(
+        default=None,
+        description="while the anchoring block has fewer confirmations than the deployment "
+        "requires: {final, confirmations, required}, as in the bundle",
+    )
     revocation_status: str | None = None
     grade: str
     valid_from: date

@@ -58,7 +58,7 @@ def check_gs1_prefix(value: str) -> str:
     if not value.isascii() or GS1_PREFIX.fullmatch(value) is None:
         raise PydanticCustomError(
             "invalid_prefix",
-            "a GS1 company prefix is 6 to 12 digits (e.g. 690123456), got {value!r}",
+            "a GS1 company prefix is 6 to 12 digits (e.g. 690123456), got '{value}'",
             {"value": value[:40]},
         )
     return value

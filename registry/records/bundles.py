@@ -17,6 +17,7 @@ from sqlmodel import Session
 from anchoring import ledger
 from anchoring.bundle import build_bundle
 from registry.errors import InvalidInputError
+from registry.finality import served_leaf
 from registry.records.kind import RecordKind
 from registry.records.table import RECORD_KINDS
 from verifier.protocol.records import MAX_DEPTH, NESTED_RECORD_TYPES, REQUIRED_FIELDS
@@ -74,13 +75,18 @@ def _build(
     for name, rows in (kind.nested(session, row) if kind.nested else {}).items():
         inner = RECORD_KINDS.nested_kind(name)
         nested[name] = [_build(session, inner, r, hide, (*path, here)) for r in rows]
+    # A mined batch's proof is served only while its block is on the chain (registry.finality).
+    leaf, finality = served_leaf(
+        ledger.anchored_leaf(session, record_type=here[0], record_id=here[1])
+    )
     return build_bundle(
         record=record,
         salt=kind.salt_bytes(row),
-        leaf=ledger.anchored_leaf(session, record_type=here[0], record_id=here[1]),
+        leaf=leaf,
         disclose=disclose_for(record, hide),
         attestations=nested.get("attestations", ()),
         recognitions=nested.get("recognitions", ()),
+        finality=None if finality is None else finality.as_json(),
     )
 
 

@@ -1,4 +1,5 @@
-"""Chain nodes for the anchoring tests: the embedded py-evm chain and a real `hardhat node`.
+"""Chain nodes for the anchoring tests: the embedded py-evm chain, a real `hardhat node` and a
+real `anvil` mining at intervals.
 
 Each node is a :class:`ChainNode`: a connected ``Web3``, a funded anchoring account, a funded
 account holding no role, and a way to mine blocks (by sending real transactions, so it works on
@@ -80,6 +81,19 @@ def hardhat_node(hardhat_url: str) -> ChainNode:
         Account.from_key(HARDHAT_KEY_0),
         Account.from_key(HARDHAT_KEY_1),
         url=hardhat_url,
+    )
+
+
+@pytest.fixture(scope="module")
+def anvil_chain_node(anvil_url: str) -> ChainNode:
+    """The session's `anvil` (interval mining) with its first two development accounts."""
+    w3 = Web3(Web3.HTTPProvider(anvil_url, request_kwargs={"timeout": 30}))
+    return ChainNode(
+        "anvil",
+        w3,
+        Account.from_key(HARDHAT_KEY_0),
+        Account.from_key(HARDHAT_KEY_1),
+        url=anvil_url,
     )
 
 

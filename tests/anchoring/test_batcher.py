@@ -9,8 +9,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from anchoring import ledger
-from anchoring.batcher import Batcher
+from anchoring.batcher import MAX_NONCE_CONFLICTS, Batcher
 from anchoring.client import AnchorClient
+from anchoring.errors import SignerConflictError
 from anchoring.ledger import AnchorBatch, AnchorRecord, AnchorRevocation
 from tests.anchoring.conftest import ChainNode
 from verifier.protocol.leaf import record_leaf_value
@@ -170,6 +171,30 @@ class BatcherTests:
         assert outcome is not None and outcome.tx_hash != stored_hash
         assert_all_anchored_once(engine, client)
 
+    def test_second_sender_with_the_same_key_is_reported_not_retried_forever(
+        self, engine: Engine, client: AnchorClient, node: ChainNode
+    ) -> None:
+        enqueue(engine, 2)
+        # Another process signing with the anchoring key (a mistake in operations).
+        rival = AnchorClient(node.w3, client.address, node.anchorer, receipt_timeout=60)
+
+        def take_the_nonce(step: str) -> None:
+            if step == "signed":
+                with Session(engine) as session:
+                    nonce = session.exec(select(AnchorBatch)).one().nonce
+                signed = rival.sign_anchor(secrets.token_bytes(32), 1, bytes(32), nonce=nonce)
+                rival.wait_receipt(rival.send_raw(signed))
+
+        batcher = Batcher(engine, client, on_step=take_the_nonce)
+        with pytest.raises(SignerConflictError) as info:
+            batcher.run_once()
+        assert info.value.code == "signer_conflict" and "another sender" in str(info.value)
+        assert batcher.nonce_conflicts == MAX_NONCE_CONFLICTS
+        # Once the other sender stops, the batch goes through.
+        client.forget_nonce()
+        assert Batcher(engine, client).run_once() is not None
+        assert_all_anchored_once(engine, client)
+
     def test_revocation_recovers_after_sign(self, engine: Engine, client: AnchorClient) -> None:
         keys = enqueue(engine, 2)
         Batcher(engine, client).run_once()
@@ -201,3 +226,13 @@ class TestBatcherHardhat(BatcherTests):
     @pytest.fixture
     def node(self, hardhat_node: ChainNode) -> ChainNode:
         return hardhat_node
+
+
+@pytest.mark.anvil
+@pytest.mark.slow
+class TestBatcherAnvil(BatcherTests):
+    """On Foundry's ``anvil`` mining a block a second."""
+
+    @pytest.fixture
+    def node(self, anvil_chain_node: ChainNode) -> ChainNode:
+        return anvil_chain_node

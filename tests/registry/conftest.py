@@ -1,13 +1,13 @@
 """Fixtures for registry tests: the app over httpx's ASGI transport on a real database.
 
-API tests run twice: on a SQLite file per test and on a fresh database of a real PostgreSQL
-server (started once per session by ``tests.registry.postgres``).
+API tests run on a SQLite file per test, or in the PostgreSQL pass on a fresh database of a real
+PostgreSQL server (``tests.database``: ``TANJI_TEST_DATABASE``; the ``postgres_url`` and
+``postgres_database`` fixtures live there).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,20 +17,6 @@ from fastapi import FastAPI
 from registry.app import create_app
 from registry.config import Settings, load_settings
 from tests.registry.factories import Orgs, make_orgs
-from tests.registry.postgres import create_database, postgres_server
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL of a real PostgreSQL server for this test session (no database name)."""
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture
-def postgres_database(postgres_url: str) -> str:
-    """A fresh, empty PostgreSQL database."""
-    return create_database(postgres_url, f"t_{uuid.uuid4().hex[:16]}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -38,7 +24,7 @@ def api_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings for API tests that do not anchor (no chain in this process)."""
     database_url = None
     if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres_database")
+        database_url = request.getfixturevalue("registry_database_url")
     return load_settings(
         data_dir=tmp_path / "data",
         anchoring=False,

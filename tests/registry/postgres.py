@@ -102,17 +102,29 @@ def postgres_instance() -> Iterator[PostgresServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def create_database(server_url: str, name: str) -> str:
-    """Create database ``name`` on the server; return its URL."""
+def create_database(server_url: str, name: str, *, template: str | None = None) -> str:
+    """Create database ``name`` on the server (a copy of ``template``); return its URL."""
     import psycopg
 
     deadline = time.monotonic() + STARTUP_SECONDS
+    copy = f' TEMPLATE "{template}"' if template is not None else ""
     while True:
         try:
             with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"{copy}')  # type: ignore[arg-type]
             return f"{server_url}/{name}"
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop database ``name``, ending its sessions (a test's server may still hold some)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+    except psycopg.OperationalError:  # the server is gone (a test stopped it): nothing to drop
+        pass

@@ -149,3 +149,23 @@ def test_unit_text() -> None:
     assert unit_text("steel_rebar", "t", "zh") == "kg CO₂e/吨"
     assert unit_text("steel_rebar", "t", "zh-Hant") == "kg CO₂e/公噸"
     assert unit_text("pv_module", "Wp", "en") == "kg CO₂e per Wp"
+
+
+@pytest.mark.parametrize(
+    ("status", "lang", "band"),
+    [
+        ("revoked", "zh-Hans", "已撤销 REVOKED"),
+        ("superseded", "zh-Hans", "已被取代 SUPERSEDED"),
+        ("superseded", "zh-Hant", "已被取代 SUPERSEDED"),
+        ("revoked", "en", "REVOKED 已撤销"),
+    ],
+)
+def test_ended_labels_say_so_across_the_artwork(status: str, lang: str, band: str) -> None:
+    root = ET.fromstring(render_label_svg(artwork(status=status, language=lang)))
+    group = root.find(f".//{NS}g[@id='ended-band']")
+    assert group is not None and group.get("data-status") == status
+    assert "".join(group.itertext()).strip() == band
+    assert "rotate(" in str(group.get("transform"))  # diagonal, across the QR code too
+    assert list(root)[-1] is group  # drawn last: over everything
+    active = ET.fromstring(render_label_svg(artwork()))
+    assert active.find(f".//{NS}g[@id='ended-band']") is None

@@ -31,7 +31,10 @@ from tests.nodes import free_port
 from tests.registry.factories import bearer, numbered
 from tests.registry.server import TANJI, WAIT_SECONDS, create_org, serve
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.sqlite_only(reason="the attacks copy the data dir and edit its SQLite file"),
+]
 VALIDITY = {"valid_from": "2026-01-01", "valid_until": "2028-12-31"}
 
 

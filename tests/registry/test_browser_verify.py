@@ -372,7 +372,12 @@ def _parsed_trust(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": trust.name,
         "chains": [
-            {"chainId": c.chain_id, "rpcUrl": c.rpc_url, "contracts": sorted(c.contracts)}
+            {
+                "chainId": c.chain_id,
+                "rpcUrl": c.rpc_url,
+                "contracts": sorted(c.contracts),
+                "confirmations": c.confirmations,
+            }
             for c in trust.chains
         ],
         "issuers": [{"address": i.address, "name": i.name} for i in trust.issuers],
@@ -414,6 +419,9 @@ def trust_cases() -> list[dict[str, Any]]:
         ("a scheme that is not text", {**base, "certificationBodies": [{**body, "schemes": [1]}]}),
         ("accepted schemes not a list", {**base, "acceptedSchemes": "SG"}),
         ("an empty rpcUrl", {**base, "chains": [{**chain, "rpcUrl": ""}]}),
+        ("confirmations required", {**base, "chains": [{**chain, "confirmations": 12}]}),
+        ("negative confirmations", {**base, "chains": [{**chain, "confirmations": -1}]}),
+        ("confirmations as text", {**base, "chains": [{**chain, "confirmations": "12"}]}),
         ("a body in upper case", {**sg, "certificationBodies": [{"address": "0x" + "CD" * 20}]}),
     ]
     out = []
@@ -549,16 +557,19 @@ def live_chain(hardhat_url: str) -> LiveChain:
             "footprint": {"value": 18.42, "unit": "kg CO2e"},
         },
         _label(3),
+        _label(8),
     ]
     tree1, salts1, anchor1 = d.anchor_batch(batch1)
-    d.send(
-        d.contract.functions.revokeLeaf(
-            tree1.root,
-            leaf_hash(LEAF_ENCODING, record_leaf_value(batch1[2], salts1[2])),
-            tree1.proof(2),
-            3,
+    # Label 3 revoked for a data error (INVALID), label 8 superseded (SUPERSEDED, not INVALID).
+    for index, reason in ((2, RevocationReason.DATA_ERROR), (3, RevocationReason.SUPERSEDED)):
+        d.send(
+            d.contract.functions.revokeLeaf(
+                tree1.root,
+                leaf_hash(LEAF_ENCODING, record_leaf_value(batch1[index], salts1[index])),
+                tree1.proof(index),
+                reason,
+            )
         )
-    )
     batch2 = [_label(4), _label(5)]
     tree2, salts2, anchor2 = d.anchor_batch(batch2)
     d.send(d.contract.functions.revokeRoot(tree2.root, 1))
@@ -575,6 +586,7 @@ def live_chain(hardhat_url: str) -> LiveChain:
         ),
         "tampered": tampered,
         "leafRevoked": _bundle(d, contract, tree1, batch1, salts1, 2, anchor1),
+        "superseded": _bundle(d, contract, tree1, batch1, salts1, 3, anchor1),
         "rootRevoked": _bundle(d, contract, tree2, batch2, salts2, 0, anchor2),
         # A well-formed bundle whose root was never anchored (it borrows batch 1's transaction).
         "notAnchored": _bundle(d, contract, tree3, batch3, salts3, 0, anchor1),
@@ -679,6 +691,36 @@ def python_verdicts(chain: LiveChain) -> dict[str, Any]:
     return out
 
 
+def finality_cases(chain: LiveChain) -> list[dict[str, Any]]:
+    """The valid bundle under the partner's profile requiring more confirmations than its block
+    has (PENDING 409) and exactly as many as it has (VALID), with the Python verifier's verdict.
+
+    The node mines only on transactions, so the head stays put while both verifiers run."""
+    bundle = chain.bundles["valid"]
+    depth = Web3(HTTPProvider(chain.rpc_url)).eth.block_number - bundle["anchor"]["blockNumber"]
+    assert depth >= 1  # the revocations after batch 1 are blocks on top of it
+    out = []
+    for why, required in (("not final", depth + 1000), ("just final", depth)):
+        trust = copy.deepcopy(chain.trust)
+        (entry,) = (c for c in trust["chains"] if c["chainId"] == chain.chain_id)
+        entry["confirmations"] = required
+        report = Verifier(trust=parse_trust(trust), timeout=10).verify(bundle)
+        out.append(
+            {
+                "why": why,
+                "bundle": "valid",
+                "trust": trust,
+                "required": required,
+                "python": {
+                    "status": report.status.value,
+                    "checks": [r.to_dict() for r in report.results],
+                },
+            }
+        )
+    assert [c["python"]["status"] for c in out] == ["PENDING", "VALID"]
+    return out
+
+
 # -- node:test --------------------------------------------------------------------------------
 
 
@@ -693,6 +735,7 @@ def test_node_suite(tmp_path: Path, live_chain: LiveChain) -> None:
         "redacted": "VALID",
         "tampered": "INVALID",
         "leafRevoked": "INVALID",
+        "superseded": "SUPERSEDED",
         "rootRevoked": "INVALID",
         "notAnchored": "INVALID",
         "withAttestation": "VALID",
@@ -724,6 +767,7 @@ def test_node_suite(tmp_path: Path, live_chain: LiveChain) -> None:
             "recognizerName": live_chain.trust["certificationBodies"][0]["name"],
             "bundles": live_chain.bundles,
             "pythonVerdicts": verdicts,
+            "finalityCases": finality_cases(live_chain),
         },
     }
     path = tmp_path / "browser-fixture.json"
@@ -939,6 +983,7 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
         ),
         "tampered.html": _page("/bundles/tampered.json", rpc_url="/rpc", **trust),
         "revoked.html": _page("/bundles/leafRevoked.json", rpc_url="/rpc", **trust),
+        "superseded.html": _page("/bundles/superseded.json", rpc_url="/rpc", **trust),
         "down.html": _page(
             "/bundles/valid.json", rpc_url=f"http://127.0.0.1:{closed_port}", **trust
         ),
@@ -989,6 +1034,13 @@ def page_server(live_chain: LiveChain) -> Iterator[_PageServer]:
             "INVALID",
             ["无效", "Not genuine", "数据错误"],
             {"not_revoked": "INVALID"},
+        ),
+        (
+            # Genuine and replaced: its own outcome, never "Not genuine".
+            "superseded.html",
+            "SUPERSEDED",
+            ["已被取代", "Superseded", 'data-code="502"'],
+            {"not_revoked": "SUPERSEDED", "integrity": "VALID", "anchored": "VALID"},
         ),
         (
             "down.html",

@@ -8,7 +8,7 @@ import pytest
 
 from registry.accounting.datasets import StarterDatasets
 from registry.accounting.rules import category_rules
-from registry.catalogue import CATALOGUE_FILE, CATEGORIES
+from registry.catalogue import CATALOGUE_FILE, CATEGORIES, GENERAL
 from registry.grading import load_scheme
 from tests.registry.calculations_data import EXAMPLE_FILES, example
 from verifier.protocol.accounting import AccountingError, parse_category_rules
@@ -63,6 +63,13 @@ def test_an_unknown_category_has_no_rules() -> None:
     with pytest.raises(AccountingError) as info:
         category_rules("spaceship")
     assert info.value.code == "unknown_category" and info.value.path == "category"
+
+
+def test_the_general_category_has_no_rules() -> None:
+    # A product outside the catalogue is stored, but not calculated: it needs a catalogue category.
+    with pytest.raises(AccountingError) as info:
+        category_rules(GENERAL)
+    assert info.value.code == "catalogue_category_required" and info.value.path == "category"
 
 
 @pytest.mark.parametrize("name", EXAMPLE_FILES)

@@ -1,6 +1,17 @@
 import pytest
 
-from registry.catalogue import CATEGORIES, UNITS, UnknownCategoryError, get_category, unit_name
+from registry.catalogue import (
+    CATEGORIES,
+    FOOTPRINT_CATEGORIES,
+    GENERAL,
+    GENERAL_CATEGORY,
+    UNITS,
+    CatalogueCategoryRequiredError,
+    UnknownCategoryError,
+    get_category,
+    require_catalogue_category,
+    unit_name,
+)
 from registry.i18n import LANGUAGES
 
 PLAN_CATEGORIES = {
@@ -39,6 +50,20 @@ def test_declared_units_match_the_product() -> None:
     assert get_category("steel_rebar").declared_units == ("t",)
     assert get_category("pv_module").typical_unit == "Wp"
     assert not get_category("cement").accepts_unit("unit")
+
+
+def test_the_general_category_stores_what_the_catalogue_does_not_hold() -> None:
+    # Not a catalogue category (no rules, no thresholds), but one a footprint may be stored under.
+    assert GENERAL not in CATEGORIES and FOOTPRINT_CATEGORIES[GENERAL] is GENERAL_CATEGORY
+    assert set(GENERAL_CATEGORY.names) == set(LANGUAGES)
+    assert {"kg", "t", "unit", "kWh"} <= set(GENERAL_CATEGORY.declared_units) <= set(UNITS)
+    with pytest.raises(CatalogueCategoryRequiredError) as info:
+        require_catalogue_category(GENERAL, "a label")
+    assert (info.value.code, info.value.field) == ("catalogue_category_required", "category")
+    assert "a label needs a catalogue category" in info.value.message
+    assert require_catalogue_category("cement", "a label") is CATEGORIES["cement"]
+    with pytest.raises(UnknownCategoryError):
+        get_category(GENERAL)
 
 
 def test_unknown_category_has_a_code_and_field() -> None:

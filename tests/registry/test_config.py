@@ -12,6 +12,7 @@ from registry.errors import ConfigError
 
 def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TANJI_DATABASE_URL", raising=False)  # set in the PostgreSQL pass
     settings = load_settings()
     assert settings.data_dir == Path("tanji-data")
     assert settings.sqlalchemy_url == f"sqlite:///{tmp_path / 'tanji-data' / 'registry.sqlite3'}"

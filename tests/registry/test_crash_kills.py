@@ -13,7 +13,10 @@ import pytest
 from tests.nodes import HARDHAT_KEY_0
 from tests.registry.crashloop import CrashPlan, KillPoint, run_crash_loop
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.sqlite_only(reason="the crash loop reads the SQLite file between kills"),
+]
 
 
 def show(number: int, point: KillPoint) -> None:

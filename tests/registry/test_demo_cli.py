@@ -89,8 +89,8 @@ def _assert_written(run: DemoRun) -> None:
     assert len(labels) >= 12
     # What the CLI prints: the count and contract first, the summary file's path last.
     assert run.lines[0] == (
-        f"{len(labels)} labels anchored on chain {run.summary['chain_id']}"
-        f" at {run.summary['contract']}"
+        f"{len(labels)} labels on chain {run.summary['chain_id']}"
+        f" at {run.summary['contract']}: {len(labels) - 1} anchored, 1 pending"
     )
     assert run.lines[-1] == str(run.out / "summary.json")
     assert run.trust["format"] == "tanji-trust/1"
@@ -98,13 +98,19 @@ def _assert_written(run: DemoRun) -> None:
     assert run.trust["issuers"][0]["address"] == run.summary["issuer"]
     assert sorted(run.bundles) == sorted(run.out / label["bundle_file"] for label in labels)
     for label in labels:
+        bundle = run.bundles[run.out / label["bundle_file"]]
+        assert bundle["record"]["id"] == label["label_id"]
+        if label["state"] == "pending":  # issued after the demo's last batch
+            assert (bundle["status"], bundle["anchor"]) == ("pending", None)
+            continue
+        assert bundle["anchor"]["contract"] == run.summary["contract"]
+        assert bundle["anchor"]["chainId"] == run.summary["chain_id"]
+        if label["qr_file"] is None:  # refused only for a label no longer valid
+            assert label["state"] != "valid"
+            continue
         png = run.out / label["qr_file"]
         assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         assert png.parent.name == "qr"
-        bundle = run.bundles[run.out / label["bundle_file"]]
-        assert bundle["record"]["id"] == label["label_id"]
-        assert bundle["anchor"]["contract"] == run.summary["contract"]
-        assert bundle["anchor"]["chainId"] == run.summary["chain_id"]
 
 
 def test_cli_demo_on_hardhat_deploys_with_the_env_signer(
@@ -137,7 +143,14 @@ def test_every_hardhat_demo_bundle_verifies_with_tanji_verify(
 ) -> None:
     assert hardhat_demo.bundles
     trust = str(hardhat_demo.out / "trust.json")
-    for path in hardhat_demo.bundles:
+    # The valid labels (test_demo_mission checks the revoked, superseded and pending ones).
+    valid = [
+        hardhat_demo.out / label["bundle_file"]
+        for label in hardhat_demo.summary["labels"]
+        if label["state"] == "valid"
+    ]
+    assert len(valid) == len(hardhat_demo.bundles) - 3
+    for path in valid:
         report = io.StringIO()
         code = verify_main(
             [str(path), "--trust", trust, "--rpc-url", hardhat_url, "--json"], out=report
@@ -165,8 +178,15 @@ def test_cli_demo_on_the_embedded_chain_writes_summary_trust_and_qr(
     _assert_written(embedded_demo)
     # No node was given: the trust file points at the embedded chain as `tanji serve` serves it.
     assert embedded_demo.trust["chains"][0]["rpcUrl"] == embedded_demo.summary["base_url"] + "/rpc"
-    assert len(list(embedded_demo.out.glob("qr/*.png"))) == len(embedded_demo.summary["labels"])
-    paths = [str(path) for path in embedded_demo.bundles]
+    labels = embedded_demo.summary["labels"]
+    assert len(list(embedded_demo.out.glob("qr/*.png"))) == sum(
+        label["qr_file"] is not None for label in labels
+    )
+    paths = [
+        str(embedded_demo.out / label["bundle_file"])
+        for label in labels
+        if label["state"] == "valid"
+    ]
     assert verify_main([*paths, "--offline"], out=io.StringIO()) == 0
 
 
@@ -178,6 +198,7 @@ def test_every_demo_bundle_verifies_with_standard_merkle_tree(
         for run in (hardhat_demo, embedded_demo)
         for bundle in run.bundles.values()
         for nested in all_bundles(bundle)
+        if "root" in nested  # anchored: a pending bundle has no proof yet
     ]
     assert len(bundles) >= 24
     for bundle in bundles:

@@ -92,7 +92,7 @@ def verify(tmp_path: Path, bundle: dict[str, Any], deployment: Deployment, name:
 async def embedded(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Deployment]:
     database_url = None
     if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres_database")
+        database_url = request.getfixturevalue("registry_database_url")
     settings = load_settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
@@ -214,12 +214,12 @@ async def run_supersede(d: Deployment, tmp_path: Path, capsys: pytest.CaptureFix
     new_id = r.json()["id"]
     await wait_for(c, f"/api/v1/labels/{old_id}", lambda b: b["revocation_status"] == "anchored")
 
-    # The bundle the consumer already holds now reads INVALID, with the supersede reason.
-    assert verify(tmp_path, old_bundle, d, "old-after") == 1
+    # The bundle the consumer already holds now reads SUPERSEDED (exit 3): genuine, but replaced.
+    assert verify(tmp_path, old_bundle, d, "old-after") == 3
     report = json.loads(capsys.readouterr().out)
-    assert report["status"] == "INVALID"
+    assert report["status"] == "SUPERSEDED"
     not_revoked = _check(report, "not_revoked")
-    assert (not_revoked["status"], not_revoked["code"]) == ("INVALID", 501)
+    assert (not_revoked["status"], not_revoked["code"]) == ("SUPERSEDED", 502)
     assert not_revoked["data"]["reasonCode"] == RevocationReason.SUPERSEDED == 1
     new = await wait_for(c, f"/api/v1/labels/{new_id}", lambda b: b["anchor_status"] == "anchored")
     assert new["supersedes"] == old_id
@@ -257,7 +257,7 @@ async def test_label_lifecycle_on_hardhat(
     await run_label_lifecycle(hardhat, tmp_path, capsys)
 
 
-async def test_superseded_label_reads_invalid_on_embedded_chain(
+async def test_superseded_label_reads_superseded_on_embedded_chain(
     embedded: Deployment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await run_supersede(embedded, tmp_path, capsys)

@@ -64,7 +64,7 @@ async def registry(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     """The registry on the embedded chain (a loop that anchors only when asked)."""
     database_url = None
     if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres_database")
+        database_url = request.getfixturevalue("registry_database_url")
     settings = load_settings(
         data_dir=tmp_path / "data",
         database_url=database_url,

@@ -68,6 +68,7 @@ def wait_anchored(url: str) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file lock")
 def test_a_locked_sqlite_database_answers_503_database_busy_and_loses_nothing(
     tmp_path: Path,
 ) -> None:

@@ -394,6 +394,29 @@ async def test_bulk_of_1000_with_bad_items(client: httpx.AsyncClient, orgs: Orgs
     ] * 2
 
 
+async def test_bulk_leaves_match_each_record(client: httpx.AsyncClient, orgs: Orgs, app) -> None:  # type: ignore[no-untyped-def]
+    # The bulk path canonicalises a field value shared by several items once; every queued leaf
+    # must still be the record's own leaf under its own salt.
+    r = await client.post(
+        "/api/v1/footprints/bulk",
+        json={"items": [numbered(i) for i in range(20)]},
+        headers=bearer(orgs.enterprise),
+    )
+    assert r.status_code == 200 and r.json()["created"] == 20, r.text[:500]
+    with Session(app.state.engine) as session:
+        rows = session.exec(select(Footprint)).all()
+        leaves = {
+            row.record_id: row.leaf_value
+            for row in session.exec(
+                select(AnchorRecord).where(AnchorRecord.record_type == "footprint")
+            )
+        }
+    assert len(rows) == 20
+    for row in rows:
+        salt = bytes.fromhex(row.master_salt.removeprefix("0x"))
+        assert leaves[row.id] == record_leaf_value(row.record, salt)
+
+
 async def test_bulk_limits(client: httpx.AsyncClient, orgs: Orgs) -> None:
     r = await client.post(
         "/api/v1/footprints/bulk", json={"items": []}, headers=bearer(orgs.enterprise)

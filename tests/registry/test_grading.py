@@ -74,6 +74,12 @@ def test_kwp_is_converted_to_wp_for_pv_modules() -> None:
             "unknown_category",
             "category",
         ),
+        # The general category (products outside the catalogue) has no thresholds to grade by.
+        (
+            {"category": "general", "kg_co2e_per_unit": 77, "declared_unit": "unit"},
+            "catalogue_category_required",
+            "category",
+        ),
         (
             {"category": "cement", "kg_co2e_per_unit": 500, "declared_unit": "unit"},
             "unit_mismatch",

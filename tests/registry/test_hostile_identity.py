@@ -10,7 +10,6 @@ in-process app on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,12 +20,14 @@ import httpx
 import pytest
 from eth_account.messages import encode_defunct
 from fastapi import FastAPI
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, delete, select
 
 from registry.audit import AuditEntry
 from registry.crud.prefixes import covers, grant_prefix
 from registry.models.prefixes import IdPrefix
 from registry.qr import normalize_gtin
+from tests.database import registry_database
 from tests.registry.factories import (
     ENTERPRISE_NAME,
     ENTERPRISE_PREFIX,
@@ -146,12 +147,12 @@ def test_an_enterprise_cannot_take_over_another_ones_gtin(server: Server) -> Non
     assert r.status_code == 200 and r.json()["confirmed_by_org_id"] == s.cb2_id, r.text
     assert s.post("/api/v1/footprints", s.b, footprint(gtin=free_gtin)).status_code == 201
     # The audit log records who confirmed it.
-    with sqlite3.connect(s.data_dir / "registry.sqlite3") as db:
-        actions = db.execute(
-            "SELECT action, org_id FROM audit_entry WHERE subject_type = 'id_prefix' "
-            "AND subject_id = ?",
-            (f"{s.b_id}:gs1:6955555",),
-        ).fetchall()
+    actions = query(
+        s.data_dir,
+        "SELECT action, org_id FROM audit_entry WHERE subject_type = 'id_prefix' "
+        "AND subject_id = :subject",
+        subject=f"{s.b_id}:gs1:6955555",
+    )
     assert actions == [("id_prefix.claim", s.b_id), ("id_prefix.confirm", s.cb2_id)]
     # The resolver sends A's GTIN to A's label, and a GTIN no one holds nowhere.
     r = s.get(f"/01/{GTIN}")
@@ -190,12 +191,12 @@ def test_a_revoked_label_stays_revoked(server: Server) -> None:
     assert _error(r)[:2] == (409, "already_reissued")
     r = s.post(f"/api/v1/labels/{again['id']}/reissue", s.cb1, VALIDITY)
     assert _error(r)[:2] == (409, "not_revoked")
-    with sqlite3.connect(s.data_dir / "registry.sqlite3") as db:
-        (count,) = db.execute(
-            "SELECT COUNT(*) FROM audit_entry WHERE action = 'label.reissue' AND subject_id = ?",
-            (again["id"],),
-        ).fetchone()
-    assert count == 1
+    count = query(
+        s.data_dir,
+        "SELECT COUNT(*) FROM audit_entry WHERE action = 'label.reissue' AND subject_id = :id",
+        id=again["id"],
+    )
+    assert count == [(1,)]
 
 
 @pytest.mark.slow
@@ -489,3 +490,13 @@ async def test_plain_names_and_multi_line_notes_are_accepted(
     )
     r = await client.post("/api/v1/footprints", json=body, headers=bearer(orgs.enterprise))
     assert r.status_code == 201, r.text
+
+
+def query(data_dir: Path, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` on the server's database (SQLite or this pass's PostgreSQL)."""
+    engine = registry_database(data_dir)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sql_text(sql), params)]
+    finally:
+        engine.dispose()

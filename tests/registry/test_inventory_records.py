@@ -22,10 +22,11 @@ import verifier
 from registry.app import create_app
 from registry.config import load_settings
 from registry.crud.orgs import create_org
+from registry.demo_computed import publish_demo_factors
 from registry.factors.starter import starter_documents
 from registry.models.orgs import OrgRole
 from registry.records.inventories import InventoryRecord
-from tests.registry.calculations_data import BASE_URL, DETAILS, example, publish_starter_datasets
+from tests.registry.calculations_data import BASE_URL, DETAILS, example
 from tests.registry.factories import bearer
 from tests.registry.test_end_to_end import serving
 from verifier.cli import main
@@ -40,7 +41,11 @@ def _anchored(client: httpx.Client, path: str, key: str) -> dict[str, Any]:
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         bundle: dict[str, Any] = client.get(path, headers=bearer(key)).json()
-        if bundle.get("status") != "pending" and "anchor" in bundle:
+        # An inventory bundle carries its factor-dataset versions' bundles: those anchored too.
+        if all(
+            b.get("status") != "pending" and "anchor" in b
+            for b in [bundle, *bundle.get("factorDatasets", [])]
+        ):
             return bundle
         assert time.monotonic() < deadline, f"{path} was never anchored: {bundle}"
         time.sleep(0.1)
@@ -71,7 +76,8 @@ def test_an_inventory_is_anchored_shown_to_its_readers_and_checked(tmp_path: Pat
                 ("publisher", OrgRole.PUBLISHER),
             ]:
                 _, keys[name] = create_org(session, name=f"{name} org", role=role)
-        publish_starter_datasets(app.state.engine)
+        # Signed for this deployment's contract: the verifier checks the publisher's domain.
+        publish_demo_factors(app, base_url=BASE_URL)
         inventory = example("cement.json")
         r = client.post(
             "/api/v1/calculations",
@@ -149,7 +155,15 @@ def test_an_inventory_is_anchored_shown_to_its_readers_and_checked(tmp_path: Pat
         code, out = _cli([*base, "--inventory", str(files["partial"]), *factor_args])
         assert code == 0, out
         assert f"the 1 disclosed lines ({shown[0]}) equal the record's line values" in out, out
+        # The bundle carries the versions it cites: no --factors needed; without them, a version
+        # not given is named.
         code, out = _cli([*base, "--inventory", str(files["partial"])])
+        assert code == 0, out
+        stripped = tmp_path / "stripped.json"
+        stripped.write_text(
+            json.dumps({k: v for k, v in partial.items() if k != "factorDatasets"}), "utf-8"
+        )
+        code, out = _cli([*base, "--inventory", str(stripped)])
         assert code == 2 and "ERROR" in out and "was not given" in out, out
 
 

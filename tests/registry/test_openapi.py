@@ -207,3 +207,13 @@ async def test_a_nul_in_the_url_is_refused_before_any_lookup(
     assert bad_field(response, field)["code"] == "nul_character"
     posted = await client.post("/api/v1/labels/%00/revoke", json={"reason_code": 3})
     assert bad_field(posted, "path")["code"] == "nul_character"
+
+
+def test_a_label_documents_its_anchor_finality(document: dict[str, Any]) -> None:
+    """``GET /api/v1/labels/{id}``: ``anchor_status`` names ``mined`` (in a block, not final)
+    and ``finality`` has the bundle's members."""
+    schemas = document["components"]["schemas"]
+    label = schemas["LabelPublic"]["properties"]
+    assert "mined" in label["anchor_status"]["description"]
+    assert {"$ref": "#/components/schemas/AnchorFinality"} in label["finality"]["anyOf"]
+    assert set(schemas["AnchorFinality"]["required"]) == {"final", "confirmations", "required"}

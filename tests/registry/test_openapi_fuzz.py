@@ -99,7 +99,7 @@ def test_schemathesis_finds_no_server_error_or_schema_break(
     # For `tanji org create` and `tanji serve` alike.
     monkeypatch.delenv("TANJI_DATABASE_URL", raising=False)
     if database == "postgresql":
-        monkeypatch.setenv("TANJI_DATABASE_URL", request.getfixturevalue("postgres_database"))
+        monkeypatch.setenv("TANJI_DATABASE_URL", request.getfixturevalue("registry_database_url"))
     data, log = tmp_path / "data", tmp_path / "serve.log"
     keys: dict[str, str | None] = {
         role: create_org(data, role=role, name=f"Fuzz {role}") for role in ROLES

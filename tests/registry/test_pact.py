@@ -293,6 +293,8 @@ def test_import_of_a_pact_v3_document_written_from_the_specification() -> None:
         "notes": (
             "Cell-level PCF. Electricity: Singapore grid mix, supplier-specific factor for 2025."
         ),
+        "fossil_carbon_kg": 0.004,  # recorded, so the export states it back
+        "product_mass_kg": 0.069,  # a piece's mass
     }
     # A foreign document has no Tanji category and no Chinese name: the registry says so...
     with pytest.raises(ValidationError) as err:
@@ -349,7 +351,7 @@ _DELETE = object()
         ("pcf.declaredUnitOfMeasurement", "gallon", "bad_enum", "pcf.declaredUnitOfMeasurement"),
         (
             "pcf.declaredUnitOfMeasurement",
-            "liter",
+            "ton kilometer",  # liters are declared by mass now; a ton-km cannot be
             "unit_not_supported",
             "pcf.declaredUnitOfMeasurement",
         ),

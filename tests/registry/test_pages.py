@@ -283,9 +283,11 @@ async def test_anchored_label_page_hands_the_browser_this_deployments_trust(
     assert element["data-chain-id"] == str(chain_id)
     assert str(element["data-contracts"]).lower() == receipt["to"].lower()
     assert str(element["data-issuers"]).lower() == receipt["from"].lower()
+    assert element["data-confirmations"] == "0"  # embedded chain: final once mined
     assert page.scripts == 2  # ethers (deferred) and the verifier module
-    # Labelled in both languages as the reader's own check, apart from the registry's status.
-    assert f"{EN['device_check']} {ZH['device_check']}" in page.of("device-check")
+    # Labelled, in the page's language only, as the reader's own check.
+    assert EN["device_check"] in page.of("device-check")
+    assert ZH["device_check"] not in page.of("device-check")
     assert page.attrs_by_id["status"]["data-status"] == "anchored"
     for static in (
         "/static/verify/tanji-verify-page.js",
@@ -306,7 +308,10 @@ async def test_revoked_and_superseded_labels_say_so(client: httpx.AsyncClient, k
     page = Page((await client.get(f"/l/{revoked['id']}?lang=en")).text)
     assert page.attrs_by_id["status"]["data-status"] == "revoked"
     assert EN["status_revoked"] in page.of("status")
-    assert "reason code 2 — data error found in audit" in page.of("status")
+    # One plain verdict on the first screen, with the reason; the figure is marked as ended.
+    assert page.attrs_by_id["verdict"]["data-verdict"] == "REVOKED"
+    assert "withdrawn by the issuer — data error found in audit" in page.of("revocation-reason")
+    assert "ended" in str(page.attrs_by_id["footprint"]["class"])
 
     old = await issue(client, keys, kg_co2e_per_unit=300.0, fossil_kg_co2e=297.5)
     fixed = await client.post(
@@ -327,8 +332,25 @@ async def test_revoked_and_superseded_labels_say_so(client: httpx.AsyncClient, k
     new_id = reply.json()["id"]
     page = Page((await client.get(f"/l/{old['id']}?lang=zh")).text)
     assert page.attrs_by_id["status"]["data-status"] == "superseded"
-    assert ZH["reason_1"] in page.of("status")
+    assert page.attrs_by_id["verdict"]["data-verdict"] == "SUPERSEDED"
+    assert ZH["verdict_SUPERSEDED"] in page.of("verdict")
+    assert page.attrs_by_id["new-label-link"]["href"] == f"/l/{new_id}?lang=zh-Hans"
     assert f"/l/{new_id}?lang=zh-Hans" in page.links
+
+    # Artwork says so across the image; a new QR code is refused with a code (410).
+    for label_id, status, band in (
+        (revoked["id"], "revoked", "已撤销 REVOKED"),
+        (old["id"], "superseded", "已被取代 SUPERSEDED"),
+    ):
+        svg = (await client.get(f"/api/v1/labels/{label_id}/artwork.svg")).text
+        assert f'<g id="ended-band" data-status="{status}"' in svg and band in svg
+        for path in ("qr.png", "qr.svg"):
+            reply = await client.get(f"/api/v1/labels/{label_id}/{path}")
+            assert reply.status_code == 410, reply.text
+            error = reply.json()["error"]
+            assert (error["code"], error["field"]) == (f"label_{status}", "label_id")
+    assert (await client.get(f"/api/v1/labels/{new_id}/qr.png")).status_code == 200
+    assert "ended-band" not in (await client.get(f"/api/v1/labels/{new_id}/artwork.svg")).text
 
 
 async def test_expired_label(client: httpx.AsyncClient, keys: Keys) -> None:

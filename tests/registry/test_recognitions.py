@@ -69,7 +69,7 @@ async def _running(
     """The registry with its anchoring loop, on SQLite or PostgreSQL (``request.param``)."""
     database_url = None
     if request.param == "postgresql":
-        database_url = request.getfixturevalue("postgres_database")
+        database_url = request.getfixturevalue("registry_database_url")
     settings = load_settings(
         data_dir=tmp_path / "data",
         database_url=database_url,

@@ -7,13 +7,14 @@ start anchors the pending ones and finishes any batch the crash interrupted.
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from tests.database import registry_database
 from tests.registry.factories import bearer, numbered
 from tests.registry.server import WAIT_SECONDS, create_org, serve
 
@@ -33,22 +34,28 @@ def wait_until_idle(url: str) -> dict:
 
 def ledger_states(data_dir: Path) -> tuple[dict[str, int], dict[str, int]]:
     """Record and batch counts per status, read straight from the stopped server's database."""
-    conn = sqlite3.connect(data_dir / "registry.sqlite3")
+    engine = registry_database(data_dir)
     try:
-        records = dict(conn.execute("SELECT status, COUNT(*) FROM anchor_record GROUP BY status"))
-        batches = dict(conn.execute("SELECT status, COUNT(*) FROM anchor_batch GROUP BY status"))
+        with engine.connect() as conn:
+            records = conn.execute(
+                text("SELECT status, COUNT(*) FROM anchor_record GROUP BY status")
+            )
+            batches = conn.execute(
+                text("SELECT status, COUNT(*) FROM anchor_batch GROUP BY status")
+            )
+            return dict(records.tuples().all()), dict(batches.tuples().all())
     finally:
-        conn.close()
-    return records, batches
+        engine.dispose()
 
 
 def audit_entries(data_dir: Path) -> int:
     """Audit entries in the database (each is a ledger record too)."""
-    conn = sqlite3.connect(data_dir / "registry.sqlite3")
+    engine = registry_database(data_dir)
     try:
-        return int(conn.execute("SELECT COUNT(*) FROM audit_entry").fetchone()[0])
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM audit_entry")).scalar_one())
     finally:
-        conn.close()
+        engine.dispose()
 
 
 def test_sigterm_stops_gracefully_and_kill_9_loses_nothing(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from tests.nodes import ROOT, require_tool
 from verifier._internal.checks import DEFAULT_CHECKS
 from verifier.protocol import messages, reasons
 from verifier.protocol.codes import Code
+from verifier.protocol.finality import confirmations, is_final
 from verifier.protocol.languages import LANGUAGES, normalize
 
 SCRIPT = ROOT / "scripts" / "gen_browser_tables.py"
@@ -162,3 +163,22 @@ def test_messages_tags_and_reasons_agree_with_python() -> None:
     assert got["tags"] == [normalize(tag) for tag in TAGS]
     want = [reasons.revocation_reason(code) for code in cases["reasons"]]
     assert got["reasons"] == [{"code": r.code, "name": r.name, "text": dict(r.text)} for r in want]
+
+
+def test_finality_rule_agrees_with_python() -> None:
+    """The browser's confirmations and finality are verifier/protocol/finality.py's."""
+    cases = [
+        {"block": b, "head": h, "required": r}
+        for b in (0, 1, 7, 100)
+        for h in (0, 1, 7, 8, 100, 164)
+        for r in (0, 1, 7, 64)
+    ]
+    script = _IMPORT + (
+        "process.stdout.write(JSON.stringify(cases.map((c) => [\n"
+        "  p.anchorConfirmations(c.block, c.head), p.isFinal(c.block, c.head, c.required)])));\n"
+    )
+    got = _node(script, cases)
+    assert got == [
+        [confirmations(c["block"], c["head"]), is_final(c["block"], c["head"], c["required"])]
+        for c in cases
+    ]

@@ -25,10 +25,11 @@ from verifier.protocol.codes import Code
 from verifier.protocol.merkle import MAX_PROOF_LENGTH
 from verifier.protocol.reasons import REVOCATION_REASONS, WITHDRAWAL_REASONS
 from verifier.protocol.scheme import CERTIFICATE_NUMBER_PATTERN, MAX_SCHEME
+from verifier.protocol.verdicts import Status
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "PROTOCOL.md").read_text("utf-8")
-STATUSES = ("VALID", "INVALID", "ERROR", "SKIPPED", "—")
+STATUSES = (*(status.value for status in Status), "—")
 
 
 def _generator() -> ModuleType:

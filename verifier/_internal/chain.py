@@ -16,8 +16,6 @@ from typing import Any, Final, TypeVar
 import requests
 from eth_abi import decode as abi_decode
 from hexbytes import HexBytes
-from web3 import HTTPProvider, Web3
-from web3.exceptions import ProviderConnectionError, TimeExhausted, TransactionNotFound
 
 from verifier._internal.defaults import DEFAULT_TIMEOUT
 from verifier.errors import ChainResponseError, ChainUnavailableError
@@ -73,6 +71,10 @@ class ChainReader:
 
     def __init__(self, rpc_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Connect lazily to ``rpc_url``; every request gives up after ``timeout`` seconds."""
+        # web3 (about 1.5 s to import) is loaded by the first reader, not by importing this
+        # module: ``tanji verify --offline`` and the registry's offline checks never need it.
+        from web3 import HTTPProvider, Web3
+
         self.rpc_url = rpc_url
         self.timeout = timeout
         self._shown_url = redacted_url(rpc_url)
@@ -103,6 +105,8 @@ class ChainReader:
         """Call the contract's ``check(root, leaf, proof)`` view at the latest block."""
         registry = self._contracts.get(contract)
         if registry is None:  # building a contract object parses the ABI: once per address
+            from web3 import Web3
+
             registry = self._w3.eth.contract(
                 address=Web3.to_checksum_address(contract), abi=ANCHOR_REGISTRY_ABI
             )
@@ -156,9 +160,18 @@ class ChainReader:
                 f"{self._shown_url}: malformed transaction or receipt"
             ) from exc
 
+    def head(self) -> int:
+        """The node's latest block number (``eth_blockNumber``)."""
+        value = self._call("eth_blockNumber", lambda: self._w3.eth.block_number)
+        if not isinstance(value, int):
+            raise ChainResponseError(f"{self._shown_url}: eth_blockNumber answered {value!r}")
+        return value
+
     def _call(self, what: str, fn: Callable[[], _T]) -> _T:
         # ``what`` names the JSON-RPC method (and contract call) in every message: "timed out"
         # alone does not tell an operator which request or which limit to look at.
+        from web3.exceptions import ProviderConnectionError, TimeExhausted, TransactionNotFound
+
         try:
             return fn()
         except TransactionNotFound as exc:

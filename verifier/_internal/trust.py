@@ -15,11 +15,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from verifier.errors import BundleFormatError, TrustConfigError
 from verifier.protocol import wire
+from verifier.protocol.finality import DEFAULT_REQUIRED
 from verifier.protocol.records import TRUST_FORMAT as TRUST_FORMAT
+
+if TYPE_CHECKING:
+    from verifier._internal.local_node import Patience
 
 MAX_TRUST_BYTES: Final = 1024 * 1024
 
@@ -31,6 +35,8 @@ class TrustedChain:
     chain_id: int
     rpc_url: str | None
     contracts: frozenset[str]  # lower-case addresses
+    #: Blocks on top of an anchor's block before it is final (verifier.protocol.finality).
+    confirmations: int = DEFAULT_REQUIRED
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +130,52 @@ def load_trust(path: str | Path) -> TrustConfig:
     return parse_trust(data)
 
 
+def is_trust_url(source: str) -> bool:
+    """True when ``source`` names a trust file by URL rather than by path."""
+    return source.startswith(("http://", "https://"))
+
+
+def fetch_trust(url: str, *, timeout: float, patience: Patience | None = None) -> TrustConfig:
+    """Fetch and parse the trust file at ``url``: https, or http only on this machine (loopback).
+
+    A deployment publishes its own at ``/.well-known/tanji-trust.json``. A local server that is
+    still starting is waited for within ``patience`` (:mod:`verifier._internal.local_node`).
+    """
+    import httpx
+
+    from verifier._internal.local_node import is_loopback_url
+
+    if not url.startswith("https://") and not is_loopback_url(url):
+        raise TrustConfigError(
+            f"a trust file is fetched over https (plain http only from this machine): {url}",
+            field="trust",
+        )
+
+    def get() -> bytes:
+        with httpx.stream(
+            "GET", url, timeout=timeout, headers={"Accept": "application/json"}
+        ) as response:
+            if response.status_code != 200:
+                raise TrustConfigError(f"GET {url} answered HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_TRUST_BYTES:
+                    raise TrustConfigError(
+                        f"trust file {url} is larger than {MAX_TRUST_BYTES} bytes"
+                    )
+            return bytes(body)
+
+    try:
+        if patience is None:
+            data = get()
+        else:
+            data = patience.call(url, get, lambda exc: isinstance(exc, httpx.ConnectError))
+    except httpx.HTTPError as exc:
+        raise TrustConfigError(f"GET {url} failed: {type(exc).__name__}: {exc}") from exc
+    return parse_trust(data)
+
+
 def _parse(obj: Any) -> TrustConfig:
     obj = wire.json_object(obj, "")
     if obj.get("format") != TRUST_FORMAT:
@@ -143,6 +195,9 @@ def _parse(obj: Any) -> TrustConfig:
             rpc_url=rpc_url,
             contracts=frozenset(
                 wire.address(c, f"{path}.contracts[{j}]") for j, c in enumerate(contracts)
+            ),
+            confirmations=wire.uint(
+                chain.get("confirmations", DEFAULT_REQUIRED), path + ".confirmations"
             ),
         )
         if any(c.chain_id == parsed.chain_id for c in chains):

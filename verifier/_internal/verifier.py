@@ -1,7 +1,8 @@
 """Run the checks over a bundle and its nested bundles, and aggregate one verdict.
 
-Aggregation (docs/PROTOCOL.md, "Verdict"): any INVALID → INVALID; else any ERROR → ERROR; else any
-pending bundle → PENDING; else VALID. SKIPPED never fails a bundle, and PENDING is never valid.
+Aggregation (docs/PROTOCOL.md, "Verdict"; :func:`verifier.protocol.verdicts.verdict_of`): any
+INVALID → INVALID; else any ERROR → ERROR; else a superseded record → SUPERSEDED; else any pending
+bundle → PENDING; else VALID. SKIPPED never fails a bundle, and PENDING is never valid.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Final
 
 from verifier._internal.bundle import Bundle, parse_bundle
@@ -22,25 +22,17 @@ from verifier._internal.checks import (
     ChainEvidence,
     Check,
     CheckResult,
-    Status,
     Target,
     run_check,
 )
 from verifier._internal.trust import TrustConfig
 from verifier.errors import BundleFormatError
+from verifier.protocol.codes import Code
+from verifier.protocol.verdicts import Verdict, verdict_of
 
 REPORT_FORMAT: Final = "tanji-verification/1"
 # Nested bundles' chain questions are put to the node concurrently, at most this many at a time.
 MAX_CONCURRENT_QUERIES: Final = 8
-
-
-class Verdict(StrEnum):
-    """The overall outcome of a verification."""
-
-    VALID = "VALID"
-    INVALID = "INVALID"
-    ERROR = "ERROR"
-    PENDING = "PENDING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,17 +66,9 @@ class VerificationReport:
 
 
 def aggregate(results: Sequence[CheckResult], *, pending: bool = False) -> Verdict:
-    """Draw the verdict from check results (``pending``: some bundle is not yet anchored)."""
-    statuses = {r.status for r in results}
-    if Status.INVALID in statuses:
-        return Verdict.INVALID
-    if Status.ERROR in statuses:
-        return Verdict.ERROR
-    if pending:
-        return Verdict.PENDING
-    if not results:  # nothing checked is nothing proven
-        return Verdict.ERROR
-    return Verdict.VALID
+    """Draw the verdict from check results (``pending``: some bundle is not yet anchored), by
+    :func:`verifier.protocol.verdicts.verdict_of`."""
+    return verdict_of((r.status for r in results), pending=pending)
 
 
 class Verifier:
@@ -182,6 +166,9 @@ def _verify(
         _prefetch([t.evidence for t in targets if t.evidence is not None])
         for target in targets:
             results.extend(run_check(c, target) for c in checks if _applies(c, target))
+        # An anchor not final yet (fewer confirmations than the trust file requires) is
+        # pending, never VALID (verifier.protocol.finality).
+        pending = pending or any(r.code == Code.ANCHORED_NOT_FINAL for r in results)
     return VerificationReport(
         status=aggregate(results, pending=pending),
         results=tuple(results),

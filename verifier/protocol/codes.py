@@ -58,10 +58,16 @@ class Code(IntEnum):
     ANCHORED_NO_EVENT = 406
     ANCHORED_BLOCK_MISMATCH = 407
     ANCHORED_NO_RPC_URL = 408
+    # The anchor holds but its block has fewer confirmations than the trust file requires:
+    # not final yet (verdict PENDING, not VALID; verifier.protocol.finality).
+    ANCHORED_NOT_FINAL = 409
 
     # not_revoked (5xx)
     REVOKED_ROOT = 500
     REVOKED_LEAF = 501
+    # The record under verification was revoked with reason 1 (superseded): it was genuine and
+    # has been replaced by a newer record (status SUPERSEDED, not INVALID; verdicts.py).
+    REVOKED_SUPERSEDED = 502
 
     # issuer (6xx)
     ISSUER_UNTRUSTED = 600

@@ -86,6 +86,37 @@ def typed_data(
     }
 
 
+def signing_description(
+    primary_type: str,
+    struct: Sequence[Mapping[str, str]],
+    *,
+    chain_id: int,
+    contract: str,
+    message: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What a signer needs, in both forms wallets and libraries take.
+
+    ``domain``, ``types`` and ``primaryType`` go unchanged into ethers v6
+    ``Wallet.signTypedData(domain, types, message)`` (and eth-account's ``sign_typed_data``):
+    ``types`` holds only ``primary_type``'s struct, since ethers derives the domain type itself
+    and refuses ``EIP712Domain`` among the types. ``wallet`` is the full ``eth_signTypedData_v4``
+    document, ``EIP712Domain`` included (MetaMask, eth-sig-util's ``signTypedData`` V4). With
+    ``message`` (already validated), both carry it; either form signed is accepted.
+    """
+    full = typed_data(primary_type, struct, message or {}, chain_id=chain_id, contract=contract)
+    if message is None:
+        del full["message"]
+    description: dict[str, Any] = {
+        "domain": dict(full["domain"]),
+        "types": {primary_type: [dict(member) for member in struct]},
+        "primaryType": primary_type,
+    }
+    if message is not None:
+        description["message"] = full["message"]
+    description["wallet"] = full
+    return description
+
+
 # --- hashStruct, compiled once per struct definition -----------------------------------------
 
 # A struct definition: its members in order, each {"name": ..., "type": ...}.
@@ -654,6 +685,18 @@ class StatementKind:
             self.validate(message),
             chain_id=chain_id,
             contract=contract,
+        )
+
+    def signing_description(
+        self, *, chain_id: int, contract: str, message: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """:func:`signing_description` of this kind (``message``, if given, validated first)."""
+        return signing_description(
+            self.primary_type,
+            self.struct,
+            chain_id=chain_id,
+            contract=contract,
+            message=None if message is None else self.validate(message),
         )
 
     @cached_property

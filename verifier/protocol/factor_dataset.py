@@ -34,7 +34,10 @@ from verifier.protocol.eip712 import (
 from verifier.protocol.signature import signature_bytes
 
 __all__ = [
+    "DATASETS_MEMBER",
     "DATASET_PATTERN",
+    "DOCUMENT_MEMBER",
+    "DOCUMENT_URL_MEMBER",
     "FACTOR_DATASET",
     "FACTOR_DATASET_STRUCT",
     "PRIMARY_TYPE",
@@ -60,6 +63,12 @@ FACTOR_DATASET_STRUCT: Final[tuple[dict[str, str], ...]] = (
 ID_SEPARATOR: Final = "@"
 #: Members of a factor-dataset record besides the statement members every record has.
 STATEMENT_DIGEST: Final = "statement"
+#: An inventory bundle's member listing the bundles of the versions it cites (PROTOCOL.md 17.7).
+DATASETS_MEMBER: Final = "factorDatasets"
+#: A version bundle's member carrying its ``tanji-factors/1`` document (not part of the record).
+DOCUMENT_MEMBER: Final = "document"
+#: A version bundle's member naming where its document is, when the bundle leaves it out.
+DOCUMENT_URL_MEMBER: Final = "documentUrl"
 
 
 def read_dataset(value: Any, field: str) -> str:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from registry.api.deps import CurrentOrg, EnterpriseOrg, SessionDep
+from registry.api.typed_data import TypedDataRequest, typed_data
 from registry.crud import attestations as crud
 from registry.errors import ChainSetupError, ConflictError, InvalidInputError
 from registry.models.attestations import (
@@ -19,6 +20,7 @@ from registry.models.attestations import (
 )
 from registry.models.common import utcnow
 from registry.records import bundle_of, check_hidden, parse_hide
+from verifier.protocol.attestation import ATTESTATION as ATTESTATION_KIND
 from verifier.protocol.records import ATTESTATION
 
 router = APIRouter(prefix="/api/v1/attestations", tags=["attestations"])
@@ -40,9 +42,18 @@ def deployment(request: Request) -> tuple[int, str]:
 
 @router.get("/eip712")
 def eip712(request: Request) -> dict[str, Any]:
-    """Domain (name, version, chainId, verifyingContract), types and primary type to sign with."""
+    """Domain (name, version, chainId, verifyingContract), types and primary type to sign with,
+    as ethers' ``signTypedData`` takes them; ``wallet``: the ``eth_signTypedData_v4`` form."""
     chain_id, contract = deployment(request)
     return crud.eip712_description(chain_id=chain_id, contract=contract)
+
+
+@router.post("/typed-data")
+def attestation_typed_data(body: TypedDataRequest, request: Request) -> dict[str, Any]:
+    """The typed data of one attestation message, ready to sign (validated, in normal form):
+    ``domain``/``types``/``primaryType``/``message`` for ethers, ``wallet`` for wallets."""
+    chain_id, contract = deployment(request)
+    return typed_data(ATTESTATION_KIND, chain_id=chain_id, contract=contract, message=body.message)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=AttestationPublic)

@@ -128,7 +128,7 @@ def create_calculation(
     """Compute an inventory's footprint from published factor datasets (and submit it)."""
     inventory = _inventory(raw)
     try:
-        datasets = resolve_datasets(inventory, [DatabaseDatasets(session)])
+        datasets = resolve_datasets(inventory, [DatabaseDatasets(session, refuse_revoked=True)])
     except AccountingError as exc:
         raise CalculationError(exc, prefix="inventory.") from None
     options = body.monte_carlo

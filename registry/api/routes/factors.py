@@ -154,10 +154,12 @@ def get_impact(dataset: str, version: str, session: SessionDep, org: ReviewerOrg
     """Certified footprints that used a factor this version deprecates (for their review)."""
     row = crud.get_version(session, dataset=dataset, version=version)
     found = crud.impact(session, dataset=dataset, version=version)
+    revoked = crud.revocation(session, row.id)
     return ImpactPublic(
         dataset=row.dataset,
         version=row.version,
         deprecates=list(row.deprecates),
+        revoked_at=revoked.revoked_at if revoked is not None else None,
         data=found,
         count=len(found),
     )

@@ -8,10 +8,18 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlmodel import select
 
-from registry.api.deps import CurrentOrg, EnterpriseOrg, IdempotencyKey, PageDep, SessionDep
+from registry.api.deps import (
+    CurrentOrg,
+    EnterpriseOrg,
+    IdempotencyKey,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+)
 from registry.api.idempotency import run_idempotent
 from registry.crud import footprints as crud
 from registry.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from registry.factors.bundles import with_dataset_bundles
 from registry.models.footprints import (
     BulkFootprints,
     BulkResult,
@@ -22,7 +30,7 @@ from registry.models.footprints import (
 from registry.models.orgs import OrgRole
 from registry.records.bundles import bundle_of, check_hidden, parse_hide
 from registry.records.inventories import InventoryRecord
-from verifier.protocol.accounting.inventory_record import LINE_PREFIX, line_field
+from verifier.protocol.accounting.inventory_record import HEADER_FIELD, LINE_PREFIX, line_field
 from verifier.protocol.records import INVENTORY
 
 router = APIRouter(prefix="/api/v1/footprints", tags=["footprints"])
@@ -115,6 +123,7 @@ _INVENTORY_READERS = (OrgRole.CERTIFICATION_BODY, OrgRole.ADMIN)
 def get_inventory_bundle(
     footprint_id: str,
     session: SessionDep,
+    settings: SettingsDep,
     org: CurrentOrg,
     disclose: Annotated[
         str | None, Query(description="comma-separated line ids to disclose (the rest hidden)")
@@ -127,7 +136,8 @@ def get_inventory_bundle(
     section 17.6): its issuing organisation, certification bodies and admins only.
 
     ``disclose=L1,L3`` shows those lines and hides every other (header and line ids stay);
-    ``hide=`` hides the named fields, as on every bundle route.
+    ``hide=`` hides the named fields, as on every bundle route. ``factorDatasets`` carries the
+    bundle and document of each factor-dataset version the inventory cites (section 17.7).
     """
     footprint = crud.get_footprint(session, footprint_id=footprint_id, org=org)
     if org.role not in _INVENTORY_READERS and footprint.org_id != org.id:
@@ -157,6 +167,9 @@ def get_inventory_bundle(
         hidden |= lines - shown
     bundle = bundle_of(session, INVENTORY, row, hide=frozenset(hidden))
     check_hidden(bundle, frozenset(hidden))
+    # The factor-dataset versions it cites, to recompute with (docs/PROTOCOL.md section 17.7).
+    cited = row.record.get(HEADER_FIELD, {}).get("factorDatasets") or []
+    bundle = with_dataset_bundles(session, bundle, cited, base_url=settings.base_url)
     return JSONResponse(
         bundle, headers={"Content-Disposition": f'inline; filename="{row.id}.json"'}
     )

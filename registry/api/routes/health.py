@@ -35,12 +35,28 @@ MESSAGES: dict[str, str] = {
     "database_timeout": "the database did not answer in time",
     "chain_unavailable": "the chain node cannot be reached",
     "chain_timeout": "the chain node did not answer in time",
+    "signer_conflict": "another sender uses the anchoring key: its transactions take our "
+    "nonces; run one anchoring sender per key",
 }
 GENERIC_MESSAGE = "the chain or the anchoring failed; the server log has the details"
 
 
 def _fault(code: str) -> dict[str, Any]:
     return {"code": code, "message": MESSAGES.get(code, GENERIC_MESSAGE)}
+
+
+def transaction_health(loop: AnchoringLoop) -> dict[str, Any]:
+    """What the batcher met on the chain: nonce conflicts (a second sender?), reorganised
+    batches, dropped transactions sent again, priced-out ones replaced, a fee cap in the way."""
+    batcher = loop.batcher
+    return {
+        "confirmations_required": batcher.client.confirmations,
+        "nonce_conflicts": batcher.nonce_conflicts,
+        "reorganised": batcher.reorganised,
+        "resent": batcher.resent,
+        "replaced": batcher.replaced,
+        "fee_capped": batcher.fee_capped,
+    }
 
 
 @router.get(
@@ -91,6 +107,11 @@ async def healthz(request: Request) -> JSONResponse:
     if loop is not None or request.app.state.settings.anchoring:
         anchoring = body.setdefault("anchoring", {})
         anchoring["loop_running"] = loop is not None and loop.running
+        # Of the processes on one database, the one holding the anchoring lease anchors; the
+        # others stand by (registry.anchoring_lease).
+        anchoring["leader"] = loop is not None and loop.running and loop.leader
         code = None if loop is None else loop.last_error_code
         anchoring["last_error"] = None if code is None else _fault(code)
+        if loop is not None:
+            anchoring["transactions"] = transaction_health(loop)
     return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from registry.api.deps import (
     SettingsDep,
 )
 from registry.api.idempotency import run_idempotent
+from registry.api.reads import json_bytes, read_in_thread
 from registry.config import Settings
 from registry.crud import labels as crud
 from registry.models.labels import (
@@ -75,29 +76,40 @@ def list_labels(
     )
 
 
-@router.get("/{label_id}")
-def get_label(label_id: str, session: SessionDep, settings: SettingsDep) -> LabelPublic:
+@router.get("/{label_id}", response_model=LabelPublic)
+async def get_label(label_id: str, request: Request) -> Response:
     """One label (public: anyone holding the label id may read it)."""
-    label = crud.get_label(session, label_id=label_id)
-    return crud.to_public(session, label, base_url=settings.base_url)
+    settings: Settings = request.app.state.settings  # not SettingsDep: a sync dependency is a hop
+
+    def read(session: Session) -> bytes:
+        label = crud.get_label(session, label_id=label_id)
+        return crud.to_public(session, label, base_url=settings.base_url).model_dump_json().encode()
+
+    # Hot path (a crowd of phones): one thread hop, encoded there, no connection held to send.
+    return Response(await read_in_thread(request, read), media_type="application/json")
 
 
-@router.get("/{label_id}/bundle")
-def get_bundle(
+@router.get("/{label_id}/bundle", response_class=JSONResponse)
+async def get_bundle(
     label_id: str,
-    session: SessionDep,
+    request: Request,
     hide: Annotated[
         str | None, Query(description="comma-separated fields to hide, e.g. supplierName")
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """The label's ``tanji-bundle/1`` for independent verification (public; ``hide`` redacts)."""
-    label = crud.get_label(session, label_id=label_id)
     hidden = parse_hide(hide)
-    bundle = bundle_of(session, LABEL, label, hide=hidden)
-    check_hidden(bundle, hidden)
-    return JSONResponse(
-        bundle,
-        headers={"Content-Disposition": f'inline; filename="{label.id}.json"'},
+
+    def read(session: Session) -> bytes:
+        label = crud.get_label(session, label_id=label_id)
+        bundle = bundle_of(session, LABEL, label, hide=hidden)
+        check_hidden(bundle, hidden)
+        return json_bytes(bundle)
+
+    return Response(
+        await read_in_thread(request, read),
+        media_type="application/json",
+        headers={"Content-Disposition": f'inline; filename="{label_id}.json"'},
     )
 
 

@@ -2,13 +2,15 @@
 
 - ``GET /api/v1/pact/footprints/{footprint_id}``: the footprint as a PACT v3 ProductFootprint, with
   its anchored ``tanji-bundle/1`` in the Tanji data model extension (docs/ATTESTATIONS.md,
-  section 6). PACT requires values Tanji does not record; pass them as query parameters
+  section 6). PACT requires values Tanji does not record; query parameters give them
   (``fossilCarbonContent``, ``ipccCharacterizationFactors`` (repeatable),
-  ``exemptedEmissionsPercent``, ``productMassPerDeclaredUnit`` for pieces), or get a
-  ``missing_pact_field`` error naming the one missing — never an invented value.
+  ``exemptedEmissionsPercent``, ``productMassPerDeclaredUnit``), else the declared defaults of
+  docs/PACT.md apply (:data:`registry.pact.documents.DECLARED_DEFAULTS`).
 - ``POST /api/v1/pact/footprints``: import a ProductFootprint as a footprint of the calling
   enterprise (``category`` and ``name`` query parameters fill what a foreign document lacks:
   ``name=zh=...`` (repeatable, ``TAG=TEXT``) a name by language tag; ``name_zh`` is ``name=zh=``).
+  Without a category the footprint is stored under the general category (not graded or
+  labelled); a region-only geography is stored as ``{"region": ...}``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from registry.errors import PermissionDeniedError
 from registry.i18n import parse_names
 from registry.models.footprints import Footprint
 from registry.models.orgs import Organisation, OrgRole
-from registry.records import anchored_bundle
-from verifier.protocol.records import FOOTPRINT
 
 router = APIRouter(prefix="/api/v1/pact/footprints", tags=["pact"])
 
@@ -48,6 +48,7 @@ def _readable(session: SessionDep, org: Organisation, footprint_id: str) -> Foot
 @router.get("/{footprint_id}")
 def export_footprint(
     footprint_id: str,
+    request: Request,
     session: SessionDep,
     org: CurrentOrg,
     fossil_carbon_content: Annotated[str | None, Query(alias="fossilCarbonContent")] = None,
@@ -66,8 +67,9 @@ def export_footprint(
     ):
         if value is not None:
             extra[name] = value
-    bundle = anchored_bundle(session, FOOTPRINT, footprint)
-    return JSONResponse(crud.export_footprint(footprint=footprint, bundle=bundle, pcf_extra=extra))
+    settings = request.app.state.settings
+    doc = crud.export_footprint(session, footprint=footprint, settings=settings, pcf_extra=extra)
+    return JSONResponse(doc)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

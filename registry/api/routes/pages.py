@@ -38,7 +38,7 @@ from registry.catalogue import get_category, unit_name
 from registry.chain import ChainHandle
 from registry.config import Settings
 from registry.crud.attestations import label_supply_chain
-from registry.errors import InvalidInputError, NotFoundError
+from registry.errors import InvalidInputError, NotFoundError, RegistryError
 from registry.grading import GRADE_COLOURS, GRADES, load_scheme
 from registry.i18n import (
     COMPANION,
@@ -52,7 +52,8 @@ from registry.labelview import LabelView, load_label_view
 from registry.models.labels import Label
 from registry.qr import qr_png, qr_svg
 from registry.stagechart import StageBar, stage_chart_svg
-from verifier.protocol.reasons import RevocationReason
+from verifier.protocol.finality import DEFAULT_REQUIRED
+from verifier.protocol.reasons import RevocationReason, revocation_reason
 
 __all__ = ["PAGE_CACHE_SECONDS", "PageCache", "render_page", "router"]
 
@@ -177,6 +178,8 @@ class DeviceCheck:
     chain_id: int
     contracts: list[str]
     issuers: list[str]
+    #: Confirmations the deployment waits for: the browser reads PENDING (409) until then.
+    confirmations: int = DEFAULT_REQUIRED
 
 
 def _device_check(request: Request, label_id: str) -> DeviceCheck | None:
@@ -201,6 +204,7 @@ def _device_check(request: Request, label_id: str) -> DeviceCheck | None:
         chain_id=entry["chainId"],
         contracts=list(entry["contracts"]),
         issuers=[issuer["address"] for issuer in trust["issuers"]],
+        confirmations=int(entry.get("confirmations", DEFAULT_REQUIRED)),
     )
 
 
@@ -323,11 +327,20 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         label = session.get(Label, label_id)
         supply_chain = label_supply_chain(session, label.record) if label is not None else []
         breakdown = page_breakdown(session, label.footprint_id) if label is not None else None
+        recognitions = _recognition_lines(session, label, language) if label is not None else []
     if view is None:
         return not_found_page(request, language, label_id)
     category = get_category(view.category)
     reason = view.revocation_reason
     t = messages(language)
+    status = _status(view)
+    device_check = _device_check(request, view.label_id)
+    grade = _grade_context(view, language)
+    threshold_unit = (
+        unit_name(view.declared_unit, language, category)
+        if view.declared_unit == category.typical_unit
+        else unit_name(category.typical_unit, language, category)
+    )
     return render_page(
         "label.html",
         request=request,
@@ -343,19 +356,151 @@ def _render_label_page(request: Request, label_id: str, language: Language) -> H
         comparison_km=_round_km(view.kg_co2e_per_unit / _car_comparison()),
         comparison_factor=_car_comparison(),
         grade_colour=GRADE_COLOURS.get(view.grade, "#555"),
-        **_grade_context(view, language),
-        threshold_unit=unit_name(view.declared_unit, language, category)
-        if view.declared_unit == category.typical_unit
-        else unit_name(category.typical_unit, language, category),
-        status=_status(view),
-        device_check=_device_check(request, view.label_id),
-        supply_chain=supply_chain,
+        **grade,
+        threshold_unit=threshold_unit,
+        grade_compare=_grade_compare(
+            view, grade["scale"], category.name(language), threshold_unit, t
+        ),
+        status=status,
+        verdict=_initial_verdict(status, device_check is not None),
+        verdicts=VERDICT_KEYS,
+        device_check=device_check,
+        supply_chain=_supply_lines(supply_chain, language, category, t),
+        recognitions=recognitions,
         breakdown=breakdown,
         stage_chart=_stage_chart(breakdown, t),
+        # The chain's reason in the page's language (verifier/protocol/reasons.py).
         reason_text=t["reason_1"]
         if reason == RevocationReason.SUPERSEDED
-        else t["reason_code"].format(code=reason),
+        else revocation_reason(reason).describe(language)
+        if reason
+        else "",
     )
+
+
+#: The plain verdicts a label page can show, one at a time (``#verdict[data-verdict]``): the
+#: registry's word first, then the reader's device's (``tanji-verify-page.js``).
+VERDICT_KEYS = (
+    "VALID",
+    "CHECKING",
+    "ANCHORED",
+    "SUPERSEDED",
+    "REVOKED",
+    "PENDING",
+    "EXPIRED",
+    "INVALID",
+    "ERROR",
+)
+
+
+def _initial_verdict(status: str, device_check: bool) -> str:
+    """The verdict the page opens with: an anchored label is being checked on the reader's
+    device when the page can (the script then shows that check's verdict), else the registry's."""
+    if status == "anchored":
+        return "CHECKING" if device_check else "ANCHORED"
+    return status.upper()
+
+
+def _grade_compare(
+    view: LabelView,
+    scale: list[tuple[str, str | None, str]],
+    category: str,
+    unit: str,
+    t: dict[str, str],
+) -> str | None:
+    """One plain sentence placing the grade on its scale: its limit for the category."""
+    if not scale:
+        return None
+    grades = [g for g, _, _ in scale]
+    if view.grade not in grades:
+        return None
+    index = grades.index(view.grade)
+    bound = scale[index][1]
+    key = "grade_compare_within"
+    if bound is None:  # the last grade: above the one before it
+        key, bound = "grade_compare_above", scale[index - 1][1]
+    return t[key].format(
+        grade=view.grade,
+        best=grades[0],
+        worst=grades[-1],
+        bound=bound,
+        unit=unit,
+        category=category,
+    )
+
+
+def _supply_lines(
+    nodes: list[dict[str, Any]], lang: Language, category: Any, t: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The supply-chain tree with each hop's sentence for people, in ``lang``."""
+
+    def line(node: dict[str, Any]) -> dict[str, Any]:
+        if node.get("missing"):
+            text = t["supply_missing"]
+        else:
+            state = (
+                "supply_withdrawn"
+                if node["status"] == "revoked"
+                else "supply_signed_anchored"
+                if node.get("anchor_status") == "anchored"
+                else "supply_signed_pending"
+            )
+            text = (
+                t["supply_component"].format(
+                    component=node.get("component_id") or node["id"][:10],
+                    supplier=node.get("supplier_name") or t["supply_unknown_supplier"],
+                    value=format_amount(float(node["kg_co2e_per_unit"])),
+                    unit=unit_name(str(node["declared_unit"]), lang),
+                )
+                + " — "
+                + t[state]
+            )
+        quantity = None
+        if "quantity" in node:
+            quantity = t["supply_quantity"].format(
+                quantity=f"{node['quantity']:g}", unit=unit_name(str(node["unit"]), lang)
+            )
+        return {
+            **node,
+            "text": text,
+            "quantity_text": quantity,
+            "upstream": [line(u) for u in node.get("upstream", [])],
+        }
+
+    return [line(n) for n in nodes]
+
+
+def _recognition_lines(session: Session, label: Label, lang: Language) -> list[str]:
+    """Each active recognition of the label as a sentence: who recognised it, under what, for
+    what, until when."""
+    from datetime import UTC, datetime
+
+    from registry.crud.recognitions import recognitions_of_label
+    from registry.models.orgs import Organisation
+
+    t = messages(lang)
+    lines = []
+    for recognition in recognitions_of_label(session, label):
+        org = session.get(Organisation, recognition.org_id)
+        until = (
+            datetime.fromtimestamp(recognition.valid_until, UTC).date().isoformat()
+            if recognition.valid_until
+            else t["recognition_until_withdrawn"]
+        )
+        category = (
+            get_category(recognition.category).name(lang)
+            if recognition.category
+            else get_category(label.record["product"]["category"]).name(lang)
+        )
+        lines.append(
+            t["recognition_sentence"].format(
+                recognizer=org.name if org is not None else recognition.recognizer,
+                scheme=recognition.scheme,
+                category=category,
+                until=until,
+            )
+        )
+    return lines
 
 
 def _stage_chart(breakdown: PageBreakdown | None, t: dict[str, str]) -> Markup | None:
@@ -365,6 +510,28 @@ def _stage_chart(breakdown: PageBreakdown | None, t: dict[str, str]) -> Markup |
     bars = [StageBar(t["stage_" + stage], value) for stage, value in breakdown.stages]
     description = "; ".join(f"{bar.name} {bar.value}" for bar in bars)
     return Markup(stage_chart_svg(bars, title=t["stage_breakdown"], description=description))
+
+
+class LabelEndedError(RegistryError):
+    """A QR code asked for a revoked or superseded label: nothing new should be printed with it."""
+
+    code = "label_ended"
+    status_code = 410
+
+
+def _live_view_or_410(session: SessionDep, settings: SettingsDep, label_id: str) -> LabelView:
+    """The label's view, unless it is revoked or superseded (:class:`LabelEndedError`, code
+    ``label_revoked`` or ``label_superseded``; a superseded one names its replacement)."""
+    view = _view_or_404(session, settings, label_id)
+    if view.status in ("revoked", "superseded"):
+        raise LabelEndedError(
+            f"label {label_id} is {view.status}: no new QR code is made for it"
+            + (f"; its replacement is {view.superseded_by}" if view.superseded_by else ""),
+            code=f"label_{view.status}",
+            field="label_id",
+            details=[{"status": view.status, "superseded_by": view.superseded_by}],
+        )
+    return view
 
 
 def _view_or_404(session: SessionDep, settings: SettingsDep, label_id: str) -> LabelView:
@@ -399,7 +566,8 @@ def label_artwork(
     return Response(
         render_label_svg(view.artwork(choose_language(lang, None))),
         media_type="image/svg+xml",
-        headers={"Cache-Control": MEDIA_CACHE},
+        # A revocation or supersession puts a band across it: revalidated, like the page.
+        headers={"Cache-Control": PAGE_CACHE},
     )
 
 
@@ -416,8 +584,9 @@ def label_qr_png(
     settings: SettingsDep,
     box_size: Annotated[int, Query(ge=1, le=40, description="pixels per module")] = 8,
 ) -> Response:
-    """A PNG QR code of the label's URL (GS1 Digital Link when the product has a GTIN)."""
-    view = _view_or_404(session, settings, label_id)
+    """A PNG QR code of the label's URL (GS1 Digital Link when the product has a GTIN); refused
+    (410 ``label_revoked`` / ``label_superseded``) once the label no longer holds."""
+    view = _live_view_or_410(session, settings, label_id)
     return Response(
         qr_png(view.url, box_size=box_size),
         media_type="image/png",
@@ -433,8 +602,8 @@ def label_qr_png(
     summary="QR code of the label URL (SVG)",
 )
 def label_qr_svg(label_id: str, session: SessionDep, settings: SettingsDep) -> Response:
-    """An SVG QR code of the label's URL."""
-    view = _view_or_404(session, settings, label_id)
+    """An SVG QR code of the label's URL; refused (410) once the label no longer holds."""
+    view = _live_view_or_410(session, settings, label_id)
     return Response(
         qr_svg(view.url), media_type="image/svg+xml", headers={"Cache-Control": MEDIA_CACHE}
     )

@@ -15,18 +15,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict, Field
 
 from registry.api.deps import PageDep, SessionDep, SettingsDep, require_role
 from registry.api.routes.suppliers import KeyRouteDocs, add_key_routes
+from registry.api.typed_data import TypedDataRequest, typed_data
 from registry.crud import recognitions as crud
 from registry.errors import ChainSetupError
 from registry.models.orgs import Organisation, OrgRole
 from registry.models.recognitions import RecognitionPublic, RecognitionsPublic, SignedStatement
 from registry.records import bundle_of, sweep_revocations
+from verifier.protocol.recognition import RECOGNITION as RECOGNITION_KIND
+from verifier.protocol.recognition import WITHDRAWAL
 from verifier.protocol.records import RECOGNITION
 
 router = APIRouter(prefix="/api/v1/recognitions", tags=["recognitions"])
@@ -61,6 +65,39 @@ PARTNER_KEY_DOCS: Final = KeyRouteDocs(
     listing=("list_keys", "The calling partner certifier's signing keys."),
 )
 add_key_routes(router, OrgRole.PARTNER_CERTIFIER, path="/keys", docs=PARTNER_KEY_DOCS)
+
+#: The statements a partner signs here, by their EIP-712 primary type.
+STATEMENT_KINDS: Final = {RECOGNITION_KIND.primary_type: RECOGNITION_KIND, "Withdrawal": WITHDRAWAL}
+PrimaryType = Literal["Recognition", "Withdrawal"]
+
+
+class StatementTypedDataRequest(TypedDataRequest):
+    """Body of ``POST /api/v1/recognitions/typed-data``: which statement, and its message."""
+
+    primary_type: PrimaryType = Field(default="Recognition", alias="primaryType")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# Before /{recognition_id}: "eip712" and "typed-data" are not recognition ids.
+@router.get("/eip712")
+def eip712(
+    domain: Deployment,
+    primary_type: Annotated[PrimaryType, Query(alias="primaryType")] = "Recognition",
+) -> dict[str, Any]:
+    """Domain, types and primary type of a ``Recognition`` (or ``?primaryType=Withdrawal``) as
+    ethers' ``signTypedData`` takes them; ``wallet``: the ``eth_signTypedData_v4`` form."""
+    kind = STATEMENT_KINDS[primary_type]
+    return typed_data(kind, chain_id=domain[0], contract=domain[1])
+
+
+@router.post("/typed-data")
+def statement_typed_data(body: StatementTypedDataRequest, domain: Deployment) -> dict[str, Any]:
+    """The typed data of one recognition (or withdrawal) message, ready to sign: validated, in
+    normal form, for ethers (``domain``/``types``/``primaryType``/``message``) and wallets
+    (``wallet``); post it as ``typedData`` with the signature."""
+    kind = STATEMENT_KINDS[body.primary_type]
+    return typed_data(kind, chain_id=domain[0], contract=domain[1], message=body.message)
 
 
 @router.post(

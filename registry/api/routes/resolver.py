@@ -107,8 +107,8 @@ def linkset(base_url: str, anchor: str, label: Label) -> dict[str, Any]:
                 ],
                 f"{GS1_VOC}sustainabilityInfo": [
                     {
-                        "href": f"{base}/api/v1/pact/footprints/"
-                        f"{quote(label.footprint_id, safe='')}",
+                        # Public and key-free: what the label publishes (registry.pact.routes).
+                        "href": f"{base}/pact/labels/{quote(label.id, safe='')}/footprint",
                         "title": "Product carbon footprint (WBCSD PACT v3 ProductFootprint)",
                         "type": "application/json",
                     }

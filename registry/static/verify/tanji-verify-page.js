@@ -28,6 +28,7 @@ const TEXT = {
       INVALID: ["无效", "本标签未通过核验，请勿信任。"],
       ERROR: ["无法验证", "暂时无法完成核验（例如链节点无法连接），这并不表示标签是伪造的。"],
       PENDING: ["待上链", "该记录尚未锚定到区块链。"],
+      SUPERSEDED: ["已被取代", "本标签曾真实有效，现已由更新的标签取代，请以新标签为准。"],
     },
     checks: {
       format: "证明包格式",
@@ -53,6 +54,7 @@ const TEXT = {
       INVALID: ["無效", "本標籤未通過核驗，請勿信任。"],
       ERROR: ["無法驗證", "暫時無法完成核驗（例如鏈節點無法連接），這並不表示標籤是偽造的。"],
       PENDING: ["待上鏈", "該紀錄尚未錨定到區塊鏈。"],
+      SUPERSEDED: ["已被取代", "本標籤曾真實有效，現已由更新的標籤取代，請以新標籤為準。"],
     },
     checks: {
       format: "證明包格式",
@@ -81,6 +83,7 @@ const TEXT = {
         "Verification could not be completed (e.g. the chain node is unreachable); this does not mean the label is forged.",
       ],
       PENDING: ["Pending", "The record is not yet anchored on the blockchain."],
+      SUPERSEDED: ["Superseded", "This label was genuine and has been replaced by a newer one: rely on the new label."],
     },
     checks: {
       format: "Bundle format",
@@ -103,8 +106,8 @@ const TEXT = {
 };
 // The language each one is accompanied by (registry/i18n.py COMPANION).
 const COMPANION = { "zh-Hans": "en", "zh-Hant": "en", en: "zh-Hans" };
-const ICONS = { VALID: "✓", INVALID: "✗", ERROR: "!", PENDING: "…" };
-const MARKS = { VALID: "✓", INVALID: "✗", ERROR: "!", SKIPPED: "–" };
+const ICONS = { VALID: "✓", INVALID: "✗", ERROR: "!", PENDING: "…", SUPERSEDED: "↻" };
+const MARKS = { VALID: "✓", INVALID: "✗", ERROR: "!", SKIPPED: "–", SUPERSEDED: "↻" };
 
 function el(doc, tag, attrs = {}, ...children) {
   const node = doc.createElement(tag);
@@ -137,10 +140,15 @@ export function settingsFrom(element, location = globalThis.location) {
     chainId: element.dataset.chainId,
     contracts: list(element.dataset.contracts),
     issuers: list(element.dataset.issuers),
+    confirmations: Number(element.dataset.confirmations) || 0,
     timeoutMs: Number(element.dataset.timeoutMs) || undefined,
     lang: languageOf(element),
   };
 }
+
+// An element with data-companion="none" (the label page, which is in one language throughout)
+// shows its texts in its own language only; otherwise each text comes with its companion's.
+let monolingual = false;
 
 /** The element's text in its language and its companion's: [[lang, text], [lang, text]]. */
 function inBoth(lang, pick) {
@@ -149,6 +157,7 @@ function inBoth(lang, pick) {
 
 function bilingual(doc, tag, attrs, lang, pick) {
   const [[first, a], [second, b]] = inBoth(lang, pick);
+  if (monolingual) return el(doc, tag, attrs, el(doc, "span", { lang: first }, a));
   return el(
     doc,
     tag,
@@ -159,9 +168,23 @@ function bilingual(doc, tag, attrs, lang, pick) {
   );
 }
 
+/**
+ * The label page's one plain verdict (#verdict, its data-status the registry's word) once the
+ * reader's device has checked the bundle: the device's verdict, except that a label the registry
+ * revoked stays REVOKED (with its reason; its revocation may not be on chain yet), a superseded
+ * one stays SUPERSEDED unless the device finds it not genuine, and an expired one stays EXPIRED.
+ */
+export function pageVerdict(registryStatus, deviceVerdict) {
+  if (registryStatus === "revoked") return "REVOKED";
+  if (registryStatus === "superseded") return deviceVerdict === "INVALID" ? "INVALID" : "SUPERSEDED";
+  if (registryStatus === "expired" && deviceVerdict === "VALID") return "EXPIRED";
+  return deviceVerdict;
+}
+
 /** Show "verifying…" in the element. */
 export function renderBusy(element, lang = languageOf(element)) {
   const doc = element.ownerDocument;
+  monolingual = element.dataset.companion === "none";
   element.dataset.state = "busy";
   element.setAttribute("aria-busy", "true");
   element.replaceChildren(bilingual(doc, "p", { class: "tv-busy" }, lang, (l) => TEXT[l].busy));
@@ -199,6 +222,9 @@ export function renderReport(element, report, settings = {}) {
   const doc = element.ownerDocument;
   const lang = settings.lang ?? languageOf(element);
   const status = TEXT.en.verdict[report.status] ? report.status : "ERROR";
+  monolingual = element.dataset.companion === "none";
+  const target = element.dataset.verdictTarget && doc.getElementById(element.dataset.verdictTarget);
+  if (target) target.dataset.verdict = pageVerdict(target.dataset.status, status);
   element.dataset.state = "done";
   element.dataset.verdict = report.status;
   element.removeAttribute("aria-busy");
@@ -211,8 +237,7 @@ export function renderReport(element, report, settings = {}) {
     { class: "tv-verdict", role: "status" },
     el(doc, "span", { class: "tv-icon", "aria-hidden": "true" }, ICONS[status]),
     el(doc, "strong", { lang: first }, headline),
-    " ",
-    el(doc, "strong", { lang: second, class: "tv-en" }, companion),
+    ...(monolingual ? [] : [" ", el(doc, "strong", { lang: second, class: "tv-en" }, companion)]),
   );
   const summary = bilingual(doc, "p", { class: "tv-summary" }, lang, (l) => TEXT[l].verdict[status][1]);
   const parts = [verdict, summary];
@@ -259,6 +284,7 @@ export function renderReport(element, report, settings = {}) {
   }
   parts.push(bilingual(doc, "p", { class: "tv-how" }, lang, (l) => TEXT[l].how));
   element.replaceChildren(...parts);
+  if (monolingual) for (const node of element.querySelectorAll(".tv-en")) node.remove();
 }
 
 async function fetchText(url, timeoutMs) {

@@ -620,6 +620,13 @@ export class RpcClient {
     );
   }
 
+  /** The node's latest block number (eth_blockNumber), for an anchor's confirmations. */
+  head() {
+    return this.once("head", async () =>
+      quantity(await this.request("eth_blockNumber", []), "eth_blockNumber", this.url),
+    );
+  }
+
   /** The contract's check(root, leaf, proof) at the latest block. */
   check(contract, root, leaf, proof) {
     return this.once(`check:${contract}:${root}:${leaf}:${proof.join(",")}`, async () => {
@@ -734,6 +741,8 @@ export function parseTrust(doc) {
         chainId: uint(member(chain, "chainId", path + "."), path + ".chainId", 1),
         rpcUrl: rpcUrl === null ? null : text(rpcUrl, path + ".rpcUrl"),
         contracts: [...new Set(contracts.map((c, j) => hexBytes(c, `${path}.contracts[${j}]`, 20)))].sort(),
+        // Blocks on top of an anchor's block before it is final (verifier/protocol/finality.py).
+        confirmations: uint(chain.confirmations ?? protocol.DEFAULT_CONFIRMATIONS, path + ".confirmations"),
       };
       if (chains.some((c) => c.chainId === parsed.chainId))
         throw new TrustConfigError(`chain ${parsed.chainId} listed twice`, { field: path + ".chainId" });
@@ -773,12 +782,22 @@ export function parseTrust(doc) {
 }
 
 /** The trust of a page that names one chain, its contracts and issuers (data-chain-id ...). */
-export function pageTrust({ chainId, contracts = [], issuers = [], rpcUrl = null } = {}) {
+export function pageTrust({ chainId, contracts = [], issuers = [], rpcUrl = null, confirmations = 0 } = {}) {
   const lower = (list) => list.map((a) => String(a).trim().toLowerCase()).filter(Boolean);
   const id = chainId === undefined || chainId === null || chainId === "" ? null : Number(chainId);
   return {
     name: "",
-    chains: id === null ? [] : [{ chainId: id, rpcUrl: rpcUrl || null, contracts: lower(contracts) }],
+    chains:
+      id === null
+        ? []
+        : [
+            {
+              chainId: id,
+              rpcUrl: rpcUrl || null,
+              contracts: lower(contracts),
+              confirmations: Number(confirmations) || protocol.DEFAULT_CONFIRMATIONS,
+            },
+          ],
     issuers: lower(issuers).map((address) => ({ address, name: "" })),
     certificationBodies: [],
     acceptedSchemes: null,
@@ -1492,6 +1511,16 @@ const anchoredCheck = {
         bundleTimestamp: a.timestamp,
       });
     }
+    // 7. The block is deep enough for the trust: else not final yet (PENDING, 409).
+    if (ev.requiredConfirmations) {
+      const head = await client.head();
+      if (!protocol.isFinal(s.blockNumber, head, ev.requiredConfirmations))
+        return r("SKIPPED", Code.ANCHORED_NOT_FINAL, {
+          blockNumber: s.blockNumber,
+          confirmations: protocol.anchorConfirmations(s.blockNumber, head),
+          required: ev.requiredConfirmations,
+        });
+    }
     return r("VALID", Code.OK, {
       chainId: a.chainId,
       contract: a.contract,
@@ -1515,6 +1544,14 @@ const notRevokedCheck = {
     ]) {
       if (reasonCode) {
         const reason = protocol.revocationReason(reasonCode);
+        // The record under verification (not a nested one) revoked as superseded was genuine and
+        // has been replaced: SUPERSEDED 502, not INVALID (verifier/protocol/verdicts.py).
+        if (code === Code.REVOKED_LEAF && reason.name === "superseded" && !t.path)
+          return result("not_revoked", t.path, "SUPERSEDED", Code.REVOKED_SUPERSEDED, {
+            reasonCode: reason.code,
+            reasonName: reason.name,
+            reasonText: { ...reason.text },
+          });
         return result("not_revoked", t.path, "INVALID", code, {
           reasonCode: reason.code,
           reasonName: reason.name,
@@ -1577,11 +1614,15 @@ async function runCheck(check, t) {
   }
 }
 
-/** Any INVALID -> INVALID; else any ERROR -> ERROR; else pending -> PENDING; else VALID. */
+/**
+ * Any INVALID -> INVALID; else any ERROR -> ERROR; else SUPERSEDED -> SUPERSEDED; else pending ->
+ * PENDING; else VALID (verifier/protocol/verdicts.py verdict_of).
+ */
 export function aggregate(checks, pending = false) {
   const statuses = new Set(checks.map((c) => c.status));
   if (statuses.has("INVALID")) return "INVALID";
   if (statuses.has("ERROR")) return "ERROR";
+  if (statuses.has("SUPERSEDED")) return "SUPERSEDED";
   if (pending) return "PENDING";
   return checks.length ? "VALID" : "ERROR";
 }
@@ -1607,7 +1648,11 @@ const NOT_COUNTED = new Set([Code.RECOGNITION_DUPLICATE, Code.SKIPPED_FORMAT_INV
 export function recognitionsSummary(checks, lang = protocol.DEFAULT_LANGUAGE) {
   const recognitions = checks.filter((c) => c.check === "recognition" && !NOT_COUNTED.has(c.code));
   if (!recognitions.length) return null;
-  const held = recognitions.filter((c) => c.status === "VALID");
+  // A recognition whose own bundle could not be checked (the node is down) is not held.
+  const state = recognitions.map((r) => recognitionHeld(r, checks));
+  const held = recognitions.filter((_, i) => state[i] === true);
+  if (!held.length && state.includes(null))
+    return protocol.reportMessage("recognitions.unchecked", lang, { total: recognitions.length });
   const by = [...new Set(held.map((c) => String(c.data.recognizerName || c.data.recognizer || "?")))];
   const foreign = recognitions.filter((c) => c.status === "SKIPPED" && NOT_RELIED_ON.has(c.code)).length;
   let line = protocol.reportMessage("recognitions", lang, {
@@ -1620,6 +1665,16 @@ export function recognitionsSummary(checks, lang = protocol.DEFAULT_LANGUAGE) {
     line += protocol.reportMessage(key, lang, { count: foreign });
   }
   return line;
+}
+
+/**
+ * Whether a recognition result holds (verifier/_internal/facts.py recognition_held): true when it
+ * and every other check of its bundle passed, null when some check of its bundle is ERROR.
+ */
+export function recognitionHeld(result, checks) {
+  const same = checks.filter((c) => c.path === result.path);
+  if (same.some((c) => c.status === "ERROR")) return null;
+  return result.status === "VALID" && same.every((c) => c.status === "VALID" || c.status === "SKIPPED");
 }
 
 /** A trust given as a tanji-trust/1 document (or its text), or as parseTrust returns it. */
@@ -1637,7 +1692,7 @@ function trustFrom(trust, page) {
  * The trust is the reader's, never the bundle's: either `trust`, a tanji-trust/1 document as
  * `tanji verify --trust` reads it (e.g. a partner's profile, registry/data/trust-profiles, whose
  * certification bodies decide the recognitions), or a page's `chainId`, `contracts` and optional
- * `issuers` (no certification bodies: recognitions are then SKIPPED 890, as with the deployment's
+ * `issuers` and `confirmations` (no certification bodies: recognitions are then SKIPPED 890, as with the deployment's
  * own trust.json). `rpcUrl` is the node to ask for the chain of the bundle, as `--rpc-url` is;
  * nested bundles anchored on another chain of the trust use that chain's `rpcUrl`. `now` (unix
  * seconds; default this device's clock, as the CLI uses its machine's) is when a recognition must
@@ -1653,6 +1708,7 @@ export async function verifyBundle(
     chainId,
     contracts = [],
     issuers = [],
+    confirmations = 0,
     now,
     timeoutMs = DEFAULT_TIMEOUT_MS,
     fetchImpl,
@@ -1660,7 +1716,7 @@ export async function verifyBundle(
 ) {
   let trust;
   try {
-    trust = trustFrom(trustDocument, { chainId, contracts, issuers, rpcUrl });
+    trust = trustFrom(trustDocument, { chainId, contracts, issuers, rpcUrl, confirmations });
   } catch (exc) {
     if (!(exc instanceof TrustConfigError)) throw exc;
     return trustFailure(exc.message, exc.field, rpcUrl);
@@ -1695,6 +1751,8 @@ export async function verifyBundle(
             root: b.root,
             chainTrusted: trustChain(trust, b.anchor.chainId) !== null,
             contractTrusted: trustsContract(trust, b.anchor.chainId, b.anchor.contract),
+            requiredConfirmations:
+              trustChain(trust, b.anchor.chainId)?.confirmations ?? protocol.DEFAULT_CONFIRMATIONS,
             client: () => clientFor(nodeFor(b.anchor.chainId)),
           }
         : null;
@@ -1712,6 +1770,9 @@ export async function verifyBundle(
       checks.push(await runCheck(check, target));
     }
   }
+  // An anchor not final yet (fewer confirmations than the trust requires) is pending, never
+  // VALID (verifier/protocol/finality.py).
+  pending ||= checks.some((c) => c.code === Code.ANCHORED_NOT_FINAL);
   return {
     status: aggregate(checks, pending),
     checks,
@@ -1733,6 +1794,7 @@ function prefetch({ bundle, evidence: ev }) {
     client.chainId(),
     client.check(ev.anchor.contract, ev.root, bundle.leaf, bundle.proof),
     client.transaction(ev.anchor.txHash),
+    ...(ev.requiredConfirmations ? [client.head()] : []),
   ]);
 }
 

@@ -5,9 +5,22 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from verifier.protocol.accounting import FACTORS_FORMAT, INVENTORY_FORMAT, document_digest
+from eth_account import Account
 
-PUBLISHER = {"name": "Chongqing test data centre", "address": "0x" + "ab" * 20}
+from verifier.protocol.accounting import FACTORS_FORMAT, INVENTORY_FORMAT, document_digest
+from verifier.protocol.factor_dataset import (
+    DOCUMENT_MEMBER,
+    FACTOR_DATASET,
+    factor_dataset_record,
+)
+from verifier.protocol.hashing import keccak
+
+#: The test publisher's signing key: its address is the documents' ``publisher.address``.
+PUBLISHER_KEY = "0x" + keccak(b"tanji/tests/accounting/publisher").hex()
+PUBLISHER = {
+    "name": "Chongqing test data centre",
+    "address": Account.from_key(PUBLISHER_KEY).address,
+}
 QUALITY = {
     "reliability": 1,
     "completeness": 2,
@@ -118,3 +131,19 @@ def inventory(lines: list[Any] | None = None, **changes: Any) -> dict[str, Any]:
     }
     doc.update(copy.deepcopy(changes))
     return doc
+
+
+def version_bundle(doc: dict[str, Any]) -> dict[str, Any]:
+    """The ``tanji-bundle/1`` of ``doc``'s ``factor_dataset`` record, signed by the test
+    publisher, with ``doc`` as its ``document`` (docs/PROTOCOL.md section 17.7; offline only: its
+    anchor is made up)."""
+    from tests.verifier.factories import Tree, make_bundle, salt_for
+    from verifier.protocol.leaf import record_leaf_value
+
+    message = {"dataset": doc["dataset"], "version": doc["version"], "digest": document_digest(doc)}
+    typed = FACTOR_DATASET.typed_data(message, chain_id=31337, contract="0x" + "11" * 20)
+    signed = Account.sign_typed_data(PUBLISHER_KEY, full_message=typed)
+    record = factor_dataset_record(typed, bytes(signed.signature))
+    salt = salt_for(record["id"])
+    tree = Tree.of([record_leaf_value(record, salt), ["footprint", "fp-other", "0x" + "00" * 32]])
+    return make_bundle(record, salt, tree, 0) | {DOCUMENT_MEMBER: copy.deepcopy(doc)}

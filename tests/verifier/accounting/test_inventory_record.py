@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.verifier.accounting.samples import dataset, inventory
+from tests.verifier.accounting.samples import dataset, inventory, version_bundle
 from tests.verifier.accounting.test_verify_inventory import calculation, footprint_record
 from tests.verifier.factories import Tree, hx, make_bundle, redact, salt_for
 from verifier.cli import main
@@ -87,7 +87,7 @@ def _bundles(tmp_path: Path, hide: list[str], inventory_field: bool = True) -> d
     if hide:
         inv_bundle = redact(inv_bundle, [line_field(i) for i in hide])
     factors = tmp_path / "factors.json"
-    factors.write_text(json.dumps(dataset(), ensure_ascii=False), "utf-8")
+    factors.write_text(json.dumps(version_bundle(dataset()), ensure_ascii=False), "utf-8")
     return {
         "footprint": _write(tmp_path, "footprint.json", make_bundle(fp, fp_salt, tree, 0)),
         "inventory": _write(tmp_path, "inventory.bundle.json", inv_bundle),

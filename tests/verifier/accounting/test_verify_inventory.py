@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.verifier.accounting.samples import dataset, inventory
+from tests.verifier.accounting.samples import dataset, inventory, version_bundle
 from tests.verifier.factories import Tree, make_bundle, salt_for
 from verifier.cli import main
 from verifier.protocol.accounting import (
@@ -70,7 +70,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
     inv = tmp_path / "inventory.json"
     inv.write_text(json.dumps(inventory(), ensure_ascii=False), "utf-8")
     factors = tmp_path / "factors.json"
-    factors.write_text(json.dumps(dataset(), ensure_ascii=False), "utf-8")
+    factors.write_text(json.dumps(version_bundle(dataset()), ensure_ascii=False), "utf-8")
     return {"inventory": inv, "factors": factors}
 
 
@@ -166,7 +166,12 @@ def test_a_refused_inventory_names_code_and_path(tmp_path: Path, files: dict[str
     files["inventory"].write_text(json.dumps(doc), "utf-8")
     code, out = run(write_bundle(tmp_path, footprint_record(calculation())), files)
     assert code == 2
-    assert f"{files['inventory']}: refused (unit_mismatch at lines[1].unit): 'kg' does not" in out
+    expected = "refused (unit_mismatch at lines[1].unit): the unit kg does not convert to kWh"
+    assert f"{files['inventory']}: {expected}" in out, out
+    # Each fault is told from the catalogue, in the language asked for.
+    code, out = run(write_bundle(tmp_path, footprint_record(calculation())), files, "--lang", "zh")
+    assert code == 2
+    assert "被拒绝（unit_mismatch 位于 lines[1].unit）：单位 kg 无法换算为 kWh" in out, out
 
 
 def test_json_output_and_chinese(tmp_path: Path, files: dict[str, Path]) -> None:

@@ -15,6 +15,7 @@ from verifier._internal.checks.base import (
 )
 from verifier._internal.checks.evidence import ChainEvidence
 from verifier.protocol.codes import Code
+from verifier.protocol.finality import confirmations, is_final
 
 __all__ = ["AnchoredCheck"]
 
@@ -47,6 +48,17 @@ class AnchoredCheck:
         failed = _unconfirmed(make, ev, tx, status)
         if failed is not None:
             return failed
+        # 7. The block is deep enough for the trust file: else not final yet (PENDING).
+        required = ev.required_confirmations
+        if required:
+            head = ev.head()
+            if not is_final(status.block_number, head, required):
+                return make.skipped(
+                    Code.ANCHORED_NOT_FINAL,
+                    blockNumber=status.block_number,
+                    confirmations=confirmations(status.block_number, head),
+                    required=required,
+                )
         return make.valid(
             chainId=anchor.chain_id,
             contract=anchor.contract,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 from verifier._internal.bundle import Bundle
@@ -22,6 +21,7 @@ from verifier.errors import ChainResponseError, ChainUnavailableError
 from verifier.protocol.codes import Code
 from verifier.protocol.languages import DEFAULT_LANGUAGE, LANGUAGES, Language
 from verifier.protocol.messages import message
+from verifier.protocol.verdicts import Status
 
 __all__ = [
     "Check",
@@ -34,15 +34,6 @@ __all__ = [
     "skip_unparsed_or_pending",
     "skip_untrusted_anchor",
 ]
-
-
-class Status(StrEnum):
-    """The outcome of one check."""
-
-    VALID = "VALID"
-    INVALID = "INVALID"
-    ERROR = "ERROR"
-    SKIPPED = "SKIPPED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +122,10 @@ class Results:
     def invalid(self, code: Code, **data: Any) -> CheckResult:
         """INVALID: the bundle fails this check."""
         return CheckResult(self.name, Status.INVALID, code, data, self.path)
+
+    def superseded(self, code: Code, **data: Any) -> CheckResult:
+        """SUPERSEDED: the record was genuine and has been replaced by a newer one."""
+        return CheckResult(self.name, Status.SUPERSEDED, code, data, self.path)
 
     def error(self, code: Code, **data: Any) -> CheckResult:
         """ERROR: the check could not be carried out (no judgement on the bundle)."""

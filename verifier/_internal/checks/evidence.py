@@ -68,6 +68,15 @@ class ChainEvidence:
         """The anchoring transaction named by the bundle, or None if the node has none."""
         return self._once("tx", lambda: self._reader().transaction(self.anchor.tx_hash))
 
+    def head(self) -> int:
+        """The node's latest block (for the anchor's confirmations)."""
+        return self._once("head", lambda: self._reader().head())
+
+    @property
+    def required_confirmations(self) -> int:
+        """Confirmations the trust file requires on the anchor's chain (0: none)."""
+        return self.trusted_chain.confirmations if self.trusted_chain else 0
+
     def prefetch(self) -> None:
         """Ask the node now what the checks will ask (answers and failures are remembered).
 

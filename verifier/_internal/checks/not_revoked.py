@@ -6,7 +6,7 @@ from typing import Final
 
 from verifier._internal.checks.base import CheckResult, Results, Target, skip_untrusted_anchor
 from verifier.protocol.codes import Code
-from verifier.protocol.reasons import revocation_reason
+from verifier.protocol.reasons import RevocationReason, revocation_reason
 
 __all__ = ["NotRevokedCheck"]
 
@@ -22,7 +22,8 @@ class NotRevokedCheck:
 
     def run(self, target: Target) -> CheckResult:
         """Read the revocation reasons from ``check()``: the whole batch (root) first, then this
-        record (leaf)."""
+        record (leaf). The record under verification (not a nested one) revoked as superseded
+        is SUPERSEDED (502): genuine, and replaced (verifier.protocol.verdicts)."""
         make = Results(self.name, target.path)
         assert target.evidence is not None
         status = target.evidence.status()
@@ -32,6 +33,17 @@ class NotRevokedCheck:
         ):
             if reason_code:
                 reason = revocation_reason(reason_code)
+                if (
+                    code is Code.REVOKED_LEAF
+                    and reason_code == RevocationReason.SUPERSEDED
+                    and not target.path
+                ):
+                    return make.superseded(
+                        Code.REVOKED_SUPERSEDED,
+                        reasonCode=reason.code,
+                        reasonName=reason.name,
+                        reasonText=dict(reason.text),
+                    )
                 return make.invalid(
                     code,
                     reasonCode=reason.code,

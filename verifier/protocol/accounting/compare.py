@@ -131,7 +131,8 @@ def _lines(footprint: Footprint, values: Any) -> list[Finding]:
                     },
                 )
             ]
-    extra = [name for name in values if footprint.line(str(name)) is None]
+    ids = {line.id for line in footprint.lines}
+    extra = [name for name in values if str(name) not in ids]
     if extra:
         return [Finding("line_not_disclosed", MISMATCH, {"line": str(extra[0])})]
     return []

@@ -1,0 +1,322 @@
+"""A crowd of phones: label JSON, consumer page and bundle under wrk, every request a distinct id.
+
+    python bench/load_labels.py [--database sqlite|postgresql] [--count 100000]
+        [--clients 50,200,500] [--seconds 10] [--workers 1] [--data-dir DIR]
+        [--compare-with OTHER_SOURCE_TREE]
+
+Seeds ``--count`` anchored labels (bench/seed_labels.py; a ``--data-dir`` that already holds
+``label_ids.txt`` is reused, with ``--database-url`` for its PostgreSQL), starts ``tanji serve``
+(``--workers``; several workers run with anchoring off, as API-only workers do) and runs ``wrk``
+at each client count against:
+
+- ``json``: ``GET /api/v1/labels/{id}``, ``page``: ``GET /l/{id}`` (every id distinct, so the
+  page cache never hits), ``bundle``: ``GET /api/v1/labels/{id}/bundle``;
+- ``floor``: ``GET /no-such-path``, a 404 through the same server, middleware and error handler
+  with no database read: the stack's own ceiling, measured in the same run (``x floor`` is
+  the endpoint's throughput as a share of it).
+
+Each request picks a random id from ``label_ids.txt`` (a wrk Lua script), so no two clients
+read the same row at once and no cache helps. Statuses are counted per class: ``503`` (refused
+past capacity: ``overloaded`` or ``database_busy``, with ``Retry-After``) and ``other`` (any
+non-2xx that is not a 503, which must stay 0). ``answers/s`` counts every answer (503s too),
+``200s/s`` the served ones; ``server CPU ms/answer`` is the CPU of the served process and its
+workers (not PostgreSQL's) over the run, per answer; ``next request`` is one request sent right
+after each crowd.
+
+``--compare-with DIR`` serves the same data from another source tree too (e.g. ``git archive``
+of an earlier commit unpacked in DIR) and prints both, one after the other in the same run.
+
+The load generator and the server share the machine; on a 2-core machine shared with other
+work, figures move by tens of percent from run to run. ``wrk`` comes from Debian
+(``apt-get install wrk``); CI does not run this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+ENDPOINTS = {
+    "json": "/api/v1/labels/%s",
+    "page": "/l/%s",
+    "bundle": "/api/v1/labels/%s/bundle",
+}
+FLOOR_PATH = "/no-such-path/%s"
+
+#: wrk script: a random id per request; statuses counted per thread and summed in done().
+WRK_LUA = r"""
+local ids = {}
+local fmt
+local threads = {}
+s503, other = 0, 0
+setup = function(thread) table.insert(threads, thread) end
+init = function(args)
+  for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line end
+  fmt = os.getenv("PATH_FMT")
+  math.randomseed(os.time() + (tonumber(tostring({}):sub(8)) or 0))
+end
+request = function()
+  return wrk.format("GET", string.format(fmt, ids[math.random(#ids)]))
+end
+response = function(status, headers, body)
+  if status == 503 then s503 = s503 + 1
+  elseif status >= 300 and not (status == 404 and fmt:find("no%-such%-path")) then
+    other = other + 1
+  end
+end
+done = function(summary, latency, requests)
+  local a, b = 0, 0
+  for _, t in ipairs(threads) do a = a + t:get("s503"); b = b + t:get("other") end
+  io.write(string.format("COUNTS s503=%d other=%d sockerr=%d\n", a, b,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout))
+end
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(
+    source: Path, data_dir: Path, database_url: str | None, workers: int
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``tanji serve`` from ``source`` on a free port; yields its URL and process."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(source), "TANJI_DATA_DIR": str(data_dir)}
+    if database_url:
+        env["TANJI_DATABASE_URL"] = database_url
+    command = [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+        env["TANJI_ANCHORING"] = "false"  # API-only workers (registry.workers.check_workers)
+    log = open(data_dir / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(command, cwd=source, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}; see {log.name}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code in (200, 503):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.2)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        return float("nan")
+    value, unit = match.groups()
+    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}[unit]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its children (Linux ``/proc``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[0] is the state; ppid, utime and stime are fields 4, 14 and 15 of stat(5).
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def run_wrk(
+    url: str, path_fmt: str, ids_file: Path, clients: int, seconds: int, lua: Path, pid: int
+) -> dict[str, float]:
+    """One wrk run; requests/s, p50 and p99 (ms), the status counts, server CPU ms a request."""
+    env = {**os.environ, "IDS_FILE": str(ids_file), "PATH_FMT": path_fmt}
+    command = ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    cpu_before = cpu_seconds(pid)
+    out = subprocess.run(
+        [*command, "-s", str(lua), url], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    cpu = cpu_seconds(pid) - cpu_before
+
+    def find(pattern: str) -> str:
+        match = re.search(pattern, out)
+        return match.group(1) if match else "nan"
+
+    counts = re.search(r"COUNTS s503=(\d+) other=(\d+) sockerr=(\d+)", out)
+    total = float(find(r"(\d+) requests in"))
+    return {
+        "rps": float(find(r"Requests/sec:\s+([\d.]+)")),
+        "p50": _ms(find(r"\s50%\s+(\S+)")),
+        "p99": _ms(find(r"\s99%\s+(\S+)")),
+        "requests": total,
+        "s503": float(counts.group(1)) if counts else float("nan"),
+        "other": float(counts.group(2)) if counts else float("nan"),
+        "sockerr": float(counts.group(3)) if counts else float("nan"),
+        "cpu_ms": 1e3 * cpu / total if total else float("nan"),
+        "ok_rps": (total - (float(counts.group(1)) + float(counts.group(2)) if counts else 0))
+        / seconds,
+    }
+
+
+def measure(
+    name: str,
+    source: Path,
+    data_dir: Path,
+    database_url: str | None,
+    args: argparse.Namespace,
+    lua: Path,
+) -> None:
+    ids_file = data_dir / "label_ids.txt"
+    with serve(source, data_dir, database_url, args.workers) as (url, proc):
+        print(f"\n## {name} ({source}), {args.workers} worker(s)\n")
+        print(
+            "| endpoint | clients | answers/s | x floor | 200s/s | p50 ms | p99 ms | 503 "
+            "| other errors | server CPU ms/answer |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for clients in args.clients:
+            floor = run_wrk(url, FLOOR_PATH, ids_file, clients, args.seconds, lua, proc.pid)
+            rows = [("floor", floor)]
+            for endpoint in args.endpoints:
+                rows.append(
+                    (
+                        endpoint,
+                        run_wrk(
+                            url, ENDPOINTS[endpoint], ids_file, clients, args.seconds, lua, proc.pid
+                        ),
+                    )
+                )
+            for endpoint, r in rows:
+                ratio = r["rps"] / floor["rps"] if floor["rps"] else float("nan")
+                other = int(r["other"] + r["sockerr"])
+                print(
+                    f"| {endpoint} | {clients} | {r['rps']:.0f} | {ratio:.2f} | {r['ok_rps']:.0f} "
+                    f"| {r['p50']:.1f} "
+                    f"| {r['p99']:.1f} | {int(r['s503'])} | {other} | {r['cpu_ms']:.2f} |",
+                    flush=True,
+                )
+            # Recovery: right after the crowd, one request is served normally.
+            started = time.monotonic()
+            first = ids_file.read_text().split()[0]
+            try:
+                probe = httpx.get(url + ENDPOINTS["json"] % first, timeout=10)
+                answer = f"status {probe.status_code}"
+            except httpx.HTTPError as exc:
+                answer = f"no answer ({type(exc).__name__})"
+            elapsed = 1e3 * (time.monotonic() - started)
+            print(f"| next request | 1 | | | | {elapsed:.1f} | | | {answer} | |", flush=True)
+
+
+@contextmanager
+def databases(args: argparse.Namespace, names: list[str]) -> Iterator[dict[str, str | None]]:
+    """A database URL per tree: none (SQLite in its data dir), ``--database-url``, or a
+    database each on a fresh PostgreSQL server of the tests' kind."""
+    if args.database == "sqlite":
+        yield dict.fromkeys(names)
+        return
+    if args.database_url:
+        if len(names) > 1:
+            raise SystemExit(
+                "--compare-with needs a PostgreSQL server of its own (no --database-url)"
+            )
+        yield {names[0]: args.database_url}
+        return
+    from tests.registry.postgres import create_database, postgres_server
+
+    with postgres_server() as server:
+        yield {name: create_database(server, f"tanji_{name}") for name in names}
+
+
+def seed(source: Path, data_dir: Path, database_url: str | None, count: int) -> None:
+    """Seed ``data_dir`` with ``source``'s code, unless it holds ``label_ids.txt`` already."""
+    if (data_dir / "label_ids.txt").exists():
+        return
+    command = [sys.executable, str(ROOT / "bench" / "seed_labels.py")]
+    command += ["--data-dir", str(data_dir), "--count", str(count)]
+    if database_url:
+        command += ["--database-url", database_url]
+    subprocess.run(command, check=True, env={**os.environ, "TANJI_BENCH_SOURCE": str(source)})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--database-url", help="an existing PostgreSQL database to use")
+    parser.add_argument("--data-dir", type=Path, help="reuse (or keep) this data dir")
+    parser.add_argument("--count", type=int, default=100_000, help="labels to seed")
+    parser.add_argument("--clients", default="50,200,500")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--endpoints", default="json,page,bundle")
+    parser.add_argument("--compare-with", type=Path, help="another source tree to measure")
+    args = parser.parse_args(argv)
+    args.clients = [int(c) for c in args.clients.split(",")]
+    args.endpoints = args.endpoints.split(",")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    trees = {"this": ROOT}
+    if args.compare_with:
+        trees["compared"] = args.compare_with.resolve()
+    temporary = args.data_dir is None
+    base = args.data_dir or Path(tempfile.mkdtemp(prefix="tanji-load-"))
+    try:
+        with (
+            tempfile.NamedTemporaryFile("w", suffix=".lua") as lua,
+            databases(args, list(trees)) as urls,
+        ):
+            lua.write(WRK_LUA)
+            lua.flush()
+            for name, source in trees.items():
+                # Each tree its own data: an older tree cannot open a database a newer migrated.
+                data_dir = base if name == "this" else base / f"{name}-tree"
+                seed(source, data_dir, urls[name], args.count)
+                count = len((data_dir / "label_ids.txt").read_text().split())
+                print(f"{count:,} labels on {args.database}; {os.cpu_count()} CPUs")
+                measure(f"{name} tree", source, data_dir, urls[name], args, Path(lua.name))
+    finally:
+        if temporary:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

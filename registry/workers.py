@@ -1,0 +1,118 @@
+"""``tanji serve --workers N``: several uvicorn worker processes on one port and one database.
+
+The parent process works out each worker's settings once (:func:`worker_environment`): the data
+dir and base URL it resolved, the worker count, and, on PostgreSQL, each worker's share of the
+server's ``max_connections`` (:func:`registry.db.pool_size_for`), with the requests a worker
+admits at once lowered to fit its pool. It puts them in the environment, which the workers
+inherit, and uvicorn starts them; each builds its application with :func:`create_worker_app`.
+Every worker may start an anchoring loop; the anchoring lease (``registry.anchoring_lease``) lets
+exactly one of them anchor at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from registry.config import Settings, load_settings
+from registry.db import PG_CONNECT_TIMEOUT_SECONDS, POOL_SPARE, pool_size_for
+from registry.errors import ConfigError
+from registry.logs import install_redaction
+
+__all__ = [
+    "check_workers",
+    "create_worker_app",
+    "postgres_max_connections",
+    "serve_workers",
+    "worker_environment",
+]
+
+log = logging.getLogger(__name__)
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def postgres_max_connections(settings: Settings) -> int | None:
+    """The PostgreSQL server's ``max_connections``, or ``None`` (SQLite, or no answer)."""
+    url = settings.sqlalchemy_url
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    try:
+        dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(dsn, connect_timeout=PG_CONNECT_TIMEOUT_SECONDS) as conn:
+            row = conn.execute("SHOW max_connections").fetchone()
+    except psycopg.Error as exc:
+        log.warning("could not read max_connections (%s); using the default pool size", exc)
+        return None
+    return int(row[0]) if row else None
+
+
+def check_workers(settings: Settings) -> None:
+    """Refuse several anchoring workers on the embedded chain (one process opens it at a time).
+
+    They need a chain node (``TANJI_RPC_URL``), or anchoring off in the workers
+    (``TANJI_ANCHORING=false``) with one anchoring process of its own.
+    """
+    if settings.workers > 1 and settings.anchoring and settings.embedded_chain:
+        raise ConfigError(
+            "several workers cannot share the embedded chain (one process opens it at a time): "
+            "set TANJI_RPC_URL to a chain node, or TANJI_ANCHORING=false for the workers and run "
+            "one anchoring `tanji serve` of its own",
+            code="workers_need_node",
+            field="workers",
+        )
+
+
+def worker_environment(settings: Settings, max_connections: int | None) -> dict[str, str]:
+    """The ``TANJI_*`` variables that give every worker the parent's resolved settings."""
+    env = {
+        "TANJI_DATA_DIR": str(settings.data_dir.resolve()),
+        "TANJI_BASE_URL": settings.base_url,
+        "TANJI_WORKERS": str(settings.workers),
+    }
+    pool = pool_size_for(settings, max_connections)
+    env["TANJI_DB_POOL_SIZE"] = str(pool)
+    if pool - POOL_SPARE < settings.max_concurrent_requests:
+        # A smaller pool than the admitted requests need: admit fewer, so none waits for one.
+        env["TANJI_MAX_CONCURRENT_REQUESTS"] = str(max(1, pool - POOL_SPARE))
+    return env
+
+
+def create_worker_app() -> FastAPI:
+    """One worker's application, from the environment the parent prepared (uvicorn factory)."""
+    from registry.app import create_app
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    app = create_app(settings)
+    install_redaction(settings.rpc_url)  # uvicorn configured this worker's loggers already
+    return app
+
+
+def serve_workers(
+    settings: Settings,
+    host: str,
+    port: int,
+    ssl_certfile: Path | None = None,
+    ssl_keyfile: Path | None = None,
+) -> None:
+    """Run ``settings.workers`` uvicorn workers on ``host:port`` until interrupted."""
+    import uvicorn
+
+    check_workers(settings)
+    os.environ.update(worker_environment(settings, postgres_max_connections(settings)))
+    uvicorn.run(
+        "registry.workers:create_worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=settings.workers,
+        log_level="info",
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
