@@ -58,6 +58,7 @@ from registry.api.routes import (
     suppliers,
     well_known,
 )
+from registry.api.routes.console import install_console
 from registry.chain import (
     TRANSIENT_SETUP_CODES,
     ChainHandle,
@@ -236,6 +237,7 @@ def create_app(
     app.include_router(well_known.router)
     app.include_router(categories.router)
     app.include_router(home.router)
+    install_console(app)  # /console: people sign in (registry.api.routes.console)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -29,6 +29,7 @@ from registry.factors.cli import add_commands as add_factors_commands
 from registry.logs import install_redaction
 from registry.migrations.cli import add_commands as add_db_commands
 from registry.models.orgs import OrgRole
+from registry.models.users import UserRole
 from registry.pact.cli import add_commands as add_pact_api_commands
 from verifier import cli as verify_cli
 from verifier.redaction import redact_secrets, redacted_url
@@ -168,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prefix_list.add_argument("--org", help="only this organisation's")
     prefix_list.set_defaults(run=cmd_org_prefix_list)
+
+    user = commands.add_parser("user", parents=[common], help="console users of organisations")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="USER_COMMAND")
+    user_create = user_commands.add_parser(
+        "create", parents=[common], help="add a person to an organisation; prints a setup link"
+    )
+    user_create.add_argument("--org", required=True, help="the organisation's id")
+    user_create.add_argument("--email", required=True, help="their email (their login name)")
+    user_create.add_argument("--role", required=True, choices=[role.value for role in UserRole])
+    user_create.set_defaults(run=cmd_user_create)
 
     anchor = commands.add_parser(
         "anchor", parents=[common], help="anchor pending records now (until none is pending)"
@@ -412,6 +423,22 @@ def cmd_org_create(args: argparse.Namespace) -> int:
         print(f"GS1 company prefix {prefix} confirmed")
     print("API key (shown once; store it now):")
     print(key)
+    return EXIT_OK
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    """Create a console user; the one-time setup link is the last line of output."""
+    from registry.crud.users import SETUP_LINK_TTL, create_user
+
+    settings = _settings(args)
+    with _session(settings) as session:
+        user, token = create_user(
+            session, org_id=args.org, email=args.email, role=UserRole(args.role)
+        )
+    hours = int(SETUP_LINK_TTL.total_seconds() // 3600)
+    print(f"created user {user.id} ({user.email}, {user.role.value}) in {user.org_id}")
+    print(f"setup link (one use, valid {hours} h; send it to them only):")
+    print(f"{settings.base_url.rstrip('/')}/console/setup/{token}")
     return EXIT_OK
 
 

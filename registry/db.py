@@ -59,6 +59,7 @@ def import_models() -> None:
     import registry.audit
     import registry.factors.models
     import registry.models
+    import registry.models.users
     import registry.pact.models
     import registry.records.inventories  # noqa: F401
 

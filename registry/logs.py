@@ -1,4 +1,5 @@
-"""Logging set-up: every line the server writes has the chain node URL's secrets taken out.
+"""Logging set-up: every line the server writes has the chain node URL's secrets taken out
+(and the tokens of console setup links).
 
 Libraries quote the node URL in exception messages and tracebacks (a failed start-up, a retry
 warning); :class:`RedactingFilter` renders each record (traceback included) and passes it
@@ -8,10 +9,14 @@ through :func:`verifier.redaction.redact_secrets` before any handler formats it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 from verifier.redaction import redact_secrets
 
+#: The token of a console setup link (``/console/setup/<token>``, registry.api.routes.console):
+#: a password can be set with it until it is used, so access logs never show it.
+SETUP_LINK_TOKEN = re.compile(r"(/console/setup/)[A-Za-z0-9_-]+")
 #: The loggers that get their own handlers from uvicorn's log config.
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
@@ -23,24 +28,28 @@ class RedactingFilter(logging.Filter):
         super().__init__()
         self.node_url = node_url
 
+    def redact(self, text: str) -> str:
+        """``text`` without node-URL secrets and without console setup-link tokens."""
+        return SETUP_LINK_TOKEN.sub(r"\1[redacted]", redact_secrets(text, self.node_url))
+
     def _clean(self, value: object) -> object:
         if isinstance(value, bool | int | float) or value is None:
             return value
-        return redact_secrets(str(value), self.node_url)
+        return self.redact(str(value))
 
     def filter(self, record: logging.LogRecord) -> bool:
         # Arguments are cleaned one by one rather than merged into the message: some formatters
         # (uvicorn's access log) read them.
         if isinstance(record.msg, str):
-            record.msg = redact_secrets(record.msg, self.node_url)
+            record.msg = self.redact(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(self._clean(arg) for arg in record.args)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact_secrets(record.exc_text, self.node_url)
+            record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
-            record.stack_info = redact_secrets(record.stack_info, self.node_url)
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 

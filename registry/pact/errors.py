@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from registry.errors import RegistryError
 
@@ -67,3 +68,33 @@ class OAuthError(RegistryError):
             headers["WWW-Authenticate"] = 'Basic realm="pact"'
         body = {"error": self.code, "error_description": self.message}
         return JSONResponse(body, status_code=status, headers=headers)
+
+
+class PactErrorBody(BaseModel):
+    """A PACT error response (OpenAPI documentation of :meth:`PactApiError.response`)."""
+
+    code: str
+    message: str
+
+
+class OAuthErrorBody(BaseModel):
+    """An RFC 6749 error response (OpenAPI documentation of :meth:`OAuthError.response`)."""
+
+    error: str
+    error_description: str
+
+
+def pact_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a PACT route that can answer these :data:`PACT_ERROR_STATUS` codes."""
+    return {
+        PACT_ERROR_STATUS[code]: {"model": PactErrorBody, "description": f"PACT error {code}"}
+        for code in codes
+    }
+
+
+def oauth_responses() -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of ``/auth/token``: the statuses of :data:`OAUTH_ERROR_STATUS`."""
+    return {
+        status: {"model": OAuthErrorBody, "description": "OAuth 2.0 error (RFC 6749 5.2)"}
+        for status in sorted(set(OAUTH_ERROR_STATUS.values()))
+    }

@@ -35,7 +35,7 @@ from registry.models.labels import Label
 from registry.pact import access, auth, events
 from registry.pact.datamodel import EXTENSION_DOCS_PATH, EXTENSION_SCHEMA_PATH
 from registry.pact.documents import BUNDLE_PATH, footprint_document
-from registry.pact.errors import OAuthError, PactApiError
+from registry.pact.errors import OAuthError, PactApiError, oauth_responses, pact_responses
 from registry.pact.extension import catalog_entry, extension_schema
 from registry.pact.filters import Criteria
 from registry.pact.ids import footprint_id_of
@@ -67,7 +67,11 @@ def _bearer_org(request: Request, session: SessionDep) -> str:
     return claims.org_id
 
 
-@router.post("/auth/token", summary="PACT Action Authenticate (OAuth 2.0 client credentials)")
+@router.post(
+    "/auth/token",
+    summary="PACT Action Authenticate (OAuth 2.0 client credentials)",
+    responses=oauth_responses(),
+)
 async def token(request: Request, session: SessionDep) -> JSONResponse:
     """An access token for valid client credentials (RFC 6749 section 4.4)."""
     try:
@@ -122,7 +126,11 @@ def _positive(value: str | None, name: str, *, zero: bool = False) -> int | None
     return int(value)
 
 
-@router.get("/3/footprints", summary="PACT Action ListFootprints")
+@router.get(
+    "/3/footprints",
+    summary="PACT Action ListFootprints",
+    responses=pact_responses("BadRequest", "TokenExpired"),
+)
 def list_footprints(request: Request, session: SessionDep) -> Response:
     """The caller's visible footprints matching the criteria, a page at a time."""
     try:
@@ -156,7 +164,11 @@ def _find(session: SessionDep, org_id: str, pf_id: str) -> Footprint:
     return footprint
 
 
-@router.get("/3/footprints/{pf_id}", summary="PACT Action GetFootprint")
+@router.get(
+    "/3/footprints/{pf_id}",
+    summary="PACT Action GetFootprint",
+    responses=pact_responses("BadRequest", "TokenExpired", "AccessDenied", "NotFound"),
+)
 def get_footprint(pf_id: str, request: Request, session: SessionDep) -> Response:
     """One footprint by its PACT id."""
     try:
@@ -168,7 +180,11 @@ def get_footprint(pf_id: str, request: Request, session: SessionDep) -> Response
     return JSONResponse({"data": doc})
 
 
-@router.post("/3/events", summary="PACT Action Events (CloudEvents)")
+@router.post(
+    "/3/events",
+    summary="PACT Action Events (CloudEvents)",
+    responses=pact_responses("BadRequest", "TokenExpired", "NotFound"),
+)
 async def post_event(request: Request, session: SessionDep) -> Response:
     """Take a CloudEvent: 200 with an empty body when accepted."""
     try:
@@ -186,7 +202,12 @@ async def post_event(request: Request, session: SessionDep) -> Response:
     return Response(status_code=status.HTTP_200_OK)
 
 
-@router.get(EXTENSION_SCHEMA_PATH, summary="JSON Schema of the Tanji PACT extension")
+@router.get(
+    EXTENSION_SCHEMA_PATH,
+    summary="JSON Schema of the Tanji PACT extension",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/schema+json": {"schema": {"type": "object"}}}}},
+)
 def get_extension_schema(request: Request) -> JSONResponse:
     """The ``dataSchema`` of the Tanji footprint extension."""
     return JSONResponse(
@@ -200,7 +221,11 @@ def get_extension_docs(request: Request) -> JSONResponse:
     return JSONResponse(catalog_entry(_settings(request).base_url))
 
 
-@router.get(BUNDLE_PATH, summary="A footprint's anchored Tanji bundle (PACT bearer token)")
+@router.get(
+    BUNDLE_PATH,
+    summary="A footprint's anchored Tanji bundle (PACT bearer token)",
+    responses=pact_responses("BadRequest", "TokenExpired", "AccessDenied", "NotFound"),
+)
 def get_bundle(pf_id: str, request: Request, session: SessionDep) -> Response:
     """The proof bundle the extension links to."""
     try:

@@ -208,7 +208,10 @@ async def test_supply_chain_label_verifies_hop_by_hop(
     pack_at, cell_at, panel_at = (tree.index(f'data-attestation="{i}"') for i in ids)
     assert pack_at < cell_at < panel_at
     assert tree[pack_at:panel_at].count("<ul>") == 1  # the cell sits in the pack's own list
-    assert "CQ-PACK-56WH</span> × 1 unit · 31.07 kg CO₂e / unit · signed, anchored" in tree
+    # Each hop reads as a sentence for people (registry/data/messages.json supply_*).
+    pack = tree[pack_at:cell_at]
+    assert "Component: CQ-PACK-56WH from Chongqing Pack Works, 31.07 kg CO₂e per unit" in pack
+    assert "signed by the supplier, verified on chain · 1 unit per product" in pack
     assert "供应链" in (await c.get(f"/l/{label_id}?lang=zh")).text
 
     # 7. Selective disclosure: hide supplier names and the component list.
