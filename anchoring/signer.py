@@ -50,10 +50,13 @@ def load_signer(
     return _from_hex(raw.strip(), source=ENV_KEY)
 
 
-def create_keystore(path: Path, password: str, *, private_key: bytes | None = None) -> str:
+def create_keystore(
+    path: Path, password: str, *, private_key: bytes | None = None, iterations: int | None = None
+) -> str:
     """Write a new (or the given) key to ``path`` as an encrypted v3 keystore, mode 0600.
 
-    Returns the account's checksummed address. Refuses to overwrite an existing file.
+    ``iterations`` is scrypt's N (eth-account's default, 2**18, when None). Returns the account's
+    checksummed address. Refuses to overwrite an existing file.
     """
     if not password:
         raise SignerError("a keystore needs a non-empty password")
@@ -61,7 +64,7 @@ def create_keystore(path: Path, password: str, *, private_key: bytes | None = No
     key = private_key if private_key is not None else secrets.token_bytes(32)
     try:
         account = Account.from_key(key)
-        keyfile = Account.encrypt(key, password)
+        keyfile = Account.encrypt(key, password, iterations=iterations)
     except (ValueError, TypeError):
         raise SignerError("the private key is not a valid secp256k1 key") from None
     _write_private(path, json.dumps(keyfile).encode())
@@ -90,6 +93,11 @@ def _dev_password(path: Path) -> str:
         ENV_PASSWORD,
         path,
     )
+    return stored_password(path)
+
+
+def stored_password(path: Path) -> str:
+    """The random keystore password kept in ``path`` (mode 0600), generated on first use."""
     if path.exists():
         return path.read_text("utf-8").strip()
     password = secrets.token_urlsafe(32)

@@ -230,9 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="the product's name in a language the document lacks, by language tag "
         "(zh-Hans=..., zh-Hant=..., en=...); repeatable",
     )
-    pact_import.add_argument(
-        "--name-zh", metavar="TEXT", help="Simplified Chinese product name (= --name zh-Hans=TEXT)"
-    )
     pact_import.set_defaults(run=cmd_pact_import)
     add_pact_api_commands(pact_commands, common)
 
@@ -618,8 +615,7 @@ def cmd_pact_import(args: argparse.Namespace) -> int:
     from registry.i18n import parse_names
 
     doc = _json_file(args.file, "file")
-    zh = [f"zh-Hans={args.name_zh}"] if args.name_zh is not None else []
-    names = parse_names([*zh, *args.name], field="name")
+    names = parse_names(args.name, field="name")
     fill: dict[str, Any] = {"product_name": names} if names else {}
     if args.category is not None:
         fill["category"] = args.category

@@ -10,17 +10,14 @@ scrypt cost to keep the demo quick. No key is ever printed or logged.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 from pathlib import Path
 from typing import Final
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from anchoring.errors import AnchoringError
-from anchoring.signer import ENV_PASSWORD, load_signer
+from anchoring.signer import ENV_PASSWORD, create_keystore, load_signer, stored_password
 from registry.errors import RegistryError
 
 __all__ = ["DEMO_KEYSTORE_DIR", "DemoKeyError", "demo_key"]
@@ -43,29 +40,10 @@ def demo_key(data_dir: Path, name: str) -> LocalAccount:
     """The demo key ``name`` of ``data_dir`` (generated and stored encrypted on first use)."""
     folder = Path(data_dir) / DEMO_KEYSTORE_DIR
     path = folder / f"{name}.json"
-    password = os.environ.get(ENV_PASSWORD) or _password(folder / PASSWORD_FILE)
-    if not path.exists():
-        keyfile = Account.encrypt(secrets.token_bytes(32), password, iterations=SCRYPT_N)
-        _write_private(path, json.dumps(keyfile).encode())
     try:
+        password = os.environ.get(ENV_PASSWORD) or stored_password(folder / PASSWORD_FILE)
+        if not path.exists():
+            create_keystore(path, password, iterations=SCRYPT_N)
         return load_signer(keystore=path, password=password)
     except AnchoringError as exc:
         raise DemoKeyError(f"demo key {name}: {exc}") from None
-
-
-def _password(path: Path) -> str:
-    if path.exists():
-        return path.read_text("utf-8").strip()
-    password = secrets.token_urlsafe(32)
-    _write_private(path, password.encode())
-    return password
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:  # O_EXCL and 0600 from creation: never overwrite a key, never world-readable
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise DemoKeyError(f"{path} already exists; not overwriting it") from None
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)

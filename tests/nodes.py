@@ -31,6 +31,18 @@ HARDHAT_CHAIN_ID = 31337
 ANVIL_CHAIN_ID = 31338
 #: Seconds between two Anvil blocks: interval mining, as on a real network (never auto-mine).
 ANVIL_BLOCK_TIME = 1
+#: Headless Chromium on this offline machine: no sandbox (root), no GPU, and none of the
+#: background connections the closed network would refuse. Each test adds its own flags.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def require_tool(name: str) -> None:

@@ -23,19 +23,12 @@ from typing import Any, Final
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
-from tests.nodes import require_tool
+from tests.nodes import CHROMIUM_FLAGS, require_tool
 
 WIDTH: Final = 412
 HEIGHT: Final = 915
 FLAGS: Final = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *CHROMIUM_FLAGS,
     "--hide-scrollbars",
     "--remote-debugging-port=0",
     "--remote-allow-origins=*",

@@ -39,7 +39,7 @@ from web3 import HTTPProvider, Web3
 from anchoring.bundle import build_bundle
 from anchoring.ledger import AnchoredLeaf, leaf_hash_hex
 from anchoring.tree import MerkleTree
-from tests.nodes import HARDHAT_KEY_0, ROOT, free_port, require_tool
+from tests.nodes import CHROMIUM_FLAGS, HARDHAT_KEY_0, ROOT, free_port, require_tool
 from tests.registry.partners import SG_BODY_KEY, recognition_message
 from tests.registry.partners import profile as partner_profile
 from verifier._internal.checks import OFFLINE_CHECKS, RecognitionCheck
@@ -940,14 +940,7 @@ def _chromium(url: str, tmp_path: Path, *, screenshot: Path | None = None) -> st
     profile = tmp_path / f"profile-{free_port()}"
     args = [
         CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={profile}",
         "--virtual-time-budget=10000",
     ]

@@ -145,7 +145,7 @@ async def test_import_of_a_document_written_from_the_specification(registry: Reg
     assert error["field"] in ("category", "product_name.zh")
     listed = (await c.get("/api/v1/footprints", headers=bearer(orgs.enterprise))).json()
     assert listed["count"] == 0
-    fill = {"category": "lithium_battery_pack", "name_zh": "21700 锂离子电芯"}
+    fill = {"category": "lithium_battery_pack", "name": "zh=21700 锂离子电芯"}
     # Its GTIN (urn:gtin:4006381333931) is under no prefix confirmed for the importer: kept as
     # a product id, not claimed, until the importer holds the GS1 company prefix 4006381.
     r = await c.post(
@@ -192,7 +192,7 @@ async def test_import_fills_names_by_language_tag(registry: Registry) -> None:
     for bad, code in (
         ([("name", "fr=Cellule")], "unknown_language"),
         ([("name", "21700")], "invalid_name"),
-        ([("name", "zh=a"), ("name_zh", "b")], "unknown_language"),  # zh given twice
+        ([("name", "zh=a"), ("name", "zh-Hans=b")], "unknown_language"),  # zh given twice
     ):
         r = await c.post(
             "/api/v1/pact/footprints", json=doc, params=bad, headers=bearer(orgs.enterprise)
@@ -314,9 +314,9 @@ async def test_cli_import_fills_names_by_language_tag(
     code = tanji_main([*base, "--name", "fr=Cellule"])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: unknown_language:") and "(field name)" in err
-    # --name-zh is --name zh-Hans=TEXT, kept for existing scripts.
+    # Names go by language tag: --name zh-Hans=TEXT.
     code = tanji_main(
-        [*base, "--name-zh", "21700 锂离子电芯", "--name", "zh-Hant=21700 鋰離子電芯"]
+        [*base, "--name", "zh-Hans=21700 锂离子电芯", "--name", "zh-Hant=21700 鋰離子電芯"]
     )
     printed = capsys.readouterr()
     assert code == 0, printed.err

@@ -32,7 +32,7 @@ from registry.config import load_settings
 from registry.crud.footprints import salt_bytes
 from registry.i18n import messages
 from registry.models.labels import Label
-from tests.nodes import ROOT, free_port, require_tool
+from tests.nodes import CHROMIUM_FLAGS, ROOT, free_port, require_tool
 from tests.registry.factories import bearer, footprint
 from tests.registry.labels_data import make_keys
 from tests.registry.test_browser_verify import _verdict_section
@@ -42,15 +42,8 @@ from verifier.protocol.leaf import record_leaf_value
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+BROWSER_FLAGS = [
+    *CHROMIUM_FLAGS,
     "--hide-scrollbars",
 ]
 # Lets the page's in-browser verification finish (virtual time waits while requests are open)
@@ -67,7 +60,7 @@ def chromium() -> str:
 
 def run_chromium(args: list[str], profile: Path) -> str:
     result = subprocess.run(
-        [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        [chromium(), *BROWSER_FLAGS, f"--user-data-dir={profile}", *args],
         capture_output=True,
         text=True,
         timeout=120,

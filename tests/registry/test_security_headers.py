@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 from registry.api.headers import CORS_REQUEST_HEADERS, READER_URL_PARAMS, REFERRER_POLICY
-from tests.nodes import require_tool
+from tests.nodes import CHROMIUM_FLAGS, require_tool
 from tests.registry.factories import bearer, footprint
 from tests.registry.server import create_org, serve, wait_anchored
 from tests.registry.test_browser_verify import _verdict_section
@@ -37,15 +37,8 @@ from verifier.protocol.records import TRUST_FORMAT
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+BROWSER_FLAGS = [
+    *CHROMIUM_FLAGS,
     # Console messages (CSP violations among them) go to stderr.
     "--enable-logging=stderr",
     "--v=0",
@@ -308,7 +301,7 @@ def run_chromium(url: str, profile: Path) -> subprocess.CompletedProcess[str]:
     chromium = shutil.which("chromium")
     assert chromium is not None
     result = subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
+        [chromium, *BROWSER_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,7 +8,7 @@
   docs/PACT.md apply (:data:`registry.pact.documents.DECLARED_DEFAULTS`).
 - ``POST /api/v1/pact/footprints``: import a ProductFootprint as a footprint of the calling
   enterprise (``category`` and ``name`` query parameters fill what a foreign document lacks:
-  ``name=zh=...`` (repeatable, ``TAG=TEXT``) a name by language tag; ``name_zh`` is ``name=zh=``).
+  ``name=zh=...`` (repeatable, ``TAG=TEXT``) a name by language tag).
   Without a category the footprint is stored under the general category (not graded or
   labelled); a region-only geography is stored as ``{"region": ...}``.
 """
@@ -86,13 +86,9 @@ def import_footprint(
             "lacks (zh=... Simplified Chinese, zh-Hant=..., en=...)"
         ),
     ] = None,
-    name_zh: Annotated[
-        str | None, Query(description="the same as name=zh=TEXT (kept for existing clients)")
-    ] = None,
 ) -> JSONResponse:
     """Import a ProductFootprint as a footprint of the caller; stored and queued for anchoring."""
-    zh = [f"zh={name_zh}"] if name_zh is not None else []
-    names = parse_names([*zh, *(name or [])], field="name")
+    names = parse_names(name or [], field="name")
     fill: dict[str, Any] = {"product_name": names} if names else {}
     if category is not None:
         fill["category"] = category
