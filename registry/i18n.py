@@ -5,6 +5,8 @@ Languages are data. The tags, their names and how a request picks one are the pr
 
 - the message catalogue of its pages and artwork, ``registry/data/messages.json``: one object per
   language tag of :data:`LANGUAGES`, the same keys in each, so a translator edits data, not code;
+  the console's areas add their own catalogues of the same shape, ``registry/data/console/*.json``
+  (:data:`CONSOLE_MESSAGES_DIR`), merged into one (a key defined twice is an error);
 - names a person reads (a product's, a category's) as mappings from a BCP 47 tag to the text,
   stored under :data:`NAME_KEYS` and read in any language with :func:`localized`.
 """
@@ -29,6 +31,7 @@ from verifier.protocol.languages import (
 
 __all__ = [
     "COMPANION",
+    "CONSOLE_MESSAGES_DIR",
     "DEFAULT_LANGUAGE",
     "FALLBACKS",
     "LANGUAGES",
@@ -39,6 +42,7 @@ __all__ = [
     "Language",
     "as_language",
     "by_language",
+    "catalogue_files",
     "choose_language",
     "language_keyed",
     "localized",
@@ -49,6 +53,8 @@ __all__ = [
 _Tag = TypeVar("_Tag", bound=str)
 
 MESSAGES_FILE: Final = Path(__file__).resolve().parent / "data" / "messages.json"
+#: The console's catalogues, one per area (``enterprise.json``, ``review.json``, ...).
+CONSOLE_MESSAGES_DIR: Final = MESSAGES_FILE.parent / "console"
 
 #: The tag each language's text is stored under in a name (a footprint's ``product_name``, a
 #: label record's ``product.name`` and ``product.category_name``). Simplified Chinese keeps
@@ -73,10 +79,22 @@ COMPANION: Final[Mapping[Language, Language]] = {
 }
 
 
+def catalogue_files() -> list[Path]:
+    """Every catalogue file: the pages' and each console area's."""
+    return [MESSAGES_FILE, *sorted(CONSOLE_MESSAGES_DIR.glob("*.json"))]
+
+
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[Language, dict[str, str]]:
-    data: dict[str, dict[str, str]] = json.loads(MESSAGES_FILE.read_text(encoding="utf-8"))
-    return {lang: data[lang] for lang in LANGUAGES}
+    merged: dict[Language, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    for path in catalogue_files():
+        data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+        for lang in LANGUAGES:
+            twice = merged[lang].keys() & data[lang].keys()
+            if twice:
+                raise RuntimeError(f"{path.name}: {lang} keys defined twice: {sorted(twice)}")
+            merged[lang].update(data[lang])
+    return merged
 
 
 def as_language(tag: str) -> Language:

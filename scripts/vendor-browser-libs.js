@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Copy the third-party browser builds the consumer page loads into registry/static/vendor/.
+// Copy the third-party browser builds the pages and the console load into registry/static/vendor/.
 //
 //   node scripts/vendor-browser-libs.js          write the vendored files from node_modules
 //   node scripts/vendor-browser-libs.js --check  exit 1 if any vendored file differs from what
@@ -27,7 +27,17 @@ const LIBS = [
       "dist/ethers.umd.min.js": "ethers.umd.min.js",
       "LICENSE.md": "ethers.LICENSE.md",
     },
-    purpose: "keccak256 and ABI encoding/decoding for registry/static/verify/tanji-verify.js",
+    purpose:
+      "keccak256 and ABI encoding/decoding for registry/static/verify/tanji-verify.js; " +
+      "keystore decryption and EIP-712 signing in the console",
+  },
+  {
+    package: "htmx.org",
+    files: {
+      "dist/htmx.min.js": "htmx.min.js",
+      LICENSE: "htmx.LICENSE",
+    },
+    purpose: "the console's partial page updates (registry/templates/console_base.html)",
   },
 ];
 

@@ -18,6 +18,7 @@ from registry.crud.idempotency import check_key
 from registry.crud.orgs import org_for_key
 from registry.errors import AuthenticationError, PermissionDeniedError
 from registry.models.orgs import Organisation, OrgRole
+from registry.permissions import Action, check
 from registry.security import key_id_of
 
 
@@ -122,6 +123,18 @@ def require_role(*roles: OrgRole) -> Callable[[Organisation], Organisation]:
         return org
 
     return check
+
+
+def permit(action: Action) -> Callable[[Organisation], Organisation]:
+    """A dependency that admits an API key's organisation if :mod:`registry.permissions` lets
+    it do ``action`` (the console checks the same rule for a person:
+    :func:`registry.api.routes.console.permit`)."""
+
+    def check_action(org: CurrentOrg) -> Organisation:
+        check(action, org_role=org.role, user_role=None)
+        return org
+
+    return check_action
 
 
 EnterpriseOrg = Annotated[Organisation, Depends(require_role(OrgRole.ENTERPRISE))]

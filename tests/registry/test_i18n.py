@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import string
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from registry.i18n import (
     MESSAGES_FILE,
     NAME_KEYS,
     REQUIRED_NAME_LANGUAGES,
+    catalogue_files,
     language_keyed,
     localized,
     messages,
@@ -37,8 +39,9 @@ def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def test_the_catalogue_has_every_language_and_the_same_keys_in_each() -> None:
-    raw = json.loads(MESSAGES_FILE.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", catalogue_files(), ids=lambda p: p.name)
+def test_the_catalogue_has_every_language_and_the_same_keys_in_each(path: Path) -> None:
+    raw = json.loads(path.read_text(encoding="utf-8"))
     assert list(raw) == list(LANGUAGES)
     keys = set(raw[LANGUAGES[0]])
     for lang in LANGUAGES:

@@ -36,6 +36,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from registry.api.deps import SessionDep, client_address
 from registry.api.ratelimit import TokenBuckets
 from registry.api.routes.pages import render_page
+from registry.console.nav import nav_for
 from registry.crud.users import (
     SESSION_TTL,
     SignedIn,
@@ -64,9 +65,19 @@ from registry.passwords import (
     new_totp_secret,
     totp_uri,
 )
+from registry.permissions import Action, check
 from registry.qr import qr_png
 
-__all__ = ["CSRF_COOKIE", "SESSION_COOKIE", "ConsoleUser", "require_user_role", "router"]
+__all__ = [
+    "CSRF_COOKIE",
+    "SESSION_COOKIE",
+    "ConsoleUser",
+    "check_csrf",
+    "console_page",
+    "permit",
+    "require_user_role",
+    "router",
+]
 
 #: The session cookie (``__Host-``: Secure, Path=/, no Domain, so no subdomain can set it).
 SESSION_COOKIE: Final = "__Host-tanji_session"
@@ -113,6 +124,37 @@ def _page(
     response = render_page(template, request=request, lang=lang, status_code=status_code, **context)
     response.headers["Cache-Control"] = NO_STORE
     return response
+
+
+def console_page(
+    template: str,
+    request: Request,
+    user: SignedIn,
+    *,
+    lang: str | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A signed-in page (``template`` extends ``console_base.html``): the navigation the person
+    may follow (:func:`registry.console.nav.nav_for`), who they are, and the session's CSRF token
+    for its forms."""
+    return _page(
+        template,
+        request,
+        _language(request, lang),
+        status_code=status_code,
+        user=user.user,
+        org=user.org,
+        nav=nav_for(user.org.role, user.user.role),
+        path=request.url.path,
+        csrf_token=user.session.csrf_token,
+        **context,
+    )
+
+
+def check_csrf(form: dict[str, str], user: SignedIn) -> None:
+    """Refuse (403 ``csrf_failed``) a signed-in form whose token is not the session's."""
+    _check_token(form.get(CSRF_FIELD), user.session.csrf_token)
 
 
 def _anonymous_form(
@@ -169,7 +211,19 @@ def require_user_role(*roles: UserRole) -> Callable[[SignedIn], SignedIn]:
     return check
 
 
-OwnerUser = Annotated[SignedIn, Depends(require_user_role(UserRole.OWNER))]
+def permit(action: Action) -> Callable[[SignedIn], SignedIn]:
+    """A dependency that admits the signed-in person if :mod:`registry.permissions` lets their
+    organisation and their role in it do ``action``: the same rule the API checks for a key
+    (:func:`registry.api.deps.permit`)."""
+
+    def check_action(user: ConsoleUser) -> SignedIn:
+        check(action, org_role=user.org.role, user_role=user.user.role)
+        return user
+
+    return check_action
+
+
+OwnerUser = Annotated[SignedIn, Depends(permit(Action.USERS_MANAGE))]
 
 
 def install_console(app: Any) -> None:
@@ -314,7 +368,7 @@ def logout(
     form: FormFields,
     lang: LangQuery = None,
 ) -> Response:
-    _check_token(form.get(CSRF_FIELD), user.session.csrf_token)
+    check_csrf(form, user)
     sign_out(session, user)
     response = _to("/console/login", _language(request, lang))
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
@@ -325,15 +379,7 @@ def logout(
 
 
 def _home(request: Request, lang: str | None, user: SignedIn, users: Any) -> HTMLResponse:
-    return _page(
-        "console_home.html",
-        request,
-        _language(request, lang),
-        user=user.user,
-        org=user.org,
-        users=users,
-        csrf_token=user.session.csrf_token,
-    )
+    return console_page("console_home.html", request, user, lang=lang, users=users)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -381,7 +427,7 @@ def totp_submit(
     form: FormFields,
     lang: LangQuery = None,
 ) -> Response:
-    _check_token(form.get(CSRF_FIELD), user.session.csrf_token)
+    check_csrf(form, user)
     language = _language(request, lang)
     secret = form.get("secret", "")
     try:
