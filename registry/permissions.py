@@ -95,7 +95,7 @@ RULES: Final[Mapping[Action, Rule]] = {
     Action.LABEL_REVOKE: _rule(_CERTIFIER, _DECIDERS),
     Action.EVIDENCE_UPLOAD: _rule(frozenset({_ENTERPRISE, _CERTIFIER}), _WRITERS | _DECIDERS),
     Action.RECOGNITION_SIGN: _rule(OrgRole.PARTNER_CERTIFIER, _DECIDERS),
-    Action.PREFIX_CONFIRM: _rule(OrgRole.ADMIN, _WRITERS),
+    Action.PREFIX_CONFIRM: _rule(frozenset({OrgRole.ADMIN, _CERTIFIER}), _WRITERS | _DECIDERS),
     Action.PUBLISHER_CONFIRM: _rule(OrgRole.ADMIN, _WRITERS),
     Action.STATS_READ: _rule(OrgRole.ADMIN, _ALL_PEOPLE),
 }
