@@ -2,7 +2,9 @@
 ``postgresql``. ``scripts/test-all.sh`` runs the suite once each way, in two processes at once.
 
 - **SQLite pass**: every test as written (a SQLite file in the test's data dir).
-- **PostgreSQL pass**: a real server (``tests.registry.postgres``, started once per session).
+- **PostgreSQL pass**: every test that opens a database (the registry's tests, and the
+  anchoring ledger's through the ``ledger_url`` fixture) on a real server
+  (``tests.registry.postgres``, started once per session).
   Each test that has a ``tmp_path`` (every test that builds a data dir; not one that uses a
   module's server, which keeps the server's), and each broader fixture that builds a data dir
   with ``tmp_path_factory``, gets a fresh database copied from a template the migrations built
@@ -39,6 +41,11 @@ if TEST_DATABASE not in KINDS:
 ON_POSTGRESQL = TEST_DATABASE == "postgresql"
 #: The fixtures of a real PostgreSQL server: a test that uses one tests PostgreSQL itself.
 POSTGRES_FIXTURES = ("postgres_url", "postgres_database")
+#: Fixtures outside tests/registry that give a test a database of the pass (the anchoring
+#: ledger's, tests/anchoring/conftest.py): such a test runs in both passes.
+DATABASE_FIXTURES = ("ledger_url",)
+#: Where the registry's tests live: each may open the registry database, so each runs in both.
+REGISTRY_TESTS = Path(__file__).resolve().parent / "registry"
 
 
 @pytest.fixture(scope="session")
@@ -174,7 +181,16 @@ def pass_of(item: pytest.Item) -> str | None:
         return "sqlite"
     if _tests_postgresql(item):
         return "postgresql"
+    if not _opens_a_database(item):
+        return "sqlite"  # the verifier's, the contract's, the Merkle tree's: no database at all
     return None
+
+
+def _opens_a_database(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return REGISTRY_TESTS in Path(str(item.path)).parents or any(
+        name in fixtures for name in DATABASE_FIXTURES
+    )
 
 
 def select_pass(config: pytest.Config, items: list[pytest.Item]) -> None:

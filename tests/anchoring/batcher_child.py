@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m tests.anchoring.batcher_child --db LEDGER.sqlite --contract ADDRESS
+    python -m tests.anchoring.batcher_child --db-url URL --contract ADDRESS
         (--rpc-url URL | --embedded DATA_DIR) [--max-batch N]
 
 The signing key comes from ``TANJI_SIGNER_KEY`` (set by the test). With
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     from anchoring.signer import load_signer
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--db-url", required=True, help="the ledger's SQLAlchemy URL")
     parser.add_argument("--contract", required=True)
     parser.add_argument("--rpc-url")
     parser.add_argument("--embedded", type=Path)
@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
         w3, close = chain.w3, chain.close
     else:
         w3 = Web3(Web3.HTTPProvider(args.rpc_url, request_kwargs={"timeout": 30}))
-    engine = create_engine(f"sqlite:///{args.db}")
+    engine = create_engine(args.db_url)
     client = AnchorClient(w3, args.contract, load_signer(), receipt_timeout=60)
     try:
         outcomes = Batcher(engine, client, max_batch=args.max_batch, on_step=on_step).run_pending()

@@ -21,6 +21,7 @@ from sqlmodel import SQLModel, create_engine
 from web3 import Web3
 
 import anchoring.ledger  # noqa: F401  (registers the ledger tables on SQLModel.metadata)
+from tests.database import ON_POSTGRESQL
 from tests.nodes import HARDHAT_KEY_0, HARDHAT_KEY_1
 
 
@@ -98,10 +99,23 @@ def anvil_chain_node(anvil_url: str) -> ChainNode:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A real SQLite database file with the ledger tables."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    SQLModel.metadata.create_all(engine)
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh ledger database of this pass (tests.database): a SQLite file, or in
+    the PostgreSQL pass an empty database of a real server, with the ledger tables."""
+    if ON_POSTGRESQL:
+        url: str = request.getfixturevalue("postgres_database")
+    else:
+        url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    setup = create_engine(url)
+    SQLModel.metadata.create_all(setup)
+    setup.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(ledger_url: str) -> Iterator[Engine]:
+    """An engine on the ledger database (:func:`ledger_url`)."""
+    engine = create_engine(ledger_url)
     yield engine
     engine.dispose()
 

@@ -50,11 +50,11 @@ class CrashTarget(ABC):
     def client(self, address: str | None = None) -> AbstractContextManager[AnchorClient]:
         """A client of the deployed contract (a new deployment when ``address`` is None)."""
 
-    def run_child(self, db: Path, contract: str, crash_after: str | None, max_batch: int) -> int:
+    def run_child(self, db: str, contract: str, crash_after: str | None, max_batch: int) -> int:
         env = {"TANJI_SIGNER_KEY": self.key, "PATH": "/usr/bin:/bin", "ETH_HASH_BACKEND": "pysha3"}
         if crash_after:
             env[CRASH_ENV] = crash_after
-        command = [sys.executable, "-m", "tests.anchoring.batcher_child", "--db", str(db)]
+        command = [sys.executable, "-m", "tests.anchoring.batcher_child", "--db-url", db]
         command += ["--contract", contract, "--max-batch", str(max_batch), *self.chain_args]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300)
         if done.returncode not in (0, -signal.SIGKILL):
@@ -103,12 +103,12 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> CrashTarget:
 
 @pytest.mark.parametrize("step", BATCH_STEPS)
 def test_kill_during_batch_then_recover(
-    target: CrashTarget, engine: Engine, tmp_path: Path, step: str
+    target: CrashTarget, engine: Engine, ledger_url: str, step: str
 ) -> None:
     with target.client() as client:
         contract = client.address
     enqueue(engine, 5)
-    db = tmp_path / "ledger.sqlite"
+    db = ledger_url
     # Two records per batch: the crash hits the first batch, the others wait behind it.
     assert target.run_child(db, contract, step, max_batch=2) == -signal.SIGKILL
     assert target.run_child(db, contract, None, max_batch=2) == 0
@@ -120,12 +120,12 @@ def test_kill_during_batch_then_recover(
 
 @pytest.mark.parametrize("step", REVOCATION_STEPS)
 def test_kill_during_revocation_then_recover(
-    target: CrashTarget, engine: Engine, tmp_path: Path, step: str
+    target: CrashTarget, engine: Engine, ledger_url: str, step: str
 ) -> None:
     with target.client() as client:
         contract = client.address
     keys = enqueue(engine, 3)
-    db = tmp_path / "ledger.sqlite"
+    db = ledger_url
     assert target.run_child(db, contract, None, max_batch=10) == 0
     with Session(engine) as session:
         ledger.request_revocation(session, record_type="label", record_id=keys[1][1], reason=5)
