@@ -23,19 +23,19 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from eth_account import Account
+from sqlalchemy import Connection, text
 from web3 import Web3
 
 from anchoring.client import AnchorClient
@@ -49,6 +49,7 @@ from anchoring.ledger import (
 )
 from registry.chain import DEPLOYMENTS_FILE
 from registry.crud.footprints import RECORD_TYPE
+from tests.database import registry_database
 from tests.nodes import ROOT, free_port
 from tests.registry.factories import bearer, numbered
 from tests.registry.server import TANJI, create_org
@@ -60,7 +61,6 @@ SERVE_ENV = {
     "TANJI_BATCH_MAX_SIZE": "16",
     "TANJI_POLL_INTERVAL_SECONDS": "0.05",
 }
-DATABASE_FILE = "registry.sqlite3"
 START_SECONDS = 120
 #: Answers after which the client sends the same request again (the server is down, restarting,
 #: or busy); any other answer than these and 200/201 is a driver or server bug.
@@ -317,18 +317,24 @@ def kill(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def _database(data_dir: Path) -> Iterator[sqlite3.Connection]:
-    with closing(sqlite3.connect(data_dir / DATABASE_FILE, timeout=30)) as conn:
-        yield conn
+def _database(data_dir: Path) -> Iterator[Connection]:
+    """The data dir's registry database in this pass (SQLite file or PostgreSQL), read-only use."""
+    engine = registry_database(data_dir)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
-def _footprint_statuses(conn: sqlite3.Connection) -> dict[str, list[str]]:
+def _footprint_statuses(conn: Connection) -> dict[str, list[str]]:
     """Every footprint id, with the status of each ledger row it has (normally exactly one)."""
     statuses: dict[str, list[str]] = {
-        row[0]: [] for row in conn.execute("SELECT id FROM footprint")
+        row[0]: [] for row in conn.execute(text("SELECT id FROM footprint"))
     }
     rows = conn.execute(
-        "SELECT record_id, status FROM anchor_record WHERE record_type = ?", (RECORD_TYPE,)
+        text("SELECT record_id, status FROM anchor_record WHERE record_type = :t"),
+        {"t": RECORD_TYPE},
     )
     for record_id, status in rows:
         statuses.setdefault(record_id, []).append(status)
@@ -346,13 +352,13 @@ def _missing(
     )
 
 
-def _backlog(conn: sqlite3.Connection) -> tuple[int, int]:
+def _backlog(conn: Connection) -> tuple[int, int]:
     pending = conn.execute(
-        "SELECT COUNT(*) FROM anchor_record WHERE status != ?", (RECORD_ANCHORED,)
-    ).fetchone()[0]
+        text("SELECT COUNT(*) FROM anchor_record WHERE status != :s"), {"s": RECORD_ANCHORED}
+    ).scalar_one()
     batches = conn.execute(
-        "SELECT COUNT(*) FROM anchor_batch WHERE status != ?", (BATCH_ANCHORED,)
-    ).fetchone()[0]
+        text("SELECT COUNT(*) FROM anchor_batch WHERE status != :s"), {"s": BATCH_ANCHORED}
+    ).scalar_one()
     return int(pending), int(batches)
 
 
@@ -388,7 +394,8 @@ def inspect_kill(
     with _database(data_dir) as conn:
         statuses = _footprint_statuses(conn)
         open_batches = conn.execute(
-            "SELECT root, status FROM anchor_batch WHERE status != ?", (BATCH_ANCHORED,)
+            text("SELECT root, status FROM anchor_batch WHERE status != :s"),
+            {"s": BATCH_ANCHORED},
         ).fetchall()
     sent = [root for root, status in open_batches if status == BATCH_SENT]
     mined = 0
@@ -429,10 +436,13 @@ def check_final(
         statuses = _footprint_statuses(conn)
         batches = {
             row[0]: row[1:]
-            for row in conn.execute("SELECT id, root, status, record_count FROM anchor_batch")
+            for row in conn.execute(text("SELECT id, root, status, record_count FROM anchor_batch"))
         }
         records = conn.execute(
-            "SELECT record_type, record_id, status, batch_id, leaf_hash, proof FROM anchor_record"
+            text(
+                "SELECT record_type, record_id, status, batch_id, leaf_hash, proof"
+                " FROM anchor_record"
+            )
         ).fetchall()
     report.batches = len(batches)
     report.lost = _missing(acknowledged, statuses, frozenset({RECORD_ANCHORED}))
@@ -457,7 +467,9 @@ def check_final(
             continue
         if per_root[batch[0]] > 1:
             twice.add((record_type, record_id))
-        siblings = [bytes.fromhex(p[2:]) for p in json.loads(proof or "[]")]
+        # A JSON column: text on SQLite, already a list through PostgreSQL's driver.
+        hops = json.loads(proof or "[]") if isinstance(proof, str | None) else proof
+        siblings = [bytes.fromhex(p[2:]) for p in hops]
         if not verify_proof(bytes.fromhex(batch[0][2:]), bytes.fromhex(leaf[2:]), siblings):
             report.bad_proofs += 1
     report.anchored_twice = len(twice)

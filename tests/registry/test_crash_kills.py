@@ -15,7 +15,6 @@ from tests.registry.crashloop import CrashPlan, KillPoint, run_crash_loop
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.sqlite_only(reason="the crash loop reads the SQLite file between kills"),
 ]
 
 
