@@ -70,7 +70,8 @@ def error_body(
     return {"error": {"code": code, "message": message, "field": field, "details": details or []}}
 
 
-async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
+async def registry_error(request: Request, exc: Exception) -> JSONResponse:
+    """The JSON answer to a :class:`RegistryError` (its status, code, field; Retry-After)."""
     assert isinstance(exc, RegistryError)
     headers = {}
     if exc.status_code == 401:
@@ -149,7 +150,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(Exception, _unexpected_error)
-    app.add_exception_handler(RegistryError, _registry_error)
+    app.add_exception_handler(RegistryError, registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(AnchoringError, _anchoring_error)

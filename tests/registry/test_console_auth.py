@@ -269,6 +269,12 @@ def test_roles_inside_the_organisation(server: Server) -> None:
         viewer = http.get("/console/users", headers=sessions["viewer"])
         assert viewer.status_code == 403
         assert viewer.json()["error"]["code"] == "forbidden_user_role"
+        # A browser is told on a page, with the same status and code.
+        browser = {**sessions["viewer"], "Accept": "text/html", "Accept-Language": "en"}
+        page = http.get("/console/users", headers=browser)
+        assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+        assert '<code id="error-code">forbidden_user_role</code>' in page.text
+        assert "This could not be done" in page.text
         assert http.get("/console", headers=sessions["viewer"]).status_code == 200
 
 

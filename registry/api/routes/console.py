@@ -34,6 +34,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from registry.api.deps import SessionDep, client_address
+from registry.api.errors import registry_error
 from registry.api.ratelimit import TokenBuckets
 from registry.api.routes.pages import render_page
 from registry.console.nav import nav_for
@@ -55,6 +56,7 @@ from registry.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    RegistryError,
 )
 from registry.i18n import Language, choose_language, messages
 from registry.models.users import UserRole
@@ -227,12 +229,33 @@ OwnerUser = Annotated[SignedIn, Depends(permit(Action.USERS_MANAGE))]
 
 
 def install_console(app: Any) -> None:
-    """Include the router and answer :class:`NotSignedInError` with a redirect to sign in."""
+    """Include the router; answer :class:`NotSignedInError` with a redirect to sign in, and any
+    other refusal of a console page with a page saying why (its status, code and field), not
+    JSON. A script's request (htmx, ``fetch`` asking for JSON) keeps the API's JSON body."""
 
     async def to_login(request: Request, exc: Exception) -> Response:
         return _to("/console/login", _language(request, request.query_params.get("lang")))
 
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RegistryError)
+        wants_page = (
+            request.url.path.startswith("/console")
+            and "text/html" in request.headers.get("accept", "")
+            and "hx-request" not in request.headers
+        )
+        if not wants_page:
+            return await registry_error(request, exc)
+        language = _language(request, request.query_params.get("lang"))
+        page = _page(
+            "console_error.html", request, language, status_code=exc.status_code, error=exc
+        )
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            page.headers["Retry-After"] = str(retry_after)
+        return page
+
     app.add_exception_handler(NotSignedInError, to_login)
+    app.add_exception_handler(RegistryError, refused)
     app.include_router(router)
 
 
