@@ -6,12 +6,22 @@ part), the salts, the leaf, the proof, the root and where the root was anchored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from anchoring.errors import BundleError
 from anchoring.ledger import AnchoredLeaf
-from verifier.protocol.leaf import field_commitment, field_salt, record_leaf_value
+from verifier.errors import BundleFormatError
+from verifier.protocol.canonical import NUMBER_LIMIT
+from verifier.protocol.leaf import (
+    canonical_field_commitment,
+    commitments_digest,
+    field_commitment,
+    field_salt,
+    record_leaf_value,
+)
+from verifier.protocol.leaf import leaf_value as leaf_value_of
 from verifier.protocol.records import BUNDLE_FORMAT, LEAF_ENCODING, REQUIRED_FIELDS
 
 
@@ -34,7 +44,7 @@ def build_bundle(
     :class:`BundleError` when the record's leaf value differs
     from the one the ledger anchored, or ``disclose`` names a field the record lacks.
     """
-    leaf_value = record_leaf_value(record, salt)
+    leaf_value = _checked_leaf_value(record, salt, leaf)
     if leaf is not None and list(leaf.leaf_value) != leaf_value:
         raise BundleError(
             f"{leaf.record_type} {leaf.record_id}: the record's leaf value does not match the "
@@ -79,6 +89,63 @@ def build_bundle(
     bundle["attestations"] = [dict(b) for b in attestations]
     bundle["recognitions"] = [dict(b) for b in recognitions]
     return bundle
+
+
+#: JSON text of a value in one C call: compact, members sorted, UTF-8 as it is, no NaN.
+_FAST_JSON = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+).encode
+
+
+def _checked_leaf_value(
+    record: Mapping[str, Any], salt: bytes, leaf: AnchoredLeaf | None
+) -> list[str]:
+    """The leaf value of ``record``, computed to compare it with the anchored ``leaf``'s.
+
+    The protocol's derivation (:func:`~verifier.protocol.leaf.record_leaf_value`) serialises
+    each field by RFC 8785 in Python, most of a bundle's CPU. When the record is anchored, each
+    field is first serialised by the C JSON encoder instead (:func:`_fast_leaf_value`); when the
+    digest of those bytes is the anchored digest, it is returned. That is as safe as the exact
+    check: the anchored digest commits to each field's RFC 8785 bytes, so equal digests mean
+    each field's JSON text here is the very text anchored (short of a keccak collision), and
+    so the record holds the anchored values. Where the two serialisations differ (an exponent,
+    a member name beyond the Basic Multilingual Plane) the digests differ, and the exact
+    derivation decides, as before: a mismatch is never served.
+    """
+    if leaf is not None:
+        fast = _fast_leaf_value(record, salt)
+        if fast is not None and fast == list(leaf.leaf_value):
+            return fast
+    return record_leaf_value(record, salt)
+
+
+def _fast_leaf_value(record: Mapping[str, Any], salt: bytes) -> list[str] | None:
+    """:func:`~verifier.protocol.leaf.record_leaf_value` with each field serialised by the C
+    JSON encoder (integral doubles written as integers, as RFC 8785 writes them); ``None`` when
+    a value cannot be written so (NaN, a lone surrogate, a type JSON lacks)."""
+    try:
+        commitments = {
+            name: canonical_field_commitment(
+                _FAST_JSON([name, _integral_as_int(value)]).encode("utf-8"),
+                field_salt(salt, name),
+                name=name,
+            )
+            for name, value in record.items()
+        }
+        return leaf_value_of(record, commitments_digest(commitments))
+    except (ValueError, TypeError, RecursionError, BundleFormatError):
+        return None
+
+
+def _integral_as_int(value: Any) -> Any:
+    """``value`` with every integral double (``238.0``) as the integer RFC 8785 writes (``238``)."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < NUMBER_LIMIT else value
+    if isinstance(value, dict):
+        return {k: _integral_as_int(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral_as_int(v) for v in value]
+    return value
 
 
 def _hex(value: bytes) -> str:

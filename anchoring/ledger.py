@@ -234,7 +234,15 @@ def anchored_leaf(session: Session, *, record_type: str, record_id: str) -> Anch
     row = _record(session, record_type, record_id)
     if row is None or row.status != RECORD_ANCHORED or row.batch_id is None:
         return None
-    batch = session.get(AnchorBatch, row.batch_id)
+    return leaf_of(row, session.get(AnchorBatch, row.batch_id))
+
+
+def leaf_of(row: Any, batch: Any) -> AnchoredLeaf | None:
+    """The :class:`AnchoredLeaf` of a record's ledger row and its batch (any objects with the
+    columns of :class:`AnchorRecord` and :class:`AnchorBatch` as attributes, e.g. the row of a
+    joined read); ``None`` unless the record is anchored in a mined or final batch."""
+    if row is None or row.status != RECORD_ANCHORED or row.batch_id is None:
+        return None
     if batch is None or batch.status not in (BATCH_ANCHORED, BATCH_MINED):
         return None
     return AnchoredLeaf(

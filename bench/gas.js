@@ -7,7 +7,9 @@
 //     a parameter, so the execution gas must be identical for every size: checked, exit 1 otherwise);
 //   - the naive baseline: contracts/test/NaiveRecordAnchor.sol, one SSTORE + one event per record, one
 //     transaction per record, for 1, 10 and 100 records;
-//   - revokeLeaf() with proofs of depth 1, 10 and 17, revokeRoot(), and check() as an eth_call.
+//   - revokeLeaf() with proofs of depth 1, 10 and 17, revokeRoot(), and check() as an eth_call;
+//   - the bytes each transaction leaves on chain (signed tx, calldata, logs, new storage slots),
+//     per record as batches grow. The figures also go to bench/GAS.json (bench/plots.py draws them).
 // Not measured here: the ~297k gas of an EAS attestation per record is the figure measured for the
 // design (DESIGN.md, "Measured facts", Prague rules), quoted for comparison only.
 const fs = require("fs");
@@ -25,6 +27,7 @@ const INTRINSIC_GAS = 21_000n;
 const TARGET_ANCHOR_GAS = 60_000n;
 const TARGET_GAS_PER_RECORD_AT_10K = 10;
 const OUT = path.join(__dirname, "GAS.md");
+const OUT_JSON = path.join(__dirname, "GAS.json"); // the figures, for bench/plots.py
 const COMMAND = "npx hardhat run bench/gas.js";
 
 const TYPES = ["footprint", "label", "attestation", "recognition", "revocation"];
@@ -45,17 +48,49 @@ function calldataGas(data) {
   return gas;
 }
 
+// What a transaction leaves on chain, in bytes: the signed transaction as it sits in the block
+// (its serialized envelope), its calldata alone, the receipt's logs (20 address + 32 per topic +
+// data) and the storage slots it wrote that were empty before (found with debug_traceTransaction:
+// every SSTORE key, then read at the block before), counted 64 bytes each (32 key + 32 value, a
+// lower bound of the state trie's cost).
+async function chainBytes(tx, receipt) {
+  const txBytes = ethers.getBytes(ethers.Transaction.from(tx).serialized).length;
+  const calldataBytes = ethers.getBytes(tx.data).length;
+  let logBytes = 0;
+  for (const entry of receipt.logs) logBytes += 20 + 32 * entry.topics.length + ethers.getBytes(entry.data).length;
+  const trace = await hre.network.provider.send("debug_traceTransaction", [
+    tx.hash,
+    { disableMemory: true, disableStorage: true },
+  ]);
+  const written = new Set();
+  for (const step of trace.structLogs) {
+    if (step.op === "SSTORE") written.add(ethers.toBeHex(BigInt(`0x${step.stack[step.stack.length - 1]}`), 32));
+  }
+  let newSlots = 0;
+  for (const slot of written) {
+    const before = await ethers.provider.getStorage(receipt.to, slot, receipt.blockNumber - 1);
+    if (BigInt(before) === 0n) newSlots += 1;
+  }
+  return { txBytes, calldataBytes, logBytes, slots: written.size, newSlots, stateBytes: 64 * newSlots };
+}
+
 async function measure(txPromise) {
   const tx = await txPromise;
   const receipt = await tx.wait();
   if (receipt.status !== 1) throw new Error(`transaction ${tx.hash} failed`);
   const calldata = calldataGas(tx.data);
-  return { gas: receipt.gasUsed, calldata, execution: receipt.gasUsed - INTRINSIC_GAS - calldata };
+  const bytes = await chainBytes(tx, receipt);
+  return { gas: receipt.gasUsed, calldata, execution: receipt.gasUsed - INTRINSIC_GAS - calldata, bytes };
 }
+
+// On-chain bytes of one transaction: block (signed tx) + logs + new state.
+const onChain = (b) => b.txBytes + b.logBytes + b.stateBytes;
 
 const fmt = (n) => Number(n).toLocaleString("en-US");
 const fmtRatio = (x) => (x >= 100 ? fmt(Math.round(x)) : x.toFixed(x >= 10 ? 1 : 2));
 const fmtPerRecord = (x) => (x >= 100 ? fmt(Math.round(x)) : x.toFixed(2));
+// Bytes per record fall below 0.01 in big batches: three significant digits there.
+const fmtSmall = (x) => (x >= 1 ? fmtPerRecord(x) : x.toPrecision(3));
 
 function table(header, rows) {
   const lines = [`| ${header.join(" | ")} |`, `| ${header.map((h, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`];
@@ -92,10 +127,13 @@ async function main() {
   for (const n of NAIVE_SIZES) {
     const tree = trees.get(n);
     let total = 0n;
+    let totalBytes = 0;
     for (const [, value] of tree.entries()) {
-      total += (await measure(naive.anchorRecord(tree.leafHash(value)))).gas;
+      const run = await measure(naive.anchorRecord(tree.leafHash(value)));
+      total += run.gas;
+      totalBytes += onChain(run.bytes);
     }
-    naiveRuns.push({ n, total, perRecord: Number(total) / n });
+    naiveRuns.push({ n, total, perRecord: Number(total) / n, bytesPerRecord: totalBytes / n });
   }
   const naivePerRecord = naiveRuns[naiveRuns.length - 1].perRecord; // mean over the 100-record run
   const naiveAt = (n) => naiveRuns.find((r) => r.n === n);
@@ -142,6 +180,21 @@ async function main() {
       ["revokeRoot", fmt(revokeRoot.gas), fmt(revokeRoot.calldata), fmt(revokeRoot.execution)],
     ],
   );
+  const naiveBytes = naiveRuns[naiveRuns.length - 1].bytesPerRecord;
+  const bytesTable = table(
+    ["records N", "signed tx bytes", "calldata bytes", "log bytes", "storage slots written (new)", "on-chain bytes (tx + logs + 64 per new slot)", "on-chain bytes / record", "naive bytes / record", "calldata bytes / record"],
+    anchors.map(({ n, bytes }) => [
+      fmt(n), fmt(bytes.txBytes), fmt(bytes.calldataBytes), fmt(bytes.logBytes), `${bytes.slots} (${bytes.newSlots})`,
+      fmt(onChain(bytes)), fmtSmall(onChain(bytes) / n), fmtPerRecord(naiveBytes), fmtSmall(bytes.calldataBytes / n),
+    ]),
+  );
+  const revokeBytesTable = table(
+    ["operation", "signed tx bytes", "calldata bytes", "log bytes", "storage slots written (new)", "on-chain bytes"],
+    [
+      ...revokes.map((r) => [`revokeLeaf, proof depth ${r.depth}`, fmt(r.bytes.txBytes), fmt(r.bytes.calldataBytes), fmt(r.bytes.logBytes), `${r.bytes.slots} (${r.bytes.newSlots})`, fmt(onChain(r.bytes))]),
+      ["revokeRoot", fmt(revokeRoot.bytes.txBytes), fmt(revokeRoot.bytes.calldataBytes), fmt(revokeRoot.bytes.logBytes), `${revokeRoot.bytes.slots} (${revokeRoot.bytes.newSlots})`, fmt(onChain(revokeRoot.bytes))],
+    ],
+  );
   const checkTable = table(
     ["check() as eth_call (eth_estimateGas)", "gas"],
     revokes.map((r) => [`proof depth ${r.depth}`, fmt(r.checkGas)]),
@@ -178,9 +231,22 @@ async function main() {
     `- EAS baseline: ~${fmt(EAS_GAS_PER_RECORD)} gas per record for one EAS attestation per record is the`,
     "  design's measured figure (DESIGN.md, \"Measured facts\", Prague rules); it was **not measured here**.",
     "",
+    "## On-chain bytes as batches grow",
+    "",
+    bytesTable,
+    "",
+    "- Signed tx bytes: the EIP-1559 envelope as serialized in the block (`ethers.Transaction.from(tx).serialized`).",
+    "  Log bytes: 20 (address) + 32 per topic + data, per log of the receipt. Storage slots: the distinct",
+    "  SSTORE keys of `debug_traceTransaction`; new = zero at the block before. A new slot is counted 64",
+    "  bytes (key + value), a lower bound of what it costs the state trie.",
+    "- The naive column is the same sum for the naive contract's one transaction per record (mean of the",
+    "  100 measured).",
+    "",
     "## Revocation",
     "",
     revokeTable,
+    "",
+    revokeBytesTable,
     "",
     "Depth 1 and 10 are trees of 2 and 1,024 leaves; depth 17 is a leaf of the 100,000-record batch.",
     "Each proof level adds 32 bytes of calldata and one keccak256.",
@@ -194,6 +260,15 @@ async function main() {
   ].join("\n");
 
   fs.writeFileSync(OUT, report);
+  const big = (value) => (typeof value === "bigint" ? Number(value) : value);
+  const plain = (row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k === "bytes" ? { ...v, onChain: onChain(v) } : big(v)]));
+  fs.writeFileSync(
+    OUT_JSON,
+    `${JSON.stringify({
+      command: COMMAND, hardhat: require("hardhat/package.json").version, hardfork, solc: solc.version,
+      anchors: anchors.map(plain), naive: naiveRuns.map(plain), revokes: revokes.map(plain), revokeRoot: plain(revokeRoot),
+    }, null, 1)}\n`,
+  );
   console.log(report);
   log(`wrote ${path.relative(process.cwd(), OUT)}`);
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;

@@ -1,8 +1,8 @@
 """A crowd of phones: label JSON, consumer page and bundle under wrk, every request a distinct id.
 
     python bench/load_labels.py [--database sqlite|postgresql] [--count 100000]
-        [--clients 50,200,500] [--seconds 10] [--workers 1] [--data-dir DIR]
-        [--compare-with OTHER_SOURCE_TREE]
+        [--clients 10,50,200,500] [--seconds 10] [--workers 1] [--data-dir DIR]
+        [--open-rates 250,500,1000] [--compare-with OTHER_SOURCE_TREE]
 
 Seeds ``--count`` anchored labels (bench/seed_labels.py; a ``--data-dir`` that already holds
 ``label_ids.txt`` is reused, with ``--database-url`` for its PostgreSQL), starts ``tanji serve``
@@ -23,6 +23,18 @@ non-2xx that is not a 503, which must stay 0). ``answers/s`` counts every answer
 workers (not PostgreSQL's) over the run, per answer; ``next request`` is one request sent right
 after each crowd.
 
+**Open loop** (``--open-rates``; ``bench/open_loop.py``): wrk is closed-loop, so at 200 clients
+it measures how long 200 waiting clients wait (Little's law: p99 < 50 ms at 200 clients needs
+over 4,000 answers a second), not what a phone arriving at a given rate sees. Each endpoint is
+then offered each rate (requests due at fixed intervals, latency counted from when each was
+due, over up to 500 connections), as wrk2's ``-R`` would.
+
+**Verifications per second**: bundles fetched from the server, checked in this process by the
+verifier's offline checks (format, integrity, inclusion: ``tanji verify`` less the chain).
+
+Every row carries the one-minute load average when it ended (``os.getloadavg``): the machine's
+other work shows there.
+
 ``--compare-with DIR`` serves the same data from another source tree too (e.g. ``git archive``
 of an earlier commit unpacked in DIR) and prints both, one after the other in the same run.
 
@@ -34,6 +46,8 @@ work, figures move by tens of percent from run to run. ``wrk`` comes from Debian
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import re
 import shutil
@@ -50,6 +64,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import open_loop  # noqa: E402
 
 ENDPOINTS = {
     "json": "/api/v1/labels/%s",
@@ -103,7 +120,10 @@ def serve(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``tanji serve`` from ``source`` on a free port; yields its URL and process."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(source), "TANJI_DATA_DIR": str(data_dir)}
+    # PYTHONPATH given to this script comes after the tree (e.g. a directory holding uvloop,
+    # which uvicorn then runs its event loop on).
+    path = os.pathsep.join(p for p in (str(source), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "TANJI_DATA_DIR": str(data_dir)}
     if database_url:
         env["TANJI_DATABASE_URL"] = database_url
     command = [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)]
@@ -189,6 +209,7 @@ def run_wrk(
         "cpu_ms": 1e3 * cpu / total if total else float("nan"),
         "ok_rps": (total - (float(counts.group(1)) + float(counts.group(2)) if counts else 0))
         / seconds,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -205,9 +226,9 @@ def measure(
         print(f"\n## {name} ({source}), {args.workers} worker(s)\n")
         print(
             "| endpoint | clients | answers/s | x floor | 200s/s | p50 ms | p99 ms | 503 "
-            "| other errors | server CPU ms/answer |"
+            "| other errors | server CPU ms/answer | load avg |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for clients in args.clients:
             floor = run_wrk(url, FLOOR_PATH, ids_file, clients, args.seconds, lua, proc.pid)
             rows = [("floor", floor)]
@@ -226,7 +247,8 @@ def measure(
                 print(
                     f"| {endpoint} | {clients} | {r['rps']:.0f} | {ratio:.2f} | {r['ok_rps']:.0f} "
                     f"| {r['p50']:.1f} "
-                    f"| {r['p99']:.1f} | {int(r['s503'])} | {other} | {r['cpu_ms']:.2f} |",
+                    f"| {r['p99']:.1f} | {int(r['s503'])} | {other} | {r['cpu_ms']:.2f} "
+                    f"| {r['load']:.1f} |",
                     flush=True,
                 )
             # Recovery: right after the crowd, one request is served normally.
@@ -238,7 +260,71 @@ def measure(
             except httpx.HTTPError as exc:
                 answer = f"no answer ({type(exc).__name__})"
             elapsed = 1e3 * (time.monotonic() - started)
-            print(f"| next request | 1 | | | | {elapsed:.1f} | | | {answer} | |", flush=True)
+            print(f"| next request | 1 | | | | {elapsed:.1f} | | | {answer} | | |", flush=True)
+        if args.open_rates:
+            open_loop_table(url, ids_file, args, proc.pid)
+        print_verifications(url, ids_file)
+
+
+#: Connections the open-loop generator may open (a request due while all are busy waits).
+OPEN_LOOP_CONNECTIONS = 500
+
+
+def open_loop_table(url: str, ids_file: Path, args: argparse.Namespace, pid: int) -> None:
+    """Each endpoint at each offered rate, open loop (bench/open_loop.py)."""
+    ids = ids_file.read_text().split()
+    print(f"\n### Open loop ({args.seconds} s each, up to {OPEN_LOOP_CONNECTIONS} connections)\n")
+    print(
+        "| endpoint | offered/s | sent/s | p50 ms | p99 ms | max ms | 200 | 503 | other errors "
+        "| server CPU ms/answer | load avg |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for endpoint in args.endpoints:
+        for rate in args.open_rates:
+            cpu_before = cpu_seconds(pid)
+            outcome = asyncio.run(
+                open_loop.run(
+                    url + ENDPOINTS[endpoint],
+                    ids,
+                    rate=rate,
+                    seconds=args.seconds,
+                    connections=OPEN_LOOP_CONNECTIONS,
+                )
+            )
+            cpu = cpu_seconds(pid) - cpu_before
+            sent = outcome.answered + outcome.unanswered + outcome.socket_errors
+            ok = sum(n for status, n in outcome.statuses.items() if 200 <= status < 300)
+            print(
+                f"| {endpoint} | {rate:.0f} | {sent / max(outcome.sent_seconds, 1e-9):.0f} "
+                f"| {outcome.percentile(0.5):.1f} | {outcome.percentile(0.99):.1f} "
+                f"| {max(outcome.latencies_ms, default=float('nan')):.1f} | {ok} "
+                f"| {outcome.statuses.get(503, 0)} | {outcome.errors()} "
+                f"| {1e3 * cpu / max(outcome.answered, 1):.2f} | {os.getloadavg()[0]:.1f} |",
+                flush=True,
+            )
+
+
+def print_verifications(url: str, ids_file: Path, count: int = 200, seconds: float = 3.0) -> None:
+    """Offline verifications per second of bundles this server served (in this process)."""
+    from verifier._internal.verifier import Verdict, verify_offline
+
+    ids = ids_file.read_text().split()[:count]
+    with httpx.Client(timeout=30) as client:
+        bundles = [client.get(url + ENDPOINTS["bundle"] % i).content for i in ids]
+    assert all(verify_offline(b).status is Verdict.VALID for b in bundles)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for bundle in bundles:
+            verify_offline(bundle)
+        done += len(bundles)
+    elapsed = time.perf_counter() - started
+    depth = len(json.loads(bundles[0])["proof"])
+    print(
+        f"\nverifications/s (offline: format, integrity, inclusion; {len(bundles)} served "
+        f"bundles, proof depth {depth}, one thread): {done / elapsed:,.0f} "
+        f"({1e6 * elapsed / done:.0f} µs each; load avg {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
 
 
 @contextmanager
@@ -278,19 +364,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="an existing PostgreSQL database to use")
     parser.add_argument("--data-dir", type=Path, help="reuse (or keep) this data dir")
     parser.add_argument("--count", type=int, default=100_000, help="labels to seed")
-    parser.add_argument("--clients", default="50,200,500")
+    parser.add_argument("--clients", default="10,50,200,500")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--endpoints", default="json,page,bundle")
+    parser.add_argument(
+        "--open-rates", default="250,500,1000", help="open-loop offered rates ('' for none)"
+    )
     parser.add_argument("--compare-with", type=Path, help="another source tree to measure")
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in args.clients.split(",")]
     args.endpoints = args.endpoints.split(",")
+    args.open_rates = [float(r) for r in args.open_rates.split(",") if r]
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     trees = {"this": ROOT}
     if args.compare_with:
         trees["compared"] = args.compare_with.resolve()
+    print("command: python " + " ".join(["bench/load_labels.py", *sys.argv[1:]]))
     temporary = args.data_dir is None
     base = args.data_dir or Path(tempfile.mkdtemp(prefix="tanji-load-"))
     try:

@@ -41,20 +41,30 @@ from registry.api.routes import (
     batches,
     calculations,
     categories,
+    city,
+    console_city,
+    console_enterprise,
+    console_inventories,
+    console_review,
+    console_signing,
     disclosure,
     factors,
     footprint_calculation,
     footprints,
     health,
     home,
+    inventory_drafts,
     labels,
     orgs,
     pact,
     pages,
     prefixes,
+    products,
     recognitions,
     resolver,
+    reviews,
     rpc,
+    supplier_invitations,
     suppliers,
     well_known,
 )
@@ -222,22 +232,32 @@ def create_app(
         prefixes,  # likewise /api/v1/orgs/me/id-prefixes
         orgs,
         footprints,
+        products,
         labels,
         batches,
         rpc,
         pages,
         disclosure,
         suppliers,
+        supplier_invitations,
         attestations,
     ):
         app.include_router(module.router)
     for module in (recognitions, pact, audit, factors, calculations, footprint_calculation):
         app.include_router(module.router)
+    app.include_router(inventory_drafts.router)  # /api/v1/inventories/drafts
+    app.include_router(reviews.router)  # /api/v1/reviews: the certification review
+    app.include_router(city.router)  # /api/v1/stats, /districts, /publishers
     app.include_router(pact_routes.router)  # PACT v3.0: /auth/token, /3/..., /.well-known/...
     app.include_router(well_known.router)
     app.include_router(categories.router)
     app.include_router(home.router)
     install_console(app)  # /console: people sign in (registry.api.routes.console)
+    app.include_router(console_city.router)  # /console/city: the city administrator
+    app.include_router(console_enterprise.router)  # /console/products, labels, sharing, ...
+    app.include_router(console_inventories.router)  # /console/inventories
+    app.include_router(console_review.router)  # /console/reviews: certification review
+    app.include_router(console_signing.router)  # /console/signing: sign in the browser
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from anchoring.errors import AnchoringError
 from registry.accounting.cli import add_commands as add_footprint_commands
+from registry.city.cli import add_commands as add_city_commands
 from registry.config import Settings, load_settings
 from registry.errors import InvalidInputError, RegistryError
 from registry.factors.cli import add_commands as add_factors_commands
@@ -130,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=[role.value for role in OrgRole])
     create.add_argument("--address", help="postal address (shown on labels a certifier issues)")
+    create.add_argument(
+        "--district", help="the Chongqing district it is registered in (tanji city districts)"
+    )
     create.add_argument(
         "--gs1-prefix",
         action="append",
@@ -255,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_list.set_defaults(run=cmd_audit_list)
 
     add_factors_commands(commands, common)
+    add_city_commands(commands, common)
     add_footprint_commands(commands, common)
     add_db_commands(commands, common)
     return parser
@@ -410,7 +415,11 @@ def cmd_org_create(args: argparse.Namespace) -> int:
         raise InvalidInputError("only enterprises hold GS1 company prefixes", field="gs1_prefix")
     with _session(_settings(args)) as session:
         org, key = create_org(
-            session, name=args.name.strip(), role=OrgRole(args.role), address=args.address
+            session,
+            name=args.name.strip(),
+            role=OrgRole(args.role),
+            address=args.address,
+            district=args.district,
         )
         for prefix in prefixes:
             grant_prefix(session, org_id=org.id, prefix=prefix)

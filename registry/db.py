@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlmodel import Session, create_engine
 
@@ -38,6 +39,9 @@ PG_CONNECT_TIMEOUT_SECONDS = 5
 POOL_SPARE = 4
 #: PostgreSQL connections left out of the workers' pools (superuser reserve, psql, migrations).
 PG_RESERVED_CONNECTIONS = 10
+#: A pooled PostgreSQL connection idle longer than this is pinged before use
+#: (:func:`_ping_if_idle`); one in steady use is not.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 #: What a route answers when the database fails (see :func:`database_fault`): busy (locked, a
 #: lock or serialisation conflict, no pooled connection free) or unavailable (down, restarting,
@@ -57,8 +61,13 @@ def import_models() -> None:
     (Alembic's ``revision --autogenerate`` compares the revisions with it)."""
     import anchoring.ledger  # noqa: F401
     import registry.audit
+    import registry.city.models
     import registry.factors.models
     import registry.models
+    import registry.models.inventory_drafts
+    import registry.models.products
+    import registry.models.reviews
+    import registry.models.supplier_invitations
     import registry.models.users
     import registry.pact.models
     import registry.records.inventories  # noqa: F401
@@ -77,13 +86,41 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql"):
-        return create_engine(
+        engine = create_engine(
             url,
-            pool_pre_ping=True,
             connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS},
             **_pool_arguments(settings),
         )
+        event.listen(engine.pool, "checkin", _note_checkin)
+        event.listen(engine.pool, "checkout", _ping_if_idle)
+        return engine
     raise ConfigError("database_url must be a sqlite:// or postgresql:// URL", field="database_url")
+
+
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Ping a pooled connection that sat idle longer than :data:`PING_AFTER_IDLE_SECONDS`
+    before handing it out; a dead one is replaced (the pool retries on ``DisconnectionError``).
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip to the server on every
+    request, as many as the request's own statements for a label read. A connection in steady
+    use was used a moment ago; one idle for a while (the server may have restarted since) is
+    checked. A server lost while its connections are busy fails their statements, which
+    :func:`database_fault` answers as ``database_unavailable`` (the pool is then renewed).
+    """
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        if not dbapi_connection.autocommit:
+            dbapi_connection.rollback()
+    except Exception as exc:
+        raise DisconnectionError(f"pooled connection is dead: {exc}") from exc
 
 
 def pool_size_for(settings: Settings, max_connections: int | None = None) -> int:

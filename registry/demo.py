@@ -32,6 +32,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from registry.app import create_app
+from registry.city.demo import register_demo_districts
 from registry.config import Settings
 from registry.demo_client import DemoError, auth, check, org_key, wait_until
 from registry.demo_computed import (
@@ -45,9 +46,12 @@ from registry.demo_computed import (
     with_attestation,
 )
 from registry.demo_index import INDEX_FILE, write_index
+from registry.demo_invitations import seed_invitation
 from registry.demo_issue import issue, label, revoke, supersede
 from registry.demo_partners import Recognised, certification_body, recognise, write_proof
+from registry.demo_review import seed_review
 from registry.demo_supply_chain import seed_supply_chain
+from registry.demo_users import USERS_FILE, DemoUser, seed_users, write_users_file
 from registry.i18n import localized
 from registry.models.orgs import OrgRole
 
@@ -139,6 +143,10 @@ class DemoSummary:
     labels: tuple[DemoLabel, ...]
     proofs: tuple[DemoProof, ...] = ()
     index_file: Path | None = None
+    #: The console's people (one per role) with their passwords, and the list written for them.
+    users: tuple[DemoUser, ...] = ()
+    users_file: Path | None = None
+    console_url: str = ""
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -294,8 +302,9 @@ def run_demo(
     fields hidden), ``proofs/<partner>-<label-id>.json`` and ``proofs/<partner>-trust.json``
     (each recognition's proof file and its partner's trust profile), ``trust.json``
     (``tanji-trust/1`` for this deployment, its node ``<base-url>/rpc`` as ``tanji serve`` serves
-    it), ``summary.json`` and ``index.html``. Raises :class:`DemoError` when a step fails or
-    anchoring does not finish in time.
+    it), ``summary.json``, ``index.html`` and ``console-users.txt`` (one console user per role
+    with a fresh random password, readable by its owner only: :mod:`registry.demo_users`).
+    Raises :class:`DemoError` when a step fails or anchoring does not finish in time.
     """
     say = progress or (lambda _message: None)
     if not settings.anchoring:
@@ -350,6 +359,10 @@ def run_demo(
         issued.append((chained, labelled(chained)))
         say(f"suppliers signed a supply chain for label {issued[-1][1]['id']}")
         issued += _revoked_and_superseded(client, mission, labelled, certifier_key, today)
+        review_id = seed_review(
+            client, chained, company_key=company_keys[chained["company"]], today=today
+        )
+        say(f"a revised footprint waits in the certification review queue: {review_id}")
         by_key = {product["key"]: label for product, label in issued}
         recognised = [
             recognise(client, app, partner, by_key[partner["label"]], data_dir=settings.data_dir)
@@ -370,6 +383,13 @@ def run_demo(
             _export(client, out_dir, product, label, base_url=settings.base_url)
             for product, label in issued
         ]
+        register_demo_districts(app.state.engine)  # where the city's charts count them
+        asked, component = seed_invitation(app.state.engine, mission)
+        say(f"an open request waits for {asked}: an attestation of {component}")
+        users = seed_users(app.state.engine, products=products, mission=mission)
+        console_url = f"{settings.base_url}/console"
+        users_file = write_users_file(out_dir / USERS_FILE, users, console_url)
+        say(f"{len(users)} console users, one per role: {users_file}")
 
         rpc_url = settings.rpc_url or f"{settings.base_url}/rpc"
         trust = chain.trust_document(rpc_url=rpc_url, name="Tanji demo deployment")
@@ -390,6 +410,9 @@ def run_demo(
             labels=tuple(demo_labels),
             proofs=proofs,
             index_file=out_dir / INDEX_FILE,
+            users=tuple(users),
+            users_file=users_file,
+            console_url=console_url,
         )
     _write_summary(summary, products["note"] + " " + mission["note"])
     write_index(summary)

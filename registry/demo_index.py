@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
+from registry.demo_users import users_lines
 from registry.i18n import localized
 from registry.qr import qr_svg
 
@@ -132,6 +133,9 @@ def summary_lines(summary: DemoSummary, *, data_dir: Path) -> list[str]:
         f"serve the labels: {serve}",
         f"trust file: {summary.trust_file}",
     ]
+    if summary.users:
+        lines += ["", *users_lines(summary.users, summary.console_url)]
+        lines.append(f"# (also in {summary.users_file}, readable by you only)")
     return lines
 
 

@@ -115,7 +115,18 @@ def anchor_state(
     leaf = ledger.anchored_leaf(session, record_type=record_type, record_id=record_id)
     if leaf is None:
         status = ledger.record_status(session, record_type=record_type, record_id=record_id)
+        return state_of(None, status)
+    return state_of(leaf, ledger.RECORD_ANCHORED)
+
+
+def state_of(
+    leaf: AnchoredLeaf | None, record_status: str | None
+) -> tuple[str | None, Finality | None]:
+    """:func:`anchor_state` of a record whose anchored leaf (``None``: not anchored in a mined
+    or final batch) and ledger status were read already (e.g. in one joined statement)."""
+    if leaf is None:
         # An anchored record whose batch is no longer mined or final is in flight again.
+        status = record_status
         return (ledger.RECORD_BATCHED if status == ledger.RECORD_ANCHORED else status), None
     served, finality = served_leaf(leaf)
     if served is None:

@@ -32,6 +32,7 @@ __all__ = [
     "find_label_by_gs1",
     "list_label_views",
     "load_label_view",
+    "view_of",
 ]
 
 
@@ -169,20 +170,45 @@ class LabelView:
         }
 
 
-def _unanchored_status(session: Session, label: Label) -> str | None:
+def _record_status(session: Session, label: Label) -> str | None:
+    return ledger.record_status(session, record_type=RECORD_TYPE, record_id=label.id)
+
+
+def _unanchored(status: str | None) -> str | None:
     """The status of a label shown without an anchor: a mined batch's record whose block left the
     chain (registry.finality) is in flight again (``batched``), whatever the ledger says yet."""
-    status = ledger.record_status(session, record_type=RECORD_TYPE, record_id=label.id)
     return "batched" if status == ledger.RECORD_ANCHORED else status
 
 
 def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
+    leaf = ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=label.id)
+    return view_of(
+        label,
+        leaf=leaf,
+        # An anchored leaf is read only from a record the ledger holds as anchored.
+        record_status=ledger.RECORD_ANCHORED
+        if leaf is not None
+        else _record_status(session, label),
+        company_name=_company_name(session, label),
+        base_url=base_url,
+    )
+
+
+def view_of(
+    label: Any,
+    *,
+    leaf: ledger.AnchoredLeaf | None,
+    record_status: str | None,
+    company_name: str,
+    base_url: str,
+) -> LabelView:
+    """The public view of ``label`` (a :class:`Label` or any row with its columns as
+    attributes) given what was read with it: its anchored leaf as the ledger holds it, its
+    ledger status and its enterprise's registered name (:func:`_company_name`)."""
     record = label.record
     product, footprint, grade = record["product"], record["footprint"], record["grade"]
     # A mined, not yet final, batch shows only while its block is on the chain.
-    leaf, finality = served_leaf(
-        ledger.anchored_leaf(session, record_type=RECORD_TYPE, record_id=label.id)
-    )
+    leaf, finality = served_leaf(leaf)
     anchor = None
     if leaf is not None:
         anchor = AnchorView(
@@ -202,7 +228,7 @@ def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
         gtin=label.gtin,
         serial=label.serial,
         category=product["category"],
-        company_name=_company_name(session, label),
+        company_name=company_name,
         company_org=label.enterprise_org_id,
         kg_co2e_per_unit=float(footprint["kg_co2e_per_unit"]),
         declared_unit=footprint["declared_unit"],
@@ -221,7 +247,7 @@ def _view(session: Session, label: Label, *, base_url: str) -> LabelView:
         valid_from=label.valid_from,
         valid_until=label.valid_until,
         issued_at=record["issued_at"],
-        anchor_status="anchored" if anchor is not None else _unanchored_status(session, label),
+        anchor_status="anchored" if anchor is not None else _unanchored(record_status),
         anchor=anchor,
         revocation_reason=label.revocation_reason,
         revocation_note=label.revocation_note,

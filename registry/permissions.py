@@ -42,7 +42,10 @@ class Action(StrEnum):
     USERS_MANAGE = "users.manage"
     API_KEYS_MANAGE = "api_keys.manage"
     # Enterprise
+    #: Read the enterprise's products, labels and suppliers' attestations (the console's pages).
+    PRODUCTS_READ = "products.read"
     PRODUCTS_MANAGE = "products.manage"
+    INVENTORY_READ = "inventory.read"
     INVENTORY_EDIT = "inventory.edit"
     FOOTPRINT_SUBMIT = "footprint.submit"
     SUPPLIERS_MANAGE = "suppliers.manage"
@@ -61,6 +64,7 @@ class Action(StrEnum):
     PREFIX_CONFIRM = "prefix.confirm"
     PUBLISHER_CONFIRM = "publisher.confirm"
     STATS_READ = "stats.read"
+    ORG_DISTRICT_SET = "org.district"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,9 @@ RULES: Final[Mapping[Action, Rule]] = {
     Action.ORG_READ: _rule(_ANY_ORG, _ALL_PEOPLE),
     Action.USERS_MANAGE: _rule(_ANY_ORG, _OWNERS),
     Action.API_KEYS_MANAGE: _rule(_ANY_ORG, _OWNERS),
+    Action.PRODUCTS_READ: _rule(_ENTERPRISE, _ALL_PEOPLE),
     Action.PRODUCTS_MANAGE: _rule(_ENTERPRISE, _WRITERS),
+    Action.INVENTORY_READ: _rule(_ENTERPRISE, _ALL_PEOPLE),
     Action.INVENTORY_EDIT: _rule(_ENTERPRISE, _WRITERS),
     Action.FOOTPRINT_SUBMIT: _rule(_ENTERPRISE, _WRITERS),
     Action.SUPPLIERS_MANAGE: _rule(_ENTERPRISE, _WRITERS),
@@ -98,6 +104,7 @@ RULES: Final[Mapping[Action, Rule]] = {
     Action.PREFIX_CONFIRM: _rule(frozenset({OrgRole.ADMIN, _CERTIFIER}), _WRITERS | _DECIDERS),
     Action.PUBLISHER_CONFIRM: _rule(OrgRole.ADMIN, _WRITERS),
     Action.STATS_READ: _rule(OrgRole.ADMIN, _ALL_PEOPLE),
+    Action.ORG_DISTRICT_SET: _rule(OrgRole.ADMIN, _WRITERS),
 }
 
 

@@ -11,8 +11,10 @@ exactly one of them anchor at a time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import socket
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -21,6 +23,11 @@ from registry.config import Settings, load_settings
 from registry.db import PG_CONNECT_TIMEOUT_SECONDS, POOL_SPARE, pool_size_for
 from registry.errors import ConfigError
 from registry.logs import install_redaction
+
+try:  # uvicorn's choice ("auto"): httptools' parser when installed, else h11
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _UvicornHttp
+except ImportError:  # pragma: no cover - httptools is a dependency
+    from uvicorn.protocols.http.h11_impl import H11Protocol as _UvicornHttp  # type: ignore[assignment]
 
 __all__ = [
     "check_workers",
@@ -115,4 +122,28 @@ def serve_workers(
         log_level="info",
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
+        http=NoDelayHttp,
     )
+
+
+def no_delay(transport: asyncio.BaseTransport) -> None:
+    """Turn Nagle's algorithm off on a TCP connection (``TCP_NODELAY``).
+
+    asyncio does so itself only for sockets it knows are TCP (``proto`` 6); the listening socket
+    uvicorn binds for its worker processes is made with ``proto`` 0, and so are the connections
+    it accepts. With Nagle on, a response written in two parts (its head, then its body) waits
+    for the client's acknowledgement of the first, which the client delays by up to 40 ms: each
+    answer took 40 ms more in ``--workers`` mode than in one process.
+    """
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class NoDelayHttp(_UvicornHttp):
+    """uvicorn's HTTP protocol (httptools' when installed) with :func:`no_delay` on each
+    connection: what the workers of :func:`serve_workers` speak."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        no_delay(transport)
+        super().connection_made(transport)

@@ -114,6 +114,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "each version's bundle (GET /api/v1/factors/datasets/D/V/bundle) or its tanji-factors/1 "
         "document, checked against the version's anchored record",
     )
+    parser.add_argument(
+        "--evidence",
+        metavar="FILE",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="evidence documents (PDF, PNG, JPEG): is each one's SHA-256 among those the label's "
+        "record anchors (its evidence member)? MATCH or MISMATCH per file",
+    )
     return parser
 
 
@@ -164,6 +173,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     codes: list[int] = []
     checked: dict[str, Any] | None = None
     replacements: list[dict[str, Any] | None] = []
+    evidence_checked: list[list[dict[str, Any]]] = []
     for source in args.bundles:
         try:
             data = read_bundle(source, timeout=args.timeout, patience=patience)
@@ -188,6 +198,11 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                 out, data, inventory, args.factors, verifier, lang=lang, human=not args.json
             )
             codes.append(code)
+        found, evidence_codes = _check_evidence(
+            out, data, getattr(args, "evidence", None) or [], lang=lang, human=not args.json
+        )
+        evidence_checked.append(found)
+        codes += evidence_codes
     if args.json:
         import json
 
@@ -197,6 +212,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                 item["supersededBy"] = replacement
         if checked is not None and payload:
             payload[0]["inventory"] = checked
+        _attach_evidence(payload, evidence_checked)
         print(
             json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2),
             file=out,
@@ -268,6 +284,33 @@ def _check_inventory(
                 print(f"  {finding.status:<8} {text}", file=out)
     code = {"MATCH": EXIT_VALID, "MISMATCH": EXIT_INVALID}.get(check.status, EXIT_ERROR)
     return check.to_dict(), code
+
+
+def _check_evidence(
+    out: TextIO, data: bytes, files: list[str], *, lang: Language, human: bool
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """``--evidence``: each file's SHA-256 against the record's ``evidence`` member
+    (verifier._internal.evidence_files); print one line per file when ``human``; return the JSON
+    form and the exit code (0 all MATCH, 1 any MISMATCH, 2 any ERROR; none without files)."""
+    if not files:
+        return [], []
+    from verifier._internal.evidence_files import ERROR, MISMATCH, check_evidence_files
+
+    findings = check_evidence_files(data, files)
+    if human:
+        for finding in findings:
+            text = report_message(f"evidence.{finding.key}", lang, finding.data)
+            print(f"{finding.status}: evidence {finding.file}: {text}", file=out)
+    statuses = {finding.status for finding in findings}
+    code = EXIT_INVALID if MISMATCH in statuses else EXIT_ERROR if ERROR in statuses else EXIT_VALID
+    return [finding.to_dict() for finding in findings], [code]
+
+
+def _attach_evidence(payload: list[dict[str, Any]], checked: list[list[dict[str, Any]]]) -> None:
+    """The JSON report's ``evidence`` member of each bundle checked with ``--evidence``."""
+    for item, found in zip(payload, checked, strict=False):
+        if found:
+            item["evidence"] = found
 
 
 class _RedactingOut:

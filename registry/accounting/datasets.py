@@ -102,18 +102,27 @@ class DatabaseDatasets:
     """The versions published in the registry's factor database (parsed once per digest).
 
     With ``refuse_revoked`` (a new calculation), a version withdrawn with its publisher's key
-    is refused as ``dataset_revoked``; recomputing a stored footprint still reads it.
+    is refused as ``dataset_revoked``, and a version of a publisher the city withdrew its
+    confirmation of as ``publisher_withdrawn``; recomputing a stored footprint still reads both.
     """
 
     def __init__(self, session: Session, *, refuse_revoked: bool = False) -> None:
         self.session = session
         self.refuse_revoked = refuse_revoked
 
-    def revoked(self, dataset: str, version: str) -> bool:
-        """True when ``refuse_revoked`` and the version was withdrawn with its key."""
+    def refusal(self, dataset: str, version: str) -> str | None:
+        """Why a new calculation may not use the version (with ``refuse_revoked``), or None."""
         if not self.refuse_revoked:
-            return False
-        return factors_crud.is_revoked(self.session, dataset=dataset, version=version)
+            return None
+        if factors_crud.is_revoked(self.session, dataset=dataset, version=version):
+            return REVOKED
+        try:
+            withdrawn = factors_crud.publisher_withdrawn(
+                self.session, dataset=dataset, version=version
+            )
+        except NotFoundError:
+            return None  # not published here: resolve_datasets says unknown_dataset
+        return PUBLISHER_WITHDRAWN if withdrawn else None
 
     def find(self, dataset: str, version: str) -> list[FactorDataset]:
         """The published copy of ``dataset@version``, or none."""
@@ -142,8 +151,11 @@ def resolve_datasets(inventory: Inventory, sources: Sequence[DatasetSource]) -> 
     found: list[FactorDataset] = []
     missing: dict[tuple[str, str], tuple[int, str]] = {}
     for index, ref in enumerate(inventory.factor_datasets):
-        if any(_revoked(source, ref.dataset, ref.version) for source in sources):
-            missing[(ref.dataset, ref.version)] = (index, REVOKED)
+        refusal = next(
+            (r for source in sources if (r := _refusal(source, ref.dataset, ref.version))), None
+        )
+        if refusal is not None:
+            missing[(ref.dataset, ref.version)] = (index, refusal)
             continue
         copies = [copy for source in sources for copy in source.find(ref.dataset, ref.version)]
         if not copies:
@@ -172,11 +184,13 @@ def resolve_datasets(inventory: Inventory, sources: Sequence[DatasetSource]) -> 
 UNKNOWN: Final = "unknown_dataset"
 #: A version withdrawn with its publisher's revoked key.
 REVOKED: Final = "dataset_revoked"
+#: A version of a publisher whose confirmation the city withdrew (registry.city.publishers).
+PUBLISHER_WITHDRAWN: Final = "publisher_withdrawn"
 
 
-def _revoked(source: DatasetSource, dataset: str, version: str) -> bool:
-    revoked = getattr(source, "revoked", None)
-    return bool(revoked(dataset, version)) if callable(revoked) else False
+def _refusal(source: DatasetSource, dataset: str, version: str) -> str | None:
+    refusal = getattr(source, "refusal", None)
+    return refusal(dataset, version) if callable(refusal) else None
 
 
 def _refused(path: str, dataset: str, version: str, code: str) -> Issue:
@@ -184,6 +198,11 @@ def _refused(path: str, dataset: str, version: str, code: str) -> Issue:
         text = (
             f"the factor dataset {dataset}@{version} was withdrawn: its publisher revoked the "
             "key that signed it"
+        )
+    elif code == PUBLISHER_WITHDRAWN:
+        text = (
+            f"the city withdrew its confirmation of the publisher of the factor dataset "
+            f"{dataset}@{version}: new calculations may not use it"
         )
     else:
         text = (

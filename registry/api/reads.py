@@ -4,10 +4,10 @@ A route declared ``def`` with a ``SessionDep`` costs three hops between the even
 thread pool (open the session, run the route, close the session) and competes for the GIL with
 every other admitted request. The hot public reads (a label's JSON, its bundle, its consumer
 page) instead run :func:`read_in_thread`: the database reads and the JSON encoding of the result
-happen in one call on one of :data:`READ_THREADS` threads, the session (and its pooled
-connection) is closed before the answer goes back to the event loop, and the response is sent
-from bytes. Rendering a page happens after the session is closed too (see
-``registry.api.routes.pages``).
+happen in one call on one of :data:`READ_THREADS` threads, on a pooled connection in autocommit
+(:func:`read_with`) returned to the pool before the answer goes back to the event loop, and the
+response is sent from bytes (the statements: :mod:`registry.label_reads`). A page is rendered
+after its connection went back to the pool too (see ``registry.api.routes.pages``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import Request
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
-__all__ = ["READ_THREADS", "json_bytes", "read_in_thread", "read_limiter"]
+__all__ = ["READ_THREADS", "json_bytes", "read_in_thread", "read_limiter", "read_with"]
 
 T = TypeVar("T")
 
@@ -40,15 +40,29 @@ def read_limiter(request: Request) -> anyio.CapacityLimiter:
     return limiter
 
 
-async def read_in_thread(request: Request, read: Callable[[Session], T]) -> T:
-    """``read(session)`` on a read thread with a session closed before this returns."""
+async def read_in_thread(request: Request, read: Callable[[Connection], T]) -> T:
+    """:func:`read_with` the application's engine on a read thread."""
     engine: Engine = request.app.state.engine
+    return await anyio.to_thread.run_sync(read_with, engine, read, limiter=read_limiter(request))
 
-    def run() -> T:
-        with Session(engine) as session:
-            return read(session)
 
-    return await anyio.to_thread.run_sync(run, limiter=read_limiter(request))
+def read_with(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """``read(connection)`` on a pooled connection in autocommit, returned to the pool before
+    this returns.
+
+    Autocommit: a read of one or two statements needs no transaction, and skips the ``BEGIN`` and
+    ``ROLLBACK`` round trips a transaction costs. A read that finds its pooled connection dead
+    (the server restarted while it sat in the pool: the pool then renews every connection) runs
+    once more on a fresh one; ``read`` must only read.
+    """
+    for attempt in range(2):
+        try:
+            with engine.connect() as connection:
+                return read(connection.execution_options(isolation_level="AUTOCOMMIT"))
+        except DBAPIError as exc:
+            if attempt or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def json_bytes(content: object) -> bytes:

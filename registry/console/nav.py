@@ -29,6 +29,23 @@ class NavEntry:
 NAV: Final[tuple[NavEntry, ...]] = (
     NavEntry("/console", "console_nav_home", Action.ORG_READ),
     NavEntry("/console/users", "console_users", Action.USERS_MANAGE),
+    NavEntry("/console/products", "console_enterprise_nav_products", Action.PRODUCTS_READ),
+    NavEntry("/console/labels", "console_enterprise_nav_labels", Action.PRODUCTS_READ),
+    NavEntry("/console/suppliers", "console_enterprise_nav_suppliers", Action.PRODUCTS_READ),
+    NavEntry("/console/sharing", "console_enterprise_nav_sharing", Action.PACT_SHARE),
+    NavEntry("/console/api-keys", "console_enterprise_nav_api_keys", Action.API_KEYS_MANAGE),
+    NavEntry("/console/inventories", "console_inventories_nav", Action.INVENTORY_READ),
+    NavEntry("/console/signing/attest", "console_signing_nav_attest", Action.ATTESTATION_SIGN),
+    NavEntry(
+        "/console/signing/recognise", "console_signing_nav_recognise", Action.RECOGNITION_SIGN
+    ),
+    NavEntry("/console/my-reviews", "console_review_nav_mine", Action.FOOTPRINT_SUBMIT),
+    NavEntry("/console/reviews", "console_review_nav_queue", Action.REVIEW_COMMENT),
+    NavEntry("/console/city/prefixes", "console_city_nav_prefixes", Action.PREFIX_CONFIRM),
+    NavEntry("/console/city/publishers", "console_city_nav_publishers", Action.PUBLISHER_CONFIRM),
+    NavEntry("/console/city/districts", "console_city_nav_districts", Action.ORG_DISTRICT_SET),
+    NavEntry("/console/city/stats", "console_city_nav_stats", Action.STATS_READ),
+    NavEntry("/console/city/health", "console_city_nav_health", Action.STATS_READ),
 )
 
 

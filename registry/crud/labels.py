@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -23,7 +24,7 @@ from registry.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from registry.finality import anchor_state
+from registry.finality import Finality, anchor_state
 from registry.grading import grade_footprint
 from registry.i18n import LANGUAGES, NAME_KEYS
 from registry.ids import new_master_salt, new_record_id
@@ -49,21 +50,22 @@ ACTIVE, REVOKED, SUPERSEDED = "active", "revoked", "superseded"
 def next_certificate_number(session: Session, *, year: int) -> str:
     """``CQ-CFL-<year>-<6-digit serial>``, counted per year inside the caller's transaction.
 
-    The increment is one ``UPDATE ... SET last = last + 1``: it takes the row's write lock first
-    (SQLite: the database's), so concurrent certifications never read the same serial.
+    One statement, ``INSERT ... ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last``
+    (SQLite and PostgreSQL alike): it takes the row's write lock (SQLite: the database's), so
+    concurrent certifications never read the same serial, and two first certificates of a year
+    at once do not collide on the primary key.
     """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     bump = (
-        sa.update(CertificateCounter)
-        .where(col(CertificateCounter.year) == year)
-        .values(last=col(CertificateCounter.last) + 1)
+        insert(CertificateCounter)
+        .values(year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=["year"],
+            set_={"last": col(CertificateCounter.last) + 1},
+        )
+        .returning(col(CertificateCounter.last))
     )
-    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
-        # First certificate of the year; a concurrent first one fails the primary key instead.
-        session.add(CertificateCounter(year=year, last=1))
-        session.flush()
-    last = session.exec(
-        select(CertificateCounter.last).where(CertificateCounter.year == year)
-    ).one()
+    last = session.execute(bump).scalar_one()
     return f"{CERTIFICATE_PREFIX}-{year}-{last:06d}"
 
 
@@ -79,11 +81,15 @@ def build_record(
     supersedes: str | None,
     issued_at: datetime,
     reissue_of: str | None = None,
+    evidence: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The label record: self-contained, so its bundle alone tells a consumer what was certified.
 
     The company is the enterprise's organisation record (its registered name), never the
     footprint's free-text ``company_name``: a label names who the registry knows submitted it.
+    ``evidence`` (``{sha256, mediaType, name}`` of each document the review held,
+    :mod:`registry.crud.reviews`) becomes the ``evidence`` member, so the digests are anchored;
+    a label without evidence has no such member (its record is as before).
     """
     data = footprint.data
     category = CATEGORIES[data["category"]]
@@ -131,6 +137,8 @@ def build_record(
         **({"components": data["components"]} if data.get("components") else {}),
         # The revoked label an explicit reissue replaces; absent otherwise.
         **({"reissue_of": reissue_of} if reissue_of else {}),
+        # The review's evidence documents by digest (docs/PROTOCOL.md); absent when none.
+        **({"evidence": evidence} if evidence else {}),
     }
 
 
@@ -141,8 +149,11 @@ def issue_label(
     body: LabelCreate,
     supersedes: Label | None = None,
     reissue_of: Label | None = None,
+    evidence: list[dict[str, str]] | None = None,
 ) -> Label:
     """Certify a footprint and add its label and ledger row to the session (no commit).
+
+    ``evidence`` lists the review's documents for the record (:func:`build_record`).
 
     Raises :class:`NotFoundError` for an unknown footprint, :class:`ConflictError`
     (``already_labelled``) when the footprint already has an active label,
@@ -202,6 +213,7 @@ def issue_label(
         supersedes=supersedes.id if supersedes else None,
         issued_at=issued_at,
         reissue_of=reissue_of.id if reissue_of else None,
+        evidence=evidence,
     )
     label = Label(
         id=label_id,
@@ -463,8 +475,13 @@ def get_label(session: Session, *, label_id: str) -> Label:
     """A label by id (labels are public); raises :class:`NotFoundError`."""
     label = session.get(Label, label_id)
     if label is None:
-        raise NotFoundError(f"label {label_id} does not exist", field="label_id")
+        raise no_such_label(label_id)
     return label
+
+
+def no_such_label(label_id: str) -> NotFoundError:
+    """The error of a read naming a label that does not exist."""
+    return NotFoundError(f"label {label_id} does not exist", field="label_id")
 
 
 def list_labels(
@@ -491,13 +508,40 @@ def revocation_status(session: Session, label: Label) -> str | None:
     if label.revocation_reason is None:
         return None
     row = ledger.revocation_of(session, record_type=RECORD_TYPE, record_id=label.id)
-    return "requested" if row is None else row.status
+    return revocation_state(label.revocation_reason, None if row is None else row.status)
+
+
+def revocation_state(reason: int | None, requested: str | None) -> str | None:
+    """:func:`revocation_status` of a label revoked with ``reason`` (``None``: not revoked)
+    whose on-chain revocation has status ``requested`` (``None``: none queued yet)."""
+    if reason is None:
+        return None
+    return "requested" if requested is None else requested
 
 
 def to_public(session: Session, label: Label, *, base_url: str) -> LabelPublic:
     """The API view of a label: its anchor status and finality as its bundle is served
     (:func:`registry.finality.anchor_state`)."""
     anchor_status, finality = anchor_state(session, record_type=RECORD_TYPE, record_id=label.id)
+    return public_of(
+        label,
+        anchor_status=anchor_status,
+        finality=finality,
+        revocation_status=revocation_status(session, label),
+        base_url=base_url,
+    )
+
+
+def public_of(
+    label: Any,
+    *,
+    anchor_status: str | None,
+    finality: Finality | None,
+    revocation_status: str | None,
+    base_url: str,
+) -> LabelPublic:
+    """:func:`to_public` of a label whose anchor state and revocation status were read already
+    (``label``: a :class:`Label` or any row with its columns as attributes)."""
     return LabelPublic(
         id=label.id,
         certificate_number=label.certificate_number,
@@ -505,7 +549,7 @@ def to_public(session: Session, label: Label, *, base_url: str) -> LabelPublic:
         status=label.status,
         anchor_status=anchor_status,
         finality=None if finality is None else AnchorFinality(**finality.as_json()),
-        revocation_status=revocation_status(session, label),
+        revocation_status=revocation_status,
         grade=label.grade,
         valid_from=label.valid_from,
         valid_until=label.valid_until,

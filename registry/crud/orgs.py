@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, func, select
 
 from registry.audit import record_audit
+from registry.city.districts import read_district
 from registry.crud.api_keys import issue_key_row, revoke_key_row
 from registry.errors import AuthenticationError, NotFoundError
 from registry.ids import new_record_id
@@ -14,13 +15,24 @@ from registry.security import key_id_of, key_matches
 
 
 def create_org(
-    session: Session, *, name: str, role: OrgRole, address: str | None = None
+    session: Session,
+    *,
+    name: str,
+    role: OrgRole,
+    address: str | None = None,
+    district: str | None = None,
 ) -> tuple[Organisation, str]:
-    """Create an organisation with one API key; commits. Returns the org and the plaintext key."""
+    """Create an organisation with one API key; commits. Returns the org and the plaintext key.
+
+    ``district``: the Chongqing district it is registered in (:mod:`registry.city.districts`).
+    """
     check_text(name, field="name")
     if address is not None:
         check_text(address, field="address")
-    org = Organisation(id=new_record_id("org"), name=name, role=role, address=address)
+    district = read_district(district)
+    org = Organisation(
+        id=new_record_id("org"), name=name, role=role, address=address, district=district
+    )
     session.add(org)
     session.flush()  # the key row references it; the unit of work does not order by FK alone
     record_audit(
@@ -38,7 +50,35 @@ def create_org(
 
 def org_snapshot(org: Organisation) -> dict[str, str | None]:
     """An organisation as its audit entries commit to it."""
-    return {"id": org.id, "name": org.name, "role": org.role.value, "address": org.address}
+    snapshot = {"id": org.id, "name": org.name, "role": org.role.value, "address": org.address}
+    if org.district is not None:  # entries written before districts keep their shape
+        snapshot["district"] = org.district
+    return snapshot
+
+
+def set_district(session: Session, *, org_id: str, district: str | None) -> Organisation:
+    """Register organisation ``org_id`` in ``district`` (``None``: in none); audited, no commit.
+
+    Raises :class:`InvalidInputError` (``unknown_district``) for an id not in
+    ``registry/data/districts.json`` and :class:`NotFoundError` for an unknown organisation.
+    """
+    district = read_district(district)
+    org = get_org(session, org_id=org_id)
+    if org.district == district:
+        return org
+    before = {"id": org.id, "district": org.district}
+    org.district = district
+    session.add(org)
+    session.flush()
+    record_audit(
+        session,
+        action="org.district",
+        subject_type="organisation",
+        subject_id=org.id,
+        before=before,
+        after={"id": org.id, "district": district},
+    )
+    return org
 
 
 def _new_key(session: Session, org_id: str) -> str:

@@ -20,7 +20,16 @@ from registry.audit import record_audit
 from registry.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from registry.models.common import utcnow
 from registry.models.orgs import Organisation, OrgRole
-from registry.models.prefixes import CLAIMED, CONFIRMED, GS1, GS1_PREFIX, IdPrefix, IdPrefixPublic
+from registry.models.prefixes import (
+    CLAIMED,
+    CONFIRMED,
+    GS1,
+    GS1_PREFIX,
+    REFUSED,
+    IdPrefix,
+    IdPrefixPublic,
+)
+from registry.plaintext import check_text
 
 __all__ = [
     "check_gtin_owned",
@@ -32,6 +41,7 @@ __all__ = [
     "gtin_owner",
     "list_prefixes",
     "read_prefix",
+    "refuse_prefix",
 ]
 
 SUBJECT = "id_prefix"
@@ -119,6 +129,8 @@ def claim_prefix(
         )
     prefix = read_prefix(prefix)
     existing = _find(session, org_id=org.id, prefix=prefix)
+    if existing is not None and existing.status == REFUSED:
+        return _reopen(session, existing, evidence), True
     if existing is not None:
         return existing, False
     held = _other_holder(session, org_id=org.id, prefix=prefix)
@@ -190,6 +202,80 @@ def confirm_prefix(
         after=_snapshot(row),
     )
     return row, True
+
+
+def _reopen(session: Session, row: IdPrefix, evidence: str | None) -> IdPrefix:
+    """A refused claim made again: claimed once more, with the new evidence."""
+    before = _snapshot(row)
+    row.status = CLAIMED
+    row.evidence = evidence
+    session.add(row)
+    session.flush()
+    record_audit(
+        session,
+        action="id_prefix.claim",
+        subject_type=SUBJECT,
+        subject_id=_subject(row),
+        before=before,
+        after=_snapshot(row),
+    )
+    return row
+
+
+def refuse_prefix(
+    session: Session, *, org_id: str, prefix: str, refuser: Organisation | None, reason: str
+) -> IdPrefix:
+    """Refuse an organisation's claim (no commit): an admin or certification body found no
+    proof the prefix is theirs. Audited (``id_prefix.refuse``, with the reason).
+
+    Only a claim waiting is refused: a confirmed prefix raises :class:`ConflictError`
+    (``prefix_confirmed``), a refused one is returned as it is. A reason is required (422
+    ``reason_required``); 404 without such a claim.
+    """
+    if refuser is not None and refuser.role not in (OrgRole.ADMIN, OrgRole.CERTIFICATION_BODY):
+        raise PermissionDeniedError(
+            "only an admin or a certification body refuses identifier prefixes",
+            code="forbidden_role",
+        )
+    prefix = read_prefix(prefix)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInputError(
+            "say why the claim is refused", code="reason_required", field="reason"
+        )
+    check_text(reason, field="reason")
+    _lock(session)
+    row = _find(session, org_id=org_id, prefix=prefix)
+    if row is None:
+        raise NotFoundError(
+            f"organisation {org_id} has not claimed the prefix {prefix}", field="prefix"
+        )
+    if row.status == REFUSED:
+        return row
+    if row.status == CONFIRMED:
+        raise ConflictError(
+            f"the prefix {prefix} is confirmed for organisation {org_id}; a confirmed prefix "
+            "is not refused",
+            code="prefix_confirmed",
+            field="prefix",
+        )
+    before = _snapshot(row)
+    row.status = REFUSED
+    session.add(row)
+    session.flush()
+    record_audit(
+        session,
+        action="id_prefix.refuse",
+        subject_type=SUBJECT,
+        subject_id=_subject(row),
+        before=before,
+        after={
+            **_snapshot(row),
+            "reason": reason,
+            "refused_by_org_id": refuser.id if refuser is not None else None,
+        },
+    )
+    return row
 
 
 def grant_prefix(

@@ -16,9 +16,13 @@ bundles, and its leaf is revoked on chain as soon as it is anchored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Final
 
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from anchoring import ledger
@@ -342,26 +346,46 @@ def list_recognitions(
 
 def recognitions_of_label(session: Session, label: Label) -> list[Recognition]:
     """Active recognitions about ``label``: of the label itself, or of its scheme and category."""
-    category = label_category(label.record)
-    scheme = label_scheme_id(label.record)
-    subjects = (
-        {scheme_subject(scheme, category), scheme_subject(scheme, "")}
-        if scheme is not None and category is not None
-        else set()
-    )
     rows = session.exec(
-        select(Recognition)
-        .where(Recognition.status == ACTIVE)
-        .where(
-            (col(Recognition.label_id) == label.id)
-            | (
-                (col(Recognition.subject_type) == "scheme")
-                & col(Recognition.subject).in_(sorted(subjects))
-            )
-        )
-        .order_by(col(Recognition.created_at), col(Recognition.id))
+        select(Recognition).where(LABEL_RECOGNITIONS).order_by(*RECOGNITIONS_ORDER),
+        params=label_recognitions_params(label.id, label.record),
     ).all()
     return list(rows)
+
+
+#: The condition on ``recognition`` rows of :func:`recognitions_of_label`: active, and of the
+#: label itself (parameter ``label_id``) or of its scheme and category (parameter ``subjects``),
+#: parameters given by :func:`label_recognitions_params`. Built once: a statement using it is
+#: the same statement for every label (compiled once, prepared by the server).
+LABEL_RECOGNITIONS: Final[ColumnElement[bool]] = (col(Recognition.status) == ACTIVE) & (
+    (col(Recognition.label_id) == sa.bindparam("label_id"))
+    | (
+        (col(Recognition.subject_type) == "scheme")
+        & col(Recognition.subject).in_(sa.bindparam("subjects", expanding=True))
+    )
+)
+#: The order of :func:`recognitions_of_label` (oldest first).
+RECOGNITIONS_ORDER: Final = (col(Recognition.created_at), col(Recognition.id))
+
+
+def label_recognitions_params(label_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of :data:`LABEL_RECOGNITIONS` for label ``label_id`` and its ``record``."""
+    return {"label_id": label_id, "subjects": list(_scheme_subjects(record))}
+
+
+def _scheme_subjects(record: Mapping[str, Any]) -> tuple[str, ...]:
+    category = label_category(record)
+    scheme = label_scheme_id(record)
+    if scheme is None or category is None:
+        return ()
+    return _subjects_of(scheme, category)
+
+
+@lru_cache(maxsize=1024)
+def _subjects_of(scheme: str, category: str) -> tuple[str, ...]:
+    """The subjects of a scheme's recognitions that cover ``category`` (for the category, or
+    for the whole scheme), sorted; cached (each costs an ABI encoding and a hash)."""
+    return tuple(sorted({scheme_subject(scheme, category), scheme_subject(scheme, "")}))
 
 
 def to_public(session: Session, recognition: Recognition, *, base_url: str) -> RecognitionPublic:

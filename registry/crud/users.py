@@ -1,10 +1,10 @@
 """Console users: create one with a setup link, set a password, sign in and out.
 
 Every change is audited (:mod:`registry.audit`): ``user.create``, ``user.set_password``,
-``user.login``, ``user.login_failed``, ``user.logout`` and ``user.totp_enable``. What a person
-does in the console is recorded with the actor ``Actor(org_id=<their organisation>,
-key_id=<their user id>, via="console")`` (:func:`console_actor`), so the audit log tells people
-from API keys.
+``user.login``, ``user.login_failed``, ``user.logout``, ``user.totp_enable`` and
+``user.setup_link``. What a person does in the console is recorded with the actor
+``Actor(org_id=<their organisation>, key_id=<their user id>, via="console")``
+(:func:`console_actor`), so the audit log tells people from API keys.
 """
 
 from __future__ import annotations
@@ -119,6 +119,24 @@ def _add_setup_token(session: Session, user_id: str) -> str:
             user_id=user_id, token_hash=token_hash(token), expires_at=_now() + SETUP_LINK_TTL
         )
     )
+    return token
+
+
+def new_setup_link(session: Session, *, user_id: str) -> str:
+    """A fresh setup link token for an existing user (e.g. one who lost their password);
+    audited ``user.setup_link``; commits. The old password works until the link is used."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} does not exist", field="user_id")
+    record_audit(
+        session,
+        action="user.setup_link",
+        subject_type=SUBJECT,
+        subject_id=user.id,
+        after=user_snapshot(user),
+    )
+    token = _add_setup_token(session, user.id)
+    session.commit()
     return token
 
 

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from anchoring import ledger
 from registry.audit import record_audit
+from registry.city import publishers
 from registry.crud.footprints import anchor_statuses
 from registry.crud.suppliers import not_in_force
 from registry.errors import (
@@ -168,6 +169,12 @@ def publish(
     The same version again with the same digest returns the stored one (``created`` false).
     """
     now = now or datetime.now(UTC)
+    if publishers.is_withdrawn(session, org.id):
+        raise PermissionDeniedError(
+            f"the city withdrew its confirmation of publisher {org.id}: it may publish no new "
+            "factor dataset version",
+            code="publisher_withdrawn",
+        )
     validate_document(document)
     typed = typed_data_of(document, chain_id=chain_id, contract=contract)
     try:
@@ -415,6 +422,7 @@ def search_factors(
     category: str | None = None,
     geography: str | None = None,
     dataset: str | None = None,
+    version: str | None = None,
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[list[Factor], int]:
@@ -429,6 +437,8 @@ def search_factors(
         conditions.append(col(Factor.geography) == geography.upper())
     if dataset:
         conditions.append(col(Factor.dataset) == dataset)
+    if version:
+        conditions.append(col(Factor.version) == version)
     query = (
         select(Factor)
         .join(FactorDatasetVersion, col(FactorDatasetVersion.id) == col(Factor.version_id))
@@ -524,6 +534,12 @@ def record_footprint_factors(
 def revocation(session: Session, version_id: str) -> FactorDatasetRevocation | None:
     """The withdrawal of version ``dataset@version`` with its publisher's key, if any."""
     return session.get(FactorDatasetRevocation, version_id)
+
+
+def publisher_withdrawn(session: Session, *, dataset: str, version: str) -> bool:
+    """True when the city withdrew its confirmation of the version's publisher."""
+    row = get_version(session, dataset=dataset, version=version)
+    return publishers.is_withdrawn(session, row.org_id)
 
 
 def is_revoked(session: Session, *, dataset: str, version: str) -> bool:

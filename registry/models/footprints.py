@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -392,7 +392,14 @@ class Footprint(SQLModel, table=True):
     """A submitted footprint: the validated input, its anchored record and master salt."""
 
     __tablename__ = "footprint"
-    __table_args__ = (UniqueConstraint("org_id", "content_hash"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "content_hash"),
+        # The city's aggregates (registry.city.stats): a month range, grouped by category or by
+        # the organisation's district, read from the index alone.
+        Index("ix_footprint_stats", "created_at", "category", "org_id"),
+        # Labels by their footprint's category: the category read from the index alone.
+        Index("ix_footprint_category_of", "id", "category"),
+    )
     id: str = SQLField(primary_key=True)
     org_id: str = SQLField(foreign_key="organisation.id", index=True)
     status: str = SQLField(default="submitted")  # submitted | certified

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -66,6 +66,11 @@ class Label(SQLModel, table=True):
     """An issued label and its anchored record."""
 
     __tablename__ = "label"
+    # The city's aggregates (registry.city.stats): a month range, grouped by grade, by the
+    # footprint's category or by the enterprise's district, read from the index alone.
+    __table_args__ = (
+        Index("ix_label_stats", "created_at", "grade", "enterprise_org_id", "footprint_id"),
+    )
     id: str = SQLField(primary_key=True)
     footprint_id: str = SQLField(foreign_key="footprint.id", index=True)
     enterprise_org_id: str = SQLField(foreign_key="organisation.id", index=True)

@@ -35,6 +35,9 @@ class Organisation(OrgBase, table=True):
     __tablename__ = "organisation"
     id: str = SQLField(primary_key=True)
     created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
+    #: The Chongqing district it is registered in (an id of registry/data/districts.json): where
+    #: its footprints and labels count in the city's aggregates (registry.city.stats).
+    district: str | None = SQLField(default=None, index=True, max_length=32)
 
 
 class ApiKey(SQLModel, table=True):
@@ -55,6 +58,19 @@ class OrgCreate(StrictInput):
     name: PlainText = Field(min_length=1, max_length=200)
     role: OrgRole
     address: PlainText | None = Field(default=None, max_length=500)
+    district: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Chongqing district id (registry/data/districts.json, e.g. yuzhong)",
+    )
+
+
+class OrgDistrict(StrictInput):
+    """Body of ``PUT /api/v1/orgs/{org_id}/district``."""
+
+    district: str | None = Field(
+        max_length=32, description="a district id of registry/data/districts.json, or null"
+    )
 
 
 class OrgPublic(BaseModel):
@@ -63,6 +79,7 @@ class OrgPublic(BaseModel):
     role: OrgRole
     address: str | None
     created_at: datetime
+    district: str | None = None
 
 
 class OrgCreated(OrgPublic):

@@ -28,6 +28,9 @@ GS1: Final = "gs1"
 GS1_PREFIX: Final = re.compile(r"[0-9]{6,12}")
 CLAIMED: Final = "claimed"
 CONFIRMED: Final = "confirmed"
+#: A claim an admin or certification body refused (the audit log holds the reason); claiming
+#: the prefix again reopens it.
+REFUSED: Final = "refused"
 
 Scheme = Literal["gs1"]
 
@@ -41,7 +44,7 @@ class IdPrefix(SQLModel, table=True):
     org_id: str = SQLField(foreign_key="organisation.id", index=True, max_length=64)
     scheme: str = SQLField(default=GS1, max_length=16)
     prefix: str = SQLField(index=True, max_length=32)
-    status: str = SQLField(default=CLAIMED, index=True, max_length=16)  # claimed | confirmed
+    status: str = SQLField(default=CLAIMED, index=True, max_length=16)  # claimed|confirmed|refused
     evidence: str | None = SQLField(default=None, max_length=500)
     claimed_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
     confirmed_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
@@ -79,6 +82,14 @@ class IdPrefixClaim(StrictInput):
     @classmethod
     def _prefix(cls, value: str) -> str:
         return check_gs1_prefix(value)
+
+
+class IdPrefixRefusal(StrictInput):
+    """Body of ``POST /api/v1/orgs/{org_id}/id-prefixes/{prefix}/refuse``."""
+
+    reason: PlainText = Field(
+        min_length=1, max_length=500, description="why: what proof is missing or wrong"
+    )
 
 
 class IdPrefixPublic(BaseModel):

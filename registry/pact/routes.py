@@ -21,17 +21,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from registry.api.deps import EnterpriseOrg, SessionDep
+from registry.api.deps import SessionDep, permit
 from registry.config import Settings
 from registry.errors import NotFoundError
 from registry.models.footprints import Footprint
 from registry.models.labels import Label
+from registry.models.orgs import Organisation
 from registry.pact import access, auth, events
 from registry.pact.datamodel import EXTENSION_DOCS_PATH, EXTENSION_SCHEMA_PATH
 from registry.pact.documents import BUNDLE_PATH, footprint_document
@@ -40,10 +41,13 @@ from registry.pact.extension import catalog_entry, extension_schema
 from registry.pact.filters import Criteria
 from registry.pact.ids import footprint_id_of
 from registry.pact.models import PactClient
+from registry.permissions import Action
 from registry.records import anchored_bundle
 from verifier.protocol.records import FOOTPRINT
 
 router = APIRouter(tags=["pact"])
+#: Who shares footprints over PACT: the rule the console's sharing page checks too.
+SharingOrg = Annotated[Organisation, Depends(permit(Action.PACT_SHARE))]
 
 #: Most footprints one ListFootprints page holds (a client's ``limit`` may ask for fewer).
 MAX_PAGE: Final = 100
@@ -250,7 +254,7 @@ def get_label_footprint(label_id: str, request: Request, session: SessionDep) ->
 
 
 @router.get("/api/v1/pact/grants", summary="The organisations the caller shares footprints with")
-def list_grants(session: SessionDep, org: EnterpriseOrg) -> JSONResponse:
+def list_grants(session: SessionDep, org: SharingOrg) -> JSONResponse:
     """The caller's active PACT sharing grants."""
     rows = access.grants_of(session, owner_id=org.id)
     data = [{"org_id": r.recipient_org_id, "created_at": r.created_at.isoformat()} for r in rows]
@@ -258,7 +262,7 @@ def list_grants(session: SessionDep, org: EnterpriseOrg) -> JSONResponse:
 
 
 @router.post("/api/v1/pact/grants/{org_id}", status_code=status.HTTP_201_CREATED)
-def create_grant(org_id: str, session: SessionDep, org: EnterpriseOrg) -> JSONResponse:
+def create_grant(org_id: str, session: SessionDep, org: SharingOrg) -> JSONResponse:
     """Share the caller's footprints with ``org_id`` over PACT (audited)."""
     access.grant(session, owner=org, recipient_id=org_id)
     session.commit()
@@ -266,7 +270,7 @@ def create_grant(org_id: str, session: SessionDep, org: EnterpriseOrg) -> JSONRe
 
 
 @router.delete("/api/v1/pact/grants/{org_id}")
-def delete_grant(org_id: str, session: SessionDep, org: EnterpriseOrg) -> JSONResponse:
+def delete_grant(org_id: str, session: SessionDep, org: SharingOrg) -> JSONResponse:
     """Stop sharing with ``org_id`` (audited)."""
     access.revoke(session, owner=org, recipient_id=org_id)
     session.commit()

@@ -13,6 +13,7 @@ This package sits above :mod:`registry.crud` (it reads through it; crud never im
 from registry.records.bundles import (
     NestingError,
     anchored_bundle,
+    assembled_bundle,
     bundle_of,
     check_hidden,
     disclose_for,
@@ -28,6 +29,7 @@ __all__ = [
     "RecordKind",
     "RecordKinds",
     "anchored_bundle",
+    "assembled_bundle",
     "bundle_of",
     "check_hidden",
     "disclose_for",

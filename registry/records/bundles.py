@@ -9,7 +9,7 @@ fields in every record of the bundle that has them (selective disclosure).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from sqlmodel import Session
@@ -57,7 +57,6 @@ def _build(
     hide: frozenset[str],
     path: tuple[tuple[str, str], ...],
 ) -> dict[str, Any]:
-    record = kind.record(row)
     here = (kind.record_type, kind.record_id(row))
     if here in path:
         raise NestingError(
@@ -75,14 +74,27 @@ def _build(
     for name, rows in (kind.nested(session, row) if kind.nested else {}).items():
         inner = RECORD_KINDS.nested_kind(name)
         nested[name] = [_build(session, inner, r, hide, (*path, here)) for r in rows]
+    leaf = ledger.anchored_leaf(session, record_type=here[0], record_id=here[1])
+    return assembled_bundle(kind, row, leaf, hide, nested)
+
+
+def assembled_bundle(
+    kind: RecordKind[Any],
+    row: Any,
+    leaf: ledger.AnchoredLeaf | None,
+    hide: frozenset[str],
+    nested: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> dict[str, Any]:
+    """The bundle of ``row`` (a record of ``kind``: its model or any row with its columns as
+    attributes) given its anchored leaf as the ledger holds it and its nested bundles, built
+    already (a read that joined them all in one statement builds bundles with this)."""
+    record = kind.record(row)
     # A mined batch's proof is served only while its block is on the chain (registry.finality).
-    leaf, finality = served_leaf(
-        ledger.anchored_leaf(session, record_type=here[0], record_id=here[1])
-    )
+    served, finality = served_leaf(leaf)
     return build_bundle(
         record=record,
         salt=kind.salt_bytes(row),
-        leaf=leaf,
+        leaf=served,
         disclose=disclose_for(record, hide),
         attestations=nested.get("attestations", ()),
         recognitions=nested.get("recognitions", ()),

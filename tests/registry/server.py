@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,13 +36,18 @@ def serve(
     env: Mapping[str, str] | None = None,
     *,
     ready_status: tuple[int, ...] = (200,),
+    port: int | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Run ``tanji serve`` on ``data_dir`` (output appended to ``log``); yield (process, URL)."""
-    port = free_port()
+    """Run ``tanji serve`` on ``data_dir`` (output appended to ``log``); yield (process, URL).
+
+    ``port``: a free one unless given; ``args``: more options of ``tanji serve``.
+    """
+    port = free_port() if port is None else port
     environ = {**os.environ, **FAST_ANCHORING, **(env or {})}
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [*TANJI, "serve", "--port", str(port), "--data-dir", str(data_dir)],
+            [*TANJI, "serve", "--port", str(port), "--data-dir", str(data_dir), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=environ,

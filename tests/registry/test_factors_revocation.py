@@ -9,16 +9,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
 from registry.audit import AuditEntry
 from registry.crud.key_revocation import revoke_key
+from registry.errors import PermissionDeniedError
 from registry.factors.models import FactorDatasetRevocation, FactorDatasetVersion
+from registry.factors.starter import publish_starter
 from registry.models.orgs import Organisation
 from registry.models.suppliers import KeyRevocation
 from registry.records.sweeps import sweep_revocations
-from tests.registry.calculations_data import DETAILS, example, publish_starter_datasets
+from tests.registry.calculations_data import (
+    BASE_URL,
+    CHAIN_ID,
+    CONTRACT,
+    DETAILS,
+    example,
+    publish_starter_datasets,
+)
 from tests.registry.factories import Orgs, bearer
 from verifier.protocol.reasons import RevocationReason
 
@@ -126,3 +136,37 @@ def test_an_inventory_bundle_names_where_a_document_too_large_to_carry_is(app: F
         "download it from https://t.test/api/v1/factors/datasets/cn-grid/1 and give it with "
         "--factors"
     )
+
+
+async def test_a_withdrawn_publisher_confirmation_refuses_new_use_of_its_versions(
+    app: FastAPI, client: httpx.AsyncClient, orgs: Orgs
+) -> None:
+    """The city's withdrawal of a publisher (``/api/v1/publishers/{id}/withdraw``) is acted on:
+    new calculations refuse its versions and it may publish no more; confirming it again lifts
+    both. Unconfirmed publishers are shown as such, not refused."""
+    published = publish_starter_datasets(app.state.engine)
+    body = {"inventory": example("cement.json")}
+    assert (await client.post(URL, json=body, headers=bearer(orgs.enterprise))).status_code == 200
+    with Session(app.state.engine) as session:
+        grid = session.get(FactorDatasetVersion, published[0])
+        assert grid is not None
+        publisher_id = grid.org_id
+    decide = f"/api/v1/publishers/{publisher_id}"
+    r = await client.post(
+        f"{decide}/withdraw", json={"reason": "licence lapsed"}, headers=bearer(orgs.admin)
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(URL, json=body, headers=bearer(orgs.enterprise))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "publisher_withdrawn", r.text
+    with Session(app.state.engine) as session:
+        publisher = session.get(Organisation, publisher_id)
+        assert publisher is not None
+        with pytest.raises(PermissionDeniedError) as refused:
+            publish_starter(
+                session, org=publisher, chain_id=CHAIN_ID, contract=CONTRACT, base_url=BASE_URL
+            )
+        assert refused.value.code == "publisher_withdrawn"
+    r = await client.post(f"{decide}/confirm", json={}, headers=bearer(orgs.admin))
+    assert r.status_code == 200, r.text
+    assert (await client.post(URL, json=body, headers=bearer(orgs.enterprise))).status_code == 200

@@ -10,21 +10,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
 
-from registry.api.deps import CurrentOrg, SessionDep, bearer_scheme
+from registry.api.deps import SessionDep, bearer_scheme, permit
 from registry.crud import api_keys as crud
 from registry.models.api_keys import ApiKeyNew, ApiKeyPublic, ApiKeysPublic
-from registry.models.orgs import ApiKey
+from registry.models.orgs import ApiKey, Organisation
+from registry.permissions import Action
 from registry.security import key_id_of
 
 router = APIRouter(prefix="/api/v1/orgs/me/keys", tags=["orgs"])
 
+#: Who manages the organisation's keys: the rule the console's API keys page checks too
+#: (any organisation's key; in the console, its owners).
+KeysOrg = Annotated[Organisation, Depends(permit(Action.API_KEYS_MANAGE))]
 KeyId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
 
 
 def _current_key_id(
     authorization: Annotated[str | None, Depends(bearer_scheme)] = None,
 ) -> str | None:
-    # Only called after CurrentOrg accepted the header, so it is a well-formed key.
+    # Only called after KeysOrg accepted the header, so it is a well-formed key.
     return key_id_of(authorization.partition(" ")[2].strip()) if authorization else None
 
 
@@ -42,21 +46,21 @@ def _public(row: ApiKey, current: str | None) -> ApiKeyPublic:
 
 
 @router.get("")
-def list_keys(org: CurrentOrg, session: SessionDep, current: CurrentKeyId) -> ApiKeysPublic:
+def list_keys(org: KeysOrg, session: SessionDep, current: CurrentKeyId) -> ApiKeysPublic:
     """Your organisation's API keys, newest first: ids and dates, never secrets."""
     rows = crud.list_api_keys(session, org_id=org.id)
     return ApiKeysPublic(data=[_public(row, current) for row in rows], count=len(rows))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def issue_key(org: CurrentOrg, session: SessionDep) -> ApiKeyNew:
+def issue_key(org: KeysOrg, session: SessionDep) -> ApiKeyNew:
     """Issue another API key; the reply carries it, shown this once."""
     row, plaintext = crud.issue_api_key(session, org_id=org.id)
     return ApiKeyNew(key_id=row.key_id, api_key=plaintext, created_at=row.created_at)
 
 
 @router.post("/{key_id}/rotate", status_code=status.HTTP_201_CREATED)
-def rotate_key(key_id: KeyId, org: CurrentOrg, session: SessionDep) -> ApiKeyNew:
+def rotate_key(key_id: KeyId, org: KeysOrg, session: SessionDep) -> ApiKeyNew:
     """Replace a key: a new one is issued and this one revoked, in one step."""
     row, plaintext = crud.rotate_api_key(session, org_id=org.id, key_id=key_id)
     return ApiKeyNew(
@@ -66,7 +70,7 @@ def rotate_key(key_id: KeyId, org: CurrentOrg, session: SessionDep) -> ApiKeyNew
 
 @router.post("/{key_id}/revoke")
 def revoke_key(
-    key_id: KeyId, org: CurrentOrg, session: SessionDep, current: CurrentKeyId
+    key_id: KeyId, org: KeysOrg, session: SessionDep, current: CurrentKeyId
 ) -> ApiKeyPublic:
     """Revoke a key at once (not the organisation's last active one)."""
     return _public(crud.revoke_api_key(session, org_id=org.id, key_id=key_id), current)

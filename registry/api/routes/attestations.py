@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from registry.api.deps import CurrentOrg, EnterpriseOrg, SessionDep
+from registry.api.deps import CurrentOrg, SessionDep, permit
 from registry.api.typed_data import TypedDataRequest, typed_data
 from registry.crud import attestations as crud
 from registry.errors import ChainSetupError, ConflictError, InvalidInputError
 from registry.models.attestations import (
+    AttestationItemResult,
     AttestationPublic,
     AttestationPush,
     AttestationRevoke,
@@ -19,14 +20,29 @@ from registry.models.attestations import (
     BulkAttestations,
 )
 from registry.models.common import utcnow
+from registry.models.orgs import Organisation
+from registry.permissions import Action
 from registry.records import bundle_of, check_hidden, parse_hide
 from verifier.protocol.attestation import ATTESTATION as ATTESTATION_KIND
 from verifier.protocol.records import ATTESTATION
 
 router = APIRouter(prefix="/api/v1/attestations", tags=["attestations"])
 
+#: Pushing signed attestations (the console's in-browser signing checks the same action).
+Signer = Annotated[Organisation, Depends(permit(Action.ATTESTATION_SIGN))]
+
 #: Per-item codes the single push answers with 409 rather than 422 (state, not input).
 _CONFLICT_CODES = frozenset({"replayed_nonce", "revoked_key", "upstream_revoked"})
+
+
+def raise_item_error(result: AttestationItemResult) -> None:
+    """Raise a refused item's error as the single push answers it (409 for a conflict of
+    state, else 422); nothing for a stored or duplicate item. The console's push uses it too."""
+    if result.status != "error":
+        return
+    assert result.error is not None
+    error = ConflictError if result.error["code"] in _CONFLICT_CODES else InvalidInputError
+    raise error(result.error["message"], code=result.error["code"], field=result.error["field"])
 
 
 def deployment(request: Request) -> tuple[int, str]:
@@ -58,7 +74,7 @@ def attestation_typed_data(body: TypedDataRequest, request: Request) -> dict[str
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=AttestationPublic)
 def push_attestation(
-    body: AttestationPush, request: Request, session: SessionDep, org: EnterpriseOrg
+    body: AttestationPush, request: Request, session: SessionDep, org: Signer
 ) -> JSONResponse:
     """Push one supplier attestation: 201 when stored, 200 when it already was."""
     chain_id, contract = deployment(request)
@@ -70,10 +86,7 @@ def push_attestation(
         contract=contract,
         now=utcnow(),
     )
-    if result.status == "error":
-        assert result.error is not None
-        error = ConflictError if result.error["code"] in _CONFLICT_CODES else InvalidInputError
-        raise error(result.error["message"], code=result.error["code"], field=result.error["field"])
+    raise_item_error(result)
     session.commit()
     assert result.id is not None
     public = crud.to_public(session, crud.get_attestation(session, attestation_id=result.id))
@@ -83,7 +96,7 @@ def push_attestation(
 
 @router.post("/bulk")
 def push_attestations(
-    body: BulkAttestations, request: Request, session: SessionDep, org: EnterpriseOrg
+    body: BulkAttestations, request: Request, session: SessionDep, org: Signer
 ) -> BulkAttestationResult:
     """Push up to 10,000 attestations; each is checked and stored (or not) on its own."""
     chain_id, contract = deployment(request)

@@ -175,6 +175,9 @@ def search_factors(
     category: Annotated[str | None, Query(max_length=16)] = None,
     geography: Annotated[str | None, Query(max_length=16)] = None,
     dataset: Annotated[str | None, Query(max_length=63)] = None,
+    version: Annotated[
+        str | None, Query(max_length=32, description="only this version (with dataset)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=crud.MAX_PAGE)] = 20,
     offset: Offset = 0,
 ) -> FactorsPublic:
@@ -185,6 +188,7 @@ def search_factors(
         category=category,
         geography=geography,
         dataset=dataset,
+        version=version,
         offset=offset,
         limit=limit,
     )

@@ -5,23 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from registry.api.deps import (
-    CertifierOrg,
     CurrentOrg,
     IdempotencyKey,
     PageDep,
     SessionDep,
     SettingsDep,
+    permit,
 )
 from registry.api.idempotency import run_idempotent
 from registry.api.reads import json_bytes, read_in_thread
 from registry.config import Settings
 from registry.crud import labels as crud
+from registry.crud import reviews
+from registry.label_reads import label_bundle, label_json
 from registry.models.labels import (
     Label,
     LabelCreate,
@@ -32,10 +35,15 @@ from registry.models.labels import (
     LabelSupersede,
 )
 from registry.models.orgs import Organisation
-from registry.records import bundle_of, check_hidden, parse_hide
-from verifier.protocol.records import LABEL
+from registry.permissions import Action
+from registry.records import check_hidden, parse_hide
 
 router = APIRouter(prefix="/api/v1/labels", tags=["labels"])
+
+#: A certification body issuing (or superseding, reissuing) labels; one revoking them
+#: (registry.permissions: the console's review pages check the same actions).
+Issuer = Annotated[Organisation, Depends(permit(Action.LABEL_ISSUE))]
+Revoker = Annotated[Organisation, Depends(permit(Action.LABEL_REVOKE))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=LabelPublic)
@@ -44,7 +52,7 @@ def issue_label(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    org: CertifierOrg,
+    org: Issuer,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Certify a submitted footprint and issue its label (queued for anchoring)."""
@@ -81,9 +89,8 @@ async def get_label(label_id: str, request: Request) -> Response:
     """One label (public: anyone holding the label id may read it)."""
     settings: Settings = request.app.state.settings  # not SettingsDep: a sync dependency is a hop
 
-    def read(session: Session) -> bytes:
-        label = crud.get_label(session, label_id=label_id)
-        return crud.to_public(session, label, base_url=settings.base_url).model_dump_json().encode()
+    def read(connection: Connection) -> bytes:
+        return label_json(connection, label_id, base_url=settings.base_url)
 
     # Hot path (a crowd of phones): one thread hop, encoded there, no connection held to send.
     return Response(await read_in_thread(request, read), media_type="application/json")
@@ -100,9 +107,8 @@ async def get_bundle(
     """The label's ``tanji-bundle/1`` for independent verification (public; ``hide`` redacts)."""
     hidden = parse_hide(hide)
 
-    def read(session: Session) -> bytes:
-        label = crud.get_label(session, label_id=label_id)
-        bundle = bundle_of(session, LABEL, label, hide=hidden)
+    def read(connection: Connection) -> bytes:
+        bundle = label_bundle(connection, label_id, hide=hidden)
         check_hidden(bundle, hidden)
         return json_bytes(bundle)
 
@@ -120,11 +126,12 @@ def revoke_label(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    org: CertifierOrg,
+    org: Revoker,
 ) -> LabelPublic:
     """Revoke a label (issuing certification body only); the revocation is anchored on chain."""
     label = crud.get_label(session, label_id=label_id)
-    crud.revoke_label(session, label=label, org=org, reason=body.reason_code, note=body.note)
+    # Through the label's review when an approval issued it, so the review says revoked too.
+    reviews.revoke_label(session, label=label, org=org, reason=body.reason_code, note=body.note)
     session.commit()
     _wake_loop(request)
     return crud.to_public(session, label, base_url=settings.base_url)
@@ -139,7 +146,7 @@ def supersede_label(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    org: CertifierOrg,
+    org: Issuer,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Issue a label for a corrected footprint and revoke this one with reason 1 (superseded)."""
@@ -159,7 +166,7 @@ def reissue_label(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    org: CertifierOrg,
+    org: Issuer,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Label a revoked label's footprint again (the revoking certification body only, once).

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel
 
-from registry.api.deps import AdminOrg, CurrentOrg, PageDep, SessionDep
+from registry.api.deps import AdminOrg, CurrentOrg, PageDep, SessionDep, permit
 from registry.crud import orgs as crud
-from registry.models.orgs import OrgCreate, OrgCreated, OrgPublic, OrgsPublic
+from registry.models.orgs import (
+    Organisation,
+    OrgCreate,
+    OrgCreated,
+    OrgDistrict,
+    OrgPublic,
+    OrgsPublic,
+)
+from registry.permissions import Action
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
@@ -15,7 +25,9 @@ router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_org(body: OrgCreate, session: SessionDep, admin: AdminOrg) -> OrgCreated:
     """Create an organisation; the reply carries its API key, shown this once."""
-    org, key = crud.create_org(session, name=body.name, role=body.role, address=body.address)
+    org, key = crud.create_org(
+        session, name=body.name, role=body.role, address=body.address, district=body.district
+    )
     return OrgCreated(
         **OrgPublic.model_validate(org, from_attributes=True).model_dump(), api_key=key
     )
@@ -40,6 +52,22 @@ def my_org(org: CurrentOrg) -> OrgPublic:
 def get_org(org_id: str, session: SessionDep, admin: AdminOrg) -> OrgPublic:
     """One organisation (admins only)."""
     return OrgPublic.model_validate(crud.get_org(session, org_id=org_id), from_attributes=True)
+
+
+@router.put("/{org_id}/district")
+def set_district(
+    org_id: str,
+    body: OrgDistrict,
+    session: SessionDep,
+    admin: Annotated[Organisation, Depends(permit(Action.ORG_DISTRICT_SET))],
+) -> OrgPublic:
+    """Register an organisation in a Chongqing district (``GET /api/v1/districts``; ``null``:
+    none), where its footprints and labels count in the city's statistics (admins only;
+    audited ``org.district``; 422 ``unknown_district``)."""
+    org = crud.set_district(session, org_id=org_id, district=body.district)
+    session.commit()
+    session.refresh(org)
+    return OrgPublic.model_validate(org, from_attributes=True)
 
 
 class ApiKeyIssued(BaseModel):

@@ -29,15 +29,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from sqlmodel import Session
 
-from registry.accounting.breakdown import PageBreakdown, page_breakdown
+from registry.accounting.breakdown import PageBreakdown
 from registry.api.deps import SessionDep, SettingsDep
+from registry.api.reads import read_with
 from registry.artwork import format_amount, render_label_svg, unit_text
 from registry.catalogue import get_category, unit_name
 from registry.chain import ChainHandle
 from registry.config import Settings
-from registry.crud.attestations import label_supply_chain
 from registry.errors import InvalidInputError, NotFoundError, RegistryError
 from registry.grading import GRADE_COLOURS, GRADES, load_scheme
 from registry.i18n import (
@@ -48,8 +47,8 @@ from registry.i18n import (
     choose_language,
     messages,
 )
+from registry.label_reads import read_label_page
 from registry.labelview import LabelView, load_label_view
-from registry.models.labels import Label
 from registry.qr import qr_png, qr_svg
 from registry.stagechart import StageBar, stage_chart_svg
 from verifier.protocol.finality import DEFAULT_REQUIRED
@@ -322,14 +321,16 @@ async def label_page(
 
 def _render_label_page(request: Request, label_id: str, language: Language) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    with Session(request.app.state.engine) as session:
-        view = load_label_view(session, label_id, base_url=settings.base_url)
-        label = session.get(Label, label_id)
-        supply_chain = label_supply_chain(session, label.record) if label is not None else []
-        breakdown = page_breakdown(session, label.footprint_id) if label is not None else None
-        recognitions = _recognition_lines(session, label, language) if label is not None else []
-    if view is None:
+    # One statement for the label, one for its recognitions (registry.label_reads); the
+    # connection is back in the pool before rendering starts.
+    page = read_with(
+        request.app.state.engine,
+        lambda connection: read_label_page(connection, label_id, base_url=settings.base_url),
+    )
+    if page is None:
         return not_found_page(request, language, label_id)
+    view, supply_chain, breakdown = page.view, page.supply_chain, page.breakdown
+    recognitions = _recognition_lines(page.label, page.recognitions, language)
     category = get_category(view.category)
     reason = view.revocation_reason
     t = messages(language)
@@ -470,18 +471,16 @@ def _supply_lines(
     return [line(n) for n in nodes]
 
 
-def _recognition_lines(session: Session, label: Label, lang: Language) -> list[str]:
-    """Each active recognition of the label as a sentence: who recognised it, under what, for
-    what, until when."""
+def _recognition_lines(
+    label: Any, recognitions: list[tuple[Any, str | None]], lang: Language
+) -> list[str]:
+    """Each active recognition of the label (with its organisation's name, ``None`` when it has
+    none) as a sentence: who recognised it, under what, for what, until when."""
     from datetime import UTC, datetime
-
-    from registry.crud.recognitions import recognitions_of_label
-    from registry.models.orgs import Organisation
 
     t = messages(lang)
     lines = []
-    for recognition in recognitions_of_label(session, label):
-        org = session.get(Organisation, recognition.org_id)
+    for recognition, org_name in recognitions:
         until = (
             datetime.fromtimestamp(recognition.valid_until, UTC).date().isoformat()
             if recognition.valid_until
@@ -494,7 +493,7 @@ def _recognition_lines(session: Session, label: Label, lang: Language) -> list[s
         )
         lines.append(
             t["recognition_sentence"].format(
-                recognizer=org.name if org is not None else recognition.recognizer,
+                recognizer=org_name if org_name is not None else recognition.recognizer,
                 scheme=recognition.scheme,
                 category=category,
                 until=until,

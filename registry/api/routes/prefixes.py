@@ -7,6 +7,12 @@
 - ``GET /api/v1/id-prefixes?status=&org_id=``: every claim (admins, certification bodies).
 - ``POST /api/v1/orgs/{org_id}/id-prefixes/{prefix}/confirm``: an admin or certification body
   confirms a claim (audited; 409 ``prefix_taken`` on overlap).
+- ``POST /api/v1/orgs/{org_id}/id-prefixes/{prefix}/refuse`` ``{reason}``: or refuses it
+  (audited with the reason; 409 ``prefix_confirmed`` for a confirmed one). Claiming it again
+  reopens the claim.
+
+Who may confirm or refuse: :data:`registry.permissions.Action.PREFIX_CONFIRM` (the console's
+``/console/city/prefixes`` checks the same rule).
 
 Footprints with a GTIN outside the organisation's confirmed prefixes are refused
 (``gtin_not_owned``) and the resolver sends a GTIN only to the prefix holder's labels.
@@ -24,17 +30,22 @@ from registry.api.deps import (
     EnterpriseOrg,
     PageDep,
     SessionDep,
-    require_role,
+    permit,
 )
 from registry.crud import prefixes as crud
-from registry.models.orgs import Organisation, OrgRole
-from registry.models.prefixes import IdPrefix, IdPrefixClaim, IdPrefixesPublic, IdPrefixPublic
+from registry.models.orgs import Organisation
+from registry.models.prefixes import (
+    IdPrefix,
+    IdPrefixClaim,
+    IdPrefixesPublic,
+    IdPrefixPublic,
+    IdPrefixRefusal,
+)
+from registry.permissions import Action
 
 router = APIRouter(tags=["orgs"])
 
-ConfirmingOrg = Annotated[
-    Organisation, Depends(require_role(OrgRole.ADMIN, OrgRole.CERTIFICATION_BODY))
-]
+ConfirmingOrg = Annotated[Organisation, Depends(permit(Action.PREFIX_CONFIRM))]
 OrgIdPath = Annotated[str, Path(min_length=1, max_length=64)]
 PrefixPath = Annotated[str, Path(min_length=1, max_length=32, description="6-12 digits")]
 
@@ -76,7 +87,9 @@ def all_prefixes(
     session: SessionDep,
     org: ConfirmingOrg,
     page: PageDep,
-    status_filter: Annotated[Literal["claimed", "confirmed"] | None, Query(alias="status")] = None,
+    status_filter: Annotated[
+        Literal["claimed", "confirmed", "refused"] | None, Query(alias="status")
+    ] = None,
     org_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> IdPrefixesPublic:
     """Every organisation's prefixes, e.g. the claims waiting (``?status=claimed``)."""
@@ -93,6 +106,23 @@ def confirm_prefix(
     """Confirm an organisation's claim (admins and certification bodies); recorded in the audit
     log with who confirmed it."""
     row, _ = crud.confirm_prefix(session, org_id=org_id, prefix=prefix, confirmer=org)
+    session.commit()
+    session.refresh(row)
+    return _public(row)
+
+
+@router.post("/api/v1/orgs/{org_id}/id-prefixes/{prefix}/refuse")
+def refuse_prefix(
+    org_id: OrgIdPath,
+    prefix: PrefixPath,
+    body: IdPrefixRefusal,
+    session: SessionDep,
+    org: ConfirmingOrg,
+) -> IdPrefixPublic:
+    """Refuse an organisation's claim (admins and certification bodies), saying why; recorded
+    in the audit log with the reason. A confirmed prefix is not refused (409
+    ``prefix_confirmed``)."""
+    row = crud.refuse_prefix(session, org_id=org_id, prefix=prefix, refuser=org, reason=body.reason)
     session.commit()
     session.refresh(row)
     return _public(row)

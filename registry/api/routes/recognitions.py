@@ -21,13 +21,14 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Field
 
-from registry.api.deps import PageDep, SessionDep, SettingsDep, require_role
+from registry.api.deps import PageDep, SessionDep, SettingsDep, permit
 from registry.api.routes.suppliers import KeyRouteDocs, add_key_routes
 from registry.api.typed_data import TypedDataRequest, typed_data
 from registry.crud import recognitions as crud
 from registry.errors import ChainSetupError
 from registry.models.orgs import Organisation, OrgRole
 from registry.models.recognitions import RecognitionPublic, RecognitionsPublic, SignedStatement
+from registry.permissions import Action
 from registry.records import bundle_of, sweep_revocations
 from verifier.protocol.recognition import RECOGNITION as RECOGNITION_KIND
 from verifier.protocol.recognition import WITHDRAWAL
@@ -35,7 +36,8 @@ from verifier.protocol.records import RECOGNITION
 
 router = APIRouter(prefix="/api/v1/recognitions", tags=["recognitions"])
 
-PartnerOrg = Annotated[Organisation, Depends(require_role(OrgRole.PARTNER_CERTIFIER))]
+#: Signing recognitions and withdrawals (the console's in-browser signing checks the same action).
+PartnerOrg = Annotated[Organisation, Depends(permit(Action.RECOGNITION_SIGN))]
 
 
 def deployment(request: Request) -> tuple[int, str]:

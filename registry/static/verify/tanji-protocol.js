@@ -704,6 +704,26 @@ export const REPORT_MESSAGES = deepFreeze({
     "zh-Hant": "值的類型不對",
     "en": "a value of the wrong type"
   },
+  "evidence.malformed": {
+    "zh-Hans": "记录的 evidence 成员格式不符（{path}）",
+    "zh-Hant": "紀錄的 evidence 成員格式不符（{path}）",
+    "en": "the record's evidence member is malformed ({path})"
+  },
+  "evidence.match": {
+    "zh-Hans": "SHA-256 {sha256} 在记录的证据文件中：{name}（{mediaType}）",
+    "zh-Hant": "SHA-256 {sha256} 在紀錄的證據文件中：{name}（{mediaType}）",
+    "en": "SHA-256 {sha256} is among the record's evidence documents: {name} ({mediaType})"
+  },
+  "evidence.mismatch": {
+    "zh-Hans": "SHA-256 {sha256} 不在记录的 {count} 份证据文件中：这不是认证时存档的文件",
+    "zh-Hant": "SHA-256 {sha256} 不在紀錄的 {count} 份證據文件中：這不是認證時存檔的文件",
+    "en": "SHA-256 {sha256} is not among the record's {count} evidence documents: this is not a document the certification filed"
+  },
+  "evidence.unreadable": {
+    "zh-Hans": "无法读取 {file}：{error}",
+    "zh-Hant": "無法讀取 {file}：{error}",
+    "en": "cannot read {file}: {error}"
+  },
   "facts.certificate": {
     "zh-Hans": "证书编号：{number}",
     "zh-Hant": "證書編號：{number}",

@@ -1,0 +1,1 @@
+"""The console's browser tests (Playwright with Debian's Chromium): see ``browser.py``."""
