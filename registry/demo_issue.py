@@ -56,8 +56,23 @@ def issue(
     headers = auth(company_key)
     if product.get("gs1_prefix"):
         _hold_prefix(client, headers, auth(certifier_key), product["gs1_prefix"])
+        _register_product(client, headers, product)
     footprint_id = _submit(client, product, headers, today)
     return label(client, footprint_id, key=product["key"], certifier_key=certifier_key, today=today)
+
+
+def _register_product(client: TestClient, headers: dict[str, str], product: dict[str, Any]) -> None:
+    """The enterprise lists the product under its confirmed prefix (the console's products page);
+    a re-run finds it listed (409 ``product_exists``)."""
+    footprint = product["footprint"]
+    body = {
+        "gtin": footprint["gtin"],
+        "name": footprint["product_name"],
+        "category": footprint["category"],
+    }
+    reply = client.post("/api/v1/products", json=body, headers=headers)
+    if conflict_id(reply, "product_exists", "gtin") is None:
+        check(reply, f"listing the {product['key']} product")
 
 
 def _validity(today: date) -> dict[str, str]:
