@@ -32,6 +32,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from registry.api.deps import SessionDep, client_address
 from registry.api.errors import registry_error
@@ -67,8 +68,9 @@ from registry.passwords import (
     new_totp_secret,
     totp_uri,
 )
-from registry.permissions import Action, check
+from registry.permissions import Action, allowed, check
 from registry.qr import qr_png
+from registry.validation import validation_error_details
 
 __all__ = [
     "CSRF_COOKIE",
@@ -76,7 +78,12 @@ __all__ = [
     "ConsoleUser",
     "check_csrf",
     "console_page",
+    "form_problem",
+    "invalid_form",
+    "may",
+    "page_language",
     "permit",
+    "redirect_to",
     "require_user_role",
     "router",
 ]
@@ -152,6 +159,41 @@ def console_page(
         csrf_token=user.session.csrf_token,
         **context,
     )
+
+
+def page_language(request: Request, lang: str | None) -> tuple[Language, dict[str, str]]:
+    """The page's language (``?lang=``, else ``Accept-Language``) and its message catalogue."""
+    language = _language(request, lang)
+    return language, messages(language)
+
+
+def may(user: SignedIn, action: Action) -> bool:
+    """Whether the person may do ``action`` (a page shows a form only to those who may)."""
+    return allowed(action, org_role=user.org.role, user_role=user.user.role)
+
+
+def form_problem(
+    exc: RegistryError, t: dict[str, str], *, area: str, field: str | None = None
+) -> dict[str, Any]:
+    """A refusal as a form shows it, beside the field, with its 4xx status: the area's
+    catalogue sentence for its code (``console_<area>_error_<code>``) when there is one."""
+    text = t.get(f"console_{area}_error_{exc.code}", exc.message)
+    shown = exc.field if field is None else field
+    return {"code": exc.code, "field": shown, "message": text, "status": exc.status_code}
+
+
+def invalid_form(exc: ValidationError) -> InvalidInputError:
+    """A form's validation error as the registry's error (the first one, as the API answers)."""
+    details = validation_error_details(exc.errors())
+    first = details[0] if details else {"code": "invalid_field", "message": "invalid input"}
+    return InvalidInputError(
+        first["message"], code=first["code"], field=first.get("field"), details=details
+    )
+
+
+def redirect_to(path: str, lang: Language, more: str = "") -> RedirectResponse:
+    """303 to ``path`` in ``lang`` (``more``: further query, from ``&``), never cached."""
+    return _to(path, lang, more)
 
 
 def check_csrf(form: dict[str, str], user: SignedIn) -> None:

@@ -25,13 +25,22 @@ from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from anchoring.ledger import BATCH_ANCHORED, AnchorBatch
 from registry.api.deps import SessionDep
-from registry.api.routes.console import FormFields, LangQuery, check_csrf, console_page, permit
+from registry.api.routes.console import (
+    FormFields,
+    LangQuery,
+    check_csrf,
+    console_page,
+    form_problem,
+    page_language,
+    permit,
+    redirect_to,
+)
 from registry.api.routes.health import healthz
 from registry.catalogue import FOOTPRINT_CATEGORIES
 from registry.city import publishers as publishers_crud
@@ -43,7 +52,7 @@ from registry.crud import prefixes as prefixes_crud
 from registry.crud.users import SignedIn
 from registry.errors import RegistryError
 from registry.grading import GRADES
-from registry.i18n import Language, choose_language, messages
+from registry.i18n import Language
 from registry.models.orgs import Organisation
 from registry.permissions import Action
 
@@ -71,23 +80,6 @@ PRESETS: Final = (
 )
 
 
-def _t(request: Request, lang: str | None) -> tuple[Language, dict[str, str]]:
-    language = choose_language(lang, request.headers.get("accept-language"))
-    return language, messages(language)
-
-
-def _problem(exc: RegistryError, t: dict[str, str]) -> dict[str, Any]:
-    """An error as a page shows it: the catalogue's sentence for its code when there is one."""
-    text = t.get(f"console_city_error_{exc.code}", exc.message)
-    return {"code": exc.code, "field": exc.field, "message": text, "status": exc.status_code}
-
-
-def _see(path: str, language: Language, done: str) -> RedirectResponse:
-    response = RedirectResponse(f"{path}?lang={language}&done={done}", status_code=303)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _org_names(session: Session, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
@@ -108,7 +100,7 @@ def _prefixes_page(
     done: str | None = None,
     error: RegistryError | None = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     shown = status if status in (*PREFIX_STATUSES, "all") else "claimed"
     rows, count = prefixes_crud.list_prefixes(
         session, status=None if shown == "all" else shown, limit=PAGE_ROWS
@@ -127,7 +119,7 @@ def _prefixes_page(
         shown=shown,
         statuses=(*PREFIX_STATUSES, "all"),
         notice=notice,
-        problem=_problem(error, t) if error else None,
+        problem=form_problem(error, t, area="city") if error else None,
     )
 
 
@@ -163,7 +155,9 @@ def prefix_confirm(
     except RegistryError as exc:
         session.rollback()
         return _prefixes_page(request, session, user, lang, status="claimed", error=exc)
-    return _see("/console/city/prefixes", _t(request, lang)[0], "prefix_confirmed")
+    return redirect_to(
+        "/console/city/prefixes", page_language(request, lang)[0], "&done=prefix_confirmed"
+    )
 
 
 @router.post("/prefixes/refuse", response_class=HTMLResponse)
@@ -187,7 +181,9 @@ def prefix_refuse(
     except RegistryError as exc:
         session.rollback()
         return _prefixes_page(request, session, user, lang, status="claimed", error=exc)
-    return _see("/console/city/prefixes", _t(request, lang)[0], "prefix_refused")
+    return redirect_to(
+        "/console/city/prefixes", page_language(request, lang)[0], "&done=prefix_refused"
+    )
 
 
 # -- publishers ---------------------------------------------------------------------------------
@@ -202,7 +198,7 @@ def _publishers_page(
     done: str | None = None,
     error: RegistryError | None = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     rows, count = publishers_crud.list_publishers(session, limit=PAGE_ROWS)
     return console_page(
         "console_city_publishers.html",
@@ -213,7 +209,7 @@ def _publishers_page(
         rows=rows,
         count=count,
         notice=t.get(f"console_city_done_{done}") if done else None,
-        problem=_problem(error, t) if error else None,
+        problem=form_problem(error, t, area="city") if error else None,
     )
 
 
@@ -252,7 +248,9 @@ def publisher_decide(
     except RegistryError as exc:
         session.rollback()
         return _publishers_page(request, session, user, lang, error=exc)
-    return _see("/console/city/publishers", _t(request, lang)[0], f"publisher_{decision}")
+    return redirect_to(
+        "/console/city/publishers", page_language(request, lang)[0], f"&done=publisher_{decision}"
+    )
 
 
 # -- districts of organisations ----------------------------------------------------------------
@@ -268,7 +266,7 @@ def _districts_page(
     done: str | None = None,
     error: RegistryError | None = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     rows, count = orgs_crud.list_orgs(session, offset=(page - 1) * PAGE_ROWS, limit=PAGE_ROWS)
     return console_page(
         "console_city_districts.html",
@@ -282,7 +280,7 @@ def _districts_page(
         pages=max(1, (count + PAGE_ROWS - 1) // PAGE_ROWS),
         districts=[(d.id, district_name(d.id, language, "")) for d in districts()],
         notice=t.get(f"console_city_done_{done}") if done else None,
-        problem=_problem(error, t) if error else None,
+        problem=form_problem(error, t, area="city") if error else None,
     )
 
 
@@ -315,7 +313,9 @@ def district_set(
     except RegistryError as exc:
         session.rollback()
         return _districts_page(request, session, user, lang, error=exc)
-    return _see("/console/city/districts", _t(request, lang)[0], "district_set")
+    return redirect_to(
+        "/console/city/districts", page_language(request, lang)[0], "&done=district_set"
+    )
 
 
 # -- aggregate charts ---------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def stats_page(
     category: Short = None,
     district: Short = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     measure, by = measure or "labels", by or "category"
     params = {
         "measure": measure,
@@ -375,7 +375,7 @@ def stats_page(
             district=params["district"],
         )
     except RegistryError as exc:
-        problem = _problem(exc, t)
+        problem = form_problem(exc, t, area="city")
     name = key_namer(by, language, t)
     chart = None
     title = t.get(f"console_city_chart_{measure}_{by}", f"{measure} / {by}")

@@ -30,7 +30,18 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from registry.api.deps import SERIAL_ID_MAX, SessionDep
-from registry.api.routes.console import FormFields, LangQuery, check_csrf, console_page, permit
+from registry.api.routes.console import (
+    FormFields,
+    LangQuery,
+    check_csrf,
+    console_page,
+    form_problem,
+    invalid_form,
+    may,
+    page_language,
+    permit,
+    redirect_to,
+)
 from registry.api.routes.pages import _supply_lines
 from registry.catalogue import FOOTPRINT_CATEGORIES
 from registry.crud import api_keys as api_keys_crud
@@ -41,15 +52,14 @@ from registry.crud.attestations import label_supply_chain, tree_view
 from registry.crud.users import SignedIn
 from registry.errors import InvalidInputError, RegistryError
 from registry.finality import anchor_state
-from registry.i18n import LANGUAGES, NAME_KEYS, Language, choose_language, localized, messages
+from registry.i18n import LANGUAGES, NAME_KEYS, Language, localized
 from registry.models.attestations import Attestation
 from registry.models.footprints import Footprint
 from registry.models.labels import Label
 from registry.models.orgs import Organisation
 from registry.models.products import Product, ProductCreate, ProductUpdate
 from registry.pact import access as pact_access
-from registry.permissions import Action, allowed
-from registry.validation import validation_error_details
+from registry.permissions import Action
 from verifier.protocol.records import ATTESTATION, FOOTPRINT, LABEL
 
 __all__ = ["router"]
@@ -77,36 +87,15 @@ _FIELD_OF_NAME_KEY: Final = {f"name.{NAME_KEYS[lang]}": NAME_FIELDS[lang] for la
 # -- shared pieces ------------------------------------------------------------------------------
 
 
-def _may(user: SignedIn, action: Action) -> bool:
-    return allowed(action, org_role=user.org.role, user_role=user.user.role)
-
-
 def _problem(exc: RegistryError, t: dict[str, str]) -> dict[str, Any]:
     """An error as a page shows it: the catalogue's sentence for its code when there is one."""
-    text = t.get(f"console_enterprise_error_{exc.code}", exc.message)
     field = _FIELD_OF_NAME_KEY.get(exc.field or "", exc.field)
-    return {"code": exc.code, "field": field, "message": text, "status": exc.status_code}
-
-
-def _invalid(exc: ValidationError) -> InvalidInputError:
-    """A form's validation error as the registry's error (the first one, as the API answers)."""
-    details = validation_error_details(exc.errors())
-    first = details[0] if details else {"code": "invalid_field", "message": "invalid input"}
-    return InvalidInputError(
-        first["message"], code=first["code"], field=first.get("field"), details=details
-    )
-
-
-def _t(request: Request, lang: str | None) -> tuple[Language, dict[str, str]]:
-    language = choose_language(lang, request.headers.get("accept-language"))
-    return language, messages(language)
+    return form_problem(exc, t, area="enterprise", field=field)
 
 
 def _see(path: str, lang: str | None, request: Request) -> RedirectResponse:
-    language, _ = _t(request, lang)
-    response = RedirectResponse(f"{path}?lang={language}", status_code=303)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    language, _ = page_language(request, lang)
+    return redirect_to(path, language)
 
 
 def _category_options(lang: Language) -> list[dict[str, str]]:
@@ -140,7 +129,7 @@ def _products_page(
     error: RegistryError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     rows, count = crud.list_products(session, org=user.org, limit=PAGE_ROWS)
     footprints = crud.product_footprints(session, rows)
     labels = crud.product_labels(session, rows)
@@ -168,7 +157,7 @@ def _products_page(
         prefixes=prefixes,
         categories=_category_options(language),
         name_fields=NAME_FIELDS,
-        may_manage=_may(user, Action.PRODUCTS_MANAGE),
+        may_manage=may(user, Action.PRODUCTS_MANAGE),
         error=problem,
         form=form or {},
     )
@@ -200,7 +189,7 @@ def products_create(
                 }
             )
         except ValidationError as exc:
-            raise _invalid(exc) from None
+            raise invalid_form(exc) from None
         row = crud.create_product(session, org=user.org, body=body)
         session.commit()
     except RegistryError as exc:
@@ -291,7 +280,7 @@ def _product_page(
     error: RegistryError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     footprints = crud.product_footprints(session, [row])[row.gtin]
     labels = crud.product_labels(session, [row])[row.gtin]
     values = form or {
@@ -312,7 +301,7 @@ def _product_page(
         labels=_label_rows(session, labels, language),
         categories=_category_options(language),
         name_fields=NAME_FIELDS,
-        may_manage=_may(user, Action.PRODUCTS_MANAGE),
+        may_manage=may(user, Action.PRODUCTS_MANAGE),
         error=problem,
         form=values,
     )
@@ -353,7 +342,7 @@ def product_edit(
                 {"name": _form_names(form), "category": form.get("category", "")}
             )
         except ValidationError as exc:
-            raise _invalid(exc) from None
+            raise invalid_form(exc) from None
         crud.update_product(session, org=user.org, product_id=product_id, body=body)
         session.commit()
     except RegistryError as exc:
@@ -381,7 +370,7 @@ def _org_labels(session: Session, org: Organisation) -> list[Label]:
 def labels_page(
     request: Request, session: SessionDep, user: ReadUser, lang: LangQuery = None
 ) -> HTMLResponse:
-    language, _ = _t(request, lang)
+    language, _ = page_language(request, lang)
     labels = _label_rows(session, _org_labels(session, user.org), language)
     return console_page("console_enterprise_labels.html", request, user, lang=lang, labels=labels)
 
@@ -467,7 +456,7 @@ def _suppliers_page(
     error: RegistryError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     cited = _cited_chains(session, user.org, language, t)
     shown = {hop["id"] for chain in cited for hop in chain["hops"]}
     pushed = [i for i in _pushed_roots(session, user.org) if i not in shown]
@@ -482,7 +471,7 @@ def _suppliers_page(
         cited=cited,
         chains=chains,
         invitations=_invitation_rows(session, user.org),
-        may_manage=_may(user, Action.SUPPLIERS_MANAGE),
+        may_manage=may(user, Action.SUPPLIERS_MANAGE),
         error=problem,
         form=form or {},
     )
@@ -554,7 +543,7 @@ def _sharing_page(
     error: RegistryError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    _, t = _t(request, lang)
+    _, t = page_language(request, lang)
     grants = []
     for grant in pact_access.grants_of(session, owner_id=user.org.id):
         recipient = session.get(Organisation, grant.recipient_org_id)
@@ -654,7 +643,7 @@ def _keys_page(
     error: RegistryError | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    _, t = _t(request, lang)
+    _, t = page_language(request, lang)
     keys = api_keys_crud.list_api_keys(session, org_id=user.org.id)
     problem = None if error is None else _problem(error, t)
     return console_page(

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +30,18 @@ from starlette.datastructures import UploadFile
 
 from registry.accounting.breakdown import footprint_calculation
 from registry.api.deps import SERIAL_ID_MAX, SessionDep
-from registry.api.routes.console import FormFields, LangQuery, check_csrf, console_page, permit
+from registry.api.routes.console import (
+    FormFields,
+    LangQuery,
+    check_csrf,
+    console_page,
+    form_problem,
+    invalid_form,
+    may,
+    page_language,
+    permit,
+    redirect_to,
+)
 from registry.api.routes.pages import _supply_lines
 from registry.api.routes.reviews import evidence_response
 from registry.crud import labels as label_crud
@@ -39,7 +50,7 @@ from registry.crud.attestations import label_supply_chain
 from registry.crud.users import SignedIn
 from registry.errors import InvalidInputError, PermissionDeniedError, RegistryError
 from registry.grading import grade_footprint
-from registry.i18n import Language, choose_language, localized, messages
+from registry.i18n import Language, localized
 from registry.models.footprints import Footprint
 from registry.models.orgs import Organisation, OrgRole
 from registry.models.reviews import (
@@ -50,9 +61,8 @@ from registry.models.reviews import (
     ReviewFootprint,
     ReviewState,
 )
-from registry.permissions import Action, allowed, check
+from registry.permissions import Action, check
 from registry.plaintext import check_text
-from registry.validation import validation_error_details
 from verifier.protocol.reasons import RevocationReason
 
 __all__ = ["router"]
@@ -78,36 +88,8 @@ FORM_FIELDS: Final = 4
 # -- shared pieces ------------------------------------------------------------------------------
 
 
-def _t(request: Request, lang: str | None) -> tuple[Language, dict[str, str]]:
-    language = choose_language(lang, request.headers.get("accept-language"))
-    return language, messages(language)
-
-
-def _may(user: SignedIn, action: Action) -> bool:
-    return allowed(action, org_role=user.org.role, user_role=user.user.role)
-
-
 def _require(user: SignedIn, action: Action) -> None:
     check(action, org_role=user.org.role, user_role=user.user.role)
-
-
-def _problem(exc: RegistryError, t: dict[str, str]) -> dict[str, Any]:
-    text = t.get(f"console_review_error_{exc.code}", exc.message)
-    return {"code": exc.code, "field": exc.field, "message": text, "status": exc.status_code}
-
-
-def _invalid(exc: ValidationError) -> InvalidInputError:
-    details = validation_error_details(exc.errors())
-    first = details[0] if details else {"code": "invalid_field", "message": "invalid input"}
-    return InvalidInputError(
-        first["message"], code=first["code"], field=first.get("field"), details=details
-    )
-
-
-def _see(path: str, language: Language, anchor: str = "") -> RedirectResponse:
-    response = RedirectResponse(f"{path}?lang={language}{anchor}", status_code=303)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _text(form: dict[str, str], name: str) -> str:
@@ -198,7 +180,7 @@ def _review_page(
     error: RegistryError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     footprint = session.get(Footprint, review.footprint_id)
     assert footprint is not None  # FK
     data = footprint.data
@@ -249,18 +231,18 @@ def _review_page(
             else []
         ),
         may={
-            "claim": _may(user, Action.REVIEW_COMMENT)
+            "claim": may(user, Action.REVIEW_COMMENT)
             and (state == ReviewState.SUBMITTED or (state == ReviewState.RESUBMITTED and claimer)),
-            "comment": _may(user, crud.comment_action(user.org)) and (enterprise or claimer),
-            "decide": _may(user, Action.REVIEW_DECIDE)
-            and _may(user, Action.LABEL_ISSUE)
+            "comment": may(user, crud.comment_action(user.org)) and (enterprise or claimer),
+            "decide": may(user, Action.REVIEW_DECIDE)
+            and may(user, Action.LABEL_ISSUE)
             and claimer
             and state == ReviewState.IN_REVIEW,
-            "revoke": _may(user, Action.LABEL_REVOKE) and claimer and state == ReviewState.APPROVED,
-            "upload": _may(user, Action.EVIDENCE_UPLOAD)
+            "revoke": may(user, Action.LABEL_REVOKE) and claimer and state == ReviewState.APPROVED,
+            "upload": may(user, Action.EVIDENCE_UPLOAD)
             and (enterprise or claimer)
             and state in crud.OPEN_FOR_EVIDENCE,
-            "resubmit": _may(user, Action.FOOTPRINT_SUBMIT)
+            "resubmit": may(user, Action.FOOTPRINT_SUBMIT)
             and enterprise
             and state == ReviewState.CHANGES_REQUESTED,
         },
@@ -272,7 +254,7 @@ def _review_page(
         valid_from=today.isoformat(),
         valid_until=(today + timedelta(days=DEFAULT_VALIDITY_DAYS)).isoformat(),
         max_evidence_mib=MAX_EVIDENCE_BYTES // (1024 * 1024),
-        error=None if error is None else _problem(error, t),
+        error=None if error is None else form_problem(error, t, area="review"),
         form=form or {},
     )
 
@@ -299,8 +281,8 @@ def _act(
         session.rollback()
         review = crud.get_review(session, review_id=review_id, org=user.org)
         return _review_page(request, session, user, review, lang, error=exc, form=form)
-    language, _ = _t(request, lang)
-    return _see(f"/console/reviews/{review_id}", language, anchor)
+    language, _ = page_language(request, lang)
+    return redirect_to(f"/console/reviews/{review_id}", language, anchor)
 
 
 # -- the reviewer's queue -----------------------------------------------------------------------
@@ -314,7 +296,7 @@ def queue_page(
     lang: LangQuery = None,
     page: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> HTMLResponse:
-    language, _ = _t(request, lang)
+    language, _ = page_language(request, lang)
     rows, count = crud.list_reviews(session, org=user.org, offset=page * PAGE_ROWS, limit=PAGE_ROWS)
     footprints = {
         f.id: _footprint_view(f, language)
@@ -348,7 +330,7 @@ def _mine_page(
     *,
     error: RegistryError | None = None,
 ) -> HTMLResponse:
-    language, t = _t(request, lang)
+    language, t = page_language(request, lang)
     rows, count = crud.list_reviews(session, org=user.org, offset=0, limit=PAGE_ROWS)
     footprints = {
         f.id: _footprint_view(f, language)
@@ -367,7 +349,7 @@ def _mine_page(
         names=_org_names(session, {r.certifier_org_id for r in rows}),
         count=count,
         candidates=[_footprint_view(f, language) for f in _candidates(session, user.org, None)],
-        error=None if error is None else _problem(error, t),
+        error=None if error is None else form_problem(error, t, area="review"),
     )
 
 
@@ -399,8 +381,8 @@ def open_review(
     except RegistryError as exc:
         session.rollback()
         return _mine_page(request, session, user, lang, error=exc)
-    language, _ = _t(request, lang)
-    return _see(f"/console/reviews/{review.id}", language)
+    language, _ = page_language(request, lang)
+    return redirect_to(f"/console/reviews/{review.id}", language)
 
 
 # -- one review ---------------------------------------------------------------------------------
@@ -498,7 +480,7 @@ def approve(
         try:
             body = ReviewApprove.model_validate(fields)
         except ValidationError as exc:
-            raise _invalid(exc) from None
+            raise invalid_form(exc) from None
         crud.approve(session, review=review, org=user.org, body=body)
 
     response = _act(request, session, user, review_id, lang, form, step)
