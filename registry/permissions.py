@@ -61,6 +61,7 @@ class Action(StrEnum):
     # Partner certifier
     RECOGNITION_SIGN = "recognition.sign"
     # City administrator
+    ORGS_MANAGE = "orgs.manage"
     PREFIX_CONFIRM = "prefix.confirm"
     PUBLISHER_CONFIRM = "publisher.confirm"
     STATS_READ = "stats.read"
@@ -101,6 +102,7 @@ RULES: Final[Mapping[Action, Rule]] = {
     Action.LABEL_REVOKE: _rule(_CERTIFIER, _DECIDERS),
     Action.EVIDENCE_UPLOAD: _rule(frozenset({_ENTERPRISE, _CERTIFIER}), _WRITERS | _DECIDERS),
     Action.RECOGNITION_SIGN: _rule(OrgRole.PARTNER_CERTIFIER, _DECIDERS),
+    Action.ORGS_MANAGE: _rule(OrgRole.ADMIN, _WRITERS),
     Action.PREFIX_CONFIRM: _rule(frozenset({OrgRole.ADMIN, _CERTIFIER}), _WRITERS | _DECIDERS),
     Action.PUBLISHER_CONFIRM: _rule(OrgRole.ADMIN, _WRITERS),
     Action.STATS_READ: _rule(OrgRole.ADMIN, _ALL_PEOPLE),

@@ -29,15 +29,21 @@ from registry.accounting.submission import (
     submit_calculation,
 )
 from registry.accounting.uncertainty import DEFAULT_ITERATIONS, MAX_ITERATIONS
-from registry.api.deps import EnterpriseOrg, IdempotencyKey, SessionDep
+from registry.api.deps import IdempotencyKey, SessionDep, permit
 from registry.api.idempotency import run_idempotent
 from registry.crud import footprints as footprints_crud
 from registry.errors import InvalidInputError
 from registry.models.common import StrictInput
 from registry.models.footprints import FootprintPublic
+from registry.models.orgs import Organisation
+from registry.permissions import Action
 from verifier.protocol.accounting import AccountingError, load_document, parse_inventory
 
 router = APIRouter(prefix="/api/v1/calculations", tags=["calculations"])
+
+#: Who may call the routes that take it: the rule of ``footprint.submit``
+#: (:mod:`registry.permissions`).
+Submitter = Annotated[Organisation, Depends(permit(Action.FOOTPRINT_SUBMIT))]
 
 #: Largest seed accepted (numpy's generators take any non-negative integer; JSON keeps 2**53).
 MAX_SEED = 2**53 - 1
@@ -119,7 +125,7 @@ def create_calculation(
     raw: RawBody,
     request: Request,
     session: SessionDep,
-    org: EnterpriseOrg,
+    org: Submitter,
     idempotency_key: IdempotencyKey,
     submit: Annotated[
         bool, Query(description="also store the result as a footprint of the caller")

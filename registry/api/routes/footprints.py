@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlmodel import select
 
 from registry.api.deps import (
     CurrentOrg,
-    EnterpriseOrg,
     IdempotencyKey,
     PageDep,
     SessionDep,
     SettingsDep,
+    permit,
 )
 from registry.api.idempotency import run_idempotent
 from registry.crud import footprints as crud
@@ -27,13 +27,18 @@ from registry.models.footprints import (
     FootprintPublic,
     FootprintsPublic,
 )
-from registry.models.orgs import OrgRole
+from registry.models.orgs import Organisation, OrgRole
+from registry.permissions import Action
 from registry.records.bundles import bundle_of, check_hidden, parse_hide
 from registry.records.inventories import InventoryRecord
 from verifier.protocol.accounting.inventory_record import HEADER_FIELD, LINE_PREFIX, line_field
 from verifier.protocol.records import INVENTORY
 
 router = APIRouter(prefix="/api/v1/footprints", tags=["footprints"])
+
+#: Who may call the routes that take it: the rule of ``footprint.submit``
+#: (:mod:`registry.permissions`).
+Submitter = Annotated[Organisation, Depends(permit(Action.FOOTPRINT_SUBMIT))]
 
 
 @router.post(
@@ -46,7 +51,7 @@ def create_footprint(
     body: FootprintCreate,
     request: Request,
     session: SessionDep,
-    org: EnterpriseOrg,
+    org: Submitter,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Submit a footprint; it is stored and queued for anchoring in one transaction."""
@@ -71,7 +76,7 @@ def create_footprints_bulk(
     body: BulkFootprints,
     request: Request,
     session: SessionDep,
-    org: EnterpriseOrg,
+    org: Submitter,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Submit up to 5,000 footprints; each item is validated and stored (or not) on its own."""

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel
 
-from registry.api.deps import AdminOrg, CurrentOrg, PageDep, SessionDep, permit
+from registry.api.deps import CurrentOrg, PageDep, SessionDep, permit
 from registry.crud import orgs as crud
 from registry.models.orgs import (
     Organisation,
@@ -21,9 +21,17 @@ from registry.permissions import Action
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
+#: Who may call the routes that take it: the rule of ``orgs.manage``
+#: (:mod:`registry.permissions`).
+Administrator = Annotated[Organisation, Depends(permit(Action.ORGS_MANAGE))]
+
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_org(body: OrgCreate, session: SessionDep, admin: AdminOrg) -> OrgCreated:
+def create_org(
+    body: OrgCreate,
+    session: SessionDep,
+    admin: Administrator,
+) -> OrgCreated:
     """Create an organisation; the reply carries its API key, shown this once."""
     org, key = crud.create_org(
         session, name=body.name, role=body.role, address=body.address, district=body.district
@@ -34,7 +42,11 @@ def create_org(body: OrgCreate, session: SessionDep, admin: AdminOrg) -> OrgCrea
 
 
 @router.get("")
-def list_orgs(session: SessionDep, admin: AdminOrg, page: PageDep) -> OrgsPublic:
+def list_orgs(
+    session: SessionDep,
+    admin: Administrator,
+    page: PageDep,
+) -> OrgsPublic:
     """All organisations (admins only)."""
     rows, count = crud.list_orgs(session, offset=page.offset, limit=page.limit)
     return OrgsPublic(
@@ -49,7 +61,11 @@ def my_org(org: CurrentOrg) -> OrgPublic:
 
 
 @router.get("/{org_id}")
-def get_org(org_id: str, session: SessionDep, admin: AdminOrg) -> OrgPublic:
+def get_org(
+    org_id: str,
+    session: SessionDep,
+    admin: Administrator,
+) -> OrgPublic:
     """One organisation (admins only)."""
     return OrgPublic.model_validate(crud.get_org(session, org_id=org_id), from_attributes=True)
 
@@ -81,13 +97,21 @@ class ApiKeysRevoked(BaseModel):
 
 
 @router.post("/{org_id}/keys", status_code=status.HTTP_201_CREATED)
-def issue_key(org_id: str, session: SessionDep, admin: AdminOrg) -> ApiKeyIssued:
+def issue_key(
+    org_id: str,
+    session: SessionDep,
+    admin: Administrator,
+) -> ApiKeyIssued:
     """Issue another API key for an organisation (key rotation); shown this once."""
     return ApiKeyIssued(org_id=org_id, api_key=crud.add_api_key(session, org_id=org_id))
 
 
 @router.post("/{org_id}/keys/revoke")
-def revoke_keys(org_id: str, session: SessionDep, admin: AdminOrg) -> ApiKeysRevoked:
+def revoke_keys(
+    org_id: str,
+    session: SessionDep,
+    admin: Administrator,
+) -> ApiKeysRevoked:
     """Revoke every API key of an organisation (a leaked key, an org leaving)."""
     crud.get_org(session, org_id=org_id)
     return ApiKeysRevoked(org_id=org_id, revoked=crud.revoke_api_keys(session, org_id=org_id))

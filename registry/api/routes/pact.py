@@ -17,18 +17,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from registry.api.deps import CurrentOrg, EnterpriseOrg, SessionDep
+from registry.api.deps import CurrentOrg, SessionDep, permit
 from registry.crud import footprints
 from registry.crud import pact as crud
 from registry.errors import PermissionDeniedError
 from registry.i18n import parse_names
 from registry.models.footprints import Footprint
 from registry.models.orgs import Organisation, OrgRole
+from registry.permissions import Action
 
 router = APIRouter(prefix="/api/v1/pact/footprints", tags=["pact"])
+
+#: Who may call the routes that take it: the rule of ``footprint.submit``
+#: (:mod:`registry.permissions`).
+Submitter = Annotated[Organisation, Depends(permit(Action.FOOTPRINT_SUBMIT))]
 
 
 def _readable(session: SessionDep, org: Organisation, footprint_id: str) -> Footprint:
@@ -76,7 +81,7 @@ def export_footprint(
 def import_footprint(
     request: Request,
     session: SessionDep,
-    org: EnterpriseOrg,
+    org: Submitter,
     doc: Annotated[dict[str, Any], Body(description="a PACT v3 ProductFootprint")],
     category: Annotated[str | None, Query()] = None,
     name: Annotated[

@@ -27,7 +27,6 @@ from fastapi.responses import JSONResponse
 
 from registry.api.deps import (
     CurrentOrg,
-    EnterpriseOrg,
     PageDep,
     SessionDep,
     permit,
@@ -44,6 +43,10 @@ from registry.models.prefixes import (
 from registry.permissions import Action
 
 router = APIRouter(tags=["orgs"])
+
+#: Who may call the routes that take it: the rule of ``products.manage``
+#: (:mod:`registry.permissions`).
+Claimant = Annotated[Organisation, Depends(permit(Action.PRODUCTS_MANAGE))]
 
 ConfirmingOrg = Annotated[Organisation, Depends(permit(Action.PREFIX_CONFIRM))]
 OrgIdPath = Annotated[str, Path(min_length=1, max_length=64)]
@@ -64,7 +67,11 @@ def _page(rows: list[IdPrefix], count: int) -> IdPrefixesPublic:
     response_model=IdPrefixPublic,
     responses={200: {"description": "the organisation had already claimed this prefix"}},
 )
-def claim_prefix(body: IdPrefixClaim, session: SessionDep, org: EnterpriseOrg) -> JSONResponse:
+def claim_prefix(
+    body: IdPrefixClaim,
+    session: SessionDep,
+    org: Claimant,
+) -> JSONResponse:
     """Claim a GS1 company prefix; it counts once an admin or certification body confirms it."""
     row, created = crud.claim_prefix(session, org=org, prefix=body.prefix, evidence=body.evidence)
     session.commit()
