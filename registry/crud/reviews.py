@@ -476,6 +476,28 @@ def revoke(session: Session, *, review: Review, org: Organisation, reason: int, 
     return label
 
 
+#: The states of a review still deciding its footprint.
+OPEN_STATES: Final = (S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.RESUBMITTED)
+
+
+def check_not_under_review(session: Session, footprint_id: str) -> None:
+    """Refuse (409 ``under_review``) a label issued around the review that holds the footprint:
+    its label comes from the review's approval, which records who decided and on what evidence."""
+    review = session.exec(
+        select(Review).where(
+            col(Review.footprint_id) == footprint_id, col(Review.state).in_(OPEN_STATES)
+        )
+    ).first()
+    if review is not None:
+        raise ConflictError(
+            f"footprint {footprint_id} is under review {review.id} ({review.state.value}): "
+            "approve the review to issue its label",
+            code="under_review",
+            field="footprint_id",
+            details=[{"review_id": review.id, "state": review.state.value}],
+        )
+
+
 def revoke_label(
     session: Session, *, label: Label, org: Organisation, reason: int, note: str | None
 ) -> Label:

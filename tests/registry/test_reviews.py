@@ -365,3 +365,22 @@ async def test_revoking_a_reviewed_label_through_the_labels_api_closes_its_revie
     detail = (await client.get(f"/api/v1/reviews/{rid}", headers=bearer(orgs.certifier))).json()
     assert detail["state"] == "revoked"
     assert detail["events"][-1]["kind"] == "revoked"
+
+
+async def test_a_footprint_under_review_is_labelled_only_by_its_review(
+    client: httpx.AsyncClient, orgs: Orgs
+) -> None:
+    review = await open_review(client, orgs)
+    direct = await client.post(
+        "/api/v1/labels",
+        json={"footprint_id": review["footprint_id"], **VALIDITY},
+        headers=bearer(orgs.certifier),
+    )
+    assert direct.status_code == 409, direct.text
+    assert error(direct)["code"] == "under_review"
+    assert error(direct)["details"] == [{"review_id": review["id"], "state": "submitted"}]
+    await client.post(f"/api/v1/reviews/{review['id']}/claim", headers=bearer(orgs.certifier))
+    label = await client.post(
+        f"/api/v1/reviews/{review['id']}/approve", json=VALIDITY, headers=bearer(orgs.certifier)
+    )
+    assert label.status_code == 201, label.text

@@ -58,6 +58,7 @@ def issue_label(
     """Certify a submitted footprint and issue its label (queued for anchoring)."""
 
     def create() -> tuple[int, Any]:
+        reviews.check_not_under_review(session, body.footprint_id)
         label = crud.issue_label(session, certifier=org, body=body)
         return status.HTTP_201_CREATED, crud.to_public(session, label, base_url=settings.base_url)
 
