@@ -38,6 +38,16 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def wake_anchoring(request: Request) -> None:
+    """Tell this process's anchoring loop (if it runs one) that records wait: it batches them
+    now instead of at its next tick. Called after a commit that queued records."""
+    loop = getattr(request.app.state, "loop", None)
+    if loop is not None:
+        loop.wake()
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from registry.api.deps import CurrentOrg, SessionDep, permit
+from registry.api.deps import CurrentOrg, SessionDep, permit, wake_anchoring
 from registry.api.typed_data import TypedDataRequest, typed_data
 from registry.crud import attestations as crud
 from registry.errors import ChainSetupError, ConflictError, InvalidInputError
@@ -154,7 +154,5 @@ def revoke_attestation(
     found = crud.get_attestation(session, attestation_id=attestation_id)
     crud.revoke_attestation(session, attestation=found, org=org, reason=body.reason_code)
     session.commit()
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None:
-        loop.wake()
+    wake_anchoring(request)
     return crud.to_public(session, found)

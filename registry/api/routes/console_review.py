@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from registry.accounting.breakdown import footprint_calculation
-from registry.api.deps import SERIAL_ID_MAX, SessionDep
+from registry.api.deps import SERIAL_ID_MAX, SessionDep, wake_anchoring
 from registry.api.routes.console import (
     FormFields,
     LangQuery,
@@ -484,9 +484,8 @@ def approve(
         crud.approve(session, review=review, org=user.org, body=body)
 
     response = _act(request, session, user, review_id, lang, form, step)
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None and response.status_code == 303:
-        loop.wake()
+    if response.status_code == 303:
+        wake_anchoring(request)
     return response
 
 
@@ -530,9 +529,8 @@ def revoke(
         crud.revoke(session, review=review, org=user.org, reason=int(raw), note=_text(form, "note"))
 
     response = _act(request, session, user, review_id, lang, form, step)
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None and response.status_code == 303:
-        loop.wake()
+    if response.status_code == 303:
+        wake_anchoring(request)
     return response
 
 

@@ -44,7 +44,7 @@ from pydantic import Field
 from sqlmodel import Session, col, select
 
 from anchoring import ledger
-from registry.api.deps import SessionDep, SettingsDep
+from registry.api.deps import SessionDep, SettingsDep, wake_anchoring
 from registry.api.routes.attestations import deployment, raise_item_error
 from registry.api.routes.console import (
     CSRF_FIELD,
@@ -495,12 +495,6 @@ def _recognition_reply(
     )
 
 
-def _wake(request: Request) -> None:
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None:
-        loop.wake()
-
-
 @router.post("/recognitions", status_code=status.HTTP_201_CREATED)
 def submit_signed_recognition(
     body: SignedStatement,
@@ -516,7 +510,7 @@ def submit_signed_recognition(
     )
     session.commit()
     sweep_revocations(session, RECOGNITION)
-    _wake(request)
+    wake_anchoring(request)
     return _recognition_reply(session, recognition, settings.base_url, created)
 
 
@@ -542,5 +536,5 @@ def withdraw_signed_recognition(
     )
     session.commit()
     sweep_revocations(session, RECOGNITION)
-    _wake(request)
+    wake_anchoring(request)
     return _recognition_reply(session, recognition, settings.base_url, False)

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Final, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from registry.api.deps import Offset, PageDep, SessionDep, SettingsDep, require_role
+from registry.api.deps import Offset, PageDep, SessionDep, SettingsDep, require_role, wake_anchoring
 from registry.api.routes.pages import LANG_QUERY, render_page
 from registry.api.routes.recognitions import Deployment
 from registry.api.routes.suppliers import KeyRouteDocs, add_key_routes
@@ -97,9 +97,7 @@ def publish_dataset(
         contract=domain[1],
     )
     session.commit()
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None:
-        loop.wake()
+    wake_anchoring(request)
     public = crud.to_public(session, row, base_url=settings.base_url)
     return JSONResponse(
         public.model_dump(mode="json"),

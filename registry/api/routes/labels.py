@@ -18,6 +18,7 @@ from registry.api.deps import (
     SessionDep,
     SettingsDep,
     permit,
+    wake_anchoring,
 )
 from registry.api.idempotency import run_idempotent
 from registry.api.reads import json_bytes, read_in_thread
@@ -134,7 +135,7 @@ def revoke_label(
     # Through the label's review when an approval issued it, so the review says revoked too.
     reviews.revoke_label(session, label=label, org=org, reason=body.reason_code, note=body.note)
     session.commit()
-    _wake_loop(request)
+    wake_anchoring(request)
     return crud.to_public(session, label, base_url=settings.base_url)
 
 
@@ -207,11 +208,5 @@ def _replace_label(
         body=body.model_dump(mode="json"),
         create=create,
     )
-    _wake_loop(request)
+    wake_anchoring(request)
     return response
-
-
-def _wake_loop(request: Request) -> None:
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None:
-        loop.wake()

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from registry.api.deps import CurrentOrg, SessionDep, permit
+from registry.api.deps import CurrentOrg, SessionDep, permit, wake_anchoring
 from registry.crud import footprints
 from registry.crud import pact as crud
 from registry.errors import PermissionDeniedError
@@ -99,9 +99,7 @@ def import_footprint(
         fill["category"] = category
     footprint, bundle = crud.import_footprint(session, org=org, doc=doc, fill=fill)
     session.commit()
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None:
-        loop.wake()
+    wake_anchoring(request)
     body = footprints.to_public(session, footprint).model_dump(mode="json")
     body["pact_id"] = doc.get("id")
     body["carried_bundle"] = bundle is not None

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Field
 
-from registry.api.deps import PageDep, SessionDep, SettingsDep, permit
+from registry.api.deps import PageDep, SessionDep, SettingsDep, permit, wake_anchoring
 from registry.api.routes.suppliers import KeyRouteDocs, add_key_routes
 from registry.api.typed_data import TypedDataRequest, typed_data
 from registry.crud import recognitions as crud
@@ -122,7 +122,7 @@ def submit_recognition(
     )
     session.commit()
     sweep_revocations(session, RECOGNITION)
-    _wake_loop(request)
+    wake_anchoring(request)
     public = crud.to_public(session, recognition, base_url=settings.base_url)
     return JSONResponse(
         public.model_dump(mode="json"),
@@ -152,7 +152,7 @@ def withdraw_recognition(
     )
     session.commit()
     sweep_revocations(session, RECOGNITION)
-    _wake_loop(request)
+    wake_anchoring(request)
     return crud.to_public(session, recognition, base_url=settings.base_url)
 
 
@@ -190,9 +190,3 @@ def get_bundle(recognition_id: str, session: SessionDep) -> JSONResponse:
     sweep_revocations(session, RECOGNITION)
     recognition = crud.get_recognition(session, recognition_id=recognition_id)
     return JSONResponse(bundle_of(session, RECOGNITION, recognition))
-
-
-def _wake_loop(request: Request) -> None:
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None:
-        loop.wake()

@@ -25,6 +25,7 @@ from registry.api.deps import (
     SessionDep,
     SettingsDep,
     permit,
+    wake_anchoring,
 )
 from registry.api.idempotency import run_idempotent
 from registry.crud import labels as label_crud
@@ -233,7 +234,7 @@ def approve(
         body=body.model_dump(mode="json"),
         create=create,
     )
-    _wake_loop(request)
+    wake_anchoring(request)
     return response
 
 
@@ -261,7 +262,7 @@ def revoke(
     review = crud.get_review(session, review_id=review_id, org=org)
     label = crud.revoke(session, review=review, org=org, reason=body.reason_code, note=body.note)
     session.commit()
-    _wake_loop(request)
+    wake_anchoring(request)
     return label_crud.to_public(session, label, base_url=settings.base_url)
 
 
@@ -373,9 +374,3 @@ def evidence_response(content: bytes, media_type: str, name: str, sha256: str) -
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-def _wake_loop(request: Request) -> None:
-    loop = getattr(request.app.state, "loop", None)
-    if loop is not None:
-        loop.wake()
