@@ -12,8 +12,12 @@ at each client count against:
 - ``json``: ``GET /api/v1/labels/{id}``, ``page``: ``GET /l/{id}`` (every id distinct, so the
   page cache never hits), ``bundle``: ``GET /api/v1/labels/{id}/bundle``;
 - ``floor``: ``GET /no-such-path``, a 404 through the same server, middleware and error handler
-  with no database read: the stack's own ceiling, measured in the same run (``x floor`` is
-  the endpoint's throughput as a share of it).
+  with no database read (``x floor`` is the endpoint's throughput as a share of it). A 404 is
+  matched against every route, so it is not the cheapest answer the registry gives;
+- ``ceiling`` (PostgreSQL): ``bench/ceiling_app.py``, a bare ASGI application on the same
+  worker count that runs the label's statement on the same asyncpg pool and answers its row, no
+  framework, middleware or answer building around it: the bound this machine sets, measured in
+  the same run (``x ceiling`` is the endpoint's throughput as a share of it).
 
 Each request picks a random id from ``label_ids.txt`` (a wrk Lua script), so no two clients
 read the same row at once and no cache helps. Statuses are counted per class: ``503`` (refused
@@ -56,7 +60,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
@@ -74,6 +78,7 @@ ENDPOINTS = {
     "bundle": "/api/v1/labels/%s/bundle",
 }
 FLOOR_PATH = "/no-such-path/%s"
+CEILING_PATH = "/ceiling/%s"
 
 #: wrk script: a random id per request; statuses counted per thread and summed in done().
 WRK_LUA = r"""
@@ -157,6 +162,42 @@ def serve(
         log.close()
 
 
+@contextmanager
+def serve_ceiling(
+    source: Path, database_url: str, workers: int
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``bench/ceiling_app.py`` under uvicorn as ``tanji serve`` runs (its worker count, uvloop,
+    httptools with TCP_NODELAY, no access log); yields its URL and process."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(source), "TANJI_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "uvicorn", "ceiling_app:app", "--app-dir", "bench"]
+    command += ["--port", str(port), "--workers", str(workers), "--loop", "uvloop"]
+    command += ["--http", "registry.workers:NoDelayHttp", "--no-access-log", "--log-level"]
+    command += ["warning"]
+    proc = subprocess.Popen(command, cwd=source, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the ceiling server exited with {proc.returncode}")
+            try:
+                httpx.get(f"{url}/ceiling/none", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the ceiling server did not start") from None
+                time.sleep(0.2)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _ms(text: str) -> float:
     match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
     if match is None:
@@ -222,16 +263,29 @@ def measure(
     lua: Path,
 ) -> None:
     ids_file = data_dir / "label_ids.txt"
-    with serve(source, data_dir, database_url, args.workers) as (url, proc):
+    ceiling_server = serve_ceiling(source, database_url, args.workers) if database_url else None
+    with (
+        serve(source, data_dir, database_url, args.workers) as (url, proc),
+        ceiling_server or nullcontext() as ceiling_at,
+    ):
         print(f"\n## {name} ({source}), {args.workers} worker(s)\n")
         print(
-            "| endpoint | clients | answers/s | x floor | 200s/s | p50 ms | p99 ms | 503 "
-            "| other errors | server CPU ms/answer | load avg |"
+            "| endpoint | clients | answers/s | x floor | x ceiling | 200s/s | p50 ms | p99 ms "
+            "| 503 | other errors | server CPU ms/answer | load avg |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for clients in args.clients:
+            rows = []
+            ceiling = None
+            if ceiling_at is not None:
+                ceiling_url, ceiling_proc = ceiling_at
+                pid = ceiling_proc.pid
+                ceiling = run_wrk(
+                    ceiling_url, CEILING_PATH, ids_file, clients, args.seconds, lua, pid
+                )
+                rows.append(("ceiling", ceiling))
             floor = run_wrk(url, FLOOR_PATH, ids_file, clients, args.seconds, lua, proc.pid)
-            rows = [("floor", floor)]
+            rows.append(("floor", floor))
             for endpoint in args.endpoints:
                 rows.append(
                     (
@@ -243,10 +297,11 @@ def measure(
                 )
             for endpoint, r in rows:
                 ratio = r["rps"] / floor["rps"] if floor["rps"] else float("nan")
+                of_ceiling = r["rps"] / ceiling["rps"] if ceiling else float("nan")
                 other = int(r["other"] + r["sockerr"])
                 print(
-                    f"| {endpoint} | {clients} | {r['rps']:.0f} | {ratio:.2f} | {r['ok_rps']:.0f} "
-                    f"| {r['p50']:.1f} "
+                    f"| {endpoint} | {clients} | {r['rps']:.0f} | {ratio:.2f} | {of_ceiling:.2f} "
+                    f"| {r['ok_rps']:.0f} | {r['p50']:.1f} "
                     f"| {r['p99']:.1f} | {int(r['s503'])} | {other} | {r['cpu_ms']:.2f} "
                     f"| {r['load']:.1f} |",
                     flush=True,
@@ -260,7 +315,7 @@ def measure(
             except httpx.HTTPError as exc:
                 answer = f"no answer ({type(exc).__name__})"
             elapsed = 1e3 * (time.monotonic() - started)
-            print(f"| next request | 1 | | | | {elapsed:.1f} | | | {answer} | | |", flush=True)
+            print(f"| next request | 1 | | | | | {elapsed:.1f} | | | {answer} | | |", flush=True)
         if args.open_rates:
             open_loop_table(url, ids_file, args, proc.pid)
         print_verifications(url, ids_file)

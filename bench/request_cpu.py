@@ -9,8 +9,9 @@ load does not move much (unlike latency), for comparing code before and after a 
 ``--source`` measures another source tree's code (seed its own data dir with
 ``TANJI_BENCH_SOURCE=TREE``: an older tree cannot open a database a newer one migrated). Each
 request picks a random label; the figure is ``time.process_time`` per request over
-``--requests`` requests (anchoring off), with the SQL statements each request sent. ``floor`` is
-a 404 through the same stack, the HTTP machinery's own share.
+``--requests`` requests (anchoring off), with the SQL statements each request sent (through the
+engine or, on PostgreSQL, the public reads' asyncpg pool). ``floor`` is a 404 through the same
+stack, which is matched against every route.
 
 ``--driver asgi`` (the default) calls the application as an ASGI server does, on one event loop,
 so the figure is the server's CPU alone; ``--driver testclient`` goes through Starlette's test
@@ -201,6 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"driver {args.driver}; {len(ids):,} labels; {args.requests} requests a route")
     with driver_type(app) as driver:
+        reads = getattr(app.state, "pg_reads", None)  # PostgreSQL: asyncpg on the event loop
+        if reads is not None:
+            rows = reads.rows
+
+            async def counted(statement: Any, params: Any) -> Any:
+                count()
+                return await rows(statement, params)
+
+            reads.rows = counted
         for name in args.routes.split(","):
             path = PATHS[name]
             driver.get_all([path % rng.choice(ids) for _ in range(WARM_UP)])

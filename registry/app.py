@@ -78,8 +78,9 @@ from registry.chain import (
 from registry.chain_monitor import ChainMonitor
 from registry.config import Settings, load_settings
 from registry.database_probe import DatabaseProbe
-from registry.db import make_engine, migrate
+from registry.db import make_engine, migrate, read_pool_size_for
 from registry.errors import ChainSetupError
+from registry.heap import freeze_heap
 from registry.pact import routes as pact_routes
 from registry.pact.events import DeliveryLoop
 
@@ -107,6 +108,14 @@ def _lifespan(
         threads = anyio.to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, 2 * settings.max_concurrent_requests)
         await run_in_threadpool(migrate, engine)
+        if engine.dialect.name == "postgresql":  # the public reads, on this event loop
+            from registry.pg_reads import PgReads  # asyncpg: the `postgres` extra
+
+            app.state.pg_reads = await PgReads.open(
+                settings.sqlalchemy_url,
+                size=read_pool_size_for(settings),
+                acquire_timeout=settings.db_pool_timeout_seconds,
+            )
         if settings.anchoring:
             try:
                 chain = await run_in_threadpool(open_chain, settings)
@@ -121,6 +130,8 @@ def _lifespan(
         monitor.start()
         pact_delivery = DeliveryLoop(engine, settings)  # outgoing PACT events, retried
         pact_delivery.start()
+        if app.state.freeze_heap:
+            freeze_heap()
         try:
             yield
         finally:
@@ -138,6 +149,9 @@ def _lifespan(
             release = loop.when_finished if loop is not None else (lambda close: close())
             if chain is not None:
                 release(chain.close)
+            reads, app.state.pg_reads = app.state.pg_reads, None
+            if reads is not None:
+                await reads.close()
             release(engine.dispose)
 
     return lifespan
@@ -196,6 +210,8 @@ def create_app(
     app.state.engine = engine
     app.state.chain = None
     app.state.loop = None
+    app.state.pg_reads = None  # registry.pg_reads.PgReads on PostgreSQL, from start-up
+    app.state.freeze_heap = False  # `tanji serve` sets it: registry.heap.freeze_heap
     app.state.auth_failures = TokenBuckets(
         rate_per_second=1 / settings.auth_failure_refill_seconds,
         burst=settings.auth_failure_burst,
@@ -226,6 +242,10 @@ def create_app(
     install_docs(app)
     # Before `pages`: the GS1 Digital Link paths are answered here (redirect or linkset).
     app.include_router(resolver.router)
+    # The reads a crowd of phones makes (a label's JSON, bundle, page) come next: routes are
+    # matched in order, and each router passed over costs every request a little.
+    app.include_router(labels.router)
+    app.include_router(pages.router)
     for module in (
         health,
         api_keys,  # before orgs: /api/v1/orgs/me/keys is not /api/v1/orgs/{org_id}/keys
@@ -233,10 +253,8 @@ def create_app(
         orgs,
         footprints,
         products,
-        labels,
         batches,
         rpc,
-        pages,
         disclosure,
         suppliers,
         supplier_invitations,

@@ -299,8 +299,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         serve_workers(settings, args.host, args.port, args.ssl_certfile, args.ssl_keyfile)
         return EXIT_OK
+    app = create_app(settings)
+    app.state.freeze_heap = True  # a serving process (registry.heap)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         log_level="info",

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     #: Pooled database connections per worker; unset → from the settings above
     #: (registry.db.pool_size_for).
     db_pool_size: int | None = Field(default=None, ge=1, le=1000)
+    #: PostgreSQL: connections per worker of the asyncpg pool that serves the public reads
+    #: (registry.pg_reads), besides the pool above; unset → registry.db.read_pool_size_for.
+    db_read_pool_size: int | None = Field(default=None, ge=1, le=1000)
     #: Longest wait for a pooled connection; then 503 ``database_busy``.
     db_pool_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
     #: The domain in this deployment's PACT URNs (``urn:pact:<domain>:product-id:...``);

@@ -13,14 +13,18 @@ Two rarer shapes still read through the ORM, on the same connection: a label wit
 (its bundle nests its supply chain of attestations) and a computed footprint (its page shows the
 stage breakdown recomputed from the stored inventory).
 
-Connections come from :func:`registry.api.reads.read_with` (autocommit: no ``BEGIN`` or
-``ROLLBACK`` round trips for a read).
+Each read comes twice, over the same statements and the same builders: ``read_*`` and
+``label_*`` on a SQLAlchemy connection (from :func:`registry.api.reads.read_with`: autocommit, no
+``BEGIN`` or ``ROLLBACK`` round trips for a read), on a thread; ``fetch_*`` through a
+:data:`Rows` (:meth:`registry.pg_reads.PgReads.rows`: asyncpg on the event loop, PostgreSQL's
+path), with the ORM's rare shapes handed to an :class:`OnConnection` (a thread).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Row
@@ -47,13 +51,34 @@ from verifier.protocol.records import LABEL, RECOGNITION
 __all__ = [
     "LabelPage",
     "LabelRead",
+    "OnConnection",
     "RecognitionRead",
+    "Rows",
+    "fetch_label",
+    "fetch_label_bundle",
+    "fetch_label_json",
+    "fetch_label_page",
+    "fetch_recognitions",
     "label_bundle",
     "label_json",
     "read_label",
     "read_label_page",
     "read_recognitions",
 ]
+
+T = TypeVar("T")
+
+#: Runs a statement with its parameters and returns its rows (each with its columns as
+#: attributes): :meth:`registry.pg_reads.PgReads.rows`.
+Rows = Callable[[sa.Select[Any], Mapping[str, Any]], Awaitable[Sequence[Any]]]
+
+
+class OnConnection(Protocol):
+    """Runs ``read(connection)`` on a pooled synchronous connection (on a thread) and returns
+    what it returned: :func:`registry.api.reads.read_in_thread`."""
+
+    def __call__(self, read: Callable[[Connection], T], /) -> Awaitable[T]: ...
+
 
 _LABEL = Label.__table__  # type: ignore[attr-defined]
 _RECORD = AnchorRecord.__table__  # type: ignore[attr-defined]
@@ -199,16 +224,11 @@ class LabelRead:
     may_be_recognised: bool = True
 
 
-def read_label(
-    conn: Connection, label_id: str, *, recognitions: bool = False, page: bool = False
-) -> LabelRead | None:
-    """Label ``label_id`` with its ledger row, batch, enterprise name and revocation request,
-    in one statement (``recognitions``: and whether any recognition may concern it; ``page``:
-    that, and whether its footprint was computed); ``None`` if there is no such label."""
-    statement = _PAGE_STATEMENT if page else _BUNDLE_STATEMENT if recognitions else _JSON_STATEMENT
-    row = conn.execute(statement, {"label_id": label_id}).first()
-    if row is None:
-        return None
+def _statement(*, recognitions: bool, page: bool) -> sa.Select[Any]:
+    return _PAGE_STATEMENT if page else _BUNDLE_STATEMENT if recognitions else _JSON_STATEMENT
+
+
+def _label_read(row: Any, *, recognitions: bool, page: bool) -> LabelRead:
     leaf, status = _leaf(row, LABEL, row.id)
     assert row.company_name is not None  # foreign key
     return LabelRead(
@@ -222,6 +242,25 @@ def read_label(
         computed=bool(row.calculation) if page else False,
         may_be_recognised=bool(row.may_be_recognised) if page or recognitions else True,
     )
+
+
+def read_label(
+    conn: Connection, label_id: str, *, recognitions: bool = False, page: bool = False
+) -> LabelRead | None:
+    """Label ``label_id`` with its ledger row, batch, enterprise name and revocation request,
+    in one statement (``recognitions``: and whether any recognition may concern it; ``page``:
+    that, and whether its footprint was computed); ``None`` if there is no such label."""
+    statement = _statement(recognitions=recognitions, page=page)
+    row = conn.execute(statement, {"label_id": label_id}).first()
+    return None if row is None else _label_read(row, recognitions=recognitions, page=page)
+
+
+async def fetch_label(
+    rows: Rows, label_id: str, *, recognitions: bool = False, page: bool = False
+) -> LabelRead | None:
+    """:func:`read_label` through ``rows`` (:meth:`registry.pg_reads.PgReads.rows`)."""
+    found = await rows(_statement(recognitions=recognitions, page=page), {"label_id": label_id})
+    return _label_read(found[0], recognitions=recognitions, page=page) if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,32 +285,39 @@ _RECOGNITIONS_STATEMENT: Final = (
 )
 
 
+def _recognition_reads(rows: Iterable[Any]) -> list[RecognitionRead]:
+    reads = []
+    for row in rows:
+        leaf, _ = _leaf(row, RECOGNITION, row.id)
+        reads.append(RecognitionRead(recognition=row, leaf=leaf, org_name=row.org))
+    return reads
+
+
 def read_recognitions(conn: Connection, read: LabelRead) -> list[RecognitionRead]:
     """The active recognitions of the label ``read`` (:func:`registry.crud.recognitions.
     recognitions_of_label`, in its order), each with its leaf and organisation, in one
     statement (none when the label's own statement found none can concern it)."""
     if not read.may_be_recognised:
         return []
-    label = read.label
-    params = label_recognitions_params(label.id, label.record)
-    reads = []
-    for row in conn.execute(_RECOGNITIONS_STATEMENT, params):
-        leaf, _ = _leaf(row, RECOGNITION, row.id)
-        reads.append(RecognitionRead(recognition=row, leaf=leaf, org_name=row.org))
-    return reads
+    params = label_recognitions_params(read.label.id, read.label.record)
+    return _recognition_reads(conn.execute(_RECOGNITIONS_STATEMENT, params))
 
 
-def _found(conn: Connection, label_id: str, *, recognitions: bool = False) -> LabelRead:
-    read = read_label(conn, label_id, recognitions=recognitions)
+async def fetch_recognitions(rows: Rows, read: LabelRead) -> list[RecognitionRead]:
+    """:func:`read_recognitions` through ``rows``."""
+    if not read.may_be_recognised:
+        return []
+    params = label_recognitions_params(read.label.id, read.label.record)
+    return _recognition_reads(await rows(_RECOGNITIONS_STATEMENT, params))
+
+
+def _found(read: LabelRead | None, label_id: str) -> LabelRead:
     if read is None:
         raise label_crud.no_such_label(label_id)
     return read
 
 
-def label_json(conn: Connection, label_id: str, *, base_url: str) -> bytes:
-    """``GET /api/v1/labels/{id}``'s body (:func:`registry.crud.labels.to_public`), encoded;
-    raises ``NotFoundError``."""
-    read = _found(conn, label_id)
+def _json_of(read: LabelRead, base_url: str) -> bytes:
     anchor_status, finality = state_of(read.leaf, read.record_status)
     public = label_crud.public_of(
         read.label,
@@ -283,23 +329,38 @@ def label_json(conn: Connection, label_id: str, *, base_url: str) -> bytes:
     return public.model_dump_json().encode()
 
 
-def label_bundle(
-    conn: Connection, label_id: str, *, hide: frozenset[str] = frozenset()
+def label_json(conn: Connection, label_id: str, *, base_url: str) -> bytes:
+    """``GET /api/v1/labels/{id}``'s body (:func:`registry.crud.labels.to_public`), encoded;
+    raises ``NotFoundError``."""
+    return _json_of(_found(read_label(conn, label_id), label_id), base_url)
+
+
+async def fetch_label_json(rows: Rows, label_id: str, *, base_url: str) -> bytes:
+    """:func:`label_json` through ``rows``."""
+    return _json_of(_found(await fetch_label(rows, label_id), label_id), base_url)
+
+
+def _nests_supply_chain(read: LabelRead) -> bool:
+    """Whether the label's bundle nests its supply chain of attestations with their upstream
+    hops (a label with components), which the ORM path reads (:func:`_orm_bundle`)."""
+    return bool(read.label.record.get("components"))
+
+
+def _orm_bundle(conn: Connection, label_id: str, hide: frozenset[str]) -> dict[str, Any]:
+    with Session(bind=conn) as session:
+        return bundle_of(
+            session, LABEL, label_crud.get_label(session, label_id=label_id), hide=hide
+        )
+
+
+def _bundle_of(
+    read: LabelRead, recognitions: list[RecognitionRead], hide: frozenset[str]
 ) -> dict[str, Any]:
-    """The label's ``tanji-bundle/1`` (:func:`registry.records.bundle_of`); raises
-    ``NotFoundError`` and what ``bundle_of`` raises."""
-    read = _found(conn, label_id, recognitions=True)
-    if read.label.record.get("components"):
-        # Its supply chain nests attestations with their upstream hops: the ORM path reads them.
-        with Session(bind=conn) as session:
-            return bundle_of(
-                session, LABEL, label_crud.get_label(session, label_id=label_id), hide=hide
-            )
     # A recognition still waiting for its anchor is left out (registry.records.labels.nested).
     recognition_kind = RECORD_KINDS[RECOGNITION]
-    recognitions = [
+    nested = [
         assembled_bundle(recognition_kind, r.recognition, r.leaf, hide, {})
-        for r in read_recognitions(conn, read)
+        for r in recognitions
         if r.leaf is not None
     ]
     return assembled_bundle(
@@ -307,8 +368,30 @@ def label_bundle(
         read.label,
         read.leaf,
         hide,
-        {"attestations": [], "recognitions": recognitions},
+        {"attestations": [], "recognitions": nested},
     )
+
+
+def label_bundle(
+    conn: Connection, label_id: str, *, hide: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The label's ``tanji-bundle/1`` (:func:`registry.records.bundle_of`); raises
+    ``NotFoundError`` and what ``bundle_of`` raises."""
+    read = _found(read_label(conn, label_id, recognitions=True), label_id)
+    if _nests_supply_chain(read):
+        return _orm_bundle(conn, label_id, hide)
+    return _bundle_of(read, read_recognitions(conn, read), hide)
+
+
+async def fetch_label_bundle(
+    rows: Rows, on_connection: OnConnection, label_id: str, *, hide: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """:func:`label_bundle` through ``rows``; a label nesting its supply chain is read
+    through ``on_connection`` (the ORM path, on a thread)."""
+    read = _found(await fetch_label(rows, label_id, recognitions=True), label_id)
+    if _nests_supply_chain(read):
+        return await on_connection(lambda conn: _orm_bundle(conn, label_id, hide))
+    return _bundle_of(read, await fetch_recognitions(rows, read), hide)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,11 +408,25 @@ class LabelPage:
     recognitions: list[tuple[Any, str | None]]
 
 
-def read_label_page(conn: Connection, label_id: str, *, base_url: str) -> LabelPage | None:
-    """The consumer page's reads of label ``label_id``; ``None`` when there is no such label."""
-    read = read_label(conn, label_id, page=True)
-    if read is None:
-        return None
+def _orm_page_parts(
+    conn: Connection, read: LabelRead
+) -> tuple[list[dict[str, Any]], PageBreakdown | None]:
+    """The page's supply chain and stage breakdown, which the ORM path reads (none for a label
+    without components whose footprint was not computed)."""
+    if not (read.label.record.get("components") or read.computed):
+        return [], None
+    with Session(bind=conn) as session:
+        supply_chain = label_supply_chain(session, read.label.record)
+        breakdown = page_breakdown(session, read.label.footprint_id) if read.computed else None
+    return supply_chain, breakdown
+
+
+def _page_of(
+    read: LabelRead,
+    parts: tuple[list[dict[str, Any]], PageBreakdown | None],
+    recognitions: list[RecognitionRead],
+    base_url: str,
+) -> LabelPage:
     label = read.label
     view = view_of(
         label,
@@ -338,17 +435,32 @@ def read_label_page(conn: Connection, label_id: str, *, base_url: str) -> LabelP
         company_name=read.company_name,
         base_url=base_url,
     )
-    supply_chain: list[dict[str, Any]] = []
-    breakdown = None
-    if label.record.get("components") or read.computed:
-        with Session(bind=conn) as session:
-            supply_chain = label_supply_chain(session, label.record)
-            breakdown = page_breakdown(session, label.footprint_id) if read.computed else None
-    recognitions = [(r.recognition, r.org_name) for r in read_recognitions(conn, read)]
     return LabelPage(
         view=view,
         label=label,
-        supply_chain=supply_chain,
-        breakdown=breakdown,
-        recognitions=recognitions,
+        supply_chain=parts[0],
+        breakdown=parts[1],
+        recognitions=[(r.recognition, r.org_name) for r in recognitions],
     )
+
+
+def read_label_page(conn: Connection, label_id: str, *, base_url: str) -> LabelPage | None:
+    """The consumer page's reads of label ``label_id``; ``None`` when there is no such label."""
+    read = read_label(conn, label_id, page=True)
+    if read is None:
+        return None
+    parts = _orm_page_parts(conn, read)
+    return _page_of(read, parts, read_recognitions(conn, read), base_url)
+
+
+async def fetch_label_page(
+    rows: Rows, on_connection: OnConnection, label_id: str, *, base_url: str
+) -> LabelPage | None:
+    """:func:`read_label_page` through ``rows`` (the ORM's parts through ``on_connection``)."""
+    read = await fetch_label(rows, label_id, page=True)
+    if read is None:
+        return None
+    parts: tuple[list[dict[str, Any]], PageBreakdown | None] = ([], None)
+    if read.label.record.get("components") or read.computed:
+        parts = await on_connection(lambda conn: _orm_page_parts(conn, read))
+    return _page_of(read, parts, await fetch_recognitions(rows, read), base_url)

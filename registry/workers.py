@@ -20,7 +20,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from registry.config import Settings, load_settings
-from registry.db import PG_CONNECT_TIMEOUT_SECONDS, POOL_SPARE, pool_size_for
+from registry.db import (
+    PG_CONNECT_TIMEOUT_SECONDS,
+    POOL_SPARE,
+    pool_size_for,
+    read_pool_size_for,
+)
 from registry.errors import ConfigError
 from registry.logs import install_redaction
 
@@ -83,10 +88,13 @@ def worker_environment(settings: Settings, max_connections: int | None) -> dict[
         "TANJI_WORKERS": str(settings.workers),
     }
     pool = pool_size_for(settings, max_connections)
+    reads = read_pool_size_for(settings, max_connections)
     env["TANJI_DB_POOL_SIZE"] = str(pool)
-    if pool - POOL_SPARE < settings.max_concurrent_requests:
-        # A smaller pool than the admitted requests need: admit fewer, so none waits for one.
-        env["TANJI_MAX_CONCURRENT_REQUESTS"] = str(max(1, pool - POOL_SPARE))
+    env["TANJI_DB_READ_POOL_SIZE"] = str(reads)
+    admitted = min(pool - POOL_SPARE, reads)
+    if admitted < settings.max_concurrent_requests:
+        # Smaller pools than the admitted requests need: admit fewer, so none waits for one.
+        env["TANJI_MAX_CONCURRENT_REQUESTS"] = str(max(1, admitted))
     return env
 
 
@@ -98,6 +106,7 @@ def create_worker_app() -> FastAPI:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     app = create_app(settings)
     install_redaction(settings.rpc_url)  # uvicorn configured this worker's loggers already
+    app.state.freeze_heap = True  # a serving process (registry.heap)
     return app
 
 

@@ -21,8 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anchoring.errors import AnchoringError, LedgerError
 from registry.db import (
-    DATABASE_BUSY,
-    DATABASE_UNAVAILABLE,
+    DATABASE_MESSAGES,
     RETRY_AFTER_SECONDS,
     database_fault,
     fault_text,
@@ -113,13 +112,6 @@ async def _anchoring_error(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(error_body(exc.code, str(exc), exc.field), status_code=409)
     log.error("anchoring error in %s %s: %s", request.method, request.url.path, exc)
     return JSONResponse(error_body(exc.code, str(exc)), status_code=503)
-
-
-#: The public message of each database fault (:func:`registry.db.database_fault`).
-DATABASE_MESSAGES = {
-    DATABASE_BUSY: "the database is busy; retry after the time in Retry-After",
-    DATABASE_UNAVAILABLE: "the database cannot be reached; retry after the time in Retry-After",
-}
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

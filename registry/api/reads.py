@@ -1,4 +1,9 @@
-"""Public reads in one thread hop, on a few threads, without holding a connection while serving.
+"""Public reads on the event loop (PostgreSQL) or in one thread hop (SQLite), without holding a
+connection while serving.
+
+On PostgreSQL the hot public reads run on asyncpg on the event loop (:mod:`registry.pg_reads`,
+:func:`public_read`); the rest of this docstring is the synchronous path, SQLite's (and the
+ORM parts of a rare label's read on PostgreSQL).
 
 A route declared ``def`` with a ``SessionDep`` costs three hops between the event loop and the
 thread pool (open the session, run the route, close the session) and competes for the GIL with
@@ -12,9 +17,10 @@ after its connection went back to the pool too (see ``registry.api.routes.pages`
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -22,7 +28,19 @@ from fastapi import Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["READ_THREADS", "json_bytes", "read_in_thread", "read_limiter", "read_with"]
+from registry.label_reads import OnConnection, Rows
+
+if TYPE_CHECKING:
+    from registry.pg_reads import PgReads
+
+__all__ = [
+    "READ_THREADS",
+    "json_bytes",
+    "public_read",
+    "read_in_thread",
+    "read_limiter",
+    "read_with",
+]
 
 T = TypeVar("T")
 
@@ -44,6 +62,20 @@ async def read_in_thread(request: Request, read: Callable[[Connection], T]) -> T
     """:func:`read_with` the application's engine on a read thread."""
     engine: Engine = request.app.state.engine
     return await anyio.to_thread.run_sync(read_with, engine, read, limiter=read_limiter(request))
+
+
+async def public_read(
+    request: Request,
+    on_event_loop: Callable[[Rows, OnConnection], Awaitable[T]],
+    on_connection: Callable[[Connection], T],
+) -> T:
+    """One public read: ``on_event_loop(rows, in_thread)`` on the application's asyncpg pool
+    (PostgreSQL; ``in_thread`` runs what must use the ORM), else ``on_connection(connection)``
+    through :func:`read_in_thread` (SQLite, or an application whose lifespan did not run)."""
+    reads: PgReads | None = getattr(request.app.state, "pg_reads", None)
+    if reads is None:
+        return await read_in_thread(request, on_connection)
+    return await on_event_loop(reads.rows, functools.partial(read_in_thread, request))
 
 
 def read_with(engine: Engine, read: Callable[[Connection], T]) -> T:

@@ -20,7 +20,12 @@ from starlette.types import Message, Receive, Scope, Send
 from registry.api.admission import OVERLOADED, OVERLOADED_RETRY_AFTER, Admission
 from registry.app import create_app
 from registry.config import load_settings
-from registry.db import DATABASE_BUSY, POOL_SPARE, pool_size_for
+from registry.db import (
+    DATABASE_BUSY,
+    POOL_SPARE,
+    pool_size_for,
+    read_pool_size_for,
+)
 from registry.errors import ConfigError
 from registry.workers import check_workers, worker_environment
 from tests.registry.factories import bearer, numbered
@@ -139,27 +144,34 @@ def test_no_pooled_connection_in_time_is_503_database_busy(tmp_path: Path) -> No
     )
     app = create_app(settings)
     with TestClient(app) as client:
+        # A read through the engine's pool (on PostgreSQL, the label reads have a pool of their
+        # own: tests/registry/test_pg_reads.py).
         held = app.state.engine.connect()  # the pool's only connection
         try:
-            reply = client.get("/api/v1/labels/nosuchlabel")
+            reply = client.get("/api/v1/labels/nosuchlabel/qr.svg")
         finally:
             held.close()
         assert reply.status_code == 503, reply.text
         assert reply.json()["error"]["code"] == DATABASE_BUSY
         assert reply.headers["Retry-After"] == "1"
-        assert client.get("/api/v1/labels/nosuchlabel").status_code == 404  # free again
+        assert client.get("/api/v1/labels/nosuchlabel/qr.svg").status_code == 404  # free again
 
 
 def test_pool_size_follows_workers_and_max_connections(tmp_path: Path) -> None:
     one = load_settings(data_dir=tmp_path, max_concurrent_requests=16)
     assert pool_size_for(one) == 16 + POOL_SPARE
     four = load_settings(data_dir=tmp_path, max_concurrent_requests=16, workers=4)
-    assert pool_size_for(four, max_connections=50) == (50 - 10) // 4
+    # A share of (50 - 10) // 4 = 10 connections: 5 for the asyncpg reads, 5 for the rest.
+    assert read_pool_size_for(four, max_connections=50) == 5
+    assert pool_size_for(four, max_connections=50) == 5
     assert pool_size_for(four, max_connections=1000) == 16 + POOL_SPARE
+    assert read_pool_size_for(four, max_connections=1000) == 16  # as many as it admits
+    assert read_pool_size_for(one) == 16
     env = worker_environment(four, max_connections=50)
     assert env["TANJI_WORKERS"] == "4"
-    assert env["TANJI_DB_POOL_SIZE"] == "10"
-    assert env["TANJI_MAX_CONCURRENT_REQUESTS"] == str(10 - POOL_SPARE)
+    assert env["TANJI_DB_POOL_SIZE"] == "5"
+    assert env["TANJI_DB_READ_POOL_SIZE"] == "5"
+    assert env["TANJI_MAX_CONCURRENT_REQUESTS"] == str(5 - POOL_SPARE)
     fixed = load_settings(data_dir=tmp_path, db_pool_size=7)
     assert pool_size_for(fixed, max_connections=20) == 7
 

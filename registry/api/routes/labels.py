@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import Connection
 from sqlmodel import Session
 
 from registry.api.deps import (
@@ -21,11 +20,11 @@ from registry.api.deps import (
     wake_anchoring,
 )
 from registry.api.idempotency import run_idempotent
-from registry.api.reads import json_bytes, read_in_thread
+from registry.api.reads import json_bytes, public_read
 from registry.config import Settings
 from registry.crud import labels as crud
 from registry.crud import reviews
-from registry.label_reads import label_bundle, label_json
+from registry.label_reads import fetch_label_bundle, fetch_label_json, label_bundle, label_json
 from registry.models.labels import (
     Label,
     LabelCreate,
@@ -91,11 +90,15 @@ async def get_label(label_id: str, request: Request) -> Response:
     """One label (public: anyone holding the label id may read it)."""
     settings: Settings = request.app.state.settings  # not SettingsDep: a sync dependency is a hop
 
-    def read(connection: Connection) -> bytes:
-        return label_json(connection, label_id, base_url=settings.base_url)
-
-    # Hot path (a crowd of phones): one thread hop, encoded there, no connection held to send.
-    return Response(await read_in_thread(request, read), media_type="application/json")
+    base_url = settings.base_url
+    # Hot path (a crowd of phones): on the event loop (PostgreSQL) or in one thread hop, encoded
+    # there, no connection held to send.
+    body = await public_read(
+        request,
+        lambda rows, _: fetch_label_json(rows, label_id, base_url=base_url),
+        lambda connection: label_json(connection, label_id, base_url=base_url),
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{label_id}/bundle", response_class=JSONResponse)
@@ -109,13 +112,14 @@ async def get_bundle(
     """The label's ``tanji-bundle/1`` for independent verification (public; ``hide`` redacts)."""
     hidden = parse_hide(hide)
 
-    def read(connection: Connection) -> bytes:
-        bundle = label_bundle(connection, label_id, hide=hidden)
-        check_hidden(bundle, hidden)
-        return json_bytes(bundle)
-
+    bundle = await public_read(
+        request,
+        lambda rows, in_thread: fetch_label_bundle(rows, in_thread, label_id, hide=hidden),
+        lambda connection: label_bundle(connection, label_id, hide=hidden),
+    )
+    check_hidden(bundle, hidden)
     return Response(
-        await read_in_thread(request, read),
+        json_bytes(bundle),
         media_type="application/json",
         headers={"Content-Disposition": f'inline; filename="{label_id}.json"'},
     )

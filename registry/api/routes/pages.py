@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import anyio
-import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -32,7 +30,7 @@ from markupsafe import Markup
 
 from registry.accounting.breakdown import PageBreakdown
 from registry.api.deps import SessionDep, SettingsDep
-from registry.api.reads import read_with
+from registry.api.reads import public_read
 from registry.artwork import format_amount, render_label_svg, unit_text
 from registry.catalogue import get_category, unit_name
 from registry.chain import ChainHandle
@@ -47,7 +45,7 @@ from registry.i18n import (
     choose_language,
     messages,
 )
-from registry.label_reads import read_label_page
+from registry.label_reads import LabelPage, fetch_label_page, read_label_page
 from registry.labelview import LabelView, load_label_view
 from registry.qr import qr_png, qr_svg
 from registry.stagechart import StageBar, stage_chart_svg
@@ -64,8 +62,6 @@ PAGE_CACHE = "no-cache"
 MEDIA_CACHE = "public, max-age=86400"
 #: How long the server reuses a rendered consumer page (see :class:`PageCache`).
 PAGE_CACHE_SECONDS = 2.0
-#: Threads rendering consumer pages at once (per application).
-RENDER_THREADS = 4
 
 #: The ``?lang=`` of a page.
 LANG_QUERY = (
@@ -253,8 +249,6 @@ class PageCache:
         self._entries: OrderedDict[tuple[str, str, str], tuple[float, HTMLResponse]] = OrderedDict()
         #: Renders under way: concurrent requests for the same page wait for the one render.
         self.inflight: dict[tuple[str, str, str], asyncio.Future[HTMLResponse]] = {}
-        # Few render threads: renders hold the GIL, so more threads only add switching.
-        self.limiter = anyio.CapacityLimiter(RENDER_THREADS)
 
     def get(self, key: tuple[str, str, str]) -> HTMLResponse | None:
         """The cached response for ``key`` if still fresh."""
@@ -303,10 +297,7 @@ async def label_page(
     future: asyncio.Future[HTMLResponse] = asyncio.get_running_loop().create_future()
     cache.inflight[key] = future
     try:
-        # One thread hop for the whole database read and render (not one per dependency).
-        response = await anyio.to_thread.run_sync(
-            _render_label_page, request, label_id, language, limiter=cache.limiter
-        )
+        response = await _label_page_response(request, label_id, language)
     except BaseException as exc:
         future.set_exception(exc)
         future.exception()  # retrieved here: no "never retrieved" warning without waiters
@@ -319,14 +310,25 @@ async def label_page(
     return response
 
 
-def _render_label_page(request: Request, label_id: str, language: Language) -> HTMLResponse:
-    settings: Settings = request.app.state.settings
-    # One statement for the label, one for its recognitions (registry.label_reads); the
-    # connection is back in the pool before rendering starts.
-    page = read_with(
-        request.app.state.engine,
-        lambda connection: read_label_page(connection, label_id, base_url=settings.base_url),
+async def _label_page_response(request: Request, label_id: str, language: Language) -> HTMLResponse:
+    """Read the page's label (one statement, and one for its recognitions when any may concern
+    it: registry.label_reads) and render it once the connection is back in the pool.
+
+    The render runs on the event loop: it is CPU work only, which a thread would not run any
+    sooner (it needs the GIL) and would add a hop and turns at the GIL to.
+    """
+    base_url = request.app.state.settings.base_url
+    page = await public_read(
+        request,
+        lambda rows, in_thread: fetch_label_page(rows, in_thread, label_id, base_url=base_url),
+        lambda connection: read_label_page(connection, label_id, base_url=base_url),
     )
+    return _render_label_page(request, label_id, language, page)
+
+
+def _render_label_page(
+    request: Request, label_id: str, language: Language, page: LabelPage | None
+) -> HTMLResponse:
     if page is None:
         return not_found_page(request, language, label_id)
     view, supply_chain, breakdown = page.view, page.supply_chain, page.breakdown
