@@ -22,7 +22,8 @@ from registry.label_reads import fetch_label
 from registry.pg_reads import PgReads
 
 PREFIX = "/ceiling/"
-#: Its pool: as many connections as a registry worker admits requests (registry.db).
+#: Its pool: as many connections as a registry worker admits requests (registry.db). It admits
+#: every request (no admission control): a read waits for a connection as long as it takes.
 READ_CONNECTIONS = 16
 _state: dict[str, PgReads] = {}
 
@@ -57,7 +58,7 @@ async def _lifespan(receive: Any, send: Any) -> None:
         if message["type"] == "lifespan.startup":
             size = int(os.environ.get("TANJI_DB_READ_POOL_SIZE", READ_CONNECTIONS))
             _state["reads"] = await PgReads.open(
-                os.environ["TANJI_DATABASE_URL"], size=size, acquire_timeout=1.0
+                os.environ["TANJI_DATABASE_URL"], size=size, acquire_timeout=60.0
             )
             freeze_heap()  # as `tanji serve` does (registry.heap)
             await send({"type": "lifespan.startup.complete"})
