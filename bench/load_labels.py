@@ -135,31 +135,11 @@ def serve(
     if workers > 1:
         command += ["--workers", str(workers)]
         env["TANJI_ANCHORING"] = "false"  # API-only workers (registry.workers.check_workers)
-    log = open(data_dir / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(command, cwd=source, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}; see {log.name}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code in (200, 503):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with open(data_dir / f"serve-{port}.log", "wb") as log:
+        proc = subprocess.Popen(command, cwd=source, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with _running(proc, f"{url}/healthz", f"tanji serve (see {log.name})", 180):
+            yield url, proc
 
 
 @contextmanager
@@ -174,21 +154,30 @@ def serve_ceiling(
     command += ["--port", str(port), "--workers", str(workers), "--loop", "uvloop"]
     command += ["--http", "registry.workers:NoDelayHttp", "--no-access-log", "--log-level"]
     command += ["warning"]
-    proc = subprocess.Popen(command, cwd=source, env=env)
     url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(command, cwd=source, env=env)
+    with _running(proc, f"{url}/ceiling/none", "the ceiling server", 60):
+        yield url, proc
+
+
+@contextmanager
+def _running(
+    proc: subprocess.Popen[bytes], probe: str, what: str, wait_seconds: float
+) -> Iterator[None]:
+    """Once ``probe`` answers (any status), run the block; then stop ``proc``."""
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + wait_seconds
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the ceiling server exited with {proc.returncode}")
+                raise RuntimeError(f"{what} exited with {proc.returncode}")
             try:
-                httpx.get(f"{url}/ceiling/none", timeout=2)
+                httpx.get(probe, timeout=2)
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the ceiling server did not start") from None
+                    raise RuntimeError(f"{what} did not start") from None
                 time.sleep(0.2)
-        yield url, proc
+        yield
     finally:
         proc.terminate()
         try:

@@ -109,7 +109,8 @@ class PgReads:
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
         self._pool = pool
         self._acquire_timeout = acquire_timeout
-        self._compiled: dict[int, _Compiled] = {}
+        #: Each statement compiled once (the keys keep the statements alive).
+        self._compiled: dict[sa.Select[Any], _Compiled] = {}
 
     @classmethod
     async def open(cls, url: str, *, size: int, acquire_timeout: float) -> PgReads:
@@ -142,14 +143,14 @@ class PgReads:
     async def rows(self, statement: sa.Select[Any], params: Mapping[str, Any]) -> list[Any]:
         """Every row of ``statement`` with ``params``, each a named tuple of its columns as
         SQLAlchemy would convert them; raises :class:`ReadFault` on a fault of the database."""
-        compiled = self._compiled.get(id(statement))
+        compiled = self._compiled.get(statement)
         if compiled is None:
-            compiled = self._compiled[id(statement)] = _Compiled.of(statement)
+            compiled = self._compiled[statement] = _Compiled.of(statement)
         sql, args = compiled.query(params)
         for attempt in range(2):
             try:
                 records = await self._fetch(sql, args)
-            except _CONNECTION_LOST as exc:
+            except _ConnectionLost as exc:
                 if attempt:
                     raise _fault(DATABASE_UNAVAILABLE, exc) from exc
                 # The server restarted, say: every pooled connection is as dead as this one.
@@ -165,13 +166,17 @@ class PgReads:
         except TimeoutError as exc:
             raise _fault(DATABASE_BUSY, exc) from exc
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise _classified(exc) from exc
+            # Could not connect (refused, reset, timed out, too many connections, starting up).
+            raise _fault(_fault_code(exc) or DATABASE_UNAVAILABLE, exc) from exc
         try:
             return await connection.fetch(sql, *args)  # type: ignore[no-any-return]
         except asyncpg.PostgresError as exc:
-            if exc.sqlstate and pg_unavailable_state(exc.sqlstate):
+            code = _fault_code(exc)
+            if code == DATABASE_UNAVAILABLE:
                 raise _ConnectionLost from exc
-            raise _classified(exc) from exc
+            if code is not None:
+                raise _fault(code, exc) from exc
+            raise  # an error in the statement: a bug, answered as one
         except (OSError, asyncpg.InterfaceError) as exc:
             raise _ConnectionLost from exc
         finally:
@@ -182,20 +187,15 @@ class _ConnectionLost(Exception):
     """The pooled connection broke under a statement (asyncpg closes it on release)."""
 
 
-_CONNECTION_LOST = (_ConnectionLost,)
-
-
-def _classified(exc: BaseException) -> Exception:
-    """The :class:`ReadFault` for a driver error that is a fault of the database, else the
-    error itself (a bug, answered as one)."""
+def _fault_code(exc: BaseException) -> str | None:
+    """:data:`DATABASE_BUSY` or :data:`DATABASE_UNAVAILABLE` for PostgreSQL's error ``exc``
+    by its SQLSTATE (as :func:`registry.db.database_fault` decides), else ``None``."""
     state = getattr(exc, "sqlstate", None)
-    if isinstance(state, str):
-        if pg_busy_state(state):
-            return _fault(DATABASE_BUSY, exc)
-        if pg_unavailable_state(state):
-            return _fault(DATABASE_UNAVAILABLE, exc)
-        return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
-    return _fault(DATABASE_UNAVAILABLE, exc)  # could not connect: refused, reset, timed out
+    if not isinstance(state, str):
+        return None
+    if pg_busy_state(state):
+        return DATABASE_BUSY
+    return DATABASE_UNAVAILABLE if pg_unavailable_state(state) else None
 
 
 def _fault(code: str, exc: BaseException) -> ReadFault:

@@ -80,6 +80,8 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates are package data: no stat() of each template file on every render.
+        auto_reload=False,
     )
 
 
