@@ -253,14 +253,14 @@ class Batcher:
     def _seal(self) -> int | None:
         with Session(self.engine) as session:
             records = session.exec(
-                select(AnchorRecord)
+                select(AnchorRecord.id, AnchorRecord.leaf_hash)
                 .where(AnchorRecord.status == RECORD_PENDING)
                 .order_by(col(AnchorRecord.id))
                 .limit(self.max_batch)
             ).all()
             if not records:
                 return None
-            tree = MerkleTree.from_leaf_hashes([bytes.fromhex(r.leaf_hash[2:]) for r in records])
+            tree = MerkleTree.from_leaf_hashes([bytes.fromhex(h[2:]) for _, h in records])
             batch = AnchorBatch(
                 root=tree.root_hex,
                 record_count=len(records),
@@ -270,12 +270,22 @@ class Batcher:
             )
             session.add(batch)
             session.flush()
-            for index, record in enumerate(records):
-                record.batch_id = batch.id
-                record.leaf_index = index
-                record.proof = tree.proof_hex(index)
-                record.status = RECORD_BATCHED
-                session.add(record)
+            # One UPDATE by primary key sent with every record's values (SQLAlchemy's ORM bulk
+            # UPDATE: one executemany), in the batch's transaction: not an ORM object loaded and
+            # flushed per record, which cost 7-16x the plain insert of the same proofs.
+            session.execute(
+                update(AnchorRecord),
+                [
+                    {
+                        "id": record_id,
+                        "batch_id": batch.id,
+                        "leaf_index": index,
+                        "proof": tree.proof_hex(index),
+                        "status": RECORD_BATCHED,
+                    }
+                    for index, (record_id, _) in enumerate(records)
+                ],
+            )
             session.commit()
             batch_id = int(batch.id or 0)
         log.info("sealed batch %s: %d records, root %s", batch_id, len(records), tree.root_hex)
