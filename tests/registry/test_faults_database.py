@@ -25,6 +25,8 @@ from tests.registry.server import WAIT_SECONDS, create_org, serve
 
 pytestmark = pytest.mark.slow
 
+#: A label's JSON, bundle and page (no such label: answered 404 once the database answers).
+READS = ("/api/v1/labels/nosuchlabel1", "/api/v1/labels/nosuchlabel1/bundle", "/l/nosuchlabel1")
 #: Generous for one request that meets a fault: the busy timeout (5 s) plus a loaded machine.
 REQUEST_TIMEOUT = 30.0
 
@@ -148,12 +150,20 @@ def test_postgresql_stopped_mid_run_answers_503_and_loses_nothing_acknowledged(
                 server.stop()
                 writer.wait_for(503, more_than=2)
                 assert_fault(post(url, key, 10_000), DATABASE_UNAVAILABLE)
+                # The public reads (asyncpg on the event loop: registry.pg_reads) likewise.
+                for path in READS:
+                    assert_fault(
+                        httpx.get(url + path, timeout=REQUEST_TIMEOUT), DATABASE_UNAVAILABLE
+                    )
                 health = httpx.get(f"{url}/healthz", timeout=10)
                 assert health.status_code == 503, health.text
                 assert health.json()["db"]["ok"] is False
                 server.start()
                 acknowledged = writer.count(201)
                 writer.wait_for(201, more_than=acknowledged + 3)
+                for path in READS:  # back, on fresh connections
+                    r = httpx.get(url + path, timeout=REQUEST_TIMEOUT)
+                    assert r.status_code == 404, r.text
             finally:
                 writer.halt.set()
                 writer.join(REQUEST_TIMEOUT)
